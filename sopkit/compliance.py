@@ -1,0 +1,335 @@
+"""SOP compliance computed from the Log with pandas: one row per attempt at a step, and summaries.
+
+Rules (``shared/sop/SOP.md``; every pass through a step after a rejection is its own attempt):
+
+- step 1 runs from ``start`` to the step-1 ``submit``; step 2 from the step-1 ``submit`` (or a ``reject`` at
+  step 3 or 4, which returns to the configured step, 2 by default) to the step-2 ``submit``; step 3 from the
+  step-2 ``submit`` to the step-3 decision; step 4 from the step-3 ``approve`` to the step-4 decision; step 5
+  from the step-4 ``approve`` to ``schedule``; step 6 from max(``publish_at``, the ``schedule`` time) to
+  ``publish``, in calendar minutes, never below 0 (a later ``schedule`` while waiting reschedules it).
+- Steps 1-5 count working minutes of the agency's calendar (``clock.WorkCalendar``). ``cancel`` ends whatever
+  attempt is open.
+- A row that cannot be used (bad timestamp, unknown step or action, an action the item's state does not allow
+  such as an approve with no submit before it) is skipped and reported with its row number and the reason.
+
+The happy path is vectorised: rows are validated column-wise, each row's required state is compared with the
+state the previous row leaves, and attempts are paired with a shift. Only items with an out-of-order row are
+replayed one row at a time, to skip exactly the rows a sequential reading would skip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import sop
+from .clock import WorkCalendar
+from .schema import LOG_COLUMNS
+from .settings import Settings
+from .timeutil import parse_iso_series
+
+ATTEMPT_COLUMNS: tuple[str, ...] = (
+    "item_id", "step", "attempt", "started_at", "ended_at", "clock", "minutes", "limit_minutes", "on_time",
+    "remaining_minutes", "outcome", "actor",
+)
+PROBLEM_COLUMNS: tuple[str, ...] = ("row", "item_id", "reason")
+REQUIRED_COLUMNS: tuple[str, ...] = ("at", "item_id", "step", "action")
+
+DONE = 7  # state after publish or cancel
+NONE = 0  # state before start
+EPS = 1e-6
+
+#: Tie order for rows of one item with the same timestamp: the SOP's own sequence.
+_RANK = {("start", 1): 0, ("submit", 1): 1, ("submit", 2): 2, ("approve", 3): 3, ("reject", 3): 3,
+         ("approve", 4): 4, ("reject", 4): 4, ("schedule", 5): 5, ("schedule", 6): 6, ("publish", 6): 7}
+#: The state (open step) each flow row requires, and the one it leaves; rejections follow Settings.reject_to.
+_NEED = {("start", 1): NONE, ("submit", 1): 1, ("submit", 2): 2, ("approve", 3): 3, ("reject", 3): 3,
+         ("approve", 4): 4, ("reject", 4): 4, ("schedule", 5): 5, ("schedule", 6): 6, ("publish", 6): 6}
+_NEXT = {("start", 1): 1, ("submit", 1): 2, ("submit", 2): 3, ("approve", 3): 4, ("approve", 4): 5,
+         ("schedule", 5): 6, ("schedule", 6): 6, ("publish", 6): DONE}
+
+
+@dataclass
+class Report:
+    attempts: pd.DataFrame
+    problems: pd.DataFrame
+    as_of: dt.datetime
+    settings: Settings = field(default_factory=Settings)
+
+    # -- summaries ----------------------------------------------------------------------------------------------
+    def closed(self) -> pd.DataFrame:
+        return self.attempts[self.attempts["ended_at"].notna()]
+
+    def per_step(self) -> pd.DataFrame:
+        a = self.attempts
+        closed = a[a["ended_at"].notna()]
+        g = closed.groupby("step")
+        out = pd.DataFrame({
+            "attempts": g.size(),
+            "on_time": g["on_time"].sum(),
+            "median_minutes": g["minutes"].median(),
+            "p90_minutes": g["minutes"].quantile(0.9),
+        }).reindex(list(sop.STEPS), fill_value=0)
+        out["on_time_rate"] = np.where(out["attempts"] > 0, out["on_time"] / out["attempts"].clip(lower=1), np.nan)
+        open_ = a[a["ended_at"].isna()]
+        out["open"] = open_.groupby("step").size().reindex(out.index, fill_value=0)
+        out["open_overdue"] = open_[~open_["on_time"]].groupby("step").size().reindex(out.index, fill_value=0)
+        out["limit_minutes"] = [self.settings.limit(s) for s in out.index]
+        out["clock"] = [sop.STEPS[s].clock for s in out.index]
+        out.insert(0, "title", [sop.STEPS[s].title_en for s in out.index])
+        return out.reset_index().rename(columns={"index": "step"})
+
+    def per_month(self) -> pd.DataFrame:
+        c = self.closed()
+        if c.empty:
+            return pd.DataFrame(columns=["month", "step", "attempts", "on_time_rate"])
+        month = c["ended_at"].dt.tz_convert(self.settings.timezone).dt.strftime("%Y-%m")
+        g = c.assign(month=month).groupby(["month", "step"])
+        return g.agg(attempts=("on_time", "size"), on_time_rate=("on_time", "mean")).reset_index()
+
+    def per_person(self) -> pd.DataFrame:
+        c = self.closed()
+        c = c[c["actor"] != ""]
+        if c.empty:
+            return pd.DataFrame(columns=["actor", "step", "attempts", "on_time_rate", "median_minutes"])
+        g = c.groupby(["actor", "step"])
+        return g.agg(attempts=("on_time", "size"), on_time_rate=("on_time", "mean"),
+                     median_minutes=("minutes", "median")).reset_index()
+
+    def rework(self) -> pd.DataFrame:
+        a = self.attempts
+        rejected = a[a["outcome"] == "reject"]
+        counts = rejected.groupby(["item_id", "step"]).size().unstack(fill_value=0)
+        out = pd.DataFrame(index=pd.Index(a["item_id"].unique(), name="item_id"))
+        for s in (3, 4):
+            out[f"rejections_step{s}"] = counts[s] if s in counts else 0
+        out = out.fillna(0).astype(int)
+        out["rejections"] = out.sum(axis=1)
+        return out.reset_index()
+
+    def lead_times(self) -> pd.DataFrame:
+        a = self.attempts
+        first = a[a["step"] == 1].groupby("item_id")["started_at"].min()
+        pub = a[(a["step"] == 6) & (a["outcome"] == "publish")].groupby("item_id")["ended_at"].max()
+        both = pd.concat([first.rename("started_at"), pub.rename("published_at")], axis=1).dropna()
+        cal = WorkCalendar(self.settings)
+        both["calendar_hours"] = (both["published_at"] - both["started_at"]).dt.total_seconds() / 3600
+        both["working_minutes"] = cal.working_minutes(both["started_at"], both["published_at"])
+        return both.reset_index().rename(columns={"index": "item_id"})
+
+    def summary(self) -> dict[str, float]:
+        c = self.closed()
+        lead = self.lead_times()
+        rw = self.rework()
+        return {
+            "items": float(self.attempts["item_id"].nunique()),
+            "published": float(len(lead)),
+            "attempts": float(len(c)),
+            "on_time_rate": float(c["on_time"].mean()) if len(c) else float("nan"),
+            "median_lead_time_hours": float(lead["calendar_hours"].median()) if len(lead) else float("nan"),
+            "rework_rate": float((rw["rejections"] > 0).mean()) if len(rw) else float("nan"),
+            "open_overdue": float((~self.attempts.loc[self.attempts["ended_at"].isna(), "on_time"]).sum()),
+            "problems": float(len(self.problems)),
+        }
+
+    def attempts_for_export(self) -> pd.DataFrame:
+        """Attempts with ISO 8601 timestamps in the agency's zone, the required columns first."""
+        out = self.attempts.copy()
+        tz = self.settings.timezone
+        for col in ("started_at", "ended_at"):
+            out[col] = out[col].dt.tz_convert(tz).map(lambda t: t.isoformat() if pd.notna(t) else "")
+        out["minutes"] = out["minutes"].round(2)
+        out["remaining_minutes"] = out["remaining_minutes"].round(2)
+        return out[list(ATTEMPT_COLUMNS)]
+
+
+def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datetime | None = None,
+            first_row: int = 2) -> Report:
+    """Per-attempt compliance from a Log table of text cells (``LOG_COLUMNS``; extra columns are ignored).
+
+    ``first_row`` is the row number of the first data row in the user's file (2 when a header row precedes).
+    Raises ValueError only when a required column is missing altogether.
+    """
+    settings = settings or Settings()
+    as_of = as_of or dt.datetime.now(dt.UTC)
+    if as_of.tzinfo is None:
+        raise ValueError("as_of needs a time zone")
+    missing = [c for c in REQUIRED_COLUMNS if c not in log.columns]
+    if missing:
+        raise ValueError(f"the Log has no column(s) {', '.join(missing)}; expected {', '.join(LOG_COLUMNS)}")
+    df = pd.DataFrame({c: (log[c] if c in log.columns else "") for c in LOG_COLUMNS})
+    df = df.astype("string").fillna("")
+    df["row"] = np.arange(first_row, first_row + len(df))
+    problems: list[pd.DataFrame] = []
+
+    def reject(mask: pd.Series, reason: str | pd.Series) -> None:
+        nonlocal df
+        if mask.any():
+            bad = df.loc[mask, ["row", "item_id"]].copy()
+            bad["reason"] = reason if isinstance(reason, str) else reason[mask]
+            problems.append(bad)
+            df = df.loc[~mask]
+
+    df["item_id"] = df["item_id"].str.strip()
+    df["action"] = df["action"].str.strip().str.lower()
+    reject(df["item_id"] == "", "missing item_id")
+    df["t"] = parse_iso_series(df["at"], settings.timezone)
+    reject(df["t"].isna(), "bad timestamp in 'at': " + df["at"].astype(str))
+    step_num = pd.to_numeric(df["step"].str.strip(), errors="coerce")
+    df["step_n"] = step_num
+    reject(~step_num.reindex(df.index).isin(list(sop.STEPS)), "unknown step " + df["step"].astype(str))
+    df["step_n"] = df["step_n"].astype(int)
+    reject(~df["action"].isin(sop.ACTIONS), "unknown action " + df["action"].astype(str))
+    pub_text = df["publish_at"].str.strip()
+    df["pub"] = parse_iso_series(pub_text, settings.timezone)
+    reject((pub_text != "") & df["pub"].isna(), "bad timestamp in 'publish_at': " + df["publish_at"].astype(str))
+
+    flow = df[df["action"].isin(sop.FLOW_ACTIONS)].copy()
+    # Which state each row needs and which it leaves (cancel: any open state → done).
+    code = flow["action"] + ":" + flow["step_n"].astype(str)
+    nxt = {("reject", 3): settings.reject_to.get(3, 2), ("reject", 4): settings.reject_to.get(4, 2), **_NEXT}
+    flow["rank"] = code.map({f"{a}:{s}": r for (a, s), r in _RANK.items()}).fillna(8).astype(int)
+    flow["need"] = code.map({f"{a}:{s}": n for (a, s), n in _NEED.items()}).fillna(-1).astype(int)
+    flow["next"] = code.map({f"{a}:{s}": n for (a, s), n in nxt.items()}).fillna(-1).astype(int)
+    cancel = (flow["action"] == "cancel").to_numpy()
+    flow["need"] = np.where(cancel, -2, flow["need"].to_numpy())
+    flow["next"] = np.where(cancel, DONE, flow["next"].to_numpy())
+    impossible = flow["need"] == -1
+    if impossible.any():
+        bad = flow.loc[impossible, ["row", "item_id"]].copy()
+        bad["reason"] = ("action " + flow.loc[impossible, "action"] + " is not possible at step "
+                         + flow.loc[impossible, "step_n"].astype(str))
+        problems.append(bad)
+        flow = flow[~impossible]
+    flow = flow.sort_values(["item_id", "t", "rank", "row"], kind="stable")
+
+    valid = _valid_rows(flow)
+    invalid = flow[~valid]
+    if len(invalid):
+        bad = invalid[["row", "item_id"]].copy()
+        bad["reason"] = [_why(a, s) for a, s in zip(invalid["action"], invalid["step_n"], strict=True)]
+        problems.append(bad)
+    flow = flow[valid]
+
+    attempts = _attempts(flow, settings, as_of)
+    probs = (pd.concat(problems, ignore_index=True) if problems
+             else pd.DataFrame(columns=list(PROBLEM_COLUMNS)))
+    probs = probs[list(PROBLEM_COLUMNS)].sort_values("row", kind="stable").reset_index(drop=True)
+    return Report(attempts, probs, as_of, settings)
+
+
+def _why(action: str, step: int) -> str:
+    before = {"start": "the item was already started", "submit": f"step {step} is not open",
+              "approve": f"no submit before it (step {step} is not open)",
+              "reject": f"no submit before it (step {step} is not open)",
+              "schedule": "the item is not approved (step 5 is not open)",
+              "publish": "the item is not scheduled (step 6 is not open)",
+              "cancel": "the item is not open (never started, or already published or cancelled)"}
+    return f"{action} at step {step} out of order: {before[action]}"
+
+
+def _valid_rows(flow: pd.DataFrame) -> np.ndarray:
+    """Which rows a sequential reading of each item's Log would accept (it skips a row whose state is wrong)."""
+    items = flow["item_id"].to_numpy()
+    need = flow["need"].to_numpy()
+    nxt = flow["next"].to_numpy()
+    steps = flow["step_n"].to_numpy()
+    acts = flow["action"].to_numpy()
+    new_item = np.ones(len(flow), dtype=bool)
+    new_item[1:] = items[1:] != items[:-1]
+    prev = np.where(new_item, NONE, np.roll(nxt, 1))
+    ok = _accepts(need, acts, steps, prev)
+    valid = ok.copy()
+    bad_items = pd.unique(items[~ok])
+    if len(bad_items):
+        # Replay only the items that have an out-of-order row, one row at a time.
+        idx = np.flatnonzero(np.isin(items, bad_items))
+        state, current = NONE, None
+        for i in idx:
+            if items[i] != current:
+                state, current = NONE, items[i]
+            accept = bool(_accepts(need[i:i + 1], acts[i:i + 1], steps[i:i + 1], np.array([state]))[0])
+            valid[i] = accept
+            if accept:
+                state = nxt[i]
+    return valid
+
+
+def _accepts(need: np.ndarray, acts: np.ndarray, steps: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    cancel = need == -2
+    # a schedule labelled step 5 while already scheduled is a reschedule
+    resched = (acts == "schedule") & (steps == 5) & (prev == 6)
+    return np.where(cancel, (prev >= 1) & (prev <= 6), (need == prev) | resched)
+
+
+def _attempts(flow: pd.DataFrame, settings: Settings, as_of: dt.datetime) -> pd.DataFrame:
+    if flow.empty:
+        return _empty_attempts()
+    flow = flow.reset_index(drop=True)
+    prev_state = flow.groupby("item_id", sort=False)["next"].shift(1).fillna(NONE).astype(int)
+    is_resched = (flow["action"] == "schedule") & (prev_state == 6)
+    # Carry the latest (re)schedule onto the row that opened step 6.
+    sched = flow[flow["action"] == "schedule"]
+    last = sched.groupby("item_id").tail(1).set_index("item_id")
+    flow = flow[~is_resched].reset_index(drop=True)
+    opens_6 = (flow["action"] == "schedule").to_numpy()
+    sched_t = flow["t"].copy()
+    pub = flow["pub"].copy()
+    if opens_6.any():
+        ids = flow.loc[opens_6, "item_id"]
+        sched_t.loc[opens_6] = last.loc[ids, "t"].to_numpy()
+        pub.loc[opens_6] = last.loc[ids, "pub"].to_numpy()
+
+    same_next = flow["item_id"].shift(-1) == flow["item_id"]
+    ended = flow["t"].shift(-1).where(same_next)
+    outcome = flow["action"].shift(-1).where(same_next, "open")
+    actor = flow["actor"].shift(-1).where(same_next, "")
+    opening = (flow["next"] >= 1) & (flow["next"] <= 6)
+    att = pd.DataFrame({
+        "item_id": flow["item_id"],
+        "step": flow["next"].astype(int),
+        "started_at": flow["t"],
+        "ended_at": ended,
+        "outcome": outcome,
+        "actor": actor.fillna(""),
+    })[opening.to_numpy()]
+    step6 = (att["step"] == 6).to_numpy()
+    if step6.any():
+        eff = pd.concat([sched_t[opening.to_numpy()], pub[opening.to_numpy()]], axis=1).max(axis=1)
+        att.loc[step6, "started_at"] = eff[step6]
+    att["started_at"] = pd.to_datetime(att["started_at"], utc=True)
+    att["ended_at"] = pd.to_datetime(att["ended_at"], utc=True)
+    att = att.reset_index(drop=True)
+    att.insert(2, "attempt", att.groupby(["item_id", "step"]).cumcount() + 1)
+
+    as_of_ts = pd.Timestamp(as_of).tz_convert("UTC")
+    end = att["ended_at"].fillna(as_of_ts)
+    working = (att["step"] != 6).to_numpy()
+    minutes = np.zeros(len(att))
+    cal = WorkCalendar(settings)
+    if working.any():
+        minutes[working] = cal.working_minutes(att.loc[working, "started_at"], end[working])
+    if (~working).any():
+        minutes[~working] = (end[~working] - att.loc[~working, "started_at"]).dt.total_seconds() / 60
+    minutes = np.clip(minutes, 0, None)
+    limits = att["step"].map(settings.limits).astype(int).to_numpy()
+    att["clock"] = np.where(working, "working", "calendar")
+    att["minutes"] = minutes
+    att["limit_minutes"] = limits
+    att["on_time"] = minutes <= limits + EPS
+    att["remaining_minutes"] = np.where(att["ended_at"].isna(), limits - minutes, np.nan)
+    return att[list(ATTEMPT_COLUMNS)]
+
+
+def _empty_attempts() -> pd.DataFrame:
+    return pd.DataFrame({
+        "item_id": pd.Series(dtype="string"), "step": pd.Series(dtype=int), "attempt": pd.Series(dtype=int),
+        "started_at": pd.Series(dtype="datetime64[ns, UTC]"), "ended_at": pd.Series(dtype="datetime64[ns, UTC]"),
+        "clock": pd.Series(dtype="string"), "minutes": pd.Series(dtype=float),
+        "limit_minutes": pd.Series(dtype=float), "on_time": pd.Series(dtype=bool),
+        "remaining_minutes": pd.Series(dtype=float), "outcome": pd.Series(dtype="string"),
+        "actor": pd.Series(dtype="string"),
+    })

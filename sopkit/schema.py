@@ -1,0 +1,252 @@
+"""The tables every store keeps, column for column the worksheets of the Google Sheet, and the typed rows.
+
+All values are stored as text (what a spreadsheet cell holds); :class:`Item` and :class:`User` are the typed
+views the workflow works on. Reading a hand-edited row never raises: what cannot be read becomes a
+:class:`RowProblem` that names the row, the column, the value and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from . import sop
+from .timeutil import parse_iso, to_iso
+
+#: Register columns. Groups by owner: the pages write the workflow and content columns, the publish job only
+#: ``channel_results``; ``rev``/``updated_*`` are written with every change.
+REGISTER_COLUMNS: tuple[str, ...] = (
+    "id", "title", "summary", "category", "channels", "status", "step",
+    "officer", "creator", "verifier", "approver", "scheduler", "publisher",
+    "created_at", "step_entered_at", "collected_at", "designed_at", "verified_at", "approved_at",
+    "scheduled_at", "published_at", "cancelled_at",
+    "rejections_step3", "rejections_step4", "last_note",
+    "publish_at", "sources", "body", "captions", "media", "channel_results",
+    "rev", "updated_at", "updated_by",
+)
+TIME_COLUMNS: tuple[str, ...] = (
+    "created_at", "step_entered_at", "collected_at", "designed_at", "verified_at", "approved_at",
+    "scheduled_at", "published_at", "cancelled_at", "publish_at", "updated_at",
+)
+JSON_COLUMNS: dict[str, type] = {"captions": dict, "media": list, "channel_results": dict}
+JOB_COLUMNS: tuple[str, ...] = ("channel_results",)
+
+LOG_COLUMNS: tuple[str, ...] = ("at", "item_id", "step", "action", "actor", "role", "note", "publish_at")
+USER_COLUMNS: tuple[str, ...] = ("email", "name", "roles", "active", "password_hash", "failed_logins",
+                                 "locked_until")
+SETTINGS_COLUMNS: tuple[str, ...] = ("key", "value")
+
+Row = dict[str, str]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    table: str
+    row: int  # 1-based data row as the user sees it (the header is row 1 in a sheet, so data starts at 2)
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        col = f", column {self.column}" if self.column else ""
+        return f"{self.table} row {self.row}{col}: {self.reason} (value: {self.value!r})"
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    title: str = ""
+    summary: str = ""
+    category: str = ""
+    channels: tuple[str, ...] = ()
+    status: str = sop.STATUS_BY_STEP[1]
+    step: int = 1
+    officer: str = ""
+    creator: str = ""
+    verifier: str = ""
+    approver: str = ""
+    scheduler: str = ""
+    publisher: str = ""
+    created_at: dt.datetime | None = None
+    step_entered_at: dt.datetime | None = None
+    collected_at: dt.datetime | None = None
+    designed_at: dt.datetime | None = None
+    verified_at: dt.datetime | None = None
+    approved_at: dt.datetime | None = None
+    scheduled_at: dt.datetime | None = None
+    published_at: dt.datetime | None = None
+    cancelled_at: dt.datetime | None = None
+    rejections_step3: int = 0
+    rejections_step4: int = 0
+    last_note: str = ""
+    publish_at: dt.datetime | None = None
+    sources: str = ""
+    body: str = ""
+    captions: dict[str, str] = field(default_factory=dict)
+    media: list[dict[str, Any]] = field(default_factory=list)
+    channel_results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rev: int = 0
+    updated_at: dt.datetime | None = None
+    updated_by: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in sop.TERMINAL_STATUSES
+
+    def holder(self, step: int) -> str:
+        return str(getattr(self, sop.STEPS[step].holder_column))
+
+    def to_row(self) -> Row:
+        return {c: _format(getattr(self, c)) for c in REGISTER_COLUMNS}
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return to_iso(value)
+    if isinstance(value, tuple):
+        return ",".join(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+    return str(value)
+
+
+def format_value(column: str, value: Any) -> str:
+    """The text a column stores for a typed value."""
+    return _format(value)
+
+
+_ITEM_FIELDS = {f.name: f for f in fields(Item)}
+
+
+def item_from_row(row: Row, row_number: int = 0) -> tuple[Item | None, list[RowProblem]]:
+    """Parse one Register row. Returns (None, problems) when the row cannot be used at all (no id, bad step or
+    status); otherwise the item, with unreadable optional values left empty and listed as problems."""
+    problems: list[RowProblem] = []
+
+    def bad(column: str, reason: str) -> None:
+        problems.append(RowProblem("Register", row_number, column, str(row.get(column, "")), reason))
+
+    values: dict[str, Any] = {}
+    item_id = str(row.get("id", "") or "").strip()
+    if not item_id:
+        bad("id", "missing id")
+        return None, problems
+    values["id"] = item_id
+    for col in ("title", "summary", "category", "officer", "creator", "verifier", "approver", "scheduler",
+                "publisher", "last_note", "sources", "body", "updated_by"):
+        values[col] = str(row.get(col, "") or "")
+        if col in ("officer", "creator", "verifier", "approver", "scheduler", "publisher", "updated_by"):
+            values[col] = values[col].strip().lower()
+    channels = tuple(c.strip().lower() for c in str(row.get("channels", "") or "").split(",") if c.strip())
+    unknown = [c for c in channels if c not in sop.CHANNELS]
+    if unknown:
+        bad("channels", f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(sop.CHANNELS)}")
+    values["channels"] = tuple(c for c in channels if c in sop.CHANNELS)
+    status = str(row.get("status", "") or "").strip().lower()
+    if status not in sop.STATUSES:
+        bad("status", f"unknown status; one of {', '.join(sop.STATUSES)}")
+        return None, problems
+    values["status"] = status
+    try:
+        step = int(float(str(row.get("step", "")).strip()))
+        if step not in sop.STEPS:
+            raise ValueError
+    except ValueError:
+        bad("step", "step must be a number 1-6")
+        return None, problems
+    values["step"] = step
+    for col in TIME_COLUMNS:
+        text = str(row.get(col, "") or "").strip()
+        if text:
+            try:
+                values[col] = parse_iso(text)
+            except ValueError as e:
+                bad(col, str(e))
+    for col in ("rejections_step3", "rejections_step4", "rev"):
+        text = str(row.get(col, "") or "").strip() or "0"
+        try:
+            n = int(float(text))
+            if n < 0 or n != float(text):
+                raise ValueError
+            values[col] = n
+        except ValueError:
+            bad(col, "not a whole number ≥ 0")
+            if col == "rev":
+                return None, problems
+    for col, kind in JSON_COLUMNS.items():
+        text = str(row.get(col, "") or "").strip()
+        if text:
+            try:
+                parsed = json.loads(text)
+                if not isinstance(parsed, kind):
+                    raise ValueError
+                values[col] = parsed
+            except ValueError:
+                bad(col, f"not valid JSON ({kind.__name__})")
+    return Item(**values), problems
+
+
+@dataclass(frozen=True)
+class LogRow:
+    at: dt.datetime
+    item_id: str
+    step: int
+    action: str
+    actor: str
+    role: str
+    note: str = ""
+    publish_at: dt.datetime | None = None
+
+    def to_row(self) -> Row:
+        return {c: _format(getattr(self, c)) for c in LOG_COLUMNS}
+
+
+@dataclass(frozen=True)
+class User:
+    email: str
+    name: str = ""
+    roles: tuple[str, ...] = ()
+    active: bool = True
+    password_hash: str = ""
+    failed_logins: int = 0
+    locked_until: str = ""
+
+    def has(self, role: str) -> bool:
+        return self.active and role in self.roles
+
+    def to_row(self) -> Row:
+        row = {k: _format(v) for k, v in asdict(self).items()}
+        row["roles"] = ",".join(self.roles)
+        row["active"] = "TRUE" if self.active else "FALSE"
+        return row
+
+
+def user_from_row(row: Row, row_number: int = 0) -> tuple[User | None, list[RowProblem]]:
+    problems: list[RowProblem] = []
+    email = str(row.get("email", "") or "").strip().lower()
+    if "@" not in email:
+        return None, [RowProblem("Users", row_number, "email", email, "not an email address")]
+    roles = tuple(r.strip().lower() for r in str(row.get("roles", "") or "").replace(";", ",").split(",")
+                  if r.strip())
+    unknown = [r for r in roles if r not in sop.ROLES]
+    if unknown:
+        problems.append(RowProblem("Users", row_number, "roles", ",".join(roles),
+                                   f"unknown role(s) {', '.join(unknown)}; known: {', '.join(sop.ROLES)}"))
+    active_text = str(row.get("active", "TRUE") or "TRUE").strip().lower()
+    try:
+        failed = int(str(row.get("failed_logins", "") or "0"))
+    except ValueError:
+        failed = 0
+    return User(
+        email=email,
+        name=str(row.get("name", "") or "").strip(),
+        roles=tuple(r for r in roles if r in sop.ROLES),
+        active=active_text not in ("false", "0", "no", "tidak", "n"),
+        password_hash=str(row.get("password_hash", "") or ""),
+        failed_logins=failed,
+        locked_until=str(row.get("locked_until", "") or ""),
+    ), problems

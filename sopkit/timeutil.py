@@ -1,0 +1,78 @@
+"""Timestamps: ISO 8601 with an offset in storage, the server's clock for every action, Asia/Pontianak for
+anything written without an offset."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+AGENCY_TZ = ZoneInfo("Asia/Pontianak")
+
+#: The server's clock. Tests replace it; a client's clock is never asked.
+Now = Callable[[], dt.datetime]
+
+
+def server_now() -> dt.datetime:
+    return dt.datetime.now(AGENCY_TZ).replace(microsecond=0)
+
+
+def to_iso(t: dt.datetime | None, tz: dt.tzinfo = AGENCY_TZ) -> str:
+    """``2026-11-26T10:00:00+07:00``: seconds precision, in the agency's zone, always with its offset."""
+    if t is None:
+        return ""
+    if t.tzinfo is None:
+        raise ValueError("naive datetime: every stored time needs an offset")
+    return t.astimezone(tz).replace(microsecond=0).isoformat()
+
+
+_OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
+
+
+def parse_iso(text: str, tz: dt.tzinfo = AGENCY_TZ) -> dt.datetime:
+    """One ISO 8601 timestamp; no offset means the agency's zone. Raises ValueError with a readable reason."""
+    s = str(text).strip()
+    if not s:
+        raise ValueError("empty timestamp")
+    try:
+        t = dt.datetime.fromisoformat(s[:-1] + "+00:00" if s[-1:] in "zZ" else s)
+    except ValueError:
+        raise ValueError(f"'{text}' is not an ISO 8601 timestamp like 2026-11-26T10:00:00+07:00") from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=tz)
+    if not 2000 <= t.year <= 2100:
+        raise ValueError(f"'{text}' is outside the years 2000-2100")
+    return t
+
+
+def parse_iso_series(values: pd.Series, tz: str = "Asia/Pontianak") -> pd.Series:
+    """Vectorised ``parse_iso``: a UTC datetime Series, NaT where a value cannot be read (callers report why).
+
+    Values with an offset or ``Z`` keep it; values without one are read in ``tz``.
+    """
+    s = values.astype("string").str.strip()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    has_offset = s.str.contains(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$", regex=True, na=False) & s.str.contains(
+        r"^\d{4}-\d{2}-\d{2}[T ]\d", regex=True, na=False
+    )
+    naive = ~has_offset & s.notna() & (s != "")
+    if has_offset.any():
+        out[has_offset] = pd.to_datetime(s[has_offset], utc=True, errors="coerce", format="ISO8601")
+    if naive.any():
+        local = pd.to_datetime(s[naive], errors="coerce", format="ISO8601")
+        if getattr(local.dt, "tz", None) is None:
+            local = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+        out[naive] = local.dt.tz_convert("UTC")
+    out = out.dt.as_unit("ns")
+    years = out.dt.year
+    out[(years < 2000) | (years > 2100)] = pd.NaT
+    return out
+
+
+def as_utc_ns(series: pd.Series) -> np.ndarray:
+    """int64 nanoseconds since the epoch; NaT stays the min int (check with isna first)."""
+    return series.dt.tz_convert("UTC").astype("int64").to_numpy()
