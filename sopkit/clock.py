@@ -169,7 +169,7 @@ class WorkCalendar:
         return result
 
     def deadline(self, start: dt.datetime, minutes: float) -> dt.datetime:
-        return self.add_working_minutes([start], [minutes])[0].to_pydatetime()
+        return self.add_working_minutes([start], [minutes])[0].round("s").to_pydatetime()
 
 
 def _as_index(values) -> pd.DatetimeIndex:  # type: ignore[no-untyped-def]

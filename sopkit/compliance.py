@@ -157,36 +157,7 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     as_of = as_of or dt.datetime.now(dt.UTC)
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a time zone")
-    missing = [c for c in REQUIRED_COLUMNS if c not in log.columns]
-    if missing:
-        raise ValueError(f"the Log has no column(s) {', '.join(missing)}; expected {', '.join(LOG_COLUMNS)}")
-    df = pd.DataFrame({c: (log[c] if c in log.columns else "") for c in LOG_COLUMNS})
-    df = df.astype("string").fillna("")
-    df["row"] = np.arange(first_row, first_row + len(df))
-    problems: list[pd.DataFrame] = []
-
-    def reject(mask: pd.Series, reason: str | pd.Series) -> None:
-        nonlocal df
-        if mask.any():
-            bad = df.loc[mask, ["row", "item_id"]].copy()
-            bad["reason"] = reason if isinstance(reason, str) else reason[mask]
-            problems.append(bad)
-            df = df.loc[~mask]
-
-    df["item_id"] = df["item_id"].str.strip()
-    df["action"] = df["action"].str.strip().str.lower()
-    reject(df["item_id"] == "", "missing item_id")
-    df["t"] = parse_iso_series(df["at"], settings.timezone)
-    reject(df["t"].isna(), "bad timestamp in 'at': " + df["at"].astype(str))
-    step_num = pd.to_numeric(df["step"].str.strip(), errors="coerce")
-    df["step_n"] = step_num
-    reject(~step_num.reindex(df.index).isin(list(sop.STEPS)), "unknown step " + df["step"].astype(str))
-    df["step_n"] = df["step_n"].astype(int)
-    reject(~df["action"].isin(sop.ACTIONS), "unknown action " + df["action"].astype(str))
-    pub_text = df["publish_at"].str.strip()
-    df["pub"] = parse_iso_series(pub_text, settings.timezone)
-    reject((pub_text != "") & df["pub"].isna(), "bad timestamp in 'publish_at': " + df["publish_at"].astype(str))
-
+    df, problems = check_cells(log, settings, first_row)
     flow = df[df["action"].isin(sop.FLOW_ACTIONS)].copy()
     # Which state each row needs and which it leaves (cancel: any open state → done).
     code = flow["action"] + ":" + flow["step_n"].astype(str)
@@ -220,6 +191,43 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     probs = probs[list(PROBLEM_COLUMNS)].sort_values("row", kind="stable").reset_index(drop=True)
     return Report(attempts, probs, as_of, settings)
 
+
+
+def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Cell-level checks of Log rows: the usable rows (with parsed ``t``, ``step_n``, ``pub`` and their ``row``
+    number) and frames of (row, item_id, reason) for the rest. Raises ValueError when a required column is
+    missing altogether."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in log.columns]
+    if missing:
+        raise ValueError(f"the Log has no column(s) {', '.join(missing)}; expected {', '.join(LOG_COLUMNS)}")
+    df = pd.DataFrame({c: (log[c] if c in log.columns else "") for c in LOG_COLUMNS})
+    df = df.astype("string").fillna("")
+    df["row"] = np.arange(first_row, first_row + len(df))
+    problems: list[pd.DataFrame] = []
+
+    def reject(mask: pd.Series, reason: str | pd.Series) -> None:
+        nonlocal df
+        if mask.any():
+            bad = df.loc[mask, ["row", "item_id"]].copy()
+            bad["reason"] = reason if isinstance(reason, str) else reason[mask]
+            problems.append(bad)
+            df = df.loc[~mask]
+
+    df["item_id"] = df["item_id"].str.strip()
+    df["action"] = df["action"].str.strip().str.lower()
+    reject(df["item_id"] == "", "missing item_id")
+    df["t"] = parse_iso_series(df["at"], settings.timezone)
+    reject(df["t"].isna(), "bad timestamp in 'at': " + df["at"].astype(str))
+    step_num = pd.to_numeric(df["step"].str.strip(), errors="coerce")
+    df["step_n"] = step_num
+    reject(~step_num.reindex(df.index).isin(list(sop.STEPS)), "unknown step " + df["step"].astype(str))
+    df["step_n"] = df["step_n"].astype(int)
+    reject(~df["action"].isin(sop.ACTIONS), "unknown action " + df["action"].astype(str))
+    pub_text = df["publish_at"].str.strip()
+    df["pub"] = parse_iso_series(pub_text, settings.timezone)
+    reject((pub_text != "") & df["pub"].isna(), "bad timestamp in 'publish_at': " + df["publish_at"].astype(str))
+
+    return df, problems
 
 def _why(action: str, step: int) -> str:
     before = {"start": "the item was already started", "submit": f"step {step} is not open",

@@ -58,6 +58,10 @@ EDITABLE: dict[int, frozenset[str]] = {
 }
 MAX_TEXT = 50_000  # a Google Sheets cell holds at most 50,000 characters
 
+#: A channel's state in ``Item.channel_results`` (see ``sopkit.publishing``): ``pending`` and ``manual`` wait for
+#: the job or a person, ``claimed`` is a run at work, the other three are outcomes.
+CHANNEL_STATUSES: tuple[str, ...] = ("pending", "manual", "claimed", "published", "failed", "unknown")
+
 #: Stage timestamp written when a step is closed by its forward action.
 STAGE_COLUMN = {1: "collected_at", 2: "designed_at", 3: "verified_at", 4: "approved_at", 5: "scheduled_at"}
 
@@ -246,7 +250,7 @@ class Desk:
         if channel not in item.channels:
             raise InvalidInput(f"Item {item.id} does not target the channel {channel}.")
         status = result.get("status")
-        if status not in ("published", "failed", "unknown", "claimed"):
+        if status not in CHANNEL_STATUSES:
             raise InvalidInput(f"Unknown channel status {status!r}.")
         if status == "published" and not (result.get("url") or result.get("post_id")):
             raise InvalidInput("Give the published URL (or post id).")

@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of those.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test setup system-packages bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP)
+
+## Start the dashboard on the embedded store with demo data (http://127.0.0.1:8501)
+run: setup
+	$(PY) -m sopkit demo --if-empty
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
+		--server.headless true --browser.gatherUsageStats false
+
+## System packages the tests need (chromium, WordPress + MariaDB + PHP); installs them when run as root
+system-packages:
+	@bash .ci/system-packages.sh
+
+## Set up and run every test
+test: setup system-packages
+	$(PY) -m pytest
+
+## Benchmarks (not timed tests): each prints its figures and a ratio against a naive baseline
+bench: setup
+	$(PY) tests/benchmarks/bench_report.py
+
+lint: setup
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,155 @@
+"""Telegram channel (Bot API): one ``sendPhoto`` with the caption, or one ``sendMessage``.
+
+A caption longer than Telegram's 1,024-character photo limit is refused, not split into photo + follow-up text:
+a split publish is two requests, and if the second fails the channel holds half a post that a retry would
+duplicate. The publisher shortens the caption (or drops the image) and the post stays one request, one outcome.
+
+Text is sent without ``parse_mode`` so nothing in a caption can break Markdown/HTML parsing; Telegram still links
+URLs by itself. Only the first image is sent (an album needs ``sendMediaGroup``, which cannot carry a long text).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+from sopkit.channels.base import CannotSearch, CredentialStatus, OutcomeUnknown, PermanentError, Post, Result
+from sopkit.channels.http import (
+    DEFAULT_BACKOFF,
+    OnRetry,
+    Sleep,
+    Timeout,
+    json_body,
+    send,
+    telegram_error,
+    unreadable_success,
+)
+from sopkit.retry import Backoff, RetriesExhausted, TransientError, call_with_retry
+
+API_URL = "https://api.telegram.org"
+MAX_CAPTION = 1024
+MAX_TEXT = 4096
+
+
+def telegram_length(text: str) -> int:
+    """Telegram measures in UTF-16 code units (an emoji can count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def text_with_link(caption: str, link: str | None) -> str:
+    caption = caption.strip()
+    if link and link not in caption:
+        return f"{caption}\n\n{link}".strip()
+    return caption
+
+
+def message_url(chat_id: str, message: dict[str, Any]) -> str:
+    """t.me link: public channels by username; private supergroups/channels as t.me/c/<id> (members only)."""
+    message_id = message.get("message_id")
+    if message_id is None:
+        return ""
+    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+    username = chat.get("username") or (chat_id[1:] if chat_id.startswith("@") else "")
+    if username:
+        return f"https://t.me/{username}/{message_id}"
+    numeric = str(chat.get("id", chat_id))
+    if numeric.startswith("-100"):
+        return f"https://t.me/c/{numeric[4:]}/{message_id}"
+    return ""
+
+
+class TelegramChannel:
+    """Posts to one chat (usually a channel where the bot is an administrator)."""
+
+    name = "telegram"
+
+    def __init__(
+        self,
+        bot_token: str,
+        chat_id: str,
+        api_url: str = API_URL,
+        session: requests.Session | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        *,
+        timeout: Timeout = (5.0, 60.0),
+        sleep: Sleep = time.sleep,
+        on_retry: OnRetry | None = None,
+    ):
+        self.bot_token = bot_token
+        self.chat_id = str(chat_id)
+        self.api_url = api_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.backoff = backoff
+        self.timeout = timeout
+        self.sleep = sleep
+        self.on_retry = on_retry
+
+    def _once(self, method: str, *, idempotent: bool, **kwargs: Any) -> Any:
+        what = f"Telegram {method}"
+        resp = send(
+            self.session,
+            "POST",
+            f"{self.api_url}/bot{self.bot_token}/{method}",
+            what=what,
+            timeout=self.timeout,
+            idempotent=idempotent,
+            secrets=(self.bot_token,),
+            **kwargs,
+        )
+        body = json_body(resp)
+        if not resp.ok or (isinstance(body, dict) and body.get("ok") is False):
+            raise telegram_error(resp, what)
+        if not isinstance(body, dict) or "result" not in body:
+            raise unreadable_success(what, idempotent)
+        return body["result"]
+
+    def _call(self, method: str, *, idempotent: bool, **kwargs: Any) -> Any:
+        return call_with_retry(
+            lambda: self._once(method, idempotent=idempotent, **kwargs),
+            self.backoff,
+            sleep=self.sleep,
+            on_retry=self.on_retry,
+        )
+
+    def find(self, post: Post) -> Result | None:
+        raise CannotSearch("the Bot API cannot read a channel's history; check the channel by hand")
+
+    def publish(self, post: Post) -> Result:
+        text = text_with_link(post.caption, post.link)
+        if post.images:
+            if (n := telegram_length(text)) > MAX_CAPTION:
+                raise PermanentError(
+                    f"Telegram: a photo caption allows {MAX_CAPTION} characters, this one has {n}; "
+                    "shorten the Telegram caption or publish without the image"
+                )
+            image = post.images[0]
+            message = self._call(
+                "sendPhoto",
+                idempotent=False,
+                data={"chat_id": self.chat_id, "caption": text},
+                files={"photo": (image.filename, image.data, image.mime)},
+            )
+        else:
+            if not text:
+                raise PermanentError("Telegram: nothing to post (empty caption and no image)")
+            if (n := telegram_length(text)) > MAX_TEXT:
+                raise PermanentError(f"Telegram: a message allows {MAX_TEXT} characters, this one has {n}")
+            message = self._call("sendMessage", idempotent=False, json={"chat_id": self.chat_id, "text": text})
+        if not isinstance(message, dict) or "message_id" not in message:
+            raise OutcomeUnknown("Telegram accepted the post but returned no message id; check the channel")
+        return Result(status="published", url=message_url(self.chat_id, message), post_id=str(message["message_id"]))
+
+    def check_credentials(self) -> CredentialStatus:
+        """getMe proves the token; getChat proves the bot can see the target chat."""
+        try:
+            me = self._call("getMe", idempotent=True)
+            chat = self._call("getChat", idempotent=True, json={"chat_id": self.chat_id})
+        except (TransientError, RetriesExhausted, OutcomeUnknown) as e:
+            return CredentialStatus(ok=False, message=f"could not reach Telegram: {e}")
+        except PermanentError as e:
+            return CredentialStatus(ok=False, message=str(e))
+        bot = me.get("username", "?") if isinstance(me, dict) else "?"
+        title = chat.get("title") or chat.get("username") or self.chat_id if isinstance(chat, dict) else self.chat_id
+        return CredentialStatus(ok=True, message=f"bot @{bot} can reach {title}")

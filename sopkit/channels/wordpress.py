@@ -1,0 +1,357 @@
+"""WordPress channel (REST API + Application Password): media first, then one post whose slug is the item's key.
+
+Why it is shaped like this:
+
+* The REST root is read from the home page's ``Link: <...>; rel="https://api.w.org/"`` header, never guessed:
+  with plain permalinks ``/wp-json/`` is served the home page (200 HTML) and a POST there creates nothing. Every
+  write must come back 201 JSON or it did not happen.
+* The slug is the idempotency key, so :meth:`WordPressChannel.find` can ask WordPress whether an earlier run
+  already posted (a crash between the post and the write-back). WordPress would silently rename a second post to
+  ``key-2``, so the post step re-checks with ``find`` before every retry.
+* Media uploads and terms are made re-runnable the same way: an image's slug is ``<key>-image-<n>`` and is looked
+  up before uploading; a term that already exists is reused (WordPress answers ``term_exists``).
+* The body is Markdown rendered with Python-Markdown with raw HTML switched off (it is escaped, not passed
+  through), then cleaned by ``nh3`` to a short allow-list: the admin account posting has ``unfiltered_html``, so
+  WordPress would not clean it for us.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import mimetypes
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import markdown
+import nh3
+import requests
+
+from sopkit.channels.base import CredentialStatus, Image, OutcomeUnknown, PermanentError, Post, Result
+from sopkit.channels.http import DEFAULT_BACKOFF, OnRetry, Sleep, Timeout, json_body, send, unreadable_success
+from sopkit.retry import Backoff, RetriesExhausted, TransientError, call_with_retry, parse_retry_after
+
+API_REL = "https://api.w.org/"
+POST_STATUSES = "publish,future,draft,pending,private"
+NEEDED_CAPABILITIES = ("publish_posts", "upload_files")
+
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "hr", "h1", "strong", "em", "b", "i", "code", "pre", "blockquote", "a", "ul", "ol", "li",
+     "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "figure", "img", "figcaption"}
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}, "th": {"align"},
+                      "td": {"align"}}  # fmt: skip
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+T = TypeVar("T")
+
+
+def render_markdown(text: str) -> str:
+    """Markdown → HTML safe to store as post content: raw HTML in the source is shown as text, links are
+    limited to http(s)/mailto, and anything outside the allow-list is dropped."""
+    md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return nh3.clean(
+        md.convert(text),
+        tags=set(ALLOWED_TAGS),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+    )
+
+
+def _figure(url: str, alt: str) -> str:
+    return f'<figure><img src="{html.escape(url)}" alt="{html.escape(alt)}"></figure>'
+
+
+def _upload_filename(image: Image, slug: str) -> str:
+    """An ASCII file name whose extension matches the MIME type (WordPress checks both before accepting)."""
+    ext = mimetypes.guess_extension(image.mime) or ""
+    ext = ".jpg" if ext in (".jpe", ".jpeg") else ext
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", image.filename.rsplit(".", 1)[0]).strip("-._") or slug
+    return f"{stem}{ext}"
+
+
+def _wp_error(resp: requests.Response, what: str, username: str) -> Exception:
+    """Map a failed WordPress reply ({"code", "message", "data": {"status"}}) to our errors."""
+    body = json_body(resp)
+    code = str(body.get("code", "")) if isinstance(body, dict) else ""
+    message = html.unescape(str(body.get("message", ""))).strip() if isinstance(body, dict) else ""
+    detail = f" [{code}] {message}" if code or message else ""
+    status = resp.status_code
+    if status == 429 or status >= 500 or status == 408:
+        return TransientError(f"{what}: HTTP {status}{detail}", parse_retry_after(resp.headers.get("Retry-After")))
+    if status == 401:
+        return PermanentError(
+            f"WordPress refused the application password (401) for user {username!r}{detail}; renew it in Settings"
+        )
+    if status == 403:
+        return PermanentError(f"{what}: WordPress user {username!r} is not allowed (403){detail}")
+    return PermanentError(f"{what}: WordPress refused the request (HTTP {status}){detail}")
+
+
+class WordPressChannel:
+    """Posts to one WordPress site as one user authenticated with an Application Password."""
+
+    name = "wordpress"
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        app_password: str,
+        session: requests.Session | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        *,
+        timeout: Timeout = (5.0, 60.0),
+        sleep: Sleep = time.sleep,
+        on_retry: OnRetry | None = None,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.username = username
+        self.app_password = app_password
+        self.session = session or requests.Session()
+        self.backoff = backoff
+        self.timeout = timeout
+        self.sleep = sleep
+        self.on_retry = on_retry
+        self.now = now
+        self._api_root: str | None = None
+        self._me: dict[str, Any] | None = None
+
+    # -- HTTP ------------------------------------------------------------------------------------------------
+
+    def _retry(self, fn: Callable[[], T]) -> T:
+        return call_with_retry(fn, self.backoff, sleep=self.sleep, on_retry=self.on_retry)
+
+    def api_root(self) -> str:
+        """The REST root announced by the site itself (``.../wp-json/`` or ``.../?rest_route=/``)."""
+        if self._api_root is None:
+            self._api_root = self._retry(self._discover)
+        return self._api_root
+
+    def _discover(self) -> str:
+        what = "WordPress API discovery"
+        resp = send(self.session, "GET", f"{self.base_url}/", what=what, timeout=self.timeout, idempotent=True)
+        if not resp.ok:
+            raise _wp_error(resp, what, self.username)
+        link = resp.links.get(API_REL, {}).get("url")
+        if not link:
+            raise PermanentError(
+                f'{what}: {self.base_url}/ announces no REST API (no Link rel="{API_REL}" header); '
+                "is this a WordPress site with the REST API enabled?"
+            )
+        return link if ("?" in link or link.endswith("/")) else f"{link}/"
+
+    def _once(
+        self,
+        method: str,
+        route: str,
+        *,
+        what: str,
+        idempotent: bool,
+        expect: int = 200,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        tolerate: Callable[[requests.Response], Any | None] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """One authenticated REST call; ``expect`` is the only status accepted, and the reply must be JSON."""
+        resp = send(
+            self.session,
+            method,
+            self.api_root() + route.lstrip("/"),
+            what=what,
+            timeout=self.timeout,
+            idempotent=idempotent,
+            secrets=(self.app_password,),
+            auth=(self.username, self.app_password),
+            params=params,
+            headers={"Accept": "application/json", **(headers or {})},
+            **kwargs,
+        )
+        if tolerate is not None and (tolerated := tolerate(resp)) is not None:
+            return tolerated
+        if resp.status_code >= 400:
+            raise _wp_error(resp, what, self.username)
+        body = json_body(resp)
+        if body is None and "html" in resp.headers.get("Content-Type", ""):
+            # The signature of plain permalinks or a wrong root: the home page came back and nothing was made.
+            raise PermanentError(
+                f"{what}: WordPress answered {resp.status_code} with an HTML page instead of {expect} JSON; "
+                "check the site address and its permalink settings"
+            )
+        if body is None or resp.status_code != expect:
+            raise unreadable_success(what, idempotent)
+        return body
+
+    def me(self) -> dict[str, Any]:
+        """The signed-in user, fetched once per channel object.
+
+        Why before every find/publish: WordPress (6.1 at least) treats a wrong Application Password as no login at
+        all, so the real lookup would fail as "400 Status is forbidden" and a bare POST as "rest_cannot_create";
+        asking ``/users/me`` first turns all of that into one clear 401.
+        """
+        if self._me is None:
+            me = self._retry(
+                lambda: self._once(
+                    "GET", "wp/v2/users/me", what="WordPress sign-in", idempotent=True, params={"context": "edit"}
+                )
+            )
+            if not isinstance(me, dict):
+                raise PermanentError("WordPress sign-in: /users/me did not describe a user")
+            self._me = me
+        return self._me
+
+    # -- Channel ---------------------------------------------------------------------------------------------
+
+    def find(self, post: Post) -> Result | None:
+        """The post whose slug is ``post.key`` in any status but trash, so a retry never posts twice.
+
+        A draft or private post counts too: someone took it down on purpose, and it must not come back twice.
+        """
+        self.me()
+        found = self._retry(
+            lambda: self._once(
+                "GET",
+                "wp/v2/posts",
+                what="WordPress post lookup",
+                idempotent=True,
+                params={"slug": post.key, "status": POST_STATUSES},
+            )
+        )
+        key = post.key.lower()
+        for item in found if isinstance(found, list) else []:
+            if isinstance(item, dict) and str(item.get("slug", "")).lower() == key:
+                return Result(status="published", url=str(item.get("link", "")), post_id=str(item.get("id", "")))
+        return None
+
+    def publish(self, post: Post) -> Result:
+        if not post.key:
+            raise PermanentError("WordPress: the post has no key, so it could never be found again")
+        body: dict[str, Any] = {
+            "slug": post.key,
+            "title": html.escape(post.title, quote=False),
+            "excerpt": html.escape(post.caption, quote=False),
+        }
+        body |= self._schedule(post)
+        self.me()
+        media = [self._ensure_media(post, n, image) for n, image in enumerate(post.images, start=1)]
+        content = render_markdown(post.body_markdown)
+        if media:
+            body["featured_media"] = media[0]["id"]
+            content += "".join(_figure(str(m.get("source_url", "")), str(m.get("alt_text", ""))) for m in media[1:])
+        body["content"] = content
+        if post.category.strip():
+            body["categories"] = [self._ensure_term("categories", post.category.strip())]
+        tags = list(dict.fromkeys(t.strip() for t in post.tags if t.strip()))
+        if tags:
+            body["tags"] = [self._ensure_term("tags", t) for t in tags]
+        return self._create_post(post, body)
+
+    def check_credentials(self) -> CredentialStatus:
+        """``/wp/v2/users/me`` proves the Application Password; its capabilities say whether it may post."""
+        self._me = None  # always ask afresh: the password may have been revoked since
+        try:
+            me = self.me()
+        except (TransientError, RetriesExhausted, OutcomeUnknown) as e:
+            return CredentialStatus(ok=False, message=f"could not reach WordPress: {e}")
+        except PermanentError as e:
+            return CredentialStatus(ok=False, message=str(e))
+        caps = me.get("capabilities") if isinstance(me.get("capabilities"), dict) else {}
+        name = me.get("name") or me.get("slug") or self.username
+        lacking = [c for c in NEEDED_CAPABILITIES if not caps.get(c)]
+        if lacking:
+            return CredentialStatus(ok=False, message=f"WordPress user {name} lacks: {', '.join(lacking)}")
+        return CredentialStatus(ok=True, message=f"signed in to WordPress as {name}")
+
+    # -- steps -----------------------------------------------------------------------------------------------
+
+    def _schedule(self, post: Post) -> dict[str, str]:
+        """``date_gmt`` + ``future`` for a later time (WordPress publishes it then), ``publish`` otherwise."""
+        if post.publish_at is None:
+            return {"status": "publish"}
+        if post.publish_at.tzinfo is None or post.publish_at.utcoffset() is None:
+            raise PermanentError(f"WordPress: publish_at {post.publish_at} has no time zone")
+        when = post.publish_at.astimezone(dt.UTC)
+        status = "future" if when > self.now() else "publish"
+        return {"status": status, "date_gmt": when.strftime("%Y-%m-%dT%H:%M:%S")}
+
+    def _create_post(self, post: Post, body: dict[str, Any]) -> Result:
+        tries = 0
+
+        def attempt() -> Result:
+            nonlocal tries
+            tries += 1
+            if tries > 1 and (earlier := self.find(post)) is not None:
+                return earlier  # the failed try did create it after all (e.g. a 5xx from a hook after insert)
+            created = self._once("POST", "wp/v2/posts", what="WordPress post", idempotent=False, expect=201,
+                                 json=body)  # fmt: skip
+            if not isinstance(created, dict) or "id" not in created:
+                raise OutcomeUnknown("WordPress accepted the post but returned no id; check the site")
+            return Result(status="published", url=str(created.get("link", "")), post_id=str(created["id"]))
+
+        return self._retry(attempt)
+
+    def _ensure_media(self, post: Post, n: int, image: Image) -> dict[str, Any]:
+        """Upload one image once: its slug ``<key>-image-<n>`` is looked up first, so a re-run reuses it."""
+        slug = f"{post.key}-image-{n}".lower()
+        what = f"WordPress image {n} ({image.filename})"
+
+        def attempt() -> dict[str, Any]:
+            found = self._once("GET", "wp/v2/media", what=what, idempotent=True,
+                               params={"slug": slug})  # fmt: skip
+            for item in found if isinstance(found, list) else []:
+                if isinstance(item, dict) and item.get("slug") == slug:
+                    return item
+            filename = _upload_filename(image, slug)
+            created = self._once(
+                "POST",
+                "wp/v2/media",
+                what=what,
+                idempotent=True,  # a lost answer is found by its slug on the next try
+                expect=201,
+                params={
+                    "slug": slug,
+                    "alt_text": image.alt,
+                    "title": html.escape(image.alt or post.title, quote=False),
+                },
+                data=image.data,
+                headers={"Content-Type": image.mime, "Content-Disposition": f'attachment; filename="{filename}"'},
+            )
+            if not isinstance(created, dict) or "id" not in created:
+                raise TransientError(f"{what}: WordPress returned no media id")
+            return created
+
+        return self._retry(attempt)
+
+    def _ensure_term(self, taxonomy: str, name: str) -> int:
+        """The id of the category/tag called ``name``, created when missing (case-insensitive match)."""
+        what = f"WordPress {taxonomy[:-1] if taxonomy == 'tags' else 'category'} {name!r}"
+
+        def existing_term(resp: requests.Response) -> int | None:
+            body = json_body(resp)
+            if resp.status_code == 400 and isinstance(body, dict) and body.get("code") == "term_exists":
+                data = body.get("data")
+                term_id = data.get("term_id") if isinstance(data, dict) else None
+                return int(term_id) if isinstance(term_id, int | str) and str(term_id).isdigit() else None
+            return None
+
+        def attempt() -> int:
+            found = self._once("GET", f"wp/v2/{taxonomy}", what=what, idempotent=True,
+                               params={"search": name, "per_page": "100"})  # fmt: skip
+            for term in found if isinstance(found, list) else []:
+                if isinstance(term, dict) and html.unescape(str(term.get("name", ""))).casefold() == name.casefold():
+                    return int(term["id"])
+            created = self._once("POST", f"wp/v2/{taxonomy}", what=what, idempotent=True, expect=201,
+                                 json={"name": name}, tolerate=existing_term)  # fmt: skip
+            if isinstance(created, int):
+                return created
+            if not isinstance(created, dict) or "id" not in created:
+                raise TransientError(f"{what}: WordPress returned no term id")
+            return int(created["id"])
+
+        return self._retry(attempt)

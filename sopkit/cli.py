@@ -1,0 +1,286 @@
+"""``python -m sopkit``: a thin command line over the library (init, demo, import, export, report, users)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from . import compliance, config
+from .schema import LOG_COLUMNS, REGISTER_COLUMNS, User
+from .settings import Settings
+from .store.base import Register, Store, StoreError
+from .tableio import TableFileError, log_frame, read_table, register_frame, workbook_sheets, write_csv, write_xlsx
+from .timeutil import parse_iso
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _store(cfg: config.Config, init: bool = False) -> Store:
+    store = config.open_store(cfg)
+    if init:
+        store.init()
+    return store
+
+
+# -- commands -------------------------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace, cfg: config.Config) -> int:
+    store = _store(cfg, init=True)
+    current = store.read_settings()
+    defaults = Settings(timezone=cfg.timezone).to_rows()
+    missing = {k: v for k, v in defaults.items() if k not in current}
+    if missing:
+        store.save_settings(missing)
+    where = cfg.path if cfg.backend == "sqlite" else cfg.sheet
+    print(f"store ready: {cfg.backend} {where} ({len(missing)} default settings written)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, cfg: config.Config) -> int:
+    from . import auth, demo
+
+    store = _store(cfg, init=True)
+    cmd_init(args, cfg)
+    if args.if_empty and store.read_register().rows:
+        print("store already has items; demo data not added")
+        return 0
+    settings, _ = config.load_settings(store, cfg)
+    hashes = {email: auth.hash_password(pw) for email, pw in demo.DEMO_PASSWORDS.items()}
+    n = demo.seed(store, args.items, seed=args.seed, settings=settings, passwords=hashes)
+    print(f"demo data: {n} items and {len(demo.DEMO_USERS)} users (passwords in the README)")
+    return 0
+
+
+def _read_log_input(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        sheets = workbook_sheets(path)
+        return read_table(path, "Log" if "Log" in sheets else sheets[0])
+    return read_table(path)
+
+
+def cmd_import(args: argparse.Namespace, cfg: config.Config) -> int:
+    store = _store(cfg, init=True)
+    reg_df = log_df = None
+    if args.xlsx:
+        sheets = workbook_sheets(args.xlsx)
+        reg_df = read_table(args.xlsx, "Register") if "Register" in sheets else None
+        log_df = read_table(args.xlsx, "Log") if "Log" in sheets else None
+    if args.register:
+        reg_df = read_table(args.register)
+    if args.log:
+        log_df = read_table(args.log)
+    if reg_df is None and log_df is None:
+        _err("nothing to import: give --register, --log or an XLSX workbook with Register/Log sheets")
+        return 2
+    problems: list[str] = []
+    register_rows: list[dict[str, str]] = []
+    if reg_df is not None:
+        unknown = [c for c in reg_df.columns if c not in REGISTER_COLUMNS]
+        if unknown:
+            problems.append(f"Register: columns not imported: {', '.join(unknown)}")
+        parsed = Register.from_rows(reg_df.to_dict("records"))
+        existing = {i.id for i in store.read_register().items}
+        problems += [str(p) for p in parsed.problems]
+        bad_rows = {p.row for p in parsed.problems if p.column in ("id", "status", "step", "rev")}
+        for n, row in enumerate(parsed.rows, start=2):
+            if n in bad_rows:
+                continue
+            if row.get("id", "").strip() in existing:
+                problems.append(f"Register row {n}: id {row['id']} already in the store (skipped)")
+                continue
+            register_rows.append({k: v for k, v in row.items() if k in REGISTER_COLUMNS})
+    log_rows: list[dict[str, str]] = []
+    if log_df is not None:
+        try:
+            good, bad = compliance.check_cells(log_df, Settings(timezone=cfg.timezone))
+        except ValueError as e:
+            _err(f"Log: {e}")
+            return 2
+        for frame in bad:
+            problems += [f"Log row {r.row}: {r.reason} (skipped)" for r in frame.itertuples()]
+        log_rows = good[list(LOG_COLUMNS)].astype(str).to_dict("records")
+    for p in problems:
+        _err(p)
+    if not register_rows and not log_rows:
+        _err("nothing could be imported")
+        return 1
+    store.import_rows(register_rows, log_rows)
+    print(f"imported {len(register_rows)} Register rows and {len(log_rows)} Log rows"
+          + (f"; {len(problems)} problems listed above" if problems else ""))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, cfg: config.Config) -> int:
+    store = _store(cfg)
+    reg = register_frame(list(store.read_register().rows))
+    log = log_frame(store.read_log())
+    out = Path(args.out)
+    if args.format == "xlsx" or out.suffix.lower() == ".xlsx":
+        path = out if out.suffix.lower() == ".xlsx" else out / "sopkit-export.xlsx"
+        write_xlsx({"Register": reg, "Log": log}, path)
+        print(f"wrote {path} ({len(reg)} items, {len(log)} log rows)")
+    else:
+        write_csv(reg, out / "Register.csv")
+        write_csv(log, out / "Log.csv")
+        print(f"wrote {out / 'Register.csv'} ({len(reg)} items) and {out / 'Log.csv'} ({len(log)} log rows)")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, cfg: config.Config) -> int:
+    as_of = parse_iso(args.as_of) if args.as_of else dt.datetime.now(dt.UTC)
+    if args.log:
+        log = _read_log_input(Path(args.log))
+        settings = Settings(timezone=cfg.timezone)
+    else:
+        store = _store(cfg)
+        log = log_frame(store.read_log())
+        settings, setting_problems = config.load_settings(store, cfg)
+        for p in setting_problems:
+            _err(f"Settings: {p}")
+    try:
+        report = compliance.compute(log, settings, as_of)
+    except ValueError as e:
+        _err(f"cannot compute a report: {e}")
+        return 1
+    out = Path(args.out)
+    problems_path = out.with_name(out.stem + ".problems.csv")
+    for p in report.problems.itertuples():
+        _err(f"skipped Log row {p.row} (item {p.item_id or '?'}): {p.reason}")
+    write_csv(report.problems, problems_path)
+    if args.format == "csv":
+        write_csv(report.attempts_for_export(), out)
+    elif args.format == "xlsx":
+        write_xlsx(report_sheets(report), out)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report_markdown(report), encoding="utf-8")
+    print(f"wrote {out}: {len(report.attempts)} attempts of {report.attempts['item_id'].nunique()} items"
+          + (f"; {len(report.problems)} rows skipped, listed in {problems_path}" if len(report.problems) else ""))
+    if report.attempts.empty and len(report.problems):
+        _err("nothing could be computed: every row was skipped")
+        return 1
+    return 0
+
+
+def report_sheets(report: compliance.Report) -> dict[str, pd.DataFrame]:
+    summary = pd.DataFrame(list(report.summary().items()), columns=["measure", "value"])
+    return {
+        "Summary": summary,
+        "Attempts": report.attempts_for_export(),
+        "PerStep": report.per_step(),
+        "PerMonth": report.per_month(),
+        "PerPerson": report.per_person(),
+        "Rework": report.rework(),
+        "LeadTime": report.lead_times(),
+        "Problems": report.problems,
+    }
+
+
+def report_markdown(report: compliance.Report) -> str:
+    s = report.summary()
+    header = report.settings.header
+    lines = [
+        "# SOP compliance report",
+        "",
+        f"SOP: {header.get('sop_number') or '(no number yet)'} · as of {report.as_of.isoformat()}",
+        "",
+        f"- items: {s['items']:.0f}; published: {s['published']:.0f}",
+        f"- on time: {s['on_time_rate']:.1%} of {s['attempts']:.0f} finished attempts",
+        f"- median lead time (start → publish): {s['median_lead_time_hours']:.1f} hours",
+        f"- rework rate: {s['rework_rate']:.1%} of items sent back at least once",
+        f"- open attempts past their limit: {s['open_overdue']:.0f}",
+        f"- Log rows skipped: {s['problems']:.0f}",
+        "",
+        "## Per step",
+        "",
+        report.per_step().to_markdown(index=False, floatfmt=".2f"),
+        "",
+        "## Per month",
+        "",
+        report.per_month().to_markdown(index=False, floatfmt=".2f"),
+        "",
+        "## Per person",
+        "",
+        report.per_person().to_markdown(index=False, floatfmt=".2f"),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_users(args: argparse.Namespace, cfg: config.Config) -> int:
+    from . import auth
+
+    store = _store(cfg)
+    users, problems = store.read_users()
+    if args.users_cmd == "list":
+        for u in users:
+            print(f"{u.email}\t{u.name}\t{','.join(u.roles)}\t{'active' if u.active else 'inactive'}")
+        for p in problems:
+            _err(str(p))
+        return 0
+    roles = tuple(r.strip() for r in args.roles.split(",") if r.strip())
+    hashed = auth.hash_password(args.password) if args.password else ""
+    user = User(args.email.strip().lower(), args.name or "", roles, True, hashed)
+    from .schema import user_from_row
+
+    checked, found = user_from_row(user.to_row())
+    if checked is None or found:
+        _err("; ".join(p.reason for p in found) or "invalid user")
+        return 2
+    store.save_user(checked)
+    print(f"saved {checked.email} with roles {','.join(checked.roles)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m sopkit", description=__doc__)
+    p.add_argument("--secrets", help="secrets file (default .streamlit/secrets.toml, env SOPKIT_SECRETS)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("init", help="create the store's tables and default settings (idempotent)")
+    d = sub.add_parser("demo", help="seed demo users and items")
+    d.add_argument("--items", type=int, default=200)
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--if-empty", action="store_true", help="do nothing when the store already has items")
+    i = sub.add_parser("import", help="import Register and/or Log rows from CSV or XLSX")
+    i.add_argument("xlsx", nargs="?", help="an XLSX workbook with Register and/or Log sheets")
+    i.add_argument("--register", help="Register CSV/XLSX")
+    i.add_argument("--log", help="Log CSV/XLSX")
+    e = sub.add_parser("export", help="export Register and Log as CSV files or one XLSX workbook")
+    e.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    e.add_argument("--out", required=True, help="folder (CSV) or .xlsx file")
+    r = sub.add_parser("report", help="compliance report from a Log file or the configured store")
+    r.add_argument("--log", help="Log CSV/XLSX (default: the configured store's Log)")
+    r.add_argument("--format", choices=("csv", "xlsx", "md"), default="csv")
+    r.add_argument("--out", required=True)
+    r.add_argument("--as-of", help="ISO 8601 time open attempts are measured to (default now)")
+    u = sub.add_parser("users", help="list or add/update users")
+    usub = u.add_subparsers(dest="users_cmd", required=True)
+    usub.add_parser("list")
+    a = usub.add_parser("add")
+    a.add_argument("email")
+    a.add_argument("--name", default="")
+    a.add_argument("--roles", required=True, help="comma-separated: officer,creator,supervisor,...")
+    a.add_argument("--password", help="local password (embedded sign-in)")
+    return p
+
+
+COMMANDS = {"init": cmd_init, "demo": cmd_demo, "import": cmd_import, "export": cmd_export,
+            "report": cmd_report, "users": cmd_users}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        cfg = config.load(args.secrets)
+        return COMMANDS[args.cmd](args, cfg)
+    except (config.ConfigError, TableFileError, StoreError) as e:
+        _err(str(e))
+        return 2
+    except ValueError as e:
+        _err(f"error: {e}")
+        return 2

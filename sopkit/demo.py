@@ -1,0 +1,181 @@
+"""Demo data: realistic items driven through the real workflow engine with a simulated clock.
+
+Every demo row is made by the same ``Desk`` actions staff use, so the demo Register and Log obey every rule
+(maker-checker, rejections with notes, rev bumps). Some steps run late, some items are reworked, cancelled, or
+still open, and items go to several channels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from . import sop
+from .clock import WorkCalendar
+from .schema import User
+from .settings import Settings
+from .store.base import Store
+from .timeutil import AGENCY_TZ
+from .workflow import Desk
+
+DOMAIN = "dishub.kalbarprov.go.id"
+
+#: One demo account per role (README lists them); the password of each is ``demo-<role>``.
+DEMO_USERS: tuple[User, ...] = (
+    User(f"petugas@{DOMAIN}", "Rina Petugas", ("officer",)),
+    User(f"petugas2@{DOMAIN}", "Agus Petugas", ("officer",)),
+    User(f"konten@{DOMAIN}", "Dewi Pembuat Konten", ("creator",)),
+    User(f"konten2@{DOMAIN}", "Hendra Pembuat Konten", ("creator",)),
+    User(f"pengawas@{DOMAIN}", "Budi Pejabat Pengawas", ("supervisor",)),
+    User(f"pengawas2@{DOMAIN}", "Sari Pejabat Pengawas", ("supervisor",)),
+    User(f"administrator@{DOMAIN}", "Yusuf Pejabat Administrator", ("administrator",)),
+    User(f"medsos@{DOMAIN}", "Tono Pengelola Medsos", ("publisher",)),
+    User(f"pimpinan@{DOMAIN}", "Kepala Dinas", ("manager",)),
+    User(f"admin@{DOMAIN}", "Admin Sistem", ("admin",)),
+)
+DEMO_PASSWORDS: dict[str, str] = {u.email: f"demo-{u.email.split('@')[0].rstrip('2')}" for u in DEMO_USERS}
+
+_SUBJECTS = (
+    "Uji KIR gratis di UPT Pengujian Kendaraan Bermotor Pontianak",
+    "Jadwal kapal feri Rasau Jaya–Teluk Batang selama libur akhir tahun",
+    "Sosialisasi keselamatan jalan di SMA Negeri 1 Sungai Raya",
+    "Penutupan sementara Jembatan Kapuas I untuk perawatan",
+    "Pemeriksaan kelaikan bus angkutan Natal di Terminal Ambawang",
+    "Rekayasa lalu lintas Jalan Ahmad Yani saat car free day",
+    "Layanan bus Trans Kalbar rute Pontianak–Sungai Durian",
+    "Pelabuhan Seng Hie: penyesuaian jadwal speedboat ke Kubu Raya",
+    "Pengumuman seleksi petugas pemandu moda tahun 2026",
+    "Peringatan cuaca ekstrem untuk pelayaran di Selat Karimata",
+    "Penertiban parkir liar di kawasan Pasar Flamboyan",
+    "Peluncuran aplikasi informasi angkutan umum Kalbar",
+    "Hasil rapat koordinasi angkutan Lebaran bersama Polda Kalbar",
+    "Perbaikan rambu dan marka di ruas Jalan Trans Kalimantan",
+    "Pelatihan pengemudi angkutan sekolah yang aman",
+    "Sidak tarif angkutan penyeberangan menjelang hari raya",
+)
+_PLACES = ("Pontianak", "Singkawang", "Ketapang", "Sintang", "Sanggau", "Kubu Raya", "Mempawah", "Sambas")
+_CHANNEL_SETS = (
+    ("site",), ("site", "facebook"), ("site", "instagram"), ("site", "facebook", "instagram"),
+    ("site", "telegram"), ("facebook", "instagram", "x"), ("site", "facebook", "telegram"),
+)
+_REJECT_NOTES = (
+    "Tanggal kegiatan tidak sesuai surat undangan, mohon dicek ulang.",
+    "Foto kurang jelas; ganti dengan foto lain dari dokumentasi.",
+    "Nama jabatan narasumber keliru.",
+    "Judul terlalu panjang untuk Instagram.",
+    "Tambahkan sumber data jumlah penumpang.",
+)
+
+
+@dataclass
+class _Clock:
+    t: dt.datetime
+
+    def __call__(self) -> dt.datetime:
+        return self.t
+
+
+def seed(store: Store, items: int = 200, *, seed: int = 7, until: dt.datetime | None = None,
+         months: int = 5, settings: Settings | None = None, passwords: dict[str, str] | None = None) -> int:
+    """Create the demo users and ``items`` items spread over ``months`` months before ``until``; returns the
+    number of items created. ``passwords`` maps email → password hash for the demo accounts."""
+    rng = random.Random(seed)
+    settings = settings or Settings()
+    cal = WorkCalendar(settings)
+    until = (until or dt.datetime.now(AGENCY_TZ)).astimezone(AGENCY_TZ).replace(microsecond=0)
+    for user in DEMO_USERS:
+        hashed = (passwords or {}).get(user.email, "")
+        store.save_user(User(user.email, user.name, user.roles, True, hashed))
+    by_role = {r: [u for u in DEMO_USERS if r in u.roles] for r in sop.ROLES}
+    clock = _Clock(until)
+    desk = Desk(store, settings, now=clock)
+    span = months * 30 * 24 * 60
+    starts = sorted(until - dt.timedelta(minutes=rng.uniform(0, span)) for _ in range(items))
+    for n, start in enumerate(starts):
+        _one_item(desk, clock, cal, rng, start, until, by_role, n)
+    return items
+
+
+def _one_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random, start: dt.datetime,
+              until: dt.datetime, by_role: dict[str, list[User]], n: int) -> None:
+    officer = rng.choice(by_role["officer"])
+    creator = rng.choice(by_role["creator"])
+    verifier, scheduler = rng.sample(by_role["supervisor"], 2) if rng.random() < 0.5 else (
+        by_role["supervisor"][0], by_role["supervisor"][0])
+    approver = by_role["administrator"][0]
+    publisher = by_role["publisher"][0]
+    subject = rng.choice(_SUBJECTS)
+    place = rng.choice(_PLACES)
+    chans = rng.choice(_CHANNEL_SETS)
+    t = cal.deadline(start, 1)  # the first working minute after the random start
+
+    def at(minutes_mean: float, limit: float, late_p: float) -> dt.datetime | None:
+        nonlocal t
+        work = rng.uniform(limit * 1.1, limit * 3) if rng.random() < late_p else rng.uniform(
+            min(5, limit * 0.2), min(limit, minutes_mean * 2))
+        t = cal.deadline(t, work)
+        return t if t <= until else None
+
+    def act(when: dt.datetime | None) -> bool:
+        if when is None:
+            return False
+        clock.t = when
+        return True
+
+    clock.t = t
+    item = desk.start(officer, title=f"{subject} ({place})", category=rng.choice(sop.CATEGORIES),
+                      summary=f"Informasi dari Dinas Perhubungan Prov. Kalbar tentang {subject.lower()}.",
+                      channels=chans, sources="https://dishub.kalbarprov.go.id/ (demo)")
+    if not act(at(180, 450, 0.1)):
+        return
+    item = desk.submit(officer, item)
+    rework = 0
+    while True:
+        if not act(at(150, 360, 0.12)):
+            return
+        if item.creator == "":
+            item = desk.take(creator, item)
+        caption = f"{subject} di {place}. Info lengkap: dishub.kalbarprov.go.id #DishubKalbar"
+        item = desk.edit(creator, item, body=_body(subject, place, rework),
+                         captions={c: caption for c in chans})
+        item = desk.submit(creator, item)
+        if not act(at(30, 60, 0.15)):
+            return
+        if rework < 2 and rng.random() < 0.2:
+            item = desk.reject(verifier, item, rng.choice(_REJECT_NOTES))
+            rework += 1
+            continue
+        item = desk.approve(verifier, item)
+        if not act(at(30, 60, 0.15)):
+            return
+        if rework < 2 and rng.random() < 0.1:
+            item = desk.reject(approver, item, rng.choice(_REJECT_NOTES))
+            rework += 1
+            continue
+        item = desk.approve(approver, item)
+        break
+    if rng.random() < 0.03:
+        clock.t = t + dt.timedelta(minutes=20)
+        if clock.t <= until:
+            desk.cancel(scheduler, item, "Kegiatan dibatalkan oleh penyelenggara.")
+        return
+    if not act(at(8, 15, 0.1)):
+        return
+    publish_at = (t + dt.timedelta(hours=rng.choice((0.5, 1, 2, 20)))).replace(second=0)
+    item = desk.schedule(scheduler, item, publish_at)
+    delay = rng.uniform(16, 240) if rng.random() < 0.1 else rng.uniform(0.5, 12)
+    done = publish_at + dt.timedelta(minutes=delay)
+    if done > until:
+        return
+    clock.t = done
+    for c in chans:
+        url = f"https://example.invalid/{c}/{item.id}"
+        item = desk.record_channel(publisher, item, c, {"status": "published", "url": url})
+
+
+def _body(subject: str, place: str, rework: int) -> str:
+    fix = "\n\n_Revisi: data diperbarui sesuai catatan verifikator._" if rework else ""
+    return (f"## {subject}\n\nDinas Perhubungan Provinsi Kalimantan Barat menyampaikan informasi "
+            f"tentang {subject.lower()} di {place}. Masyarakat dihimbau memperhatikan jadwal dan "
+            f"ketentuan yang berlaku.\n\n- Lokasi: {place}\n- Informasi: (0561) 000000{fix}")

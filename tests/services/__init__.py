@@ -1,0 +1,1 @@
+"""Real services (WordPress on loopback) that the integration tests start for themselves."""

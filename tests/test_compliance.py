@@ -1,0 +1,247 @@
+"""Compliance from the Log: hand-computed cases, bad rows, and the vectorised path against a plain loop."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pandas as pd
+import pytest
+
+from sopkit.clock import WorkCalendar
+from sopkit.compliance import ATTEMPT_COLUMNS, compute
+from sopkit.settings import Settings
+
+AS_OF = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)  # Mon 30 Nov 17:00 WIB
+
+
+def log(*rows: tuple) -> pd.DataFrame:
+    cols = ["at", "item_id", "step", "action", "actor", "role", "note", "publish_at"]
+    return pd.DataFrame([dict(zip(cols, (*r, *[""] * (8 - len(r))), strict=True)) for r in rows], columns=cols)
+
+
+HAPPY = log(
+    ("2026-11-23T09:00:00+07:00", "A", "1", "start", "o"),
+    ("2026-11-23T10:00:00+07:00", "A", "1", "submit", "o"),
+    ("2026-11-23T12:00:00+07:00", "A", "2", "submit", "c"),
+    ("2026-11-23T13:00:00+07:00", "A", "3", "reject", "v", "", "fix"),
+    ("2026-11-23T14:00:00+07:00", "A", "2", "submit", "c"),
+    ("2026-11-23T15:00:00+07:00", "A", "3", "approve", "v"),
+    ("2026-11-24T08:00:00+07:00", "A", "4", "approve", "a"),
+    ("2026-11-24T08:10:00+07:00", "A", "5", "schedule", "v", "", "", "2026-11-24T09:00:00+07:00"),
+    ("2026-11-24T09:20:00+07:00", "A", "6", "publish", "p"),
+)
+
+
+def attempts(report) -> list[tuple]:  # noqa: ANN001
+    a = report.attempts_for_export()
+    return list(a[["step", "attempt", "started_at", "ended_at", "minutes", "on_time"]].itertuples(index=False,
+                                                                                                    name=None))
+
+
+def test_happy_path_with_one_rejection() -> None:
+    r = compute(HAPPY, as_of=AS_OF)
+    assert attempts(r) == [
+        (1, 1, "2026-11-23T09:00:00+07:00", "2026-11-23T10:00:00+07:00", 60.0, True),
+        (2, 1, "2026-11-23T10:00:00+07:00", "2026-11-23T12:00:00+07:00", 120.0, True),
+        (3, 1, "2026-11-23T12:00:00+07:00", "2026-11-23T13:00:00+07:00", 0.0, True),  # lunch hour
+        (2, 2, "2026-11-23T13:00:00+07:00", "2026-11-23T14:00:00+07:00", 60.0, True),
+        (3, 2, "2026-11-23T14:00:00+07:00", "2026-11-23T15:00:00+07:00", 60.0, True),  # equal to limit
+        (4, 1, "2026-11-23T15:00:00+07:00", "2026-11-24T08:00:00+07:00", 90.0, False),
+        (5, 1, "2026-11-24T08:00:00+07:00", "2026-11-24T08:10:00+07:00", 10.0, True),
+        (6, 1, "2026-11-24T09:00:00+07:00", "2026-11-24T09:20:00+07:00", 20.0, False),  # calendar, from publish_at
+    ]
+    assert list(r.attempts_for_export().columns[:9]) == list(ATTEMPT_COLUMNS[:9])
+    assert r.problems.empty
+    assert r.rework().set_index("item_id").loc["A", "rejections"] == 1
+
+
+def test_row_order_does_not_matter() -> None:
+    shuffled = HAPPY.sample(frac=1, random_state=3)
+    assert attempts(compute(shuffled, as_of=AS_OF)) == attempts(compute(HAPPY, as_of=AS_OF))
+
+
+@pytest.mark.parametrize("schedule_at,publish_at,published,minutes", [
+    ("2026-11-24T08:10:00+07:00", "2026-11-24T09:00:00+07:00", "2026-11-24T09:15:00+07:00", 15.0),
+    # scheduled late, after the planned time: the clock starts at the schedule action
+    ("2026-11-24T10:00:00+07:00", "2026-11-24T09:00:00+07:00", "2026-11-24T10:05:00+07:00", 5.0),
+    # published before the planned time: never below 0
+    ("2026-11-24T08:10:00+07:00", "2026-11-24T09:00:00+07:00", "2026-11-24T08:30:00+07:00", 0.0),
+    # Saturday publication counts calendar minutes
+    ("2026-11-27T15:00:00+07:00", "2026-11-28T09:00:00+07:00", "2026-11-28T09:40:00+07:00", 40.0),
+    # no offset means Asia/Pontianak; Z means UTC
+    ("2026-11-24T08:10:00", "2026-11-24T02:00:00Z", "2026-11-24T09:10:00+07:00", 10.0),
+])
+def test_step_6_clock(schedule_at: str, publish_at: str, published: str, minutes: float) -> None:
+    rows = log(("2026-11-24T07:40:00+07:00", "B", "4", "approve", "a"),
+               (schedule_at, "B", "5", "schedule", "v", "", "", publish_at),
+               (published, "B", "6", "publish", "p"))
+    prefix = log(("2026-11-23T08:00:00+07:00", "B", "1", "start"), ("2026-11-23T08:10:00+07:00", "B", "1", "submit"),
+                 ("2026-11-23T08:20:00+07:00", "B", "2", "submit"), ("2026-11-23T08:30:00+07:00", "B", "3", "approve"))
+    r = compute(pd.concat([prefix, rows]), as_of=AS_OF)
+    six = r.attempts[r.attempts["step"] == 6].iloc[0]
+    assert six["minutes"] == pytest.approx(minutes)
+    assert six["on_time"] == (minutes <= 15)
+
+
+def test_reschedule_moves_the_step_6_start() -> None:
+    rows = pd.concat([HAPPY.iloc[:8], log(
+        ("2026-11-24T08:30:00+07:00", "A", "6", "schedule", "v", "", "", "2026-11-24T11:00:00+07:00"),
+        ("2026-11-24T11:05:00+07:00", "A", "6", "publish", "p"))])
+    r = compute(rows, as_of=AS_OF)
+    six = r.attempts[r.attempts["step"] == 6]
+    assert len(six) == 1 and six.iloc[0]["minutes"] == pytest.approx(5.0)
+    five = r.attempts[r.attempts["step"] == 5]
+    assert len(five) == 1 and five.iloc[0]["minutes"] == pytest.approx(10.0)
+
+
+def test_open_attempts_measure_to_as_of_with_remaining() -> None:
+    rows = log(("2026-11-30T15:00:00+07:00", "C", "1", "start"), ("2026-11-30T15:30:00+07:00", "C", "1", "submit"),
+               ("2026-11-30T16:00:00+07:00", "C", "2", "submit"))
+    r = compute(rows, as_of=AS_OF)
+    a = r.attempts_for_export()
+    last = a.iloc[-1]
+    assert (last["step"], last["ended_at"], last["minutes"], last["remaining_minutes"], last["on_time"]) == (
+        3, "", 0.0, 60.0, True)  # 16:00 to 17:00 on Monday: after closing, nothing counted yet
+    later = compute(rows, as_of=dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)).attempts.iloc[-1]  # Tue 10:00
+    assert later["minutes"] == pytest.approx(150) and later["remaining_minutes"] == pytest.approx(-90)
+    assert not later["on_time"]
+
+
+def test_cancel_closes_the_open_attempt() -> None:
+    rows = log(("2026-11-23T08:00:00+07:00", "D", "1", "start"), ("2026-11-23T09:00:00+07:00", "D", "3", "cancel"))
+    r = compute(rows, as_of=AS_OF)
+    assert r.problems.empty
+    assert r.attempts[["step", "outcome", "minutes"]].values.tolist() == [[1, "cancel", 60.0]]
+
+
+def test_rejection_target_follows_settings() -> None:
+    rows = log(("2026-11-23T08:00:00+07:00", "E", "1", "start"), ("2026-11-23T08:10:00+07:00", "E", "1", "submit"),
+               ("2026-11-23T08:20:00+07:00", "E", "2", "submit"), ("2026-11-23T08:30:00+07:00", "E", "3", "reject"),
+               ("2026-11-23T08:40:00+07:00", "E", "1", "submit"))
+    s = Settings(reject_to={3: 1, 4: 2})
+    r = compute(rows, s, as_of=AS_OF)
+    assert r.problems.empty
+    assert r.attempts["step"].tolist() == [1, 2, 3, 1, 2]
+
+
+BAD = [
+    (("yesterday", "F", "1", "start"), "bad timestamp"),
+    (("2026-11-23T08:00:00+07:00", "F", "9", "start"), "unknown step"),
+    (("2026-11-23T08:00:00+07:00", "F", "x", "start"), "unknown step"),
+    (("2026-11-23T08:00:00+07:00", "F", "1", "delete"), "unknown action"),
+    (("2026-11-23T08:00:00+07:00", "", "1", "start"), "missing item_id"),
+    (("2026-11-23T08:00:00+07:00", "F", "3", "approve"), "no submit before it"),
+    (("2026-11-23T08:00:00+07:00", "F", "4", "submit"), "not possible at step 4"),
+    (("2026-11-23T08:00:00+07:00", "F", "5", "schedule", "v", "", "", "besok"), "publish_at"),
+    (("1899-11-23T08:00:00+07:00", "F", "1", "start"), "bad timestamp"),
+]
+
+
+@pytest.mark.parametrize("row,reason", BAD, ids=[b[1] for b in BAD])
+def test_bad_rows_are_skipped_with_row_number_and_reason(row: tuple, reason: str) -> None:
+    rows = pd.concat([HAPPY, log(row)], ignore_index=True)
+    r = compute(rows, as_of=AS_OF)
+    assert r.problems[["row", "reason"]].values.tolist()[0][0] == len(HAPPY) + 2  # header is row 1
+    assert reason in r.problems["reason"].iloc[0]
+    assert attempts(r) == attempts(compute(HAPPY, as_of=AS_OF))  # the good rows still count
+
+
+def test_duplicate_start_and_double_approve_are_skipped() -> None:
+    rows = pd.concat([HAPPY, log(("2026-11-23T09:30:00+07:00", "A", "1", "start"),
+                                  ("2026-11-23T15:05:00+07:00", "A", "3", "approve"))], ignore_index=True)
+    r = compute(rows, as_of=AS_OF)
+    assert sorted(r.problems["row"]) == [11, 12]
+    assert attempts(r) == attempts(compute(HAPPY, as_of=AS_OF))
+
+
+def test_missing_column_is_an_error() -> None:
+    with pytest.raises(ValueError, match="action"):
+        compute(HAPPY.drop(columns=["action"]), as_of=AS_OF)
+
+
+# -- the vectorised path against a plain, obviously-correct loop ---------------------------------------------------
+NEXT = {("start", 1): 1, ("submit", 1): 2, ("submit", 2): 3, ("approve", 3): 4, ("reject", 3): 2, ("approve", 4): 5,
+        ("reject", 4): 2, ("schedule", 5): 6, ("publish", 6): 7}
+
+
+def reference(rows: pd.DataFrame, as_of: dt.datetime) -> list[tuple]:
+    """Sequential reading of the rules, one row at a time."""
+    cal = WorkCalendar()
+    limits = Settings().limits
+    df = rows.copy()
+    df["t"] = pd.to_datetime(df["at"], utc=True)
+    df["rank"] = df.index
+    out = []
+    for item, g in df.sort_values(["item_id", "t", "rank"]).groupby("item_id", sort=True):
+        state, opened, sched = 0, None, None
+        for r in g.itertuples():
+            step, act = int(r.step), r.action
+            if act == "cancel":
+                ok, nxt = 1 <= state <= 6, 7
+            elif act == "schedule" and state == 6:
+                sched = (r.t, pd.Timestamp(r.publish_at) if r.publish_at else r.t)
+                continue
+            else:
+                ok, nxt = (state == {"start": 0}.get(act, step)) and (act, step) in NEXT, NEXT.get((act, step))
+            if not ok:
+                continue
+            if opened is not None:
+                out.append((item, state, opened, r.t, sched))
+            state = nxt
+            opened = r.t if 1 <= state <= 6 else None
+            if act == "schedule":
+                sched = (r.t, pd.Timestamp(r.publish_at) if r.publish_at else r.t)
+        if opened is not None:
+            out.append((item, state, opened, None, sched))
+    res = []
+    for item, step, start, end, sched in out:
+        stop = end if end is not None else pd.Timestamp(as_of)
+        if step == 6:
+            start = max(sched[0], sched[1])
+            minutes = max((stop - start).total_seconds() / 60, 0)
+        else:
+            minutes = max(cal.working_between(start.to_pydatetime(), stop.to_pydatetime()), 0)
+        res.append((item, step, round(minutes, 6), minutes <= limits[step] + 1e-6))
+    return sorted(res)
+
+
+def random_log(rng: random.Random, items: int, noise: float) -> pd.DataFrame:
+    rows = []
+    for i in range(items):
+        t = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC) + dt.timedelta(hours=rng.uniform(0, 24 * 200))
+        seq = [("start", 1), ("submit", 1), ("submit", 2)]
+        while rng.random() < 0.3:
+            seq += [("reject", 3), ("submit", 2)]
+        seq += [("approve", 3)]
+        if rng.random() < 0.2:
+            seq += [("reject", 4), ("submit", 2), ("approve", 3)]
+        seq += [("approve", 4), ("schedule", 5)]
+        if rng.random() < 0.2:
+            seq += [("schedule", 6)]
+        seq += [("publish", 6)]
+        if rng.random() < 0.1:
+            seq = seq[: rng.randrange(1, len(seq))] + [("cancel", 3)]
+        seq = seq[: rng.randrange(1, len(seq) + 1)] if rng.random() < 0.3 else seq
+        for act, step in seq:
+            t += dt.timedelta(minutes=rng.uniform(1, 900))
+            pub = (t + dt.timedelta(minutes=rng.uniform(-30, 120))).isoformat() if act == "schedule" else ""
+            rows.append((t.isoformat(), f"I{i}", str(step), act, "u", "", "", pub))
+            if rng.random() < noise:  # a stray row out of order
+                bad_act, bad_step = rng.choice(list(NEXT))
+                bad_t = t + dt.timedelta(minutes=rng.uniform(-600, 600))
+                rows.append((bad_t.isoformat(), f"I{i}", str(bad_step), bad_act, "u", "", "", ""))
+    return log(*rows)
+
+
+@pytest.mark.parametrize("seed,noise", [(1, 0.0), (2, 0.05), (3, 0.3)])
+def test_vectorised_matches_reference(seed: int, noise: float) -> None:
+    rng = random.Random(seed)
+    rows = random_log(rng, 150, noise)
+    as_of = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    r = compute(rows, as_of=as_of)
+    got = sorted((a.item_id, a.step, round(a.minutes, 6), bool(a.on_time)) for a in r.attempts.itertuples())
+    expected = reference(rows, as_of)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected, strict=True):
+        assert g[:2] == e[:2] and g[2] == pytest.approx(e[2], abs=1e-3) and g[3] == e[3]

@@ -1,0 +1,148 @@
+"""One contract, every backend: each test runs against every store in ``BACKENDS``.
+
+A new backend (Google Sheets) adds a factory here and must pass the same tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sopkit.schema import LogRow, User
+from sopkit.store.base import Change, DuplicateId, NotFound, StaleWrite, Store
+from sopkit.store.sqlite import SQLiteStore
+from sopkit.timeutil import AGENCY_TZ
+
+T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=AGENCY_TZ)
+
+
+def _sqlite(tmp_path: Path) -> Store:
+    return SQLiteStore(tmp_path / "contract.db")
+
+
+BACKENDS: dict[str, Callable[[Path], Store]] = {"sqlite": _sqlite}
+
+
+@pytest.fixture(params=list(BACKENDS))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    s = BACKENDS[request.param](tmp_path)
+    s.init()
+    return s
+
+
+def new_item(store: Store, item_id: str = "A-1") -> None:
+    store.commit(Change(item_id, None, {"title": "Judul", "status": "collecting", "step": "1",
+                                        "created_at": T0.isoformat()},
+                        (LogRow(T0, item_id, 1, "start", "o@x.id", "officer"),)))
+
+
+def test_init_is_idempotent(store: Store) -> None:
+    store.init()
+    new_item(store)
+    store.init()
+    assert [i.id for i in store.read_register().items] == ["A-1"]
+
+
+def test_create_read_and_log(store: Store) -> None:
+    new_item(store)
+    item = store.get_item("A-1")
+    assert (item.title, item.rev, item.step, item.created_at) == ("Judul", 1, 1, T0)
+    log = store.read_log()
+    assert log == [{"at": T0.isoformat(), "item_id": "A-1", "step": "1", "action": "start", "actor": "o@x.id",
+                    "role": "officer", "note": "", "publish_at": ""}]
+
+
+def test_update_bumps_rev_and_appends(store: Store) -> None:
+    new_item(store)
+    item = store.commit(Change("A-1", 1, {"status": "designing", "step": "2"},
+                               (LogRow(T0, "A-1", 1, "submit", "o@x.id", "officer"),)))
+    assert (item.rev, item.step, item.title) == (2, 2, "Judul")
+    assert [r["action"] for r in store.read_log("A-1")] == ["start", "submit"]
+
+
+def test_stale_write_changes_nothing(store: Store) -> None:
+    new_item(store)
+    store.commit(Change("A-1", 1, {"title": "Baru"}, ()))
+    with pytest.raises(StaleWrite, match="reload"):
+        store.commit(Change("A-1", 1, {"title": "Lama"}, (LogRow(T0, "A-1", 1, "edit", "x", "officer"),)))
+    assert store.get_item("A-1").title == "Baru"
+    assert len(store.read_log("A-1")) == 1
+
+
+def test_duplicate_id_and_missing_item(store: Store) -> None:
+    new_item(store)
+    with pytest.raises(DuplicateId):
+        new_item(store)
+    with pytest.raises(NotFound):
+        store.get_item("nope")
+    with pytest.raises(StaleWrite):
+        store.commit(Change("nope", 1, {"title": "x"}, ()))
+
+
+def test_unknown_column_is_refused(store: Store) -> None:
+    new_item(store)
+    with pytest.raises(Exception, match="unknown Register column"):
+        store.commit(Change("A-1", 1, {"no_such": "x"}, ()))
+    assert store.get_item("A-1").rev == 1
+
+
+def test_two_concurrent_writers_one_wins(store: Store) -> None:
+    """Many threads act on the same read; exactly one write lands, the rest are refused as stale."""
+    new_item(store)
+    results: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def writer(n: int) -> None:
+        barrier.wait()
+        try:
+            store.commit(Change("A-1", 1, {"title": f"writer {n}"},
+                                (LogRow(T0, "A-1", 1, "edit", f"u{n}", "officer"),)))
+            results.append(f"ok {n}")
+        except StaleWrite:
+            results.append("stale")
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [r for r in results if r.startswith("ok")]
+    assert len(winners) == 1 and results.count("stale") == 7
+    item = store.get_item("A-1")
+    assert item.rev == 2 and item.title == f"writer {winners[0].split()[1]}"
+    assert len(store.read_log("A-1")) == 2
+
+
+def test_users_and_settings_round_trip(store: Store) -> None:
+    store.save_user(User("A@X.go.id".lower(), "A", ("officer", "creator")))
+    store.save_user(User("a@x.go.id", "A2", ("supervisor",), active=False))
+    users, problems = store.read_users()
+    assert problems == [] and [(u.name, u.roles, u.active) for u in users] == [("A2", ("supervisor",), False)]
+    store.save_settings({"limit_step3": "90", "sop_number": "SOP-01"})
+    store.save_settings({"limit_step3": "75"})
+    assert store.read_settings() == {"limit_step3": "75", "sop_number": "SOP-01"}
+
+
+def test_hand_edited_register_rows_are_reported_not_fatal(store: Store) -> None:
+    new_item(store, "A-1")
+    new_item(store, "A-2")
+    store.import_rows([{"id": "B-1", "status": "terbit", "step": "2"},
+                       {"id": "B-2", "status": "designing", "step": "2", "created_at": "kemarin",
+                        "channels": "site,myspace"}], [])
+    reg = store.read_register()
+    assert {i.id for i in reg.items} == {"A-1", "A-2", "B-2"}
+    reasons = {(p.row, p.column) for p in reg.problems}
+    assert (4, "status") in reasons and (5, "created_at") in reasons and (5, "channels") in reasons
+    assert store.get_item("B-2").channels == ("site",)
+
+
+def test_import_refuses_existing_ids_whole(store: Store) -> None:
+    new_item(store)
+    with pytest.raises(DuplicateId):
+        store.import_rows([{"id": "Z-9", "status": "collecting", "step": "1"},
+                           {"id": "A-1", "status": "collecting", "step": "1"}], [])
+    assert [i.id for i in store.read_register().items] == ["A-1"]
