@@ -140,10 +140,22 @@ class Report:
         out = self.attempts.copy()
         tz = self.settings.timezone
         for col in ("started_at", "ended_at"):
-            out[col] = out[col].dt.tz_convert(tz).map(lambda t: t.isoformat() if pd.notna(t) else "")
+            out[col] = iso_strings(out[col], tz)
         out["minutes"] = out["minutes"].round(2)
         out["remaining_minutes"] = out["remaining_minutes"].round(2)
         return out[list(ATTEMPT_COLUMNS)]
+
+
+def iso_strings(times: pd.Series, tz: str) -> pd.Series:
+    """Vectorised ISO 8601 with its ``+07:00`` offset in ``tz``; empty for NaT (numpy formats, not Python)."""
+    utc = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    local = times.dt.tz_convert(tz).dt.tz_localize(None)
+    text = np.datetime_as_string(local.to_numpy(dtype="datetime64[s]"), unit="s").astype(object)
+    offset = ((local - utc).dt.total_seconds() // 60).fillna(0).astype(int).to_numpy()
+    signs = {o: f"{'+' if o >= 0 else '-'}{abs(o) // 60:02d}:{abs(o) % 60:02d}" for o in np.unique(offset)}
+    out = text + pd.Series(offset).map(signs).to_numpy(dtype=object)
+    out[times.isna().to_numpy()] = ""
+    return pd.Series(out, index=times.index, dtype=object)
 
 
 def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datetime | None = None,
@@ -158,16 +170,22 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a time zone")
     df, problems = check_cells(log, settings, first_row)
-    flow = df[df["action"].isin(sop.FLOW_ACTIONS)].copy()
-    # Which state each row needs and which it leaves (cancel: any open state → done).
-    code = flow["action"] + ":" + flow["step_n"].astype(str)
+    flow = df.loc[df["action"].isin(sop.FLOW_ACTIONS), ["row", "item_id", "action", "actor", "t", "step_n", "pub"]]
+    # Which state each row needs and which it leaves (cancel: any open state → done), looked up by an integer
+    # code action × 10 + step in small tables rather than by string keys.
     nxt = {("reject", 3): settings.reject_to.get(3, 2), ("reject", 4): settings.reject_to.get(4, 2), **_NEXT}
-    flow["rank"] = code.map({f"{a}:{s}": r for (a, s), r in _RANK.items()}).fillna(8).astype(int)
-    flow["need"] = code.map({f"{a}:{s}": n for (a, s), n in _NEED.items()}).fillna(-1).astype(int)
-    flow["next"] = code.map({f"{a}:{s}": n for (a, s), n in nxt.items()}).fillna(-1).astype(int)
-    cancel = (flow["action"] == "cancel").to_numpy()
-    flow["need"] = np.where(cancel, -2, flow["need"].to_numpy())
-    flow["next"] = np.where(cancel, DONE, flow["next"].to_numpy())
+    act_code = flow["action"].map({a: i for i, a in enumerate(sop.FLOW_ACTIONS)}).to_numpy(dtype=int)
+    code = act_code * 10 + flow["step_n"].to_numpy(dtype=int)
+
+    def table(values: dict[tuple[str, int], int], default: int) -> np.ndarray:
+        out = np.full(len(sop.FLOW_ACTIONS) * 10, default)
+        for (a, st), v in values.items():
+            out[sop.FLOW_ACTIONS.index(a) * 10 + st] = v
+        return out
+
+    cancel = flow["action"].to_numpy() == "cancel"
+    flow = flow.assign(rank=table(_RANK, 8)[code], need=np.where(cancel, -2, table(_NEED, -1)[code]),
+                       next=np.where(cancel, DONE, table(nxt, -1)[code]))
     impossible = flow["need"] == -1
     if impossible.any():
         bad = flow.loc[impossible, ["row", "item_id"]].copy()
@@ -200,33 +218,37 @@ def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2) -> tu
     missing = [c for c in REQUIRED_COLUMNS if c not in log.columns]
     if missing:
         raise ValueError(f"the Log has no column(s) {', '.join(missing)}; expected {', '.join(LOG_COLUMNS)}")
-    df = pd.DataFrame({c: (log[c] if c in log.columns else "") for c in LOG_COLUMNS})
-    df = df.astype("string").fillna("")
-    df["row"] = np.arange(first_row, first_row + len(df))
-    problems: list[pd.DataFrame] = []
-
-    def reject(mask: pd.Series, reason: str | pd.Series) -> None:
-        nonlocal df
-        if mask.any():
-            bad = df.loc[mask, ["row", "item_id"]].copy()
-            bad["reason"] = reason if isinstance(reason, str) else reason[mask]
-            problems.append(bad)
-            df = df.loc[~mask]
-
+    n = len(log)
+    df = pd.DataFrame({c: (log[c] if c in log.columns else pd.Series([""] * n, index=log.index))
+                       for c in LOG_COLUMNS}).astype("string").fillna("")
+    df["row"] = np.arange(first_row, first_row + n)
     df["item_id"] = df["item_id"].str.strip()
     df["action"] = df["action"].str.strip().str.lower()
-    reject(df["item_id"] == "", "missing item_id")
     df["t"] = parse_iso_series(df["at"], settings.timezone)
-    reject(df["t"].isna(), "bad timestamp in 'at': " + df["at"].astype(str))
-    step_num = pd.to_numeric(df["step"].str.strip(), errors="coerce")
-    df["step_n"] = step_num
-    reject(~step_num.reindex(df.index).isin(list(sop.STEPS)), "unknown step " + df["step"].astype(str))
-    df["step_n"] = df["step_n"].astype(int)
-    reject(~df["action"].isin(sop.ACTIONS), "unknown action " + df["action"].astype(str))
+    df["step_n"] = pd.to_numeric(df["step"].str.strip(), errors="coerce")
     pub_text = df["publish_at"].str.strip()
     df["pub"] = parse_iso_series(pub_text, settings.timezone)
-    reject((pub_text != "") & df["pub"].isna(), "bad timestamp in 'publish_at': " + df["publish_at"].astype(str))
-
+    # The first failing check names the reason; every bad row is dropped in one pass.
+    checks = [
+        (df["item_id"] == "", lambda d: "missing item_id"),
+        (df["t"].isna(), lambda d: "bad timestamp in 'at': " + d["at"]),
+        (~df["step_n"].isin(list(sop.STEPS)), lambda d: "unknown step " + d["step"]),
+        (~df["action"].isin(sop.ACTIONS), lambda d: "unknown action " + d["action"]),
+        ((pub_text != "") & df["pub"].isna(), lambda d: "bad timestamp in 'publish_at': " + d["publish_at"]),
+    ]
+    problems: list[pd.DataFrame] = []
+    seen = pd.Series(False, index=df.index)
+    for mask, reason in checks:
+        mask = mask.fillna(True).astype(bool) & ~seen
+        if mask.any():
+            bad = df.loc[mask, ["row", "item_id"]].copy()
+            why = reason(df.loc[mask])
+            bad["reason"] = why if isinstance(why, str) else why.astype(str)
+            problems.append(bad)
+            seen |= mask
+    if seen.any():
+        df = df.loc[~seen]
+    df["step_n"] = df["step_n"].astype(int)
     return df, problems
 
 def _why(action: str, step: int) -> str:

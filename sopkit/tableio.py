@@ -23,7 +23,7 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False)
         else:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", engine="pyarrow")
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
         raise TableFileError(f"{path}: cannot be read as a table ({e})") from None
     df.columns = [str(c).strip() for c in df.columns]
