@@ -1,0 +1,1 @@
+"""Jobs run outside the desk's pages, by cron or a systemd timer (``python -m jobs.publish``)."""

@@ -1,0 +1,648 @@
+"""The publish job's logic (SOP step 6): put every due item on each of its channels exactly once.
+
+Why it is shaped like this (see ``shared/notes/publishing.md`` for what peer schedulers got wrong):
+
+* **Exactly once per channel.** Before posting, the job *claims* the item-channel: it writes
+  ``{"status": "claimed", "job": ..., "lease_until": ...}`` into ``channel_results`` through a rev-checked
+  :meth:`Desk.record_channel`, so of two runs only one can win. A post is never sent twice blindly: before a retry
+  or before taking over a claim whose lease ran out (its run crashed), the job asks the channel with ``find()``
+  whether the post is already there (every post carries the idempotency key ``sop-<item id>``). A channel that
+  cannot be searched, or an answer that never came (:class:`OutcomeUnknown`), ends as ``unknown`` for a person to
+  check: a missing post is a nuisance, a duplicate on a government account is worse.
+* **Status per channel.** One failing channel never fails, blocks or re-sends the others. The item is closed
+  (``published`` + the step-6 ``publish`` Log row) by ``record_channel`` when its last channel is published.
+* **Catch-up.** Every run takes every due item, however late; lateness shows in compliance, not as a lost post.
+
+``channel_results[channel]`` (JSON in the Register; the only column the job writes) holds one dict::
+
+    status        pending | manual | claimed | published | failed | unknown
+    at            when this state was written (ISO 8601 with offset)
+    key           the idempotency key, "sop-<item id>"
+    attempts      how many times a run has claimed it
+    job           the run that wrote it (claimed and after)
+    lease_until   claimed only: after this another run may take over (after asking the channel first)
+    url, post_id  published only
+    error         failed / unknown / manual / pending: the reason, in words for the publisher
+
+``pending`` = the job tries (again) on its next run (transient errors, or a person asked for another try);
+``manual`` = the job cannot post there (no credentials, or a hand-posted channel): the item stays on the
+publisher's queue with the reason, and the job takes it as soon as the channel is configured. ``failed`` and
+``unknown`` wait for a person (:func:`requeue_channel` hands a channel back to the job).
+
+Media references (``Item.media``) are the dicts ``sopkit.media.save`` returns (``path`` relative to the media
+folder beside the store, ``name``, ``kind``, ``alt``, ``use``...). The job renders every ``kind: image`` whose
+``use`` is not false, per channel with ``sopkit.images.rendition``; an optional ``channels: [...]`` limits one
+picture to some channels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import re
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from . import sop
+from .channels.base import CannotSearch, Channel, CredentialStatus, Image, OutcomeUnknown, PermanentError, Post, Result
+from .config import ROOT, Config
+from .retry import Backoff, RetriesExhausted, TransientError, call_with_retry
+from .schema import Item, User
+from .store.base import NotFound, Register, StaleWrite
+from .timeutil import AGENCY_TZ, parse_iso, to_iso
+from .workflow import Desk, WorkflowError
+
+PENDING, MANUAL, CLAIMED, PUBLISHED, FAILED, UNKNOWN = "pending", "manual", "claimed", "published", "failed", "unknown"
+#: Outcomes only a person moves on from.
+FOR_A_PERSON = frozenset({FAILED, UNKNOWN})
+UNKNOWN_TEXT = "unknown — check the channel"
+
+DEFAULT_LEASE = dt.timedelta(minutes=10)
+DEFAULT_MAX_ATTEMPTS = 5
+#: The job's own retry around ``channel.publish``; channels retry their single requests inside it.
+JOB_BACKOFF = Backoff(tries=4, base=2.0, cap=30.0, max_retry_after=60.0)
+LATE_AFTER = dt.timedelta(minutes=sop.STEPS[6].limit_minutes)
+DEFAULT_SITE_URL = "http://127.0.0.1:8080/"
+
+#: Secrets-file keys each channel needs; a channel missing any of them is posted by hand.
+CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
+    "wordpress": ("base_url", "username", "app_password"),
+    "facebook": ("page_id", "page_token"),
+    "instagram": ("ig_user_id", "token"),
+    "telegram": ("bot_token", "chat_id"),
+}
+#: Channels that have no automatic poster in this version, and why.
+HAND_POSTED: dict[str, str] = {
+    "manual": "posted by hand: paste the URL on the publisher page",
+    "x": "no X (Twitter) poster in this version: post by hand and paste the URL",
+}
+
+Say = Callable[[str], None]
+
+
+class MediaError(ValueError):
+    """A media reference the job cannot use; the message names the reference."""
+
+
+# -- identity and keys --------------------------------------------------------------------------------------------
+
+
+def host_name() -> str:
+    return re.sub(r"[^a-z0-9.-]+", "-", socket.gethostname().lower()).strip("-.") or "localhost"
+
+
+def service_user(host: str | None = None) -> User:
+    """The job's identity in the Log: a publisher no person signs in as."""
+    return User(email=f"publish-job@{host or host_name()}", name="Publish job", roles=("publisher",))
+
+
+def new_job_id(host: str | None = None) -> str:
+    return f"{host or host_name()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def post_key(item_id: str) -> str:
+    """``sop-<item id>``, in the characters every channel accepts in a slug (a-z, 0-9, -)."""
+    return "sop-" + (re.sub(r"[^a-z0-9]+", "-", item_id.lower()).strip("-") or "item")
+
+
+# -- media ----------------------------------------------------------------------------------------------------------
+
+
+def media_folder(config: Config) -> Path:
+    """Where ``sopkit.media`` keeps the uploads: ``media/`` beside the store file (default ``data/media``)."""
+    from .media import media_root
+
+    return media_root(config.path)
+
+
+def renditions(item: Item, channel: str, folder: Path) -> tuple[Image, ...]:
+    """The item's pictures as ``channel`` wants them; MediaError (naming the file) when one cannot be made.
+
+    Uses the references ``sopkit.media.save`` writes; only ``kind`` image with ``use`` not false, and, when a
+    reference lists ``channels``, only on those.
+    """
+    from .images import ImageRejected, load_upload, rendition
+    from .media import MediaRejected, read
+
+    out = []
+    for ref in item.media:
+        if str(ref.get("kind", "image")) != "image" or ref.get("use", True) is False:
+            continue
+        targets = ref.get("channels")
+        if isinstance(targets, list) and channel not in targets:
+            continue
+        label = str(ref.get("name") or ref.get("path") or ref)
+        try:
+            if not str(ref.get("path", "") or "").strip():
+                raise MediaError(f"image {label}: the reference has no path")
+            upload = load_upload(read(folder, ref), str(ref.get("name") or Path(str(ref["path"])).name))
+            out.append(rendition(upload, channel, alt=str(ref.get("alt", "") or "")))
+        except FileNotFoundError:
+            raise MediaError(f"image {label} is missing from the media folder {folder}") from None
+        except (MediaRejected, ImageRejected, OSError) as e:
+            raise MediaError(f"image {label}: {e}") from None
+    return tuple(out)
+
+
+# -- channels from the configuration ------------------------------------------------------------------------------
+
+
+def unavailable_reason(config: Config, channel: str) -> str | None:
+    """Why the job cannot post on ``channel`` with this configuration (None: it can)."""
+    if channel in HAND_POSTED:
+        return HAND_POSTED[channel]
+    if channel == "site":
+        return "the website is switched off ([site] enabled = false)" if _off(config.section("site")) else None
+    keys = CREDENTIAL_KEYS.get(channel)
+    if keys is None:
+        return f"no poster for the channel {channel!r}"
+    section = config.section(channel)
+    if _off(section):
+        return f"switched off ([{channel}] enabled = false): post by hand"
+    missing = [k for k in keys if not str(section.get(k, "") or "").strip()]
+    if missing:
+        return f"no credentials ([{channel}] {', '.join(missing)} not set): post by hand"
+    return None
+
+
+def _off(section: Mapping[str, Any]) -> bool:
+    return section.get("enabled", True) in (False, "false", "False", "no", "0", 0)
+
+
+def site_channel(config: Config) -> Any:
+    """The embedded website: ``[site] root`` (default ``data/site``) served at ``[site] base_url``."""
+    from .channels.site import SiteChannel
+
+    section = config.section("site")
+    root = Path(str(section.get("root") or ROOT / "data" / "site"))
+    return SiteChannel(root if root.is_absolute() else ROOT / root, str(section.get("base_url") or DEFAULT_SITE_URL),
+                       timezone=config.timezone)
+
+
+@dataclass(frozen=True)
+class ChannelSetup:
+    channels: dict[str, Channel]
+    unavailable: dict[str, str]  # channel -> reason it is posted by hand
+
+
+def build_channels(config: Config, *, sleep: Callable[[float], None] = time.sleep,
+                   on_retry: Callable[[int, float, TransientError], None] | None = None) -> ChannelSetup:
+    """Every channel of ``sop.CHANNELS`` either built from the secrets file or listed with the reason it is not."""
+    channels: dict[str, Channel] = {}
+    unavailable: dict[str, str] = {}
+    for name in sop.CHANNELS:
+        reason = unavailable_reason(config, name)
+        if reason:
+            unavailable[name] = reason
+            continue
+        s = config.section(name)
+        kw: dict[str, Any] = {"sleep": sleep, "on_retry": on_retry}
+        if name == "site":
+            channels[name] = site_channel(config)
+        elif name == "wordpress":
+            from .channels.wordpress import WordPressChannel
+
+            channels[name] = WordPressChannel(str(s["base_url"]), str(s["username"]), str(s["app_password"]), **kw)
+        elif name == "facebook":
+            from .channels.facebook import FacebookChannel
+
+            channels[name] = FacebookChannel(str(s["page_id"]), str(s["page_token"]), **_graph(s), **kw)
+        elif name == "instagram":
+            from .channels.instagram import InstagramChannel
+
+            channels[name] = InstagramChannel(str(s["ig_user_id"]), str(s["token"]), **_graph(s), **kw)
+        elif name == "telegram":
+            from .channels.telegram import TelegramChannel
+
+            extra = {"api_url": str(s["api_url"])} if s.get("api_url") else {}
+            channels[name] = TelegramChannel(str(s["bot_token"]), str(s["chat_id"]), **extra, **kw)
+    return ChannelSetup(channels, unavailable)
+
+
+def _graph(section: Mapping[str, Any]) -> dict[str, str]:
+    return {"graph_url": str(section["graph_url"])} if section.get("graph_url") else {}
+
+
+# -- credential warnings --------------------------------------------------------------------------------------------
+
+
+def _expiry(config: Config, channel: str) -> tuple[dt.datetime | None, str | None]:
+    """``[channel] token_expires`` (a date or an ISO time; a date means the start of that day, local time)."""
+    text = str(config.section(channel).get("token_expires", "") or "").strip()
+    if not text:
+        return None, None
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            return dt.datetime.combine(day, dt.time(), AGENCY_TZ), None
+        return parse_iso(text), None
+    except ValueError:
+        return None, f"{channel}: [{channel}] token_expires = {text!r} is not a date like 2027-01-31"
+
+
+def credential_warnings(config: Config, register: Register, now: dt.datetime,
+                        statuses: Mapping[str, CredentialStatus] | None = None,
+                        soon: dt.timedelta = dt.timedelta(days=7)) -> list[str]:
+    """What an admin must fix before scheduled items fall due: channels with no credentials that items target,
+    and tokens that have expired, expire within ``soon``, or expire before an item is due on them.
+
+    ``statuses`` are optional live results of ``channel.check_credentials()`` (their ``expires_at`` and ``ok``
+    count too); without them this reads only the configuration and the Register, so a page can call it freely.
+    """
+    first_due: dict[str, dt.datetime] = {}
+    count: dict[str, int] = {}
+    for item in register.items:
+        if item.status != sop.STATUS_BY_STEP[6] or item.publish_at is None:
+            continue
+        for ch in item.channels:
+            if item.channel_results.get(ch, {}).get("status") == PUBLISHED:
+                continue
+            count[ch] = count.get(ch, 0) + 1
+            first_due[ch] = min(first_due.get(ch, item.publish_at), item.publish_at)
+    warnings: list[str] = []
+    for ch in sop.CHANNELS:
+        if ch in HAND_POSTED:
+            continue
+        due = first_due.get(ch)
+        waiting = f"{count[ch]} scheduled item(s) target it, the first due {_local(due)}" if due else ""
+        reason = unavailable_reason(config, ch)
+        if reason:
+            if due:
+                warnings.append(f"{ch}: {reason}; {waiting}: they will wait on the publisher's queue.")
+            continue
+        expires, problem = _expiry(config, ch)
+        if problem:
+            warnings.append(problem)
+        status = (statuses or {}).get(ch)
+        if status is not None:
+            if not status.ok:
+                warnings.append(f"{ch}: credentials do not work: {status.message}" + (f"; {waiting}" if due else ""))
+            if status.expires_at and (expires is None or status.expires_at < expires):
+                expires = status.expires_at
+        if expires is None:
+            continue
+        if expires <= now:
+            warnings.append(f"{ch}: the token expired on {_local(expires)}; renew it in the secrets file"
+                            + (f" ({waiting})." if due else "."))
+        elif due and expires <= due:
+            warnings.append(f"{ch}: the token expires on {_local(expires)}, before the next item is due on it "
+                            f"({waiting}); renew it now.")
+        elif expires - now <= soon:
+            warnings.append(f"{ch}: the token expires on {_local(expires)}; renew it before then.")
+    return warnings
+
+
+def _local(t: dt.datetime | None) -> str:
+    return t.astimezone(AGENCY_TZ).strftime("%Y-%m-%d %H:%M %Z") if t else ""
+
+
+# -- what to do with one item-channel -----------------------------------------------------------------------------
+
+Action = Literal["claim", "skip", "manual", "unknown"]
+
+
+def next_action(state: Mapping[str, Any] | None, available: str | None, now: dt.datetime) -> tuple[Action, str]:
+    """Decide for one item-channel. ``available`` is None when the job can post there, else the reason it cannot.
+
+    Returns the action and the reason in words: ``claim`` (post, after asking the channel first when an earlier
+    run got that far), ``skip`` (done, a person's turn, or another run holds a live lease), ``manual`` (write the
+    reason so the publisher sees it), ``unknown`` (a crashed run's claim on a channel the job can no longer ask).
+    """
+    status = str((state or {}).get("status", "") or "")
+    if status == PUBLISHED:
+        return "skip", "already published"
+    if status in FOR_A_PERSON:
+        return "skip", f"{status}, waiting for a person: {state.get('error', '') if state else ''}".rstrip(": ")
+    if status == CLAIMED:
+        until = _when((state or {}).get("lease_until"))
+        if until is not None and until > now:
+            return "skip", f"held by run {state.get('job', '?') if state else '?'} until {_local(until)}"
+        if available:
+            return "unknown", (f"{UNKNOWN_TEXT}: a run claimed it and did not finish, and the job can no longer "
+                               f"post there ({available})")
+        return "claim", "the lease of a run that did not finish has run out"
+    if available:
+        if status == MANUAL and (state or {}).get("error") == available:
+            return "skip", available
+        return "manual", available
+    return "claim", "due"
+
+
+def _when(text: Any) -> dt.datetime | None:
+    try:
+        return parse_iso(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def is_due(item: Item, now: dt.datetime) -> bool:
+    return (item.status == sop.STATUS_BY_STEP[6] and item.step == 6 and item.publish_at is not None
+            and item.publish_at <= now)
+
+
+def requeue_channel(desk: Desk, user: User, item: Item, channel: str, note: str) -> Item:
+    """A person hands a failed or unknown channel back to the job (after checking the channel by hand).
+
+    The job asks the channel ``find()`` first (attempts > 0), so a post that did go out is recorded, not repeated.
+    """
+    state = item.channel_results.get(channel, {})
+    if state.get("status") not in FOR_A_PERSON:
+        raise WorkflowError(f"{channel} is {state.get('status') or 'not started'}; only failed or unknown channels "
+                            "can be handed back to the job.")
+    note = (note or "").strip()
+    if not note:
+        raise WorkflowError("Say what you checked on the channel before handing it back to the job.")
+    result = {**state, "status": PENDING, "error": f"handed back by {user.email}: {note}", "lease_until": "",
+              "attempts": 0}  # a fresh set of tries; PENDING still makes the job ask the channel first
+    return desk.record_channel(user, item, channel, result)
+
+
+# -- the job --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    published: int = 0
+    failed: int = 0
+    unknown: int = 0
+    manual: int = 0
+    pending: int = 0
+    held: int = 0
+    retries: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failed or self.unknown or self.errors or self.pending)
+
+    def summary(self) -> str:
+        return (f"run done: {self.published} published, {self.failed} failed, {self.unknown} unknown, "
+                f"{self.pending} to retry, {self.manual} manual, {self.held} held by another run, "
+                f"{self.retries} retries, {len(self.errors)} errors")
+
+
+class PublishJob:
+    """One publishing run over a Desk: :meth:`run` posts, :meth:`plan` only says what it would post."""
+
+    def __init__(self, desk: Desk, channels: Mapping[str, Channel], unavailable: Mapping[str, str] | None = None, *,
+                 media_root: Path = ROOT / "data" / "media", user: User | None = None, job_id: str | None = None,
+                 lease: dt.timedelta = DEFAULT_LEASE, backoff: Backoff = JOB_BACKOFF,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, sleep: Callable[[float], None] = time.sleep,
+                 rng: random.Random | None = None, say: Say = print):
+        self.desk = desk
+        self.channels = dict(channels)
+        self.unavailable = dict(unavailable or {})
+        self.media_root = media_root
+        self.user = user or service_user()
+        self.job_id = job_id or new_job_id()
+        self.lease = lease
+        self.backoff = backoff
+        self.max_attempts = max_attempts
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.say = say
+        self.report = RunReport()
+
+    # -- selection ------------------------------------------------------------------------------------------------
+    def _available(self, channel: str) -> str | None:
+        if channel in self.channels:
+            return None
+        return self.unavailable.get(channel) or HAND_POSTED.get(channel) or f"{channel} is not configured: post by hand"
+
+    def due_items(self, register: Register, now: dt.datetime) -> list[Item]:
+        far = dt.datetime.max.replace(tzinfo=dt.UTC)
+        return sorted((i for i in register.items if is_due(i, now)), key=lambda i: (i.publish_at or far, i.id))
+
+    @staticmethod
+    def ordered(channels: Iterable[str]) -> list[str]:
+        """The website first: the others link to its page, and Instagram fetches its image from it."""
+        rank = {c: n for n, c in enumerate(sop.CHANNELS)}
+        return sorted(channels, key=lambda c: rank.get(c, len(rank)))
+
+    # -- dry run --------------------------------------------------------------------------------------------------
+    def plan(self) -> list[str]:
+        """What a run would do now, one line per item-channel; sends nothing and writes nothing."""
+        now = self.desk.now()
+        lines = []
+        for item in self.due_items(self.desk.store.read_register(), now):
+            for ch in self.ordered(item.channels):
+                action, reason = next_action(item.channel_results.get(ch), self._available(ch), now)
+                what = {"claim": "would publish", "skip": "would skip", "manual": "would leave for a person",
+                        "unknown": "would mark unknown"}[action]
+                images = f", {len(item.media)} image reference(s)" if action == "claim" and item.media else ""
+                lines.append(f"{item.id} {ch}: {what} ({reason}; key {post_key(item.id)}{images}) "
+                             f"due {_local(item.publish_at)}{_late(item, now)}")
+        return lines
+
+    # -- run ------------------------------------------------------------------------------------------------------
+    def run(self) -> RunReport:
+        self.report = RunReport()
+        now = self.desk.now()
+        register = self.desk.store.read_register()
+        for problem in register.problems:
+            self.say(f"warning: {problem}")
+        for item in self.due_items(register, now):
+            for ch in self.ordered(item.channels):
+                try:
+                    item = self._channel(item, ch) or item
+                except (StaleWrite, NotFound, WorkflowError) as e:
+                    self._error(f"{item.id} {ch}: {e}")
+                except Exception as e:  # the store failing (locked, Sheets quota): the next channel may still work
+                    self._error(f"{item.id} {ch}: {type(e).__name__}: {e}")
+        return self.report
+
+    def _error(self, text: str) -> None:
+        self.report.errors.append(text)
+        self.say(f"error: {text}")
+
+    def _fresh(self, item_id: str) -> Item | None:
+        try:
+            return self.desk.store.get_item(item_id)
+        except NotFound:
+            return None
+
+    def _channel(self, item: Item, ch: str) -> Item | None:
+        """Claim, post and write back one item-channel. Returns the item as it is now (or None if it is gone)."""
+        claimed: Item | None = None
+        for _ in range(5):  # a stale write means someone else changed the item: read it again and decide again
+            now = self.desk.now()
+            if not is_due(item, now) or ch not in item.channels:  # cancelled, rescheduled or re-targeted meanwhile
+                return item
+            state = item.channel_results.get(ch)
+            action, reason = next_action(state, self._available(ch), now)
+            if action == "skip":
+                if state and state.get("status") == CLAIMED:
+                    self.report.held += 1
+                    self.say(f"{item.id} {ch}: skipped, {reason}")
+                return item
+            base = {"key": post_key(item.id), "attempts": int((state or {}).get("attempts", 0) or 0),
+                    "job": self.job_id, "at": to_iso(now)}
+            try:
+                if action == "manual":
+                    self.report.manual += 1
+                    self.say(f"{item.id} {ch}: left for the publisher: {reason}")
+                    return self.desk.record_channel(self.user, item, ch, {**base, "status": MANUAL, "error": reason})
+                if action == "unknown":
+                    self.report.unknown += 1
+                    self.say(f"{item.id} {ch}: {reason}")
+                    return self.desk.record_channel(self.user, item, ch, {**base, "status": UNKNOWN, "error": reason})
+                claim = {**base, "status": CLAIMED, "attempts": base["attempts"] + 1,
+                         "lease_until": to_iso(now + self.lease), "error": ""}
+                claimed = self.desk.record_channel(self.user, item, ch, claim)
+                break
+            except StaleWrite:
+                fresh = self._fresh(item.id)
+                if fresh is None:
+                    return None
+                item = fresh
+        if claimed is None:
+            self._error(f"{item.id} {ch}: the item kept changing under the job; will try on the next run")
+            return item
+        return self._post(claimed, ch, state)
+
+    def _post(self, item: Item, ch: str, before: Mapping[str, Any] | None) -> Item | None:
+        channel = self.channels[ch]
+        key = post_key(item.id)
+        prior = before or {}
+        had_claim = prior.get("status") == CLAIMED
+        ask_first = had_claim or prior.get("status") == PENDING or int(prior.get("attempts", 0) or 0) > 0
+        probe = Post(key=key, item_id=item.id, title=item.title, body_markdown=item.body, caption="")
+        if ask_first:
+            try:
+                found = channel.find(probe)
+            except CannotSearch as e:
+                if had_claim:
+                    return self._finish(item, ch, UNKNOWN, f"{UNKNOWN_TEXT}: a run claimed it and did not finish, "
+                                                           f"and the channel cannot be searched ({e})")
+                found = None  # pending after a transient failure or a person's hand-back: nothing went out
+            except (TransientError, RetriesExhausted, PermanentError, OutcomeUnknown) as e:
+                return self._release(item, ch, f"could not ask {ch} whether it already has the post: {e}")
+            if found is not None:
+                self.say(f"{item.id} {ch}: found the post of an earlier run, not posting again")
+                return self._finish(item, ch, PUBLISHED, "", found)
+        try:
+            post = self._build(item, ch)
+        except MediaError as e:
+            return self._finish(item, ch, FAILED, str(e))
+        except Exception as e:  # nothing was sent yet, so "failed" is the truth
+            return self._finish(item, ch, FAILED, f"could not prepare the post: {type(e).__name__}: {e}")
+        tries = 0
+
+        def attempt() -> Result:
+            nonlocal tries
+            tries += 1
+            if tries > 1:
+                try:
+                    earlier = channel.find(post)
+                except CannotSearch:
+                    earlier = None  # a TransientError promises nothing was created
+                if earlier is not None:
+                    return earlier
+            return channel.publish(post)
+
+        def on_retry(n: int, delay: float, e: TransientError) -> None:
+            self.report.retries += 1
+            self.say(f"{item.id} {ch}: try {n} failed ({e}); trying again in {delay:.1f} s")
+
+        try:
+            result = call_with_retry(attempt, self.backoff, sleep=self.sleep, on_retry=on_retry, rng=self.rng)
+        except RetriesExhausted as e:
+            attempts = int(item.channel_results.get(ch, {}).get("attempts", 1) or 1)
+            if attempts >= self.max_attempts:
+                return self._finish(item, ch, FAILED, f"gave up after {attempts} runs: {e}")
+            return self._finish(item, ch, PENDING, f"will try again on the next run: {e}")
+        except OutcomeUnknown as e:
+            return self._finish(item, ch, UNKNOWN, f"{UNKNOWN_TEXT}: {e}")
+        except PermanentError as e:
+            return self._finish(item, ch, FAILED, str(e))
+        except Exception as e:  # a bug or an unmapped error after the request may have gone out: never re-send
+            return self._finish(item, ch, UNKNOWN, f"{UNKNOWN_TEXT}: unexpected {type(e).__name__}: {e}")
+        if result.status != PUBLISHED:
+            status = UNKNOWN if result.status == UNKNOWN else FAILED
+            return self._finish(item, ch, status, result.error or f"the channel answered {result.status}")
+        return self._finish(item, ch, PUBLISHED, "", result)
+
+    def _build(self, item: Item, ch: str) -> Post:
+        key = post_key(item.id)
+        images = renditions(item, ch, self.media_root)
+        site = item.channel_results.get("site", {})
+        link = str(site.get("url") or "") if site.get("status") == PUBLISHED else None
+        if ch == "instagram":
+            images = self._hosted(key, images)
+        return Post(key=key, item_id=item.id, title=item.title, body_markdown=item.body,
+                    caption=item.captions.get(ch) or item.summary, category=item.category, images=images,
+                    link=link or None, publish_at=item.publish_at)
+
+    def _hosted(self, key: str, images: tuple[Image, ...]) -> tuple[Image, ...]:
+        """Instagram downloads its picture from a public URL: put each rendition in the website's folder."""
+        site = self.channels.get("site")
+        if site is None or not hasattr(site, "public_image_url"):
+            return images
+        from .channels.site import atomic_write, image_filename
+
+        out = []
+        for img in images:
+            name = image_filename(img.filename, img.mime)
+            atomic_write(site.root / "berita" / key / name, img.data)
+            out.append(replace(img, public_url=site.public_image_url(key, name)))
+        return tuple(out)
+
+    def _release(self, item: Item, ch: str, error: str) -> Item | None:
+        """Give the claim back at once (lease ends now) so the next run asks the channel again."""
+        self._error(f"{item.id} {ch}: {error}")
+        state = {**item.channel_results.get(ch, {}), "lease_until": to_iso(self.desk.now()), "error": error}
+        return self._write(item, ch, state)
+
+    def _finish(self, item: Item, ch: str, status: str, error: str, result: Result | None = None) -> Item | None:
+        now = self.desk.now()
+        state: dict[str, Any] = {**item.channel_results.get(ch, {}), "status": status, "at": to_iso(now),
+                                 "error": error, "job": self.job_id, "lease_until": ""}
+        if result is not None:
+            state.update(url=result.url, post_id=result.post_id)
+        late = _late(item, now)
+        if status == PUBLISHED:
+            self.report.published += 1
+            self.say(f"{item.id} {ch}: published {result.url or result.post_id if result else ''}{late}")
+        else:
+            setattr(self.report, status, getattr(self.report, status) + 1)
+            self.say(f"{item.id} {ch}: {status}: {error}")
+        return self._write(item, ch, state)
+
+    def _write(self, item: Item, ch: str, state: dict[str, Any]) -> Item | None:
+        """Write back, re-reading on a stale write. A published result always lands (the post is out); any other
+        result only while the claim is still this run's (else another run has taken over the channel)."""
+        for _ in range(5):
+            current = item.channel_results.get(ch, {})
+            mine = current.get("status") == CLAIMED and current.get("job") == self.job_id
+            if current.get("status") == PUBLISHED and state["status"] == PUBLISHED:
+                return item
+            if state["status"] != PUBLISHED and not mine:
+                self._error(f"{item.id} {ch}: not writing {state['status']}: the channel is now "
+                            f"{current.get('status') or 'unset'} (another run took it over)")
+                return item
+            if not (item.is_open and item.step == 6):
+                self._error(f"{item.id} {ch}: the item is {item.status} now; the {ch} result "
+                            f"({state.get('url') or state['status']}) could not be recorded: check the channel")
+                return item
+            try:
+                return self.desk.record_channel(self.user, item, ch, state)
+            except StaleWrite:
+                fresh = self._fresh(item.id)
+                if fresh is None:
+                    return None
+                item = fresh
+        self._error(f"{item.id} {ch}: could not record {state['status']} (the item kept changing)")
+        return item
+
+
+def _late(item: Item, now: dt.datetime) -> str:
+    if item.publish_at is None or now - item.publish_at <= LATE_AFTER:
+        return ""
+    minutes = int((now - item.publish_at).total_seconds() // 60)
+    return f" (late by {minutes // 60} h {minutes % 60} min)" if minutes >= 60 else f" (late by {minutes} min)"
