@@ -178,7 +178,7 @@ def test_bomb_refused_without_decoding(tmp_path: Path) -> None:
     """Decoding 30000x30000 would take ~900 MB; a fresh interpreter must refuse it with a small peak RSS."""
     bomb = tmp_path / "bomb.png"
     bomb.write_bytes(png_claiming(30_000, 30_000))
-    script = textwrap.dedent(f"""
+    script = textwrap.dedent(rf"""
         import re, sys
         from pathlib import Path
         from sopkit.images import ImageRejected, load_upload

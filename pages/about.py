@@ -1,0 +1,25 @@
+"""Tentang SOP ini: the SOP's header as the admin filled it in, and its steps with their time limits."""
+
+import pandas as pd
+import streamlit as st
+
+from sopkit import sop
+from ui import session
+from ui.guard import guard
+from ui.session import t
+
+ctx = guard("about")
+settings, _ = session.settings()
+st.title(t("page.about"))
+st.subheader(sop.SOP_TITLE)
+header = {t(f"about.{k}"): settings.header.get(k, "") or "—" for k in sop.SOP_HEADER_DEFAULTS}
+st.table(pd.Series(header, name=t("about.value")))
+steps = pd.DataFrame([{
+    t("att.step"): str(n),
+    t("about.role"): sop.ROLE_TITLES[s.role][0 if ctx.lang == "id" else 1],
+    t("about.what"): s.title_id if ctx.lang == "id" else s.title_en,
+    t("att.limit_minutes"): settings.limit(n),
+    t("about.clock"): t(f"about.clock.{s.clock}"),
+} for n, s in sop.STEPS.items()])
+st.table(steps.set_index(t("att.step")))  # the step number as the row label (a text index is shown)
+st.caption(t("about.recording"))

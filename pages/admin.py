@@ -1,0 +1,125 @@
+"""Admin: users and roles, SOP settings, the Register (embedded store) and every row that fails validation."""
+
+import pandas as pd
+import streamlit as st
+
+from sopkit import sop
+from sopkit.admin import ADMIN_EDITABLE, AdminError, edit_register_row, save_settings, save_users
+from sopkit.auth import AuthError, set_password
+from sopkit.settings import WEEKDAYS
+from sopkit.store.base import StaleWrite
+from ui import session
+from ui.guard import guard
+from ui.session import t
+from ui.widgets import labelled
+
+ctx = guard("admin")
+st.title(t("page.admin"))
+users_tab, settings_tab, register_tab, problems_tab = st.tabs(
+    [t("admin.users"), t("admin.settings"), t("admin.register"), t("admin.problems")])
+
+with users_tab:
+    frame = pd.DataFrame([{"email": u.email, "name": u.name, "roles": ",".join(u.roles), "active": u.active,
+                           "locked_until": u.locked_until} for u in ctx.snap.users],
+                         columns=["email", "name", "roles", "active", "locked_until"])
+    edited = st.data_editor(frame, key="w_users", num_rows="dynamic", hide_index=True,
+                            disabled=["locked_until"], column_config={
+                                "email": st.column_config.TextColumn(t("col.email"), required=True),
+                                "name": st.column_config.TextColumn(t("col.name")),
+                                "roles": st.column_config.TextColumn(t("col.roles"), help=", ".join(sop.ROLES)),
+                                "active": st.column_config.CheckboxColumn(t("col.active"), default=True),
+                                "locked_until": st.column_config.TextColumn(t("col.locked_until"))})
+    if st.button(t("admin.save_users"), key="w_save_users", type="primary"):
+        rows = [{k: ("TRUE" if v is True else "FALSE" if v is False else str(v or "")) for k, v in r.items()}
+                for r in edited.drop(columns=["locked_until"]).to_dict("records")]
+        try:
+            written = save_users(session.store(), ctx.user, rows)
+        except AdminError as e:
+            st.error(t("admin.invalid", reason=str(e)))
+        else:
+            session.after_write()
+            session.flash("success", t("admin.saved_users", n=len(written)))
+            st.rerun()
+    with st.form("w_pw", clear_on_submit=True):
+        st.markdown(f"**{t('admin.set_password')}**")
+        who = st.selectbox(t("signin.email"), [u.email for u in ctx.snap.users], key="w_pw_user", index=None,
+                           placeholder=t("ui.choose_one"))
+        pw = st.text_input(t("signin.password"), type="password", key="w_pw_new")
+        if st.form_submit_button(t("admin.set_password")):
+            target = ctx.snap.user(who or "")
+            try:
+                if target is None:
+                    raise AuthError("admin.choose_user", "")
+                set_password(session.store(), target, pw)
+            except AuthError as e:
+                st.error(t(e.code))
+            else:
+                session.after_write()
+                st.success(t("admin.password_set", email=target.email))
+
+with settings_tab:
+    settings, problems = session.settings()
+    rows = settings.to_rows()
+    with st.form("w_settings"):
+        st.markdown(f"**{t('admin.limits')}**")
+        cols = st.columns(6)
+        for n, col in zip(sop.STEPS, cols, strict=True):
+            col.number_input(t("admin.limit_step", n=n), min_value=1, value=settings.limit(n), key=f"w_limit{n}")
+        st.markdown(f"**{t('admin.hours')}**")
+        for d in WEEKDAYS:
+            st.text_input(t(f"admin.day.{d}"), value=rows[f"hours_{d}"], key=f"w_hours_{d}")
+        st.text_input(t("admin.extra_holidays"), value=rows["extra_holidays"], key="w_holidays",
+                      help="2026-12-24,2026-12-26")
+        st.text_input(t("admin.extra_working_days"), value=rows["extra_working_days"], key="w_workdays")
+        st.markdown(f"**{t('admin.header')}**")
+        for key in sop.SOP_HEADER_DEFAULTS:
+            st.text_input(t(f"about.{key}"), value=settings.header.get(key, ""), key=f"w_{key}")
+        if st.form_submit_button(t("admin.save_settings"), type="primary"):
+            s = st.session_state
+            new = {f"limit_step{n}": str(int(s[f"w_limit{n}"])) for n in sop.STEPS}
+            new.update({f"hours_{d}": s[f"w_hours_{d}"] for d in WEEKDAYS})
+            new.update(extra_holidays=s["w_holidays"], extra_working_days=s["w_workdays"])
+            new.update({key: s[f"w_{key}"] for key in sop.SOP_HEADER_DEFAULTS})
+            found = save_settings(session.store(), new, session.cfg().timezone)
+            if found:
+                for p in found:
+                    st.error(p)
+            else:
+                session.after_write()
+                session.flash("success", t("admin.saved_settings"))
+                st.rerun()
+
+with register_tab:
+    if session.cfg().backend == "gsheets":
+        st.link_button(t("admin.open_sheet"), session.cfg().sheet)
+    else:
+        reg = pd.DataFrame([r for r in ctx.snap.register.rows])
+        if reg.empty:
+            st.info(t("queue.empty"))
+        else:
+            shown = reg[["id", "status", "step", "rev", *ADMIN_EDITABLE]]
+            st.caption(t("admin.register_help"))
+            edited = st.data_editor(shown, key="w_register", hide_index=True,
+                                    disabled=["id", "status", "step", "rev"])
+            if st.button(t("admin.save_register"), key="w_save_register", type="primary"):
+                changes = st.session_state["w_register"].get("edited_rows", {})
+                n_ok = 0
+                for pos, cols in changes.items():
+                    row = shown.iloc[int(pos)]
+                    try:
+                        edit_register_row(session.store(), ctx.user, row["id"], int(row["rev"]),
+                                          {k: str(v) for k, v in cols.items()})
+                        n_ok += 1
+                    except (AdminError, StaleWrite) as e:
+                        st.error(t("admin.row_refused", id=row["id"], reason=str(e)))
+                session.after_write()
+                st.success(t("admin.saved_rows", n=n_ok))
+
+with problems_tab:
+    found = [{"table": p.table, "row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
+             for p in (*ctx.snap.register.problems, *ctx.snap.user_problems)]
+    found += [{"table": "Settings", "row": 0, "column": "", "value": "", "reason": p} for p in problems]
+    if not found:
+        st.success(t("admin.no_problems"))
+    else:
+        st.dataframe(labelled(pd.DataFrame(found)), hide_index=True)

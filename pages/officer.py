@@ -1,0 +1,78 @@
+"""Petugas (step 1): start an item, attach material, submit it when collection is done."""
+
+import streamlit as st
+
+from sopkit import sop
+from sopkit.workflow import waiting_on
+from ui import actions, session, uploads, widgets
+from ui.guard import guard
+from ui.session import t
+
+ctx = guard("officer")
+st.title(t("page.officer"))
+
+
+def _start() -> None:
+    s = st.session_state
+    user = session.current_user()
+    if user is None:
+        return
+    media = uploads.take("w_new_files")
+    actions.run("start", session.desk().start, user, title=s.get("w_new_title", ""),
+                summary=s.get("w_new_summary", ""), category=s.get("w_new_category") or "",
+                channels=s.get("w_new_channels") or [], sources=s.get("w_new_sources", ""), media=media,
+                done_key="done.start")
+
+
+def _save(item, submit: bool) -> None:  # type: ignore[no-untyped-def]
+    s, k = st.session_state, item.id
+    user = session.current_user()
+    if user is None:
+        return
+    desk = session.desk()
+    media = list(item.media) + uploads.take(f"w_files_{k}")
+    fields = {"title": s.get(f"w_title_{k}", item.title), "summary": s.get(f"w_summary_{k}", item.summary),
+              "category": s.get(f"w_category_{k}") or "", "channels": s.get(f"w_channels_{k}") or [],
+              "sources": s.get(f"w_sources_{k}", item.sources), "media": media}
+    saved = actions.run("edit", desk.edit, user, item, **fields)
+    if saved is not None and submit:
+        actions.run("submit", desk.submit, user, saved, done_key="done.submit")
+
+
+with st.expander(t("officer.start"), expanded=True):
+    with st.form("w_new", clear_on_submit=True):
+        st.text_input(t("field.title"), key="w_new_title", max_chars=300)
+        st.text_area(t("field.summary"), key="w_new_summary")
+        st.selectbox(t("field.category"), sop.CATEGORIES, key="w_new_category", index=None,
+                     placeholder=t("ui.choose_one"))
+        st.multiselect(t("field.channels"), sop.CHANNELS, key="w_new_channels", placeholder=t("ui.choose_many"))
+        st.text_area(t("field.sources"), key="w_new_sources", help=t("field.sources_help"))
+        uploads.uploader("w_new_files")
+        st.form_submit_button(t("officer.start_button"), type="primary", on_click=_start)
+
+st.subheader(t("officer.mine"))
+mine = [i for i in waiting_on(ctx.snap.register.items, ctx.user) if i.step == 1]
+if not mine:
+    st.info(t("officer.none"))
+for item in widgets.capped(mine):
+    with st.container(border=True):
+        widgets.item_header(item)
+        widgets.clock_badge(item)
+        k = item.id
+        with st.form(f"w_edit_{k}"):
+            st.text_input(t("field.title"), value=item.title, key=f"w_title_{k}", max_chars=300)
+            st.text_area(t("field.summary"), value=item.summary, key=f"w_summary_{k}")
+            cats = list(sop.CATEGORIES)
+            st.selectbox(t("field.category"), cats, key=f"w_category_{k}",
+                         index=cats.index(item.category) if item.category in cats else None,
+                         placeholder=t("ui.choose_one"))
+            st.multiselect(t("field.channels"), sop.CHANNELS, default=list(item.channels), key=f"w_channels_{k}",
+                           placeholder=t("ui.choose_many"))
+            st.text_area(t("field.sources"), value=item.sources, key=f"w_sources_{k}")
+            if item.media:
+                st.caption(t("officer.attached", names=", ".join(m.get("name", "?") for m in item.media)))
+            uploads.uploader(f"w_files_{k}")
+            c1, c2 = st.columns(2)
+            c1.form_submit_button(t("officer.save"), on_click=_save, args=(item, False))
+            c2.form_submit_button(t("officer.submit"), type="primary", on_click=_save, args=(item, True))
+        widgets.item_link(item)

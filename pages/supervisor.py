@@ -1,0 +1,128 @@
+"""Pejabat Pengawas (steps 3 and 5): verify content; schedule, reschedule or cancel publication; assign work."""
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from sopkit import sop
+from sopkit.queues import collisions
+from sopkit.workflow import waiting_on
+from ui import actions, review, session, widgets
+from ui.guard import guard
+from ui.session import t
+
+ctx = guard("supervisor")
+st.title(t("page.supervisor"))
+items = list(ctx.snap.register.items)
+tz = session.settings()[0].tz
+waiting = waiting_on(items, ctx.user)
+
+
+def _when(k: str) -> dt.datetime | None:
+    d, tm = st.session_state.get(f"w_date_{k}"), st.session_state.get(f"w_time_{k}")
+    return dt.datetime.combine(d, tm, tzinfo=tz) if d and tm else None
+
+
+def _schedule(item) -> None:  # type: ignore[no-untyped-def]
+    user = session.current_user()
+    when = _when(item.id)
+    if user is None or when is None:
+        session.flash("error", t("schedule.need_time"))
+        return
+    channels = st.session_state.get(f"w_sched_ch_{item.id}") or []
+    clash = collisions(list(session.snapshot().register.items), when, channels, exclude_id=item.id)
+    if clash and not st.session_state.get(f"w_force_{item.id}"):
+        session.flash("error", t("schedule.collision", ids=", ".join(c.id for c in clash)))
+        return
+    actions.run("schedule", session.desk().schedule, user, item, when, channels, done_key="done.schedule")
+
+
+def _schedule_form(item) -> None:  # type: ignore[no-untyped-def]
+    k = item.id
+    current = (item.publish_at or dt.datetime.now(tz) + dt.timedelta(hours=1)).astimezone(tz)
+    with st.form(f"w_sched_{k}"):
+        c1, c2 = st.columns(2)
+        c1.date_input(t("schedule.date"), value=current.date(), key=f"w_date_{k}", format="DD-MM-YYYY")
+        c2.time_input(t("schedule.time"), value=current.time().replace(second=0, microsecond=0), key=f"w_time_{k}",
+                      step=dt.timedelta(minutes=15))
+        st.multiselect(t("field.channels"), sop.CHANNELS, default=list(item.channels), key=f"w_sched_ch_{k}",
+                       placeholder=t("ui.choose_many"))
+        st.checkbox(t("schedule.force"), key=f"w_force_{k}")
+        label = t("schedule.button") if item.step == 5 else t("schedule.reschedule")
+        st.form_submit_button(label, type="primary", on_click=_schedule, args=(item,))
+
+
+verify_tab, schedule_tab, scheduled_tab, assign_tab = st.tabs(
+    [t("supervisor.verify"), t("supervisor.schedule"), t("supervisor.scheduled"), t("supervisor.assign")])
+
+with verify_tab:
+    review.queue([i for i in waiting if i.step == 3], ctx.user.email)
+
+scheduled = [i for i in items if i.is_open and i.step == 6 and i.publish_at is not None]
+with schedule_tab:
+    st.markdown(f"**{t('schedule.calendar')}**")
+    if scheduled:
+        cal = pd.DataFrame([{"id": i.id, "title": i.title, "channels": ", ".join(i.channels),
+                             "date": i.publish_at.astimezone(tz).strftime("%Y-%m-%d"),
+                             "hour": i.publish_at.astimezone(tz).hour + i.publish_at.astimezone(tz).minute / 60}
+                            for i in scheduled])
+        chart = alt.Chart(cal).mark_circle(size=160).encode(
+            x=alt.X("date:O", title=t("schedule.date")),
+            y=alt.Y("hour:Q", title=t("schedule.hour"), scale=alt.Scale(domain=[0, 24], reverse=True)),
+            color=alt.Color("channels:N", title=t("field.channels")),
+            tooltip=["id", "title", "channels", "date"])
+        st.altair_chart(chart)
+    else:
+        st.caption(t("schedule.nothing"))
+    todo = [i for i in waiting if i.step == 5]
+    if not todo:
+        st.info(t("queue.empty"))
+    for item in widgets.capped(todo):
+        with st.container(border=True):
+            widgets.item_header(item)
+            widgets.clock_badge(item)
+            if item.scheduler != ctx.user.email:
+                st.button(t("queue.take"), key=f"w_take_{item.id}", on_click=actions.on_click, args=("take", item))
+            else:
+                _schedule_form(item)
+            widgets.item_link(item)
+
+with scheduled_tab:
+    if not scheduled:
+        st.info(t("schedule.nothing"))
+    for item in widgets.capped(sorted(scheduled, key=lambda i: i.publish_at)):
+        with st.container(border=True):
+            widgets.item_header(item)
+            st.caption(t("schedule.at", at=session.local(item.publish_at)))
+            _schedule_form(item)
+            with st.form(f"w_cancel_{item.id}", clear_on_submit=True):
+                st.text_input(t("cancel.note"), key=f"w_cnote_{item.id}")
+                st.form_submit_button(t("cancel.button"), on_click=actions.on_click, args=("cancel", item),
+                                      kwargs={"note": f"w_cnote_{item.id}"})
+
+with assign_tab:
+    users = [u for u in ctx.snap.users if u.active]
+    open_items = sorted((i for i in items if i.is_open),
+                        key=lambda i: i.step_entered_at or dt.datetime.max.replace(tzinfo=dt.UTC))
+    if not open_items:
+        st.info(t("queue.empty"))
+    for item in widgets.capped(open_items):
+        role = sop.STEPS[item.step].role
+        candidates = [u.email for u in users if u.has(role)]
+        with st.expander(f"{item.id} · {widgets.step_title(item.step)} · {item.holder(item.step) or '—'}"):
+            st.text(item.title)
+            st.selectbox(t("assign.to"), candidates, key=f"w_assignee_{item.id}", index=None,
+                         placeholder=t("ui.choose_one"))
+
+            def _assign(item=item) -> None:  # type: ignore[no-untyped-def]
+                user = session.current_user()
+                snap = session.snapshot()
+                assignee = snap.user(st.session_state.get(f"w_assignee_{item.id}") or "")
+                if user is None or assignee is None:
+                    session.flash("error", t("assign.choose"))
+                    return
+                actions.run("assign", session.desk().assign, user, item, assignee, done_key="done.assign")
+
+            st.button(t("assign.button"), key=f"w_assign_{item.id}", on_click=_assign)

@@ -1,0 +1,75 @@
+"""What the admin page changes, checked before anything is written: users and roles, SOP settings, and
+hand edits of Register rows (each edit goes through ``Store.commit`` with its rev and a Log row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from . import sop
+from .schema import LogRow, Row, User, item_from_row, user_from_row
+from .settings import from_rows
+from .store.base import Change, Store
+from .timeutil import Now, server_now
+
+#: Register columns an admin may correct by hand; workflow columns (step, status, holders, times, rev) are
+#: changed only by workflow actions, so the Log stays the truth.
+ADMIN_EDITABLE: tuple[str, ...] = ("title", "summary", "category", "channels", "sources", "last_note")
+
+
+class AdminError(ValueError):
+    pass
+
+
+def check_user_row(row: Row) -> User:
+    user, problems = user_from_row(row)
+    if user is None or problems:
+        raise AdminError("; ".join(p.reason for p in problems) or "invalid user")
+    return user
+
+
+def save_users(store: Store, admin: User, rows: list[Row]) -> list[str]:
+    """Write changed users (keeping their password hash and lock state); returns the e-mails written."""
+    current = {u.email: u for u in store.read_users()[0]}
+    written = []
+    for row in rows:
+        user = check_user_row(row)
+        old = current.get(user.email)
+        if old is not None:
+            user = replace(user, password_hash=old.password_hash, failed_logins=old.failed_logins,
+                           locked_until=old.locked_until)
+            if user == old:
+                continue
+        if user.email == admin.email and ("admin" not in user.roles or not user.active):
+            raise AdminError("You cannot remove your own admin role or deactivate yourself.")
+        store.save_user(user)
+        written.append(user.email)
+    return written
+
+
+def save_settings(store: Store, rows: dict[str, str], timezone: str) -> list[str]:
+    """Save only when every value reads; returns the problems (nothing saved) or []."""
+    _, problems = from_rows(rows, default_timezone=timezone)
+    if problems:
+        return problems
+    store.save_settings(rows)
+    return []
+
+
+def edit_register_row(store: Store, admin: User, item_id: str, rev: int, changes: dict[str, str],
+                      now: Now = server_now) -> None:
+    bad = set(changes) - set(ADMIN_EDITABLE)
+    if bad:
+        raise AdminError(f"Columns that only workflow actions change: {', '.join(sorted(bad))}.")
+    item = store.get_item(item_id)
+    row: dict[str, Any] = {**item.to_row(), **changes}
+    parsed, problems = item_from_row(row)
+    if parsed is None or problems:
+        raise AdminError("; ".join(str(p.reason) for p in problems))
+    if changes.get("category") and changes["category"] not in sop.CATEGORIES:
+        raise AdminError(f"Unknown category {changes['category']!r}.")
+    at: dt.datetime = now()
+    note = "admin edit: " + ", ".join(sorted(changes))
+    store.commit(Change(item_id, rev, {**changes, "updated_by": admin.email},
+                        (LogRow(at, item_id, item.step, "edit", admin.email, "admin", note),)))

@@ -1,0 +1,122 @@
+"""The compliance page's numbers, computed from a :class:`compliance.Report` and the Register: filters, KPI
+tiles, trend, binned durations and the at-risk board. Pure pandas, so the page only draws."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .compliance import Report
+from .schema import Item
+
+
+def items_frame(items: Iterable[Item]) -> pd.DataFrame:
+    """One row per item with what the filters and the at-risk board need."""
+    rows = [(i.id, i.title, i.category, ",".join(i.channels), i.status, i.step) for i in items]
+    return pd.DataFrame(rows, columns=["item_id", "title", "category", "channels", "status", "item_step"])
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: dt.date | None = None
+    end: dt.date | None = None  # inclusive
+    categories: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+
+def filtered(report: Report, items: pd.DataFrame, f: Filters) -> Report:
+    """A report over the attempts that match: started in the period, of items in the categories/channels, by the
+    people (an open attempt has no actor yet, so a person filter keeps only closed ones)."""
+    a = report.attempts
+    mask = np.ones(len(a), dtype=bool)
+    tz = report.settings.timezone
+    if f.start or f.end:
+        local = a["started_at"].dt.tz_convert(tz).dt.date
+        if f.start:
+            mask &= (local >= f.start).to_numpy()
+        if f.end:
+            mask &= (local <= f.end).to_numpy()
+    if f.categories or f.channels:
+        keep = items
+        if f.categories:
+            keep = keep[keep["category"].isin(f.categories)]
+        if f.channels:
+            pattern = "|".join(f"(?:^|,){c}(?:,|$)" for c in f.channels)
+            keep = keep[keep["channels"].str.contains(pattern, regex=True)]
+        mask &= a["item_id"].isin(keep["item_id"]).to_numpy()
+    if f.people:
+        mask &= a["actor"].isin(f.people).to_numpy()
+    return Report(a[mask].reset_index(drop=True), report.problems, report.as_of, report.settings)
+
+
+def kpis(report: Report, as_of: dt.datetime) -> dict[str, float]:
+    s = report.summary()
+    lead = report.lead_times()
+    month = pd.Timestamp(as_of).tz_convert(report.settings.timezone).strftime("%Y-%m")
+    if len(lead):
+        pub_month = lead["published_at"].dt.tz_convert(report.settings.timezone).dt.strftime("%Y-%m")
+        published = float((pub_month == month).sum())
+    else:
+        published = 0.0
+    return {"published_this_month": published, "on_time_rate": s["on_time_rate"],
+            "median_lead_time_hours": s["median_lead_time_hours"], "rework_rate": s["rework_rate"],
+            "open_overdue": s["open_overdue"]}
+
+
+def trend(report: Report, freq: str = "M") -> pd.DataFrame:
+    """On-time share of closed attempts per week (``W``) or month (``M``) and step."""
+    c = report.closed()
+    if c.empty:
+        return pd.DataFrame(columns=["period", "step", "attempts", "on_time_rate"])
+    local = c["ended_at"].dt.tz_convert(report.settings.timezone).dt.tz_localize(None)
+    period = local.dt.to_period("W-SUN" if freq == "W" else "M").dt.start_time.dt.strftime("%Y-%m-%d")
+    g = c.assign(period=period).groupby(["period", "step"])
+    return g.agg(attempts=("on_time", "size"), on_time_rate=("on_time", "mean")).reset_index()
+
+
+def duration_bins(report: Report, step: int, bins: int = 30) -> tuple[pd.DataFrame, int]:
+    """Histogram of closed attempts' minutes at one step (binned here: a chart never gets 100k raw points) and
+    the step's limit. Bins span 0 .. max(2 x limit, the 99th percentile)."""
+    c = report.closed()
+    minutes = c.loc[c["step"] == step, "minutes"].to_numpy(dtype=float)
+    limit = int(report.settings.limit(step))
+    top = max(2 * limit, float(np.percentile(minutes, 99)) if len(minutes) else 0.0)
+    counts, edges = np.histogram(np.clip(minutes, 0, top), bins=bins, range=(0, top))
+    return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts}), limit
+
+
+def at_risk(report: Report, items: pd.DataFrame, limit: int = 50) -> pd.DataFrame:
+    """Open attempts with the least time left first (negative: already late)."""
+    a = report.attempts
+    open_ = a[a["ended_at"].isna()][["item_id", "step", "started_at", "minutes", "limit_minutes",
+                                     "remaining_minutes"]]
+    out = open_.merge(items[["item_id", "title", "category", "channels"]], on="item_id", how="left")
+    return out.sort_values("remaining_minutes").head(limit).reset_index(drop=True)
+
+
+def to_xlsx(report: Report, progress: Callable[[float], None] | None = None) -> bytes:
+    """The SOP's softcopy record: summary, per step, per person and every attempt, one sheet each."""
+    sheets = {
+        "summary": pd.DataFrame(sorted(report.summary().items()), columns=["measure", "value"]),
+        "per_step": report.per_step(),
+        "per_person": report.per_person(),
+        "problems": report.problems,
+        "attempts": report.attempts_for_export(),
+    }
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        for n, (name, frame) in enumerate(sheets.items(), start=1):
+            frame.to_excel(xw, sheet_name=name, index=False)
+            if progress:
+                progress(n / len(sheets))
+    return buf.getvalue()
+
+
+def to_csv(report: Report) -> bytes:
+    return report.attempts_for_export().to_csv(index=False).encode("utf-8")

@@ -1,0 +1,82 @@
+"""Live SOP countdowns: how much of the current step's limit an open item has used, and its deadline.
+
+Steps 1-5 run on working time from the moment the item entered the step's queue (``step_entered_at``); step 6
+runs on calendar time from the scheduled publication time. The pages colour a countdown by ``state``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from . import sop
+from .clock import WorkCalendar
+from .schema import Item
+from .settings import Settings
+
+State = Literal["ok", "near", "late", "waiting"]
+
+#: A countdown turns amber when this share of the limit (or less) is left.
+NEAR_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Countdown:
+    item_id: str
+    step: int
+    started_at: dt.datetime | None
+    deadline: dt.datetime | None
+    limit_minutes: int
+    used_minutes: float
+    state: State
+
+    @property
+    def remaining_minutes(self) -> float:
+        return self.limit_minutes - self.used_minutes
+
+
+def countdown(item: Item, settings: Settings, now: dt.datetime, calendar: WorkCalendar | None = None) -> Countdown:
+    """The open item's clock at ``now``. ``waiting``: scheduled and not yet due (step 6 before publish time)."""
+    limit = settings.limit(item.step)
+    step = sop.STEPS[item.step]
+    if step.clock == "calendar":
+        start = item.publish_at
+        if start is None or now < start:
+            return Countdown(item.id, item.step, start, start + dt.timedelta(minutes=limit) if start else None,
+                             limit, 0.0, "waiting")
+        used = (now - start).total_seconds() / 60
+        deadline = start + dt.timedelta(minutes=limit)
+    else:
+        start = item.step_entered_at
+        if start is None:
+            return Countdown(item.id, item.step, None, None, limit, 0.0, "ok")
+        cal = calendar or WorkCalendar(settings)
+        used = max(0.0, cal.working_between(start, now))
+        deadline = cal.deadline(start, limit)
+    remaining = limit - used
+    state: State = "late" if remaining < 0 else "near" if remaining <= limit * NEAR_SHARE else "ok"
+    return Countdown(item.id, item.step, start, deadline, limit, used, state)
+
+
+def format_minutes(minutes: float) -> str:
+    """``-75`` → ``-1 j 15 m`` style is left to i18n; this gives ``1:15`` (hours:minutes), sign kept."""
+    sign = "-" if minutes < 0 else ""
+    total = int(round(abs(minutes)))
+    return f"{sign}{total // 60}:{total % 60:02d}"
+
+
+#: Two posts on one channel closer than this collide.
+COLLISION_MINUTES = 30
+
+
+def collisions(items: list[Item], publish_at: dt.datetime, channels: tuple[str, ...] | list[str],
+               exclude_id: str = "", window: int = COLLISION_MINUTES) -> list[Item]:
+    """Scheduled, unpublished items sharing a channel with a post at ``publish_at`` within ``window`` minutes."""
+    out = []
+    for other in items:
+        if other.id == exclude_id or other.step != 6 or not other.is_open or other.publish_at is None:
+            continue
+        if set(other.channels) & set(channels) and abs(other.publish_at - publish_at) < dt.timedelta(minutes=window):
+            out.append(other)
+    return out

@@ -1,0 +1,164 @@
+"""Role × page: the menu, the guard and the cold deep link all follow ``permissions.PAGE_ROLES``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from desk_helpers import ROOT, email_for
+
+from sopkit import sop
+from sopkit.i18n import t
+from sopkit.permissions import PAGE_ROLES, can_see
+from sopkit.schema import User
+from ui.nav import PAGE_FILES
+
+CASES = [(role, page) for role in sop.ROLES for page in PAGE_ROLES]
+
+
+def allowed(role: str, page: str) -> bool:
+    return can_see(User(email="x@y.z", roles=(role,)), page)
+
+
+def test_every_page_key_has_a_guarded_script() -> None:
+    scripts = {p.stem for p in (ROOT / "pages").glob("*.py")}
+    assert scripts == set(PAGE_FILES), "every pages/*.py is a permission-table page and vice versa"
+    for key, path in PAGE_FILES.items():
+        text = (ROOT / path).read_text(encoding="utf-8")
+        assert f'ctx = guard("{key}")' in text, f"{path} must call guard({key!r}) before anything else"
+
+
+@pytest.mark.parametrize("role", sop.ROLES)
+def test_menu_lists_exactly_the_pages_of_the_role(app, role) -> None:
+    at = app(email_for(role))
+    at.run()
+    assert not at.exception
+    assert [x.value for x in at.title] == [t("page.home")]  # everyone signed in lands on Beranda
+    # AppTest records what the run's st.navigation registered: the menu, and all a warm session can reach
+    registered = {Path(p["script_path"]).relative_to(ROOT).as_posix() for p in at._registered_pages.values()}
+    assert registered == {PAGE_FILES[p] for p in PAGE_ROLES if allowed(role, p)}
+
+
+@pytest.mark.parametrize("role,page", CASES)
+def test_cold_deep_link_runs_the_guard(app, role, page) -> None:
+    """A page opened before any st.navigation call (freshly started server): the page script runs directly, so
+    only its own guard stands between the visitor and the content. (AppTest resets Streamlit's process-wide
+    ``pages/`` flag before every run, so every ``switch_page`` run here is such a cold run.)"""
+    at = app(email_for(role), page=PAGE_FILES[page])
+    at.run()
+    assert not at.exception
+    titles = [x.value for x in at.title]
+    if allowed(role, page):
+        assert titles[:1] == [t(f"page.{page}")]
+    else:
+        assert titles == []
+        assert [e.value for e in at.error] == [t("guard.refused")]
+
+
+@pytest.mark.parametrize("page", list(PAGE_ROLES))
+def test_cold_deep_link_without_sign_in_shows_only_the_sign_in_form(app, page) -> None:
+    at = app(page=PAGE_FILES[page])
+    at.run()
+    assert not at.exception
+    assert [x.value for x in at.title] == [t("signin.title")]
+    assert at.text_input(key="w_login_email") is not None
+    assert len(at.dataframe) == 0 and len(at.button) == 1  # the sign-out button is absent; only the form submit
+
+
+def test_identity_is_not_taken_from_the_url(app) -> None:
+    at = app(page=PAGE_FILES["admin"])
+    at.query_params["user"] = email_for("admin")
+    at.query_params["email"] = email_for("admin")
+    at.run()
+    assert [x.value for x in at.title] == [t("signin.title")]
+
+
+@pytest.mark.parametrize("change", ["roles", "deactivate", "delete"])
+def test_stale_session_loses_access_when_the_store_changes(app, env, change) -> None:
+    at = app(email_for("supervisor"))
+    at.run()
+    at.switch_page(PAGE_FILES["supervisor"]).run()
+    assert [x.value for x in at.title][:1] == [t("page.supervisor")]
+    user = env.user(email_for("supervisor"))
+    if change == "roles":
+        env.store.save_user(replace(user, roles=("officer",)))
+    elif change == "deactivate":
+        env.store.save_user(replace(user, active=False))
+    else:
+        env.store._conn().execute('DELETE FROM "Users" WHERE email = ?', (user.email,))
+    from ui import session
+
+    session.after_write()  # the TTL would expire; an admin's write through the app clears it at once
+    at.run()
+    assert not at.exception
+    assert t("page.supervisor") not in [x.value for x in at.title]
+
+
+def test_sign_in_form_signs_in_and_wrong_password_is_refused(app) -> None:
+    at = app()
+    at.run()
+    at.text_input(key="w_login_email").input(email_for("creator"))
+    at.text_input(key="w_login_password").input("wrong password!")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [t("auth.bad_credentials")]
+    at.text_input(key="w_login_email").input(email_for("creator"))
+    at.text_input(key="w_login_password").input("demo-password-123")
+    at.button[0].click().run()
+    assert not at.exception
+    assert [x.value for x in at.title] == [t("page.home")]
+
+
+def test_no_secret_reaches_the_page(app, env) -> None:
+    at = app(email_for("admin"))
+    at.run()
+    at.switch_page(PAGE_FILES["admin"]).run()
+    assert not at.exception
+    dumped = repr(at._tree)
+    assert "scrypt$" not in dumped and "password_hash" not in dumped
+
+
+OIDC_SECRETS = """
+[auth]
+redirect_uri = "http://127.0.0.1:8501/oauth2callback"
+cookie_secret = "not-a-real-secret"
+client_id = "desk-client"
+client_secret = "not-a-real-secret"
+server_metadata_url = "https://accounts.example.invalid/.well-known/openid-configuration"
+"""
+
+
+@pytest.mark.parametrize("email,title", [
+    ("creator@demo.test", "page.creator"),  # mapped by e-mail to the Users table's roles
+    ("CREATOR@demo.test", "page.creator"),
+    ("stranger@demo.test", None),  # signed in with the provider, but not a desk user
+])
+def test_oidc_user_is_mapped_to_roles_by_email(app, env, tmp_path, monkeypatch, email, title) -> None:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(OIDC_SECRETS, encoding="utf-8")
+    monkeypatch.setenv("SOPKIT_SECRETS", str(secrets))
+    at = app(page=PAGE_FILES["creator"])
+    at.user = {"is_logged_in": True, "email": email}
+    at.run()
+    assert not at.exception
+    shown = [x.value for x in at.title]
+    if title:
+        assert shown == [t(title)]
+    else:
+        assert shown == [t("signin.title")] and t("signin.no_account") in [e.value for e in at.error]
+    assert "not-a-real-secret" not in repr(at._tree)
+
+
+def test_no_widget_key_can_collide_with_identity_state() -> None:
+    """Widgets write their value into session state under their key; only ``w_*`` keys are allowed, so no widget
+    can overwrite the signed-in identity (``_sopkit_auth_email``) or the flash messages."""
+    import re
+
+    from ui import session
+
+    keys = []
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]:
+        keys += re.findall(r"""\bkey\s*=\s*f?["']([^"']+)["']""", path.read_text(encoding="utf-8"))
+    assert len(keys) > 20, "the scan found too few keys: the pattern is broken"
+    assert [k for k in keys if not k.startswith("w_")] == []
+    assert not session.AUTH_KEY.startswith("w_") and not session.FLASH_KEY.startswith("w_")

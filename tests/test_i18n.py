@@ -1,0 +1,83 @@
+"""One catalogue, two languages: every key used anywhere exists in both, with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+import string
+import typing
+from pathlib import Path
+
+import pytest
+
+from sopkit import checks, i18n, images, sop
+from sopkit.compliance import ATTEMPT_COLUMNS
+from sopkit.permissions import PAGE_ROLES
+from sopkit.schema import LOG_COLUMNS
+from sopkit.settings import WEEKDAYS
+
+ROOT = Path(__file__).resolve().parents[1]
+UI_FILES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), ROOT / "app.py"])
+LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_.]+[a-z_])["']""")
+
+
+def fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+@pytest.mark.parametrize("key", sorted(i18n.CATALOGUE))
+def test_both_languages_present_with_the_same_placeholders(key) -> None:
+    id_text, en_text = i18n.CATALOGUE[key]
+    assert id_text.strip() and en_text.strip()
+    assert fields(id_text) == fields(en_text)
+
+
+def test_every_literal_key_in_the_ui_exists() -> None:
+    used = {(f.name, k) for f in UI_FILES for k in LITERAL_KEY.findall(f.read_text(encoding="utf-8"))}
+    assert used, "the scan found no keys: the pattern is broken"
+    missing = sorted((f, k) for f, k in used if k not in i18n.CATALOGUE)
+    assert not missing
+
+
+DYNAMIC = (
+    [f"page.{p}" for p in PAGE_ROLES]
+    + [f"log.{c}" for c in LOG_COLUMNS if c != "publish_at"]
+    + [f"att.{c}" for c in ATTEMPT_COLUMNS if c not in ("item_id", "clock", "remaining_minutes")]
+    + [f"upload.{r}" for r in typing.get_args(images.Reason)]
+    + [f"publisher.status.{s}" for s in ("none", "published", "failed", "unknown", "claimed")]
+    + [f"admin.day.{d}" for d in WEEKDAYS]
+    + [f"about.{k}" for k in sop.SOP_HEADER_DEFAULTS]
+    + [f"about.clock.{c}" for c in ("working", "calendar")]
+    + [f"done.{a}" for a in ("start", "edit", "take", "assign", "submit", "approve", "reject", "schedule",
+                             "channel", "publish", "cancel")]
+    + [f"item.holder.{s.holder_column}" for s in sop.STEPS.values()]
+)
+
+
+@pytest.mark.parametrize("key", DYNAMIC)
+def test_every_computed_key_exists(key) -> None:
+    assert key in i18n.CATALOGUE
+
+
+def test_keys_raised_by_the_library_exist() -> None:
+    lib = (ROOT / "sopkit" / "auth.py").read_text() + (ROOT / "sopkit" / "checks.py").read_text()
+    keys = set(re.findall(r'"((?:auth|check)\.[a-z_]+)"', lib))
+    assert keys and keys <= set(i18n.CATALOGUE)
+    assert {f.key for f in checks.pre_submit(_bad_item())} <= set(i18n.CATALOGUE)
+
+
+def _bad_item():  # type: ignore[no-untyped-def]
+    from sopkit.schema import Item
+
+    return Item(id="x", title="judul  judul", channels=("x", "instagram"),
+                captions={"x": "a" * 300, "instagram": " ".join(f"#t{n}" for n in range(31))},
+                media=[{"kind": "image", "name": "a.jpg", "alt": ""}])
+
+
+@pytest.mark.parametrize("lang,expected", [("id", "Beranda"), ("en", "Home"), ("xx", "Beranda")])
+def test_default_language_is_indonesian(lang, expected) -> None:
+    assert i18n.t("page.home", lang) == expected
+
+
+def test_unknown_key_fails_loudly() -> None:
+    with pytest.raises(KeyError):
+        i18n.t("no.such.key")

@@ -1,0 +1,251 @@
+"""Per-run access to the store: one cached read per rerun, cleared after the user's own write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from sopkit import config as sopconfig
+from sopkit.i18n import t as _t
+from sopkit.schema import LOG_COLUMNS, Item, RowProblem, User
+from sopkit.settings import Settings, from_rows
+from sopkit.store.base import Register, Store, StoreError
+from sopkit.workflow import Desk
+
+T = TypeVar("T")
+
+#: Session-state keys that hold identity; no widget may use them (widget keys start with ``w_``).
+AUTH_KEY = "_sopkit_auth_email"
+LANG_KEY = "w_lang"
+FLASH_KEY = "_sopkit_flash"
+SNAPSHOT_TTL = 30  # seconds: another user's change shows within about this; one's own at once
+
+#: How often the store was really read in this process (tests assert one read per rerun at most).
+READS = {"count": 0}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    register: Register
+    users: tuple[User, ...]
+    user_problems: tuple[RowProblem, ...]
+    settings_rows: dict[str, str]
+    log: pd.DataFrame = field(repr=False)
+    read_at: dt.datetime  # when this version was made (a full read or a patch): the key of derived caches
+
+    def user(self, email: str) -> User | None:
+        return next((u for u in self.users if u.email == email), None)
+
+    def item(self, item_id: str) -> Item | None:
+        return self.register.by_id().get(item_id)
+
+
+def cfg() -> sopconfig.Config:
+    return sopconfig.load()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(backend: str, path: str, sheet: str) -> Store:
+    return sopconfig.open_store(replace(cfg(), backend=backend, path=Path(path), sheet=sheet))
+
+
+def store() -> Store:
+    c = cfg()
+    return _store(c.backend, str(c.path), c.sheet)
+
+
+class _Held:
+    """The process's current Snapshot, shared by every session.
+
+    A user's own write swaps in a copy patched with that one item (:func:`after_write`). Once the snapshot is
+    older than ``SNAPSHOT_TTL`` the next run starts a full re-read in a background thread and keeps serving the
+    current snapshot meanwhile, so no page waits on a full read except the very first. Patches made during a
+    re-read are applied again on top of its result (a patch is idempotent), so nobody's own change disappears.
+    """
+
+    def __init__(self, snap: Snapshot):
+        self.snap = snap
+        self.read_at = snap.read_at  # time of the last full read (patches do not count)
+        self.lock = threading.Lock()
+        self.refresh: threading.Thread | None = None
+        self.patched_items: set[str] = set()
+        self.patched_users = False
+
+
+# cache_resource, not cache_data: cache_data hands every caller an unpickled copy, and a page asks several times per
+# run (guard, user, settings, page). Over 50k items each copy costs about a second; the shared Snapshot is
+# immutable (frozen dataclasses; pages only read and filter its frames), so one object serves every session.
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _held(backend: str, path: str, sheet: str) -> _Held:
+    return _Held(_read_all(_store(backend, path, sheet)))
+
+
+def _read_all(s: Store) -> Snapshot:
+    READS["count"] += 1
+    users, problems = s.read_users()
+    log = pd.DataFrame(s.read_log(), columns=list(LOG_COLUMNS))
+    return Snapshot(s.read_register(), tuple(users), tuple(problems), s.read_settings(), log,
+                    dt.datetime.now(dt.UTC))
+
+
+def _key() -> tuple[str, str, str]:
+    c = cfg()
+    return c.backend, str(c.path), c.sheet
+
+
+def snapshot() -> Snapshot:
+    held = _held(*_key())
+    current = held.snap
+    age = (dt.datetime.now(dt.UTC) - held.read_at).total_seconds()
+    if age > SNAPSHOT_TTL:
+        with held.lock:
+            if held.refresh is None:
+                held.patched_items, held.patched_users = set(), False
+                held.refresh = threading.Thread(target=_refresh, args=(held, store()), daemon=True,
+                                                name="sopkit-snapshot-refresh")
+                held.refresh.start()
+    return current
+
+
+def _refresh(held: _Held, s: Store) -> None:
+    try:
+        fresh = _read_all(s)
+    except Exception:  # noqa: BLE001 - keep serving the last snapshot; the next run tries again
+        with held.lock:
+            held.refresh = None
+        return
+    with held.lock:
+        held.snap, held.read_at = fresh, fresh.read_at
+        for item_id in sorted(held.patched_items):
+            _patch_item(held, s, item_id)
+        if held.patched_users:
+            _patch_users(held, s)
+        held.refresh = None
+
+
+def wait_for_refresh(timeout: float = 60) -> None:
+    """Tests: wait until a background re-read (if any) has been swapped in."""
+    thread = _held(*_key()).refresh
+    if thread is not None:
+        thread.join(timeout)
+
+
+def after_write(item_id: str | None = None, users: bool = False) -> None:
+    """Make the writer see their own change on the next run.
+
+    With ``item_id`` (a workflow action) only that item's Register row and its new Log rows are read and patched
+    into the shared snapshot: over 50k items that is milliseconds instead of a full re-read of seconds. ``users``
+    re-reads the Users table only. Without either (admin edits), the snapshot is dropped and the next run reads
+    everything. Other users' changes arrive with the background re-read either way.
+    """
+    if item_id is None and not users:
+        _held.clear()
+        return
+    held = _held(*_key())
+    s = store()
+    with held.lock:
+        READS["count"] += 1
+        if users:
+            held.patched_users = True
+            _patch_users(held, s)
+        else:
+            held.patched_items.add(str(item_id))
+            _patch_item(held, s, str(item_id))
+
+
+def _patch_users(held: _Held, s: Store) -> None:
+    found, problems = s.read_users()
+    held.snap = replace(held.snap, users=tuple(found), user_problems=tuple(problems),
+                        read_at=dt.datetime.now(dt.UTC))
+
+
+def _patch_item(held: _Held, s: Store, item_id: str) -> None:
+    """Idempotent: the item as stored now, and any of its Log rows the snapshot does not have yet."""
+    snap = held.snap
+    try:
+        item = s.get_item(item_id)
+    except StoreError:
+        return
+    reg = replace(snap.register, items=_swap(snap.register.items, item, lambda i: i.id),
+                  rows=_swap(snap.register.rows, item.to_row(), lambda r: r.get("id")))
+    stored = s.read_log(item.id)
+    have = int((snap.log["item_id"] == item.id).sum())
+    log = snap.log
+    if len(stored) > have:
+        log = pd.concat([log, pd.DataFrame(stored[have:], columns=list(LOG_COLUMNS))], ignore_index=True)
+    held.snap = replace(snap, register=reg, log=log, read_at=dt.datetime.now(dt.UTC))
+
+
+def _swap(seq: tuple[T, ...], new: T, key: Callable[[T], Any]) -> tuple[T, ...]:
+    """``seq`` with the element whose key matches ``new``'s replaced in place, or ``new`` appended."""
+    k = key(new)
+    out = [new if key(x) == k else x for x in seq]
+    return tuple(out) if any(key(x) == k for x in seq) else (*seq, new)
+
+
+def settings() -> tuple[Settings, list[str]]:
+    return from_rows(snapshot().settings_rows, default_timezone=cfg().timezone)
+
+
+def desk() -> Desk:
+    return Desk(store(), settings()[0])
+
+
+def lang() -> str:
+    value = st.session_state.get(LANG_KEY, "id")
+    return value if value in ("id", "en") else "id"
+
+
+def t(key: str, **values: Any) -> str:
+    return _t(key, lang(), **values)
+
+
+def signed_in_email() -> str | None:
+    """Identity only from server-side state: our own sign-in, or the OIDC user (``st.user``)."""
+    email = st.session_state.get(AUTH_KEY)
+    if email:
+        return str(email)
+    if oidc_enabled():
+        try:
+            if st.user.is_logged_in:
+                return str(st.user.get("email", "") or "").strip().lower() or None
+        except (AttributeError, KeyError):
+            return None
+    return None
+
+
+def oidc_enabled() -> bool:
+    return bool(cfg().section("auth").get("client_id") or cfg().section("auth").get("providers"))
+
+
+def current_user() -> User | None:
+    """The signed-in user as the store has them now: a deactivated or deleted account drops out at once."""
+    email = signed_in_email()
+    if not email:
+        return None
+    user = snapshot().user(email)
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state.setdefault(FLASH_KEY, []).append((kind, text))
+
+
+def show_flash() -> None:
+    for kind, text in st.session_state.pop(FLASH_KEY, []):
+        getattr(st, kind)(text)
+
+
+def local(ts: dt.datetime | None) -> str:
+    if ts is None:
+        return "—"
+    return ts.astimezone(settings()[0].tz).strftime("%d-%m-%Y %H:%M")

@@ -1,0 +1,33 @@
+"""Attachments from ``st.file_uploader``: checked by content (``sopkit.media``), refused ones reported by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from sopkit.media import MediaRejected, media_root, save
+
+from . import session
+from .session import t
+
+MAX_UPLOAD_MB = 25
+ACCEPT = ["jpg", "jpeg", "png", "webp", "mp4", "mov", "webm", "pdf", "docx", "xlsx", "pptx", "odt", "txt"]
+
+
+def uploader(key: str) -> None:
+    st.file_uploader(t("officer.attach"), key=key, accept_multiple_files=True, type=ACCEPT,
+                     max_upload_size=MAX_UPLOAD_MB, help=t("officer.attach_help"))
+
+
+def take(key: str) -> list[dict[str, Any]]:
+    """The references of the uploads under ``key`` that passed; one flash per refused file."""
+    files = st.session_state.get(key) or []
+    root = media_root(session.cfg().path)
+    refs = []
+    for f in files:
+        try:
+            refs.append(save(root, f.getvalue(), f.name))
+        except MediaRejected as e:
+            session.flash("error", t("upload.rejected", name=f.name, reason=t(f"upload.{e.reason}")))
+    return refs

@@ -1,0 +1,95 @@
+"""Small display pieces the pages share. Staff text is always shown as text, never as HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from sopkit import sop
+from sopkit.clock import WorkCalendar
+from sopkit.i18n import CATALOGUE
+from sopkit.queues import Countdown, countdown, format_minutes
+from sopkit.schema import Item
+
+from . import session
+from .session import t
+
+_COLOURS = {"ok": "green", "near": "orange", "late": "red", "waiting": "gray"}
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+#: Items drawn per list; the rest are counted, not drawn (a page with hundreds of forms is slow and unusable).
+PAGE_SIZE = 25
+
+
+def calendar() -> WorkCalendar:
+    """One working-time calendar per session and settings (building its day table is the costly part)."""
+    settings = session.settings()[0]
+    key = repr(sorted(settings.to_rows().items()))
+    held = st.session_state.get("_calendar")
+    if not held or held[0] != key:
+        held = (key, WorkCalendar(settings))
+        st.session_state["_calendar"] = held
+    return held[1]
+
+
+def capped(items: list[Item]) -> list[Item]:
+    """The first ``PAGE_SIZE`` items (the list is already in SOP order: oldest first), saying how many wait."""
+    if len(items) > PAGE_SIZE:
+        st.caption(t("queue.capped", shown=PAGE_SIZE, total=len(items)))
+    return items[:PAGE_SIZE]
+
+
+def clock_badge(item: Item) -> Countdown:
+    """The step's live countdown as a coloured badge: amber near the limit, red when late."""
+    settings = session.settings()[0]
+    c = countdown(item, settings, now(), calendar())
+    if c.state == "waiting":
+        label = t("clock.waiting", at=session.local(c.started_at))
+    elif c.state == "late":
+        label = t("clock.late", over=format_minutes(-c.remaining_minutes), deadline=session.local(c.deadline))
+    else:
+        label = t("clock.left", left=format_minutes(c.remaining_minutes), deadline=session.local(c.deadline))
+    st.badge(label, color=_COLOURS[c.state])
+    return c
+
+
+def step_title(step: int) -> str:
+    s = sop.STEPS[step]
+    return f"{step}. " + (s.title_id if session.lang() == "id" else s.title_en)
+
+
+def item_header(item: Item) -> None:
+    st.markdown(f"**{_escape(item.title) or '—'}**")
+    st.caption(f"{item.id} · {item.category or '—'} · {', '.join(item.channels) or '—'} · {step_title(item.step)}")
+
+
+def _escape(text: str) -> str:
+    """Markdown-safe: staff text must not become links, HTML or formatting in headers."""
+    out = text.replace("\\", "\\\\")
+    for ch in "*_`[]<>#|~$":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def plain(text: str) -> None:
+    """Staff-written text shown exactly as typed (no Markdown, no HTML)."""
+    st.text(text or "—")
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column headers in the user's language; the frames themselves keep English names for the exports."""
+    def name(column: str) -> str:
+        key = next((f"{p}.{column}" for p in ("att", "col", "log") if f"{p}.{column}" in CATALOGUE), None)
+        return t(key) if key else column
+
+    return frame.rename(columns=name)
+
+
+def item_link(item: Item) -> None:
+    st.page_link("pages/item.py", label=t("item.open", id=item.id), query_params={"id": item.id})
