@@ -103,15 +103,18 @@ def _key() -> tuple[str, str, str]:
 def snapshot() -> Snapshot:
     held = _held(*_key())
     current = held.snap
-    age = (dt.datetime.now(dt.UTC) - held.read_at).total_seconds()
-    if age > SNAPSHOT_TTL:
+    if _age(held) > SNAPSHOT_TTL:
         with held.lock:
-            if held.refresh is None:
+            if held.refresh is None and _age(held) > SNAPSHOT_TTL:  # again: a re-read may just have landed
                 held.patched_items, held.patched_users = set(), False
                 held.refresh = threading.Thread(target=_refresh, args=(held, store()), daemon=True,
                                                 name="sopkit-snapshot-refresh")
                 held.refresh.start()
     return current
+
+
+def _age(held: _Held) -> float:
+    return (dt.datetime.now(dt.UTC) - held.read_at).total_seconds()
 
 
 def _refresh(held: _Held, s: Store) -> None:

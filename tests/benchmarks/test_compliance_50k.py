@@ -69,8 +69,8 @@ def test_compliance_page_renders_within_budget(big_store, monkeypatch) -> None: 
 
 
 def test_own_write_rerun_within_budget(big_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A supervisor approves (or takes) an item on the 50k store: the rerun patches the shared snapshot with that one item
-    instead of re-reading everything."""
+    """A supervisor approves (or takes) an item on the 50k store: the rerun patches the shared snapshot with that
+    one item instead of re-reading everything. (supervisor1 holds a third of the seeded open work.)"""
     from ui import session
 
     monkeypatch.setenv("SOPKIT_DB", str(big_store.path))
