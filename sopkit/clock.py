@@ -51,6 +51,11 @@ class WorkCalendar:
         self._days = 0
 
     # -- the per-day table ----------------------------------------------------------------------------------
+    def holidays_of(self, year: int) -> frozenset[dt.date]:
+        """Days off in ``year`` besides weekends: public holidays, cuti bersama and the admin's extra dates."""
+        extra = {d for d in self._extra_off if d.year == year}
+        return frozenset(_public_holidays(year) | extra) - self._extra_on
+
     def is_holiday(self, day: dt.date) -> bool:
         return day in self._extra_off or day in _public_holidays(day.year)
 

@@ -171,39 +171,41 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
         raise ValueError("as_of needs a time zone")
     df, problems = check_cells(log, settings, first_row)
     flow = df.loc[df["action"].isin(sop.FLOW_ACTIONS), ["row", "item_id", "action", "actor", "t", "step_n", "pub"]]
-    # Which state each row needs and which it leaves (cancel: any open state → done), looked up by an integer
-    # code action × 10 + step in small tables rather than by string keys.
+    # From here on plain numpy arrays: items and actors as integer codes, times as int64 ns (UTC), and each row's
+    # required and resulting state looked up by action × 10 + step in small tables.
+    item, items = pd.factorize(flow["item_id"])
+    actor, actors = pd.factorize(flow["actor"])
+    act = flow["action"].map({a: i for i, a in enumerate(sop.FLOW_ACTIONS)}).to_numpy(dtype=np.int64)
+    step = flow["step_n"].to_numpy(dtype=np.int64)
+    rows = flow["row"].to_numpy(dtype=np.int64)
+    t = _ns(flow["t"])
+    pub = _ns(flow["pub"])
+    code = act * 10 + step
     nxt = {("reject", 3): settings.reject_to.get(3, 2), ("reject", 4): settings.reject_to.get(4, 2), **_NEXT}
-    act_code = flow["action"].map({a: i for i, a in enumerate(sop.FLOW_ACTIONS)}).to_numpy(dtype=int)
-    code = act_code * 10 + flow["step_n"].to_numpy(dtype=int)
-
-    def table(values: dict[tuple[str, int], int], default: int) -> np.ndarray:
-        out = np.full(len(sop.FLOW_ACTIONS) * 10, default)
-        for (a, st), v in values.items():
-            out[sop.FLOW_ACTIONS.index(a) * 10 + st] = v
-        return out
-
-    cancel = flow["action"].to_numpy() == "cancel"
-    flow = flow.assign(rank=table(_RANK, 8)[code], need=np.where(cancel, -2, table(_NEED, -1)[code]),
-                       next=np.where(cancel, DONE, table(nxt, -1)[code]))
-    impossible = flow["need"] == -1
+    cancel = act == _ACT["cancel"]
+    rank = _table(_RANK, 8)[code]
+    need = np.where(cancel, -2, _table(_NEED, -1)[code])
+    nxt_state = np.where(cancel, DONE, _table(nxt, -1)[code])
+    impossible = need == -1
     if impossible.any():
-        bad = flow.loc[impossible, ["row", "item_id"]].copy()
-        bad["reason"] = ("action " + flow.loc[impossible, "action"] + " is not possible at step "
-                         + flow.loc[impossible, "step_n"].astype(str))
+        bad = pd.DataFrame({"row": rows[impossible], "item_id": items[item[impossible]]})
+        bad["reason"] = [f"action {sop.FLOW_ACTIONS[a]} is not possible at step {st}"
+                         for a, st in zip(act[impossible], step[impossible], strict=True)]
         problems.append(bad)
-        flow = flow[~impossible]
-    flow = flow.sort_values(["item_id", "t", "rank", "row"], kind="stable")
+    order = np.lexsort((rows, rank, t, item))
+    order = order[~impossible[order]]
+    cols = {"item": item[order], "act": act[order], "step": step[order], "row": rows[order], "t": t[order],
+            "pub": pub[order], "actor": actor[order], "need": need[order], "next": nxt_state[order]}
 
-    valid = _valid_rows(flow)
-    invalid = flow[~valid]
-    if len(invalid):
-        bad = invalid[["row", "item_id"]].copy()
-        bad["reason"] = [_why(a, s) for a, s in zip(invalid["action"], invalid["step_n"], strict=True)]
+    valid = _valid_rows(cols)
+    if not valid.all():
+        bad = pd.DataFrame({"row": cols["row"][~valid], "item_id": items[cols["item"][~valid]]})
+        bad["reason"] = [_why(sop.FLOW_ACTIONS[a], st)
+                         for a, st in zip(cols["act"][~valid], cols["step"][~valid], strict=True)]
         problems.append(bad)
-    flow = flow[valid]
+    cols = {k: v[valid] for k, v in cols.items()}
 
-    attempts = _attempts(flow, settings, as_of)
+    attempts = _attempts(cols, np.asarray(items, dtype=object), np.asarray(actors, dtype=object), settings, as_of)
     probs = (pd.concat(problems, ignore_index=True) if problems
              else pd.DataFrame(columns=list(PROBLEM_COLUMNS)))
     probs = probs[list(PROBLEM_COLUMNS)].sort_values("row", kind="stable").reset_index(drop=True)
@@ -225,7 +227,9 @@ def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2) -> tu
     df["item_id"] = df["item_id"].str.strip()
     df["action"] = df["action"].str.strip().str.lower()
     df["t"] = parse_iso_series(df["at"], settings.timezone)
-    df["step_n"] = pd.to_numeric(df["step"].str.strip(), errors="coerce")
+    # a step is a small whole number ("3", or "3.0" as a spreadsheet may render it); anything else is unknown
+    step_names = {**{str(n): n for n in sop.STEPS}, **{f"{n}.0": n for n in sop.STEPS}}
+    df["step_n"] = df["step"].str.strip().map(step_names)
     pub_text = df["publish_at"].str.strip()
     df["pub"] = parse_iso_series(pub_text, settings.timezone)
     # The first failing check names the reason; every bad row is dropped in one pass.
@@ -261,23 +265,33 @@ def _why(action: str, step: int) -> str:
     return f"{action} at step {step} out of order: {before[action]}"
 
 
-def _valid_rows(flow: pd.DataFrame) -> np.ndarray:
+NAT = np.iinfo(np.int64).min
+_ACT = {a: i for i, a in enumerate(sop.FLOW_ACTIONS)}
+
+
+def _ns(times: pd.Series) -> np.ndarray:
+    """int64 ns since the epoch (UTC); NaT becomes the smallest int64."""
+    return times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _table(values: dict[tuple[str, int], int], default: int) -> np.ndarray:
+    out = np.full(len(sop.FLOW_ACTIONS) * 10, default)
+    for (a, st), v in values.items():
+        out[_ACT[a] * 10 + st] = v
+    return out
+
+
+def _valid_rows(cols: dict[str, np.ndarray]) -> np.ndarray:
     """Which rows a sequential reading of each item's Log would accept (it skips a row whose state is wrong)."""
-    items = flow["item_id"].to_numpy()
-    need = flow["need"].to_numpy()
-    nxt = flow["next"].to_numpy()
-    steps = flow["step_n"].to_numpy()
-    acts = flow["action"].to_numpy()
-    new_item = np.ones(len(flow), dtype=bool)
-    new_item[1:] = items[1:] != items[:-1]
-    prev = np.where(new_item, NONE, np.roll(nxt, 1))
+    items, need, nxt, steps, acts = cols["item"], cols["need"], cols["next"], cols["step"], cols["act"]
+    prev = _previous(items, nxt, NONE)
     ok = _accepts(need, acts, steps, prev)
     valid = ok.copy()
-    bad_items = pd.unique(items[~ok])
+    bad_items = np.unique(items[~ok])
     if len(bad_items):
         # Replay only the items that have an out-of-order row, one row at a time.
         idx = np.flatnonzero(np.isin(items, bad_items))
-        state, current = NONE, None
+        state, current = NONE, -1
         for i in idx:
             if items[i] != current:
                 state, current = NONE, items[i]
@@ -288,70 +302,73 @@ def _valid_rows(flow: pd.DataFrame) -> np.ndarray:
     return valid
 
 
+def _previous(items: np.ndarray, values: np.ndarray, first: int) -> np.ndarray:
+    """Each row's previous value within its item (rows sorted by item); ``first`` for an item's first row."""
+    prev = np.empty_like(values)
+    prev[0:1] = first
+    prev[1:] = np.where(items[1:] == items[:-1], values[:-1], first)
+    return prev
+
+
 def _accepts(need: np.ndarray, acts: np.ndarray, steps: np.ndarray, prev: np.ndarray) -> np.ndarray:
     cancel = need == -2
     # a schedule labelled step 5 while already scheduled is a reschedule
-    resched = (acts == "schedule") & (steps == 5) & (prev == 6)
+    resched = (acts == _ACT["schedule"]) & (steps == 5) & (prev == 6)
     return np.where(cancel, (prev >= 1) & (prev <= 6), (need == prev) | resched)
 
 
-def _attempts(flow: pd.DataFrame, settings: Settings, as_of: dt.datetime) -> pd.DataFrame:
-    if flow.empty:
+def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray, settings: Settings,
+              as_of: dt.datetime) -> pd.DataFrame:
+    """Pair each row that opens a step with the item's next row (rows are valid and sorted by item and time)."""
+    if len(cols["item"]) == 0:
         return _empty_attempts()
-    flow = flow.reset_index(drop=True)
-    prev_state = flow.groupby("item_id", sort=False)["next"].shift(1).fillna(NONE).astype(int)
-    is_resched = (flow["action"] == "schedule") & (prev_state == 6)
-    # Carry the latest (re)schedule onto the row that opened step 6.
-    sched = flow[flow["action"] == "schedule"]
-    last = sched.groupby("item_id").tail(1).set_index("item_id")
-    flow = flow[~is_resched].reset_index(drop=True)
-    opens_6 = (flow["action"] == "schedule").to_numpy()
-    sched_t = flow["t"].copy()
-    pub = flow["pub"].copy()
-    if opens_6.any():
-        ids = flow.loc[opens_6, "item_id"]
-        sched_t.loc[opens_6] = last.loc[ids, "t"].to_numpy()
-        pub.loc[opens_6] = last.loc[ids, "pub"].to_numpy()
+    item, act, t, pub = cols["item"], cols["act"], cols["t"], cols["pub"]
+    schedule = act == _ACT["schedule"]
+    resched = schedule & (_previous(item, cols["next"], NONE) == 6)
+    # The latest (re)schedule of each item sets its step-6 start: max(publish_at, time of that schedule).
+    last_sched = np.flatnonzero(schedule)
+    if len(last_sched):
+        last_sched = last_sched[np.r_[item[last_sched][1:] != item[last_sched][:-1], True]]
+    start6 = np.full(len(items), NAT)
+    start6[item[last_sched]] = np.maximum(t[last_sched], pub[last_sched])
+    keep = ~resched
+    item, act, t, nxt, actor = item[keep], act[keep], t[keep], cols["next"][keep], cols["actor"][keep]
 
-    same_next = flow["item_id"].shift(-1) == flow["item_id"]
-    ended = flow["t"].shift(-1).where(same_next)
-    outcome = flow["action"].shift(-1).where(same_next, "open")
-    actor = flow["actor"].shift(-1).where(same_next, "")
-    opening = (flow["next"] >= 1) & (flow["next"] <= 6)
-    att = pd.DataFrame({
-        "item_id": flow["item_id"],
-        "step": flow["next"].astype(int),
-        "started_at": flow["t"],
-        "ended_at": ended,
-        "outcome": outcome,
-        "actor": actor.fillna(""),
-    })[opening.to_numpy()]
-    step6 = (att["step"] == 6).to_numpy()
-    if step6.any():
-        eff = pd.concat([sched_t[opening.to_numpy()], pub[opening.to_numpy()]], axis=1).max(axis=1)
-        att.loc[step6, "started_at"] = eff[step6]
-    att["started_at"] = pd.to_datetime(att["started_at"], utc=True)
-    att["ended_at"] = pd.to_datetime(att["ended_at"], utc=True)
-    att = att.reset_index(drop=True)
-    att.insert(2, "attempt", att.groupby(["item_id", "step"]).cumcount() + 1)
+    same_next = np.r_[item[1:] == item[:-1], False]
+    ended = np.where(same_next, np.r_[t[1:], NAT], NAT)
+    outcome = np.where(same_next, np.r_[act[1:], -1], -1)
+    closer = np.where(same_next, np.r_[actor[1:], -1], -1)
+    opening = (nxt >= 1) & (nxt <= 6)
+    step = nxt[opening]
+    started = np.where(step == 6, start6[item[opening]], t[opening])
+    ended, outcome, closer, item = ended[opening], outcome[opening], closer[opening], item[opening]
+    attempt = pd.DataFrame({"i": item, "s": step}).groupby(["i", "s"], sort=False).cumcount().to_numpy() + 1
 
-    as_of_ts = pd.Timestamp(as_of).tz_convert("UTC")
-    end = att["ended_at"].fillna(as_of_ts)
-    working = (att["step"] != 6).to_numpy()
-    minutes = np.zeros(len(att))
+    is_open = ended == NAT
+    end = np.where(is_open, pd.Timestamp(as_of).value, ended)
+    working = step != 6
+    minutes = np.empty(len(step))
     cal = WorkCalendar(settings)
-    if working.any():
-        minutes[working] = cal.working_minutes(att.loc[working, "started_at"], end[working])
-    if (~working).any():
-        minutes[~working] = (end[~working] - att.loc[~working, "started_at"]).dt.total_seconds() / 60
+    utc = lambda ns: pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")  # noqa: E731
+    minutes[working] = cal.working_minutes(utc(started[working]), utc(end[working]))
+    minutes[~working] = (end[~working] - started[~working]) / 60e9
     minutes = np.clip(minutes, 0, None)
-    limits = att["step"].map(settings.limits).astype(int).to_numpy()
-    att["clock"] = np.where(working, "working", "calendar")
-    att["minutes"] = minutes
-    att["limit_minutes"] = limits
-    att["on_time"] = minutes <= limits + EPS
-    att["remaining_minutes"] = np.where(att["ended_at"].isna(), limits - minutes, np.nan)
-    return att[list(ATTEMPT_COLUMNS)]
+    limits = np.array([settings.limits.get(n, 0) for n in range(8)])[step]
+    outcomes = np.array([*sop.FLOW_ACTIONS, "open"], dtype=object)
+    return pd.DataFrame({
+        "item_id": items[item],
+        "step": step,
+        "attempt": attempt,
+        "started_at": utc(started),
+        "ended_at": utc(np.where(is_open, NAT, ended)),
+        "clock": np.where(working, "working", "calendar"),
+        "minutes": minutes,
+        "limit_minutes": limits,
+        "on_time": minutes <= limits + EPS,
+        "remaining_minutes": np.where(is_open, limits - minutes, np.nan),
+        "outcome": outcomes[outcome],
+        "actor": np.where(closer >= 0, actors[np.maximum(closer, 0)] if len(actors) else "", ""),
+    })
 
 
 def _empty_attempts() -> pd.DataFrame:
