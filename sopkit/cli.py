@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -30,6 +31,8 @@ def _store(cfg: config.Config, init: bool = False) -> Store:
 
 # -- commands -------------------------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace, cfg: config.Config) -> int:
+    if getattr(args, "gsheets", None):  # initialise that Google Sheet, whatever the configured backend
+        cfg = dataclasses.replace(cfg, backend="gsheets", sheet=args.gsheets)
     store = _store(cfg, init=True)
     current = store.read_settings()
     defaults = Settings(timezone=cfg.timezone).to_rows()
@@ -241,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sopkit", description=__doc__)
     p.add_argument("--secrets", help="secrets file (default .streamlit/secrets.toml, env SOPKIT_SECRETS)")
     sub = p.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("init", help="create the store's tables and default settings (idempotent)")
+    n = sub.add_parser("init", help="create the store's tables and default settings (idempotent)")
+    n.add_argument("--gsheets", metavar="KEY_OR_URL", help="create/repair the tabs of this Google Sheet")
     d = sub.add_parser("demo", help="seed demo users and items")
     d.add_argument("--items", type=int, default=200)
     d.add_argument("--seed", type=int, default=7)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_gsheets_store import gsheets_factory
 
 from sopkit.schema import LogRow, User
 from sopkit.store.base import Change, DuplicateId, NotFound, StaleWrite, Store
@@ -24,7 +25,7 @@ def _sqlite(tmp_path: Path) -> Store:
     return SQLiteStore(tmp_path / "contract.db")
 
 
-BACKENDS: dict[str, Callable[[Path], Store]] = {"sqlite": _sqlite}
+BACKENDS: dict[str, Callable[[Path], Store]] = {"sqlite": _sqlite, "gsheets": gsheets_factory}
 
 
 @pytest.fixture(params=list(BACKENDS))

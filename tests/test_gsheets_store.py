@@ -1,0 +1,292 @@
+"""The Google Sheets store against the loopback fake: call budget, admin hand edits, faults, init.
+
+The shared contract suite (tests/test_store_contract.py) also runs against this backend via ``gsheets_factory``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from fakes.sheets_server import FakeSheets, SheetSpec, connect
+from sopkit.config import Config
+from sopkit.retry import Backoff
+from sopkit.schema import LOG_COLUMNS, REGISTER_COLUMNS, LogRow
+from sopkit.store.base import Change, StaleWrite, Store, StoreError
+from sopkit.store.gsheets import GSheetsStore, SheetsBusy, open_gsheets_store
+from sopkit.timeutil import AGENCY_TZ
+
+T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=AGENCY_TZ)
+_SHARED: list[FakeSheets] = []
+
+
+def gsheets_factory(tmp_path: Path) -> Store:
+    """A fresh spreadsheet on one session-wide fake server (for the contract suite)."""
+    if not _SHARED:
+        _SHARED.append(FakeSheets().start())
+        atexit.register(_SHARED[0].stop)
+    fake = _SHARED[0]
+    key = fake.create_spreadsheet("Contract", locale="id_ID")
+    return GSheetsStore(connect(fake), key, sleep=lambda s: None)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSheets]:
+    with FakeSheets() as server:
+        yield server
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def busy() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def key(fake: FakeSheets) -> str:
+    return fake.create_spreadsheet("Desk", locale="id_ID")
+
+
+@pytest.fixture
+def store(fake: FakeSheets, key: str, sleeps: Sleeps, busy: list[str]) -> GSheetsStore:
+    s = GSheetsStore(connect(fake), key, backoff=Backoff(tries=4), sleep=sleeps, on_busy=busy.append, timeout=2)
+    s.init()
+    for n in (1, 2, 3):
+        create(s, f"A-{n}", title=f"Judul {n}")
+    return s
+
+
+def create(store: GSheetsStore, item_id: str, **cells: str) -> None:
+    store.commit(Change(item_id, None, {"title": "Judul", "status": "collecting", "step": "1",
+                                        "created_at": T0.isoformat(), **cells},
+                        (LogRow(T0, item_id, 1, "start", "o@x.id", "officer"),)))
+
+
+def edit(item_id: str = "A-2", rev: int = 1, title: str = "Baru") -> Change:
+    return Change(item_id, rev, {"title": title}, (LogRow(T0, item_id, 1, "edit", "o@x.id", "officer"),))
+
+
+def sheet_rows(fake: FakeSheets, key: str, tab: str = "Register") -> list[dict[str, str]]:
+    values = fake.peek(key, f"'{tab}'")
+    header = values[0]
+    return [dict(zip(header, r + [""] * (len(header) - len(r)), strict=True)) for r in values[1:] if r]
+
+
+# -- call budget ------------------------------------------------------------------------------------------------
+BUDGET: list[tuple[str, Callable[[GSheetsStore], object], dict[str, int]]] = [
+    ("page read", lambda s: s.read_register(), {"values.get": 1, "total": 1}),
+    ("get item", lambda s: s.get_item("A-2"), {"values.get": 1, "total": 1}),
+    ("read log", lambda s: s.read_log("A-2"), {"values.get": 1, "total": 1}),
+    ("update", lambda s: s.commit(edit()),
+     {"values.batchGet": 1, "values.batchUpdate": 1, "values.append": 1, "total": 3}),
+    ("update without log", lambda s: s.commit(Change("A-2", 1, {"title": "x"})),
+     {"values.batchGet": 1, "values.batchUpdate": 1, "total": 2}),
+    ("create", lambda s: create(s, "B-1"), {"values.batchGet": 1, "values.append": 2, "total": 3}),
+    ("save settings", lambda s: s.save_settings({"a": "1"}), {"values.get": 1, "values.append": 1, "total": 2}),
+]
+
+
+@pytest.mark.parametrize(("name", "action", "expected"), BUDGET, ids=[b[0] for b in BUDGET])
+def test_api_calls_per_operation(store: GSheetsStore, fake: FakeSheets, name: str,
+                                 action: Callable[[GSheetsStore], object], expected: dict[str, int]) -> None:
+    store.read_register()  # a page has read the Register: header cached
+    fake.reset_counts()
+    action(store)
+    got = {k: v for k, v in fake.counts.items() if k not in ("read", "write")}
+    assert got == expected
+
+
+def test_commit_with_cold_cache_is_still_three_calls(fake: FakeSheets, store: GSheetsStore, key: str) -> None:
+    cold = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    _ = cold.spreadsheet
+    fake.reset_counts()
+    assert cold.commit(edit()).rev == 2
+    assert fake.counts["total"] == 3
+
+
+# -- admin hand edits between read and write -----------------------------------------------------------------
+def _add_unknown_column(fake: FakeSheets, key: str) -> None:
+    """An admin's own column, typed after the last one and dragged to C (between title and summary)."""
+    assert len(REGISTER_COLUMNS) == 34  # the next free column is AI
+    fake.admin_edit(key, "Register!AI1", "catatan")
+    fake.admin_edit(key, "Register!AI3", "keep me")
+    fake.admin_move_column(key, "Register", "AI", "C")
+
+
+HAND_EDITS: list[tuple[str, Callable[[FakeSheets, str], None]]] = [
+    ("insert rows above", lambda f, k: f.admin_insert_rows(k, "Register", before_row=2, count=3)),
+    ("delete a row above", lambda f, k: f.admin_delete_rows(k, "Register", 2)),
+    ("sort by title descending", lambda f, k: f.admin_sort(k, "Register", "B", ascending=False)),
+    ("move id column", lambda f, k: f.admin_move_column(k, "Register", "A", "H")),
+    ("move rev column first", lambda f, k: f.admin_move_column(k, "Register", "AF", "A")),
+    ("add unknown column", _add_unknown_column),
+]
+
+
+@pytest.mark.parametrize(("name", "hand_edit"), HAND_EDITS, ids=[h[0] for h in HAND_EDITS])
+def test_write_lands_on_the_right_row_after_hand_edits(store: GSheetsStore, fake: FakeSheets, key: str, name: str,
+                                                       hand_edit: Callable[[FakeSheets, str], None]) -> None:
+    item = store.read_register().by_id()["A-2"]
+    hand_edit(fake, key)
+    before = {r["id"]: r for r in sheet_rows(fake, key) if r.get("id")}
+    fake.reset_counts()
+    saved = store.commit(edit(rev=item.rev))
+    assert (saved.id, saved.title, saved.rev) == ("A-2", "Baru", 2)
+    after = {r["id"]: r for r in sheet_rows(fake, key) if r.get("id")}
+    assert after["A-2"] == {**before["A-2"], "title": "Baru", "rev": "2"}
+    assert {i: r for i, r in after.items() if i != "A-2"} == {i: r for i, r in before.items() if i != "A-2"}
+    assert fake.counts["total"] <= 4  # a changed header costs one extra read
+
+
+@pytest.mark.parametrize(("cell", "typed"), [("AF3", "5"), ("AF3", "kemarin"), ("A3", "A-99")])
+def test_hand_edited_rev_or_id_refuses_the_write(store: GSheetsStore, fake: FakeSheets, key: str,
+                                                 cell: str, typed: str) -> None:
+    store.read_register()
+    fake.admin_edit(key, f"Register!{cell}", typed)
+    with pytest.raises(StaleWrite):
+        store.commit(edit())
+    assert [r["action"] for r in store.read_log("A-2")] == ["start"]
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("26/11/2026 10.00", dt.datetime(2026, 11, 26, 10, 0, tzinfo=AGENCY_TZ)),  # locale date → serial
+    ("2026-11-26", dt.datetime(2026, 11, 26, 0, 0, tzinfo=AGENCY_TZ)),
+    ("'26/11/2026 10.00", dt.datetime(2026, 11, 26, 10, 0, tzinfo=AGENCY_TZ)),  # forced text, locale order
+    ("2026-11-26T10:00:00+07:00", dt.datetime(2026, 11, 26, 10, 0, tzinfo=AGENCY_TZ)),
+])
+def test_locale_dates_typed_by_hand_are_read(store: GSheetsStore, fake: FakeSheets, key: str, typed: str,
+                                             expected: dt.datetime) -> None:
+    fake.admin_edit(key, "Register!Z3", typed)  # publish_at
+    fake.admin_edit(key, "Register!G3", "2")  # step typed as a number
+    reg = store.read_register()
+    assert reg.problems == ()
+    item = reg.by_id()["A-2"]
+    assert (item.publish_at, item.step) == (expected, 2)
+
+
+@pytest.mark.parametrize(("cell", "typed", "column"), [
+    ("Z3", "kemarin", "publish_at"), ("Z3", "31/02/2026", "publish_at"), ("G3", "7", "step"),
+    ("AF3", "1,5", "rev"),
+])
+def test_unreadable_hand_edits_become_problems(store: GSheetsStore, fake: FakeSheets, key: str, cell: str,
+                                               typed: str, column: str) -> None:
+    fake.admin_edit(key, f"Register!{cell}", typed)
+    reg = store.read_register()
+    assert [(p.row, p.column) for p in reg.problems] == [(3, column)]
+
+
+# -- faults ---------------------------------------------------------------------------------------------------
+def test_429_with_retry_after_then_success(store: GSheetsStore, fake: FakeSheets, sleeps: Sleeps,
+                                           busy: list[str]) -> None:
+    fake.inject("values.batchUpdate", 429, retry_after=7)
+    assert store.commit(edit()).rev == 2
+    assert sleeps == [7.0] and len(busy) == 1 and "busy" in busy[0]
+    assert [r["action"] for r in store.read_log("A-2")] == ["start", "edit"]
+
+
+def test_429_with_html_body_is_retried(store: GSheetsStore, fake: FakeSheets, sleeps: Sleeps) -> None:
+    fake.inject("values.get", 429, body="<html>Too Many Requests</html>", times=2)
+    assert len(store.read_register().items) == 3
+    assert len(sleeps) == 2
+
+
+@pytest.mark.parametrize("match", ["any", "read", "write", "values.batchUpdate"])
+def test_server_error_storm_is_a_clean_busy_error(store: GSheetsStore, fake: FakeSheets, key: str,
+                                                  match: str) -> None:
+    before = fake.peek(key, "'Register'"), fake.peek(key, "'Log'")
+    fake.inject(match, 500, times=100)
+    with pytest.raises(SheetsBusy, match="Google Sheets is busy.*Nothing was saved"):
+        store.commit(edit())
+    fake.clear_faults()
+    assert (fake.peek(key, "'Register'"), fake.peek(key, "'Log'")) == before
+
+
+def test_log_append_failure_after_the_register_write_says_so(store: GSheetsStore, fake: FakeSheets) -> None:
+    fake.inject("values.append", 503, times=100)
+    with pytest.raises(StoreError, match="was saved .*history entry"):
+        store.commit(edit())
+
+
+def test_append_answer_lost_is_not_retried_blindly(store: GSheetsStore, fake: FakeSheets) -> None:
+    fake.inject("values.append", drop=True, after_apply=True)
+    with pytest.raises(StoreError, match="may or may not"):
+        create(store, "C-1")
+    assert [i.id for i in store.read_register().items].count("C-1") == 1
+
+
+def test_timeout_on_a_read_is_retried(store: GSheetsStore, fake: FakeSheets, sleeps: Sleeps) -> None:
+    fake.inject("values.get", status=None, delay=2.5)
+    assert len(store.read_register().items) == 3
+    assert len(sleeps) == 1
+
+
+# -- init -----------------------------------------------------------------------------------------------------
+def test_init_twice_second_run_writes_nothing(fake: FakeSheets, key: str) -> None:
+    store = GSheetsStore(connect(fake), key)
+    store.init()
+    assert fake.peek(key, "'Register'!1:1") == [list(REGISTER_COLUMNS)]
+    assert fake.peek(key, "'Log'!1:1") == [list(LOG_COLUMNS)]
+    props = fake.sheet_properties(key, "Register")
+    assert props["properties"]["gridProperties"]["frozenRowCount"] == 1
+    assert {p["description"] for p in props["protectedRanges"]} >= {"sopkit: Register.id is written by the app"}
+    assert all(p["warningOnly"] for p in props["protectedRanges"])
+    assert fake.cell(key, "Register", "F2").validation is not None  # status dropdown
+    fake.reset_counts()
+    store.init()
+    assert fake.counts["write"] == 0 and fake.counts["read"] == 2
+
+
+def test_init_repairs_headers_and_keeps_admin_columns(fake: FakeSheets) -> None:
+    key = fake.create_spreadsheet("Old", sheets=[SheetSpec("Register", values=[
+        ["catatan", "id", "title", "status", "step", "rev"], ["x", "A-1", "Judul", "collecting", "1", "1"]])])
+    store = GSheetsStore(connect(fake), key)
+    store.init()
+    header = fake.peek(key, "'Register'!1:1")[0]
+    assert header[:6] == ["catatan", "id", "title", "status", "step", "rev"]
+    assert sorted(header[6:]) == sorted(set(REGISTER_COLUMNS) - set(header[:6]))
+    assert store.commit(Change("A-1", 1, {"title": "Baru"})).title == "Baru"
+    assert sheet_rows(fake, key)[0]["catatan"] == "x"
+    fake.reset_counts()
+    store.init()
+    assert fake.counts["write"] == 0
+
+
+def test_uninitialised_sheet_says_run_init(fake: FakeSheets) -> None:
+    store = GSheetsStore(connect(fake), fake.create_spreadsheet("Empty"))
+    with pytest.raises(StoreError, match="sopkit init"):
+        store.read_register()
+
+
+@pytest.mark.parametrize(("sheet", "secrets", "message"), [
+    ("", {}, "register.sheet is empty"),
+    ("abc", {}, "No Google credentials"),
+    ("abc", {"gcp_service_account": {"type": "service_account"}}, "credentials cannot be used"),
+])
+def test_open_gsheets_store_config_errors(monkeypatch: pytest.MonkeyPatch, sheet: str, secrets: dict,
+                                          message: str) -> None:
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    with pytest.raises(StoreError, match=message):
+        open_gsheets_store(Config(backend="gsheets", sheet=sheet, secrets=secrets))
+
+
+def test_cli_init_gsheets_uses_the_given_sheet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from sopkit.cli import main
+
+    monkeypatch.setenv("SOPKIT_SECRETS", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    assert main(["init", "--gsheets", "abc"]) == 2
+    assert "No Google credentials" in capsys.readouterr().err
