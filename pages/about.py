@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
+from pages._ui import session
+from pages._ui.guard import guard
+from pages._ui.session import t
 from sopkit import sop
-from ui import session
-from ui.guard import guard
-from ui.session import t
 
 ctx = guard("about")
 settings, _ = session.settings()

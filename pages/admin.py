@@ -1,20 +1,28 @@
-"""Admin: users and roles, SOP settings, the Register (embedded store) and every row that fails validation."""
+"""Admin: users and roles, SOP settings, the Register (embedded store) and every row that fails validation; above
+them, what the publish job will need: channel credentials that are missing or expire before items fall due."""
+
+import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
+from pages._ui import session
+from pages._ui.guard import guard
+from pages._ui.session import t
+from pages._ui.widgets import escape, labelled, times
 from sopkit import sop
 from sopkit.admin import ADMIN_EDITABLE, AdminError, edit_register_row, save_settings, save_users
 from sopkit.auth import AuthError, set_password
+from sopkit.publishing import credential_warnings
 from sopkit.settings import WEEKDAYS
 from sopkit.store.base import StaleWrite
-from ui import session
-from ui.guard import guard
-from ui.session import t
-from ui.widgets import labelled
 
 ctx = guard("admin")
 st.title(t("page.admin"))
+credential_problems = credential_warnings(session.cfg(), ctx.snap.register, dt.datetime.now(dt.UTC))
+if credential_problems:
+    st.warning("\n".join([t("admin.credentials"), "", *(f"- {escape(w)}" for w in credential_problems)]),
+               icon=":material/key:")
 users_tab, settings_tab, register_tab, problems_tab = st.tabs(
     [t("admin.users"), t("admin.settings"), t("admin.register"), t("admin.problems")])
 
@@ -22,6 +30,7 @@ with users_tab:
     frame = pd.DataFrame([{"email": u.email, "name": u.name, "roles": ",".join(u.roles), "active": u.active,
                            "locked_until": u.locked_until} for u in ctx.snap.users],
                          columns=["email", "name", "roles", "active", "locked_until"])
+    frame = times(frame, "locked_until")  # shown only (disabled, and left out of what is saved)
     edited = st.data_editor(frame, key="w_users", num_rows="dynamic", hide_index=True,
                             disabled=["locked_until"], column_config={
                                 "email": st.column_config.TextColumn(t("col.email"), required=True),

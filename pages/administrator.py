@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from pages._ui import review
+from pages._ui.guard import guard
+from pages._ui.session import t
 from sopkit.workflow import waiting_on
-from ui import review
-from ui.guard import guard
-from ui.session import t
 
 ctx = guard("administrator")
 st.title(t("page.administrator"))

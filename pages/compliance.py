@@ -7,12 +7,12 @@ import math
 import altair as alt
 import streamlit as st
 
+from pages._ui import reports
+from pages._ui.guard import guard
+from pages._ui.session import t
+from pages._ui.widgets import labelled, times
 from sopkit import sop
 from sopkit.dashboard import Filters, at_risk, duration_bins, filtered, kpis, to_csv, to_xlsx, trend
-from ui import reports
-from ui.guard import guard
-from ui.session import t
-from ui.widgets import labelled
 
 ctx = guard("compliance")
 st.title(t("page.compliance"))
@@ -80,7 +80,7 @@ with people_tab:
     st.dataframe(labelled(rep.per_person()), hide_index=True,
                  column_config={t("col.on_time_rate"): st.column_config.NumberColumn(format="percent")})
 with risk_tab:
-    st.dataframe(labelled(at_risk(rep, items)), hide_index=True)
+    st.dataframe(labelled(times(at_risk(rep, items), "started_at")), hide_index=True)
 with problems_tab:
     st.dataframe(labelled(rep.problems), hide_index=True)
 

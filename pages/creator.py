@@ -4,12 +4,12 @@ from dataclasses import replace
 
 import streamlit as st
 
+from pages._ui import actions, renditions, session, widgets
+from pages._ui.guard import guard
+from pages._ui.session import t
 from sopkit import checks
 from sopkit.images import RENDITIONS
 from sopkit.workflow import waiting_on
-from ui import actions, renditions, session, widgets
-from ui.guard import guard
-from ui.session import t
 
 ctx = guard("creator")
 st.title(t("page.creator"))

@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from pages._ui import widgets
+from pages._ui.guard import guard
+from pages._ui.nav import PAGE_FILES
+from pages._ui.session import t
 from sopkit import sop
 from sopkit.workflow import waiting_on
-from ui import widgets
-from ui.guard import guard
-from ui.nav import PAGE_FILES
-from ui.session import t
 
 ctx = guard("home")
 st.title(t("page.home"))
@@ -41,4 +41,5 @@ recent = mine_log.assign(_t=order).sort_values("_t", ascending=False, kind="stab
 if recent.empty:
     st.caption(t("home.no_activity"))
 else:
-    st.dataframe(widgets.labelled(recent[["at", "item_id", "step", "action", "note"]]), hide_index=True)
+    shown = widgets.words(widgets.times(recent[["at", "item_id", "step", "action", "note"]], "at"))
+    st.dataframe(widgets.labelled(shown), hide_index=True)

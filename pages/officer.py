@@ -2,11 +2,11 @@
 
 import streamlit as st
 
+from pages._ui import actions, session, uploads, widgets
+from pages._ui.guard import guard
+from pages._ui.session import t
 from sopkit import sop
 from sopkit.workflow import waiting_on
-from ui import actions, session, uploads, widgets
-from ui.guard import guard
-from ui.session import t
 
 ctx = guard("officer")
 st.title(t("page.officer"))

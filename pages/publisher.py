@@ -5,10 +5,11 @@ import datetime as dt
 
 import streamlit as st
 
-from ui import renditions, session, widgets
-from ui.actions import run
-from ui.guard import guard
-from ui.session import t
+from pages._ui import renditions, session, widgets
+from pages._ui.actions import run
+from pages._ui.guard import guard
+from pages._ui.session import t
+from sopkit.publishing import FOR_A_PERSON, requeue_channel
 
 ctx = guard("publisher")
 st.title(t("page.publisher"))
@@ -31,21 +32,41 @@ def _record(item, channel: str) -> None:  # type: ignore[no-untyped-def]
         done_key="done.channel")
 
 
+def _requeue(item, channel: str) -> None:  # type: ignore[no-untyped-def]
+    """Hand a failed / unknown channel back to the publish job, saying what was checked (a note is required)."""
+    user = session.current_user()
+    key = f"w_rqnote_{item.id}_{channel}"
+    note = str(st.session_state.get(key, "")).strip()
+    if user is None:
+        return
+    if not note:
+        session.flash("error", t("error.note_required"))
+        return
+    run("requeue", requeue_channel, session.desk(), user, item, channel, note, done_key="done.requeue")
+
+
 def show(item) -> None:  # type: ignore[no-untyped-def]
     with st.container(border=True):
         widgets.item_header(item)
         widgets.clock_badge(item)
         st.caption(t("schedule.at", at=session.local(item.publish_at)))
         for channel in item.channels:
-            result = item.channel_results.get(channel, {})
-            status = result.get("status", "")
-            with st.expander(f"{channel}: {t('publisher.status.' + (status or 'none'))}",
-                             expanded=status != "published"):
+            result = item.channel_results.get(channel) or {}
+            status = str(result.get("status", "") or "")
+            label = f"{channel}: {widgets.channel_status(status)}"
+            if result.get("at"):
+                label += f" · {session.local_iso(result['at'])}"
+            with st.expander(label, expanded=status != "published"):
                 if status == "published":
                     st.text(result.get("url") or result.get("post_id", ""))
                     continue
                 if result.get("error"):
                     st.text(result["error"])
+                if status in FOR_A_PERSON:
+                    with st.form(f"w_requeue_{item.id}_{channel}", clear_on_submit=True):
+                        st.text_area(t("publisher.requeue_note"), key=f"w_rqnote_{item.id}_{channel}",
+                                     help=t("publisher.requeue_help"), height=80)
+                        st.form_submit_button(t("publisher.requeue"), on_click=_requeue, args=(item, channel))
                 caption = item.captions.get(channel) or item.summary
                 st.caption(t("publisher.caption"))
                 st.code(caption or "—", language=None, wrap_lines=True)

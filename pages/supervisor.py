@@ -6,12 +6,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pages._ui import actions, review, session, widgets
+from pages._ui.guard import guard
+from pages._ui.session import t
 from sopkit import sop
 from sopkit.queues import collisions
 from sopkit.workflow import waiting_on
-from ui import actions, review, session, widgets
-from ui.guard import guard
-from ui.session import t
 
 ctx = guard("supervisor")
 st.title(t("page.supervisor"))

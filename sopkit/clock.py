@@ -143,12 +143,11 @@ class WorkCalendar:
         mins = np.broadcast_to(np.asarray(minutes, dtype=float), (len(s),)).copy()
         if len(s) == 0:
             return pd.DatetimeIndex([], tz=self.tz)
-        f0 = self._cumulative(s)
-        target = f0 + mins
-        # Make sure the table reaches far enough: at least a working minute per need, plus a margin of weeks.
+        # The table must reach from the earliest start to a margin past the latest one: a working day has at least
+        # an hour of work, so N minutes end within N/60 working days; add weeks for holidays.
+        local = s.tz_convert(self.tz)
         need_days = int(np.nanmax(mins) // 60) + 60 if np.isfinite(mins).any() else 60
-        last = self._first + dt.timedelta(self._days - 1 + need_days)  # type: ignore[operator]
-        self._ensure(self._first, last)  # type: ignore[arg-type]
+        self._ensure(local.min().date(), local.max().date() + dt.timedelta(days=need_days))
         f0 = self._cumulative(s)
         target = f0 + mins
         day_end = self._cum[1:]

@@ -3,6 +3,12 @@
 Every demo row is made by the same ``Desk`` actions staff use, so the demo Register and Log obey every rule
 (maker-checker, rejections with notes, rev bumps). Some steps run late, some items are reworked, cancelled, or
 still open, and items go to several channels.
+
+So that every role finds work waiting after ``python -m sopkit demo``, the newest items stop early at the steps
+of :data:`OPEN_STEPS` (two each at steps 2–6, and one officer still collecting): their timeline is planned
+backwards from ``until`` so that each has just reached its step, some within the step's limit and some over it.
+Of each pair the first waits in the queue and the second is already taken by the step's holder; of the two at
+step 6 the first is due and the second upcoming. (At most a third of the items is used this way.)
 """
 
 from __future__ import annotations
@@ -10,6 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
 
 from . import sop
 from .clock import WorkCalendar
@@ -68,6 +77,10 @@ _REJECT_NOTES = (
 )
 
 
+#: The steps at which the newest items are left open on purpose, newest last (at most a third of the items).
+OPEN_STEPS: tuple[int, ...] = (2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 1)
+
+
 @dataclass
 class _Clock:
     t: dt.datetime
@@ -92,9 +105,76 @@ def seed(store: Store, items: int = 200, *, seed: int = 7, until: dt.datetime | 
     desk = Desk(store, settings, now=clock)
     span = months * 30 * 24 * 60
     starts = sorted(until - dt.timedelta(minutes=rng.uniform(0, span)) for _ in range(items))
-    for n, start in enumerate(starts):
+    n_open = min(len(OPEN_STEPS), items // 3)
+    for n, start in enumerate(starts[:items - n_open]):
         _one_item(desk, clock, cal, rng, start, until, by_role, n)
+    for k in range(n_open):
+        _open_item(desk, clock, cal, random.Random(seed * 1009 + k), until, by_role, k)
     return items
+
+
+def _open_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random, until: dt.datetime,
+               by_role: dict[str, list[User]], k: int) -> None:
+    """One of the newest items, left open at ``OPEN_STEPS[k]``: the time spent on each earlier step is drawn
+    first, then the start is the latest one (on a 5-minute grid) from which the item reaches its step, and has
+    waited there a while, by ``until``. Deterministic for a given ``seed`` and ``until``."""
+    stop = OPEN_STEPS[k]
+    second_round = stop in OPEN_STEPS[:k]
+    limits = {n: s.limit_minutes for n, s in sop.STEPS.items()}
+    # working minutes: 1 (to the first working minute), then each step before ``stop``, then the wait at ``stop``
+    spent = [1.0] + [rng.uniform(0.2, 0.9) * limits[n] for n in range(1, stop)]
+    waited = rng.uniform(0.2, 0.8 if stop in (1, 2, 3) else 2.5) * limits[stop] if stop < 6 else 60.0
+    chain = [*spent, max(waited, 1.0)]
+    candidates = pd.date_range(end=until - dt.timedelta(minutes=1), periods=30 * 24 * 12, freq="5min")
+    ends = candidates
+    for minutes in chain:
+        ends = cal.add_working_minutes(ends, np.full(len(ends), minutes))
+    fits = np.flatnonzero(ends <= pd.Timestamp(until))
+    start = candidates[fits[-1]].to_pydatetime() if len(fits) else until - dt.timedelta(days=30)
+    times = []
+    t = start
+    for minutes in spent:
+        t = cal.deadline(t, minutes)
+        times.append(t)
+
+    officer = by_role["officer"][k % len(by_role["officer"])]
+    creator = by_role["creator"][k % len(by_role["creator"])]
+    verifier = by_role["supervisor"][k % len(by_role["supervisor"])]
+    scheduler = by_role["supervisor"][(k + 1) % len(by_role["supervisor"])]
+    approver = by_role["administrator"][0]
+    subject = _SUBJECTS[(k * 5) % len(_SUBJECTS)]
+    place = _PLACES[k % len(_PLACES)]
+    chans = _CHANNEL_SETS[k % len(_CHANNEL_SETS)]
+    clock.t = times[0]
+    item = desk.start(officer, title=f"{subject} ({place})", category=sop.CATEGORIES[k % len(sop.CATEGORIES)],
+                      summary=f"Informasi dari Dinas Perhubungan Prov. Kalbar tentang {subject.lower()}.",
+                      channels=chans, sources="https://dishub.kalbarprov.go.id/ (demo)")
+    if stop > 1:
+        clock.t = times[1]
+        item = desk.submit(officer, item)
+    if stop > 2:
+        clock.t = times[2]
+        item = desk.take(creator, item)
+        caption = f"{subject} di {place}. Info lengkap: dishub.kalbarprov.go.id #DishubKalbar"
+        item = desk.edit(creator, item, body=_body(subject, place, 0), captions={c: caption for c in chans})
+        item = desk.submit(creator, item)
+    if stop > 3:
+        clock.t = times[3]
+        item = desk.approve(verifier, item)
+    if stop > 4:
+        clock.t = times[4]
+        item = desk.approve(approver, item)
+    if stop > 5:
+        clock.t = times[5]
+        due = not second_round
+        publish_at = (times[5] + dt.timedelta(minutes=30) if due else until + dt.timedelta(hours=20)).replace(
+            second=0, microsecond=0)
+        item = desk.schedule(scheduler, item, publish_at)
+        return
+    if second_round and stop > 1:  # taken by whoever holds the step; the first of each pair waits in the queue
+        holder = {2: creator, 3: verifier, 4: approver, 5: scheduler}[stop]
+        clock.t = min(until, times[-1] + dt.timedelta(minutes=1))
+        desk.take(holder, item)
 
 
 def _one_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random, start: dt.datetime,

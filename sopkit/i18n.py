@@ -6,6 +6,7 @@ for the keys it uses, so a typo fails the suite, not a user's screen).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 LANGS: tuple[str, ...] = ("id", "en")
@@ -198,6 +199,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "publisher.status.failed": ("gagal", "failed"),
     "publisher.status.unknown": ("tidak pasti — periksa kanal", "unknown — check the channel"),
     "publisher.status.claimed": ("sedang diproses job", "being processed by the job"),
+    "publisher.status.pending": ("menunggu job (dicoba lagi pada putaran berikutnya)",
+                                 "waiting for the job (tried again on its next run)"),
+    "publisher.status.manual": ("unggah manual — job tidak bisa memposting ke sini",
+                                "post by hand — the job cannot post here"),
+    "publisher.status.other": ("status tidak dikenal: {status}", "unrecognised status: {status}"),
+    "publisher.requeue": ("Serahkan kembali ke job", "Hand back to the job"),
+    "publisher.requeue_note": ("Apa yang sudah Anda periksa di kanal? (wajib)",
+                               "What did you check on the channel? (required)"),
+    "publisher.requeue_help": ("Job akan memeriksa kanal dulu sebelum memposting, jadi unggahan yang ternyata "
+                               "sudah tayang tidak akan terkirim dua kali.",
+                               "The job asks the channel first, so a post that did go out is recorded, "
+                               "not sent twice."),
     "publisher.caption": ("Keterangan untuk disalin", "Caption to copy"),
     "publisher.download": ("Unduh {name}", "Download {name}"),
     "publisher.url": ("URL yang sudah tayang", "Published URL"),
@@ -209,6 +222,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "item.pick": ("Pilih konten untuk melihat detailnya.", "Choose an item to see its details."),
     "item.not_found": ("Konten tidak ditemukan.", "Item not found."),
     "item.status": ("Status: {status} · revisi {rev}", "Status: {status} · revision {rev}"),
+    "item.channels": ("Hasil per kanal", "Result per channel"),
+    "item.channel": ("Kanal", "Channel"),
+    "item.channel_status": ("Status", "Status"),
+    "item.channel_at": ("Waktu", "When"),
+    "item.channel_detail": ("Tautan / keterangan", "Link / detail"),
+    # Log actions (sop.ACTIONS) and an attempt still open, as the timeline shows them
+    "action.start": ("mulai", "start"),
+    "action.submit": ("kirim", "submit"),
+    "action.approve": ("setujui", "approve"),
+    "action.reject": ("kembalikan", "reject"),
+    "action.schedule": ("jadwalkan", "schedule"),
+    "action.publish": ("tayang", "publish"),
+    "action.cancel": ("batalkan", "cancel"),
+    "action.edit": ("ubah", "edit"),
+    "action.take": ("ambil", "take"),
+    "action.assign": ("tugaskan", "assign"),
+    "action.channel": ("hasil kanal", "channel result"),
+    "action.open": ("berjalan", "open"),
+    # item statuses (sop.STATUSES)
+    "status.collecting": ("mengumpulkan informasi", "collecting information"),
+    "status.designing": ("didesain", "being designed"),
+    "status.verifying": ("menunggu verifikasi", "waiting for verification"),
+    "status.approving": ("menunggu persetujuan", "waiting for approval"),
+    "status.scheduling": ("menunggu jadwal", "waiting to be scheduled"),
+    "status.scheduled": ("terjadwal", "scheduled"),
+    "status.published": ("tayang", "published"),
+    "status.cancelled": ("dibatalkan", "cancelled"),
     "item.info": ("Info", "Info"),
     "item.content": ("Isi", "Content"),
     "item.timeline": ("Riwayat", "Timeline"),
@@ -278,6 +318,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "admin.save_register": ("Simpan perubahan Register", "Save Register changes"),
     "admin.row_refused": ("Baris {id} tidak disimpan: {reason}", "Row {id} not saved: {reason}"),
     "admin.saved_rows": ("{n} baris disimpan.", "{n} rows saved."),
+    "admin.credentials": ("Periksa kredensial kanal sebelum konten terjadwal jatuh tempo:",
+                          "Check the channel credentials before scheduled items fall due:"),
     "admin.no_problems": ("Semua baris valid.", "Every row is valid."),
     # about
     "about.value": ("Isi", "Value"),
@@ -306,6 +348,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "done.channel": ("Hasil kanal {id} dicatat.", "Channel result of {id} recorded."),
     "done.publish": ("{id} tayang.", "{id} published."),
     "done.cancel": ("{id} dibatalkan.", "{id} cancelled."),
+    "done.requeue": ("Kanal {id} diserahkan kembali ke job.", "The channel of {id} is handed back to the job."),
     "error.stale": ("Konten ini baru saja diubah orang lain. Tidak ada yang disimpan; halaman dimuat ulang.",
                     "Someone else changed this item just now. Nothing was saved; the page has been reloaded."),
     "error.forbidden": ("Peran Anda tidak mengizinkan tindakan ini.", "Your role does not allow this action."),
@@ -323,3 +366,46 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 def t(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
     text = CATALOGUE[key][1 if lang == "en" else 0]
     return text.format(**values) if values else text
+
+
+MONTHS: dict[str, tuple[str, ...]] = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def format_time(ts: dt.datetime | None, lang: str, tz: dt.tzinfo) -> str:
+    """A moment as staff read it: ``26 Nov 2026 10.00 WIB`` (id: a dot between hours and minutes) or
+    ``26 Nov 2026 10:00 WIB`` (en), in ``tz`` with its abbreviation (WIB / WITA / WIT); ``—`` for none."""
+    if ts is None:
+        return "—"
+    local = ts.astimezone(tz)
+    sep = ":" if lang == "en" else "."
+    month = MONTHS["en" if lang == "en" else "id"][local.month - 1]
+    return f"{local.day} {month} {local.year} {local.hour:02d}{sep}{local.minute:02d} {local.strftime('%Z')}".rstrip()
+
+
+def format_iso(text: Any, lang: str, tz: dt.tzinfo) -> str:
+    """:func:`format_time` of an ISO 8601 string as the store holds it; blank → ``—``; unreadable text unchanged."""
+    if text is None or text != text:  # None, NaN or NaT (neither equals itself)
+        return "—"
+    if isinstance(text, dt.datetime):
+        return format_time(text, lang, tz)
+    raw = str(text).strip()
+    if not raw or raw in ("NaT", "nan", "None"):
+        return "—"
+    try:
+        ts = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return raw
+    return format_time(ts if ts.tzinfo else ts.replace(tzinfo=tz), lang, tz)
+
+
+def status_key(prefix: str, status: Any) -> tuple[str, dict[str, str]]:
+    """The catalogue key (and values) for a status word: ``prefix.<status>`` when the catalogue has it, else a
+    generic "unrecognised status" text, so a hand-edited Sheet never breaks a page."""
+    word = str(status or "").strip() or "none"
+    key = f"{prefix}.{word}"
+    if key in CATALOGUE:
+        return key, {}
+    return "publisher.status.other", {"status": word}

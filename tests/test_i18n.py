@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 import typing
+import zoneinfo
 from pathlib import Path
 
 import pytest
@@ -14,9 +16,10 @@ from sopkit.compliance import ATTEMPT_COLUMNS
 from sopkit.permissions import PAGE_ROLES
 from sopkit.schema import LOG_COLUMNS
 from sopkit.settings import WEEKDAYS
+from sopkit.workflow import CHANNEL_STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
-UI_FILES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), ROOT / "app.py"])
+UI_FILES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("pages/_ui/*.py"), ROOT / "app.py"])
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_.]+[a-z_])["']""")
 
 
@@ -43,12 +46,14 @@ DYNAMIC = (
     + [f"log.{c}" for c in LOG_COLUMNS if c != "publish_at"]
     + [f"att.{c}" for c in ATTEMPT_COLUMNS if c not in ("item_id", "clock", "remaining_minutes")]
     + [f"upload.{r}" for r in typing.get_args(images.Reason)]
-    + [f"publisher.status.{s}" for s in ("none", "published", "failed", "unknown", "claimed")]
+    + [f"publisher.status.{s}" for s in ("none", *CHANNEL_STATUSES)]
+    + [f"status.{s}" for s in sop.STATUSES]
+    + [f"action.{a}" for a in (*sop.ACTIONS, "open")]
     + [f"admin.day.{d}" for d in WEEKDAYS]
     + [f"about.{k}" for k in sop.SOP_HEADER_DEFAULTS]
     + [f"about.clock.{c}" for c in ("working", "calendar")]
     + [f"done.{a}" for a in ("start", "edit", "take", "assign", "submit", "approve", "reject", "schedule",
-                             "channel", "publish", "cancel")]
+                             "channel", "publish", "cancel", "requeue")]
     + [f"item.holder.{s.holder_column}" for s in sop.STEPS.values()]
 )
 
@@ -81,3 +86,34 @@ def test_default_language_is_indonesian(lang, expected) -> None:
 def test_unknown_key_fails_loudly() -> None:
     with pytest.raises(KeyError):
         i18n.t("no.such.key")
+
+
+PONTIANAK = zoneinfo.ZoneInfo("Asia/Pontianak")
+
+
+@pytest.mark.parametrize("value,lang,expected", [
+    ("2026-11-26T10:00:00+07:00", "id", "26 Nov 2026 10.00 WIB"),
+    ("2026-11-26T10:00:00+07:00", "en", "26 Nov 2026 10:00 WIB"),
+    ("2026-12-01T01:05:00Z", "id", "1 Des 2026 08.05 WIB"),
+    ("2026-05-03T23:59:00+07:00", "en", "3 May 2026 23:59 WIB"),
+    ("2026-08-17T09:30:00", "id", "17 Agu 2026 09.30 WIB"),  # no offset: the SOP's zone
+    ("", "id", "—"),
+    (None, "en", "—"),
+    (float("nan"), "id", "—"),
+    ("not a time", "en", "not a time"),
+])
+def test_times_read_as_staff_write_them(value, lang, expected) -> None:
+    assert i18n.format_iso(value, lang, PONTIANAK) == expected
+
+
+def test_time_zone_abbreviation_follows_the_settings_zone() -> None:
+    moment = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
+    assert i18n.format_time(moment, "id", zoneinfo.ZoneInfo("Asia/Makassar")) == "26 Nov 2026 11.00 WITA"
+    assert i18n.format_time(None, "id", PONTIANAK) == "—"
+
+
+@pytest.mark.parametrize("status", [*CHANNEL_STATUSES, "", None, "bogus"])
+def test_channel_status_words_never_fail(status) -> None:
+    key, values = i18n.status_key("publisher.status", status)
+    for lang in i18n.LANGS:
+        assert i18n.t(key, lang, **values)

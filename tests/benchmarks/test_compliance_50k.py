@@ -1,7 +1,7 @@
 """The compliance page over 50,000 items: server time of one AppTest run.
 
 The budget (2 s) is for a page run as users meet it: the store read and the report are cached for
-``ui.session.SNAPSHOT_TTL`` seconds and shared by all sessions. The cold run (the first after the TTL or after a
+``pages._ui.session.SNAPSHOT_TTL`` seconds and shared by all sessions. The cold run (the first after the TTL or after a
 write, which reads 50k Register rows and ~360k Log rows and computes every attempt) is measured and printed, and
 held to a looser bound so a regression there shows too.
 
@@ -43,7 +43,7 @@ def big_store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
 
 
 def test_compliance_page_renders_within_budget(big_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from ui import session
+    from pages._ui import session
 
     monkeypatch.setenv("SOPKIT_DB", str(big_store.path))
     monkeypatch.setenv("SOPKIT_SECRETS", str(big_store.path.parent / "none.toml"))
@@ -71,7 +71,7 @@ def test_compliance_page_renders_within_budget(big_store, monkeypatch) -> None: 
 def test_own_write_rerun_within_budget(big_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A supervisor approves (or takes) an item on the 50k store: the rerun patches the shared snapshot with that
     one item instead of re-reading everything. (supervisor1 holds a third of the seeded open work.)"""
-    from ui import session
+    from pages._ui import session
 
     monkeypatch.setenv("SOPKIT_DB", str(big_store.path))
     monkeypatch.setenv("SOPKIT_SECRETS", str(big_store.path.parent / "none.toml"))

@@ -22,7 +22,7 @@ from sopkit.store.sqlite import SQLiteStore
 from sopkit.workflow import Desk
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the app's own ``ui`` package sits beside app.py, outside the installed sopkit
+if str(ROOT) not in sys.path:  # the app's ``pages._ui`` helpers sit beside app.py, outside sopkit
     sys.path.insert(0, str(ROOT))
 
 APP = str(ROOT / "app.py")
@@ -66,7 +66,7 @@ class ClearingStore(SQLiteStore):
 
 
 def _drop_cached_reads() -> None:
-    from ui import session
+    from pages._ui import session
 
     session.after_write()
 
@@ -140,7 +140,7 @@ def app(env: DeskEnv) -> Callable[..., AppTest]:
     """``app(email=None, page=None)``: a fresh session (a new browser tab), optionally signed in, optionally
     opening ``page`` cold (before any run: the deep link on a freshly started server)."""
 
-    from ui import session
+    from pages._ui import session
 
     def make(email: str | None = None, page: str | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)

@@ -26,7 +26,7 @@ def session_now() -> dt.datetime:
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
-    from ui.nav import PAGE_FILES
+    from pages._ui.nav import PAGE_FILES
 
     at.switch_page(PAGE_FILES[page]).run()
     assert not at.exception, at.exception

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from desk_helpers import ROOT, email_for
 
+from pages._ui.nav import PAGE_FILES
 from sopkit import sop
 from sopkit.i18n import t
 from sopkit.permissions import PAGE_ROLES, can_see
 from sopkit.schema import User
-from ui.nav import PAGE_FILES
 
 CASES = [(role, page) for role in sop.ROLES for page in PAGE_ROLES]
 
@@ -21,9 +21,36 @@ def allowed(role: str, page: str) -> bool:
     return can_see(User(email="x@y.z", roles=(role,)), page)
 
 
-def test_every_page_key_has_a_guarded_script() -> None:
-    scripts = {p.stem for p in (ROOT / "pages").glob("*.py")}
-    assert scripts == set(PAGE_FILES), "every pages/*.py is a permission-table page and vice versa"
+def streamlit_auto_pages(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The scripts the installed Streamlit registers from ``pages/`` on a fresh server (before any st.navigation):
+    its own ``_mpa_v1`` is run with page creation and navigation recorded instead of done."""
+    import importlib
+
+    from streamlit.runtime.scriptrunner import script_runner
+
+    # (``streamlit.navigation`` is also the name of the st.navigation command, so import the modules by name)
+    navigation = importlib.import_module("streamlit.commands.navigation")
+    page_module = importlib.import_module("streamlit.navigation.page")
+
+    created: list[Path] = []
+
+    class _Page:
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(page_module, "_create_page", lambda path, **_: created.append(Path(path)) or path)
+    monkeypatch.setattr(navigation, "_navigation", lambda pages, **_: _Page())
+    script_runner._mpa_v1(str(ROOT / "app.py"))
+    return {p.resolve().relative_to(ROOT).as_posix() for p in created}
+
+
+def test_every_page_key_has_a_guarded_script(monkeypatch) -> None:
+    registered = streamlit_auto_pages(monkeypatch)
+    assert registered == {"app.py", *PAGE_FILES.values()}, (
+        "what Streamlit registers from pages/ is exactly the permission-table pages: no helper module "
+        "(pages/_ui/*, pages/__init__.py) is a page")
+    assert (ROOT / "pages" / "_ui" / "guard.py").is_file() and (ROOT / "pages" / "__init__.py").is_file()
+    assert not (ROOT / "ui").exists(), "the helpers live in pages/_ui/, not in a top-level package"
     for key, path in PAGE_FILES.items():
         text = (ROOT / path).read_text(encoding="utf-8")
         assert f'ctx = guard("{key}")' in text, f"{path} must call guard({key!r}) before anything else"
@@ -87,7 +114,7 @@ def test_stale_session_loses_access_when_the_store_changes(app, env, change) -> 
         env.store.save_user(replace(user, active=False))
     else:
         env.store._conn().execute('DELETE FROM "Users" WHERE email = ?', (user.email,))
-    from ui import session
+    from pages._ui import session
 
     session.after_write()  # the TTL would expire; an admin's write through the app clears it at once
     at.run()
@@ -154,10 +181,10 @@ def test_no_widget_key_can_collide_with_identity_state() -> None:
     can overwrite the signed-in identity (``_sopkit_auth_email``) or the flash messages."""
     import re
 
-    from ui import session
+    from pages._ui import session
 
     keys = []
-    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]:
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("pages/_ui/*.py")]:
         keys += re.findall(r"""\bkey\s*=\s*f?["']([^"']+)["']""", path.read_text(encoding="utf-8"))
     assert len(keys) > 20, "the scan found too few keys: the pattern is broken"
     assert [k for k in keys if not k.startswith("w_")] == []

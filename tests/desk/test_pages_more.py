@@ -6,8 +6,8 @@ import datetime as dt
 
 from desk_helpers import button, email_for, errors, open_page, successes
 
+from pages._ui import session
 from sopkit.i18n import t
-from ui import session
 
 
 def test_a_rerun_reads_the_store_at_most_once_and_a_write_refreshes(app, env) -> None:

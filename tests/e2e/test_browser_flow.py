@@ -3,6 +3,7 @@ Screenshots of every page go to ``test-artifacts/e2e/`` (look at them)."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from sopkit import sop
@@ -214,3 +215,29 @@ def test_cold_deep_link_on_a_fresh_server_meets_the_guard(page: Page, fresh_serv
     expect(page.locator('[data-testid="stSidebarNav"]')).to_have_count(0)
     expect(page.locator('[data-testid="stSidebar"]').get_by_role("link")).to_have_count(0)
     shot(page, "14-cold-deep-link-admin-fresh-server")
+
+
+@pytest.mark.parametrize("path", ["_ui", "session", "guard", "__init__", "about"])
+def test_helper_modules_are_not_pages_on_a_fresh_server(page: Page, fresh_server: str, path: str) -> None:
+    """The shared helpers live in ``pages/_ui/`` (and ``pages/__init__.py`` makes it a package). A just-started
+    server registers every ``pages/*.py`` for its first visitor, but neither a sub-folder nor ``__init__.py``: the
+    first visitor's deep link to a helper's name is "Page not found" and runs the main page (sign-in) instead.
+    (``about``, a real page, is the control: found, and its guard asks for sign-in.)"""
+    page.goto(f"{fresh_server}/{path}")
+    idle(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0 if path == "about" else 1)
+    expect(page.get_by_role("heading", name=t("signin.title"))).to_be_visible()
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    if path == "_ui":
+        shot(page, "15-cold-deep-link-helper-fresh-server")
+
+
+@pytest.mark.parametrize("path", ["_ui/guard", "pages/_ui/session.py"])
+def test_nested_helper_paths_run_nothing_on_a_fresh_server(page: Page, fresh_server: str, path: str) -> None:
+    """A nested path gets Streamlit's index page, whose relative script URLs then miss: no app loads, no session
+    opens, no script runs (and the source file is never served)."""
+    response = page.goto(f"{fresh_server}/{path}")
+    assert response is not None and "import streamlit" not in response.text()
+    page.wait_for_timeout(3000)
+    expect(page.locator('[data-testid="stApp"]')).to_have_count(0)
+    assert page.inner_text("body").strip() == ""

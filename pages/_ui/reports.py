@@ -14,7 +14,7 @@ from sopkit.settings import from_rows
 from . import session
 
 
-# Shared, not copied (see ui.session._held): the Report's frames are only read and filtered.
+# Shared, not copied (see pages._ui.session._held): the Report's frames are only read and filtered.
 @st.cache_resource(ttl=session.SNAPSHOT_TTL, show_spinner=False, max_entries=2)
 def _report(read_at: str, _log: pd.DataFrame, settings_rows: dict[str, str], tz: str) -> Report:
     settings, _ = from_rows(settings_rows, default_timezone=tz)

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from sopkit import config as sopconfig
+from sopkit.i18n import format_iso, format_time
 from sopkit.i18n import t as _t
 from sopkit.schema import LOG_COLUMNS, Item, RowProblem, User
 from sopkit.settings import Settings, from_rows
@@ -249,6 +250,10 @@ def show_flash() -> None:
 
 
 def local(ts: dt.datetime | None) -> str:
-    if ts is None:
-        return "—"
-    return ts.astimezone(settings()[0].tz).strftime("%d-%m-%Y %H:%M")
+    """``26 Nov 2026 10.00 WIB`` (id) / ``26 Nov 2026 10:00 WIB`` (en) in the SOP's time zone; ``—`` for none."""
+    return format_time(ts, lang(), settings()[0].tz)
+
+
+def local_iso(text: Any) -> str:
+    """:func:`local` of an ISO 8601 string from the store (blank → ``—``, unreadable text shown as it is)."""
+    return format_iso(text, lang(), settings()[0].tz)

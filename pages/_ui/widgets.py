@@ -9,7 +9,7 @@ import streamlit as st
 
 from sopkit import sop
 from sopkit.clock import WorkCalendar
-from sopkit.i18n import CATALOGUE
+from sopkit.i18n import CATALOGUE, status_key
 from sopkit.queues import Countdown, countdown, format_minutes
 from sopkit.schema import Item
 
@@ -69,6 +69,11 @@ def item_header(item: Item) -> None:
     st.caption(f"{item.id} · {item.category or '—'} · {', '.join(item.channels) or '—'} · {step_title(item.step)}")
 
 
+def escape(text: str) -> str:
+    """Text that is not ours (staff input, library messages) made safe to put inside Markdown."""
+    return _escape(text)
+
+
 def _escape(text: str) -> str:
     """Markdown-safe: staff text must not become links, HTML or formatting in headers."""
     out = text.replace("\\", "\\\\")
@@ -89,6 +94,45 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
         return t(key) if key else column
 
     return frame.rename(columns=name)
+
+
+def times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``frame`` with its timestamp ``columns`` (ISO text or datetimes) as staff read them (``session.local``)."""
+    present = [c for c in columns if c in frame.columns]
+    if not present or frame.empty:
+        return frame
+    return frame.assign(**{c: [session.local_iso(v) for v in frame[c]] for c in present})
+
+
+def channel_status(status: object) -> str:
+    """A channel's state (``workflow.CHANNEL_STATUSES``, or none yet) in the user's language; never a KeyError."""
+    key, values = status_key("publisher.status", status)
+    return t(key, **values)
+
+
+def words(frame: pd.DataFrame) -> pd.DataFrame:
+    """Log / attempt frames with their action, outcome and role words in the user's language (unknown words as
+    they are: a hand-edited Log must not break a page)."""
+    col = 0 if session.lang() == "id" else 1
+
+    def action(v: object) -> str:
+        name = f"action.{v}"
+        return t(name) if name in CATALOGUE else str(v)
+
+    def role(v: object) -> str:
+        return sop.ROLE_TITLES[v][col] if v in sop.ROLE_TITLES else str(v)
+
+    out = frame
+    for c, fn in (("action", action), ("outcome", action), ("role", role)):
+        if c in out.columns and not out.empty:
+            out = out.assign(**{c: [fn(v) for v in out[c]]})
+    return out
+
+
+def item_status(status: object) -> str:
+    """An item's status (``sop.STATUSES``) in the user's language."""
+    key, values = status_key("status", status)
+    return t(key, **values)
 
 
 def item_link(item: Item) -> None:

@@ -1,0 +1,147 @@
+"""The publish job's channel states on the publisher and item pages, handing a channel back to the job, the admin's
+credential warnings, and times and statuses as staff read them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from desk_helpers import email_for, errors, open_page, successes
+
+from pages._ui import session
+from sopkit import sop
+from sopkit.i18n import t
+from sopkit.store.base import Change
+from sopkit.workflow import CHANNEL_STATUSES
+
+#: Every state the job (or a person) writes, no result yet, and a word a hand-edited Sheet might hold.
+STATES = [*CHANNEL_STATUSES, "", "bogus"]
+TIME_ID = re.compile(r"^\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4} \d\d\.\d\d WIB$")
+TIME_EN = re.compile(r"^\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d WIB$")
+
+
+def _set_channel(env, item, channel: str, result: dict):  # type: ignore[no-untyped-def]
+    """Write a channel state the way the job's store write lands (bypassing the workflow's status check, so a
+    bogus word can be stored too)."""
+    results = {**item.channel_results, channel: result} if result else dict(item.channel_results)
+    return env.store.commit(Change(item.id, item.rev, {"channel_results": json.dumps(results)}))
+
+
+def _expected_label(status: str, lang: str) -> str:
+    if status == "bogus":
+        return t("publisher.status.other", lang, status="bogus")
+    return t(f"publisher.status.{status or 'none'}", lang)
+
+
+def _open(app, role: str, page: str, lang: str, **query: str):  # type: ignore[no-untyped-def]
+    at = app(email_for(role))
+    at.session_state[session.LANG_KEY] = lang
+    for k, v in query.items():
+        at.query_params[k] = v
+    return open_page(at, page)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("status", STATES)
+def test_every_channel_state_is_shown_in_words_on_both_pages(app, env, status, lang) -> None:
+    item = env.advance(6, channels=("site", "x"))
+    result = {"status": status, "at": "2026-11-26T10:00:00+07:00", "error": "Graph API 500"} if status else {}
+    if status == "published":
+        result = {**result, "url": "https://example.org/site/1"}
+    item = _set_channel(env, item, "site", result)
+
+    at = _open(app, "publisher", "publisher", lang)
+    labels = [e.label for e in at.expander]
+    expected = f"site: {_expected_label(status, lang)}" + (
+        f" · 26 Nov 2026 10{'.' if lang == 'id' else ':'}00 WIB" if status else "")
+    assert expected in labels, labels
+    assert f"x: {t('publisher.status.none', lang)}" in labels
+    requeue = [b for b in at.button if b.label == t("publisher.requeue", lang)]
+    assert len(requeue) == (1 if status in ("failed", "unknown") else 0)
+
+    at = _open(app, "publisher", "item", lang, id=item.id)
+    [channels] = [tb for tb in at.table if t("item.channel_status", lang) in tb.value.columns]
+    assert channels.value.loc["site", t("item.channel_status", lang)] == _expected_label(status, lang)
+    assert channels.value.loc["x", t("item.channel_status", lang)] == t("publisher.status.none", lang)
+    assert not at.json  # no raw JSON of the job's bookkeeping
+
+
+def test_failed_channel_is_handed_back_to_the_job_with_a_note(app, env) -> None:
+    item = env.advance(6, channels=("site", "x"))
+    item = env.desk().record_channel(env.user(email_for("publisher")), item, "site",
+                                     {"status": "failed", "error": "HTTP 403: token rejected", "attempts": 3})
+    at = _open(app, "publisher", "publisher", "id")
+    [hand_back] = [b for b in at.button if b.label == t("publisher.requeue")]
+
+    hand_back.click().run()  # no note: refused, nothing written
+    assert errors(at) == [t("error.note_required")]
+    assert env.item(item.id).channel_results["site"]["status"] == "failed"
+
+    at.text_area(key=f"w_rqnote_{item.id}_site").input("Halaman FB dicek: belum ada unggahan; token sudah diganti.")
+    [hand_back] = [b for b in at.button if b.label == t("publisher.requeue")]
+    hand_back.click().run()
+    assert not at.exception and not errors(at), errors(at)
+    assert successes(at) == [t("done.requeue", id=item.id)]
+    state = env.item(item.id).channel_results["site"]
+    assert state["status"] == "pending" and state["attempts"] == 0
+    assert "token sudah diganti" in state["error"] and email_for("publisher") in state["error"]
+    assert env.item(item.id).channel_results.get("x", {}).get("status") is None  # the other channel untouched
+    # the page now shows it waiting for the job, with no hand-back form
+    assert f"site: {t('publisher.status.pending')}" in [e.label.split(" · ")[0] for e in at.expander]
+    assert not [b for b in at.button if b.label == t("publisher.requeue")]
+    log = env.store.read_log(item.id)
+    assert log[-1]["action"] == "channel" and log[-1]["actor"] == email_for("publisher")
+
+
+def test_unknown_channel_can_be_handed_back_too(app, env) -> None:
+    item = env.advance(6, channels=("site",))
+    item = _set_channel(env, item, "site", {"status": "unknown", "error": "unknown — check the channel"})
+    at = _open(app, "publisher", "publisher", "en")
+    at.text_area(key=f"w_rqnote_{item.id}_site").input("Checked the site: the post is not there.")
+    [hand_back] = [b for b in at.button if b.label == t("publisher.requeue", "en")]
+    hand_back.click().run()
+    assert not errors(at), errors(at)
+    assert env.item(item.id).channel_results["site"]["status"] == "pending"
+
+
+SECRETS = """
+[facebook]
+page_id = "1234"
+page_token = "not-a-real-token"
+token_expires = "2020-01-31"
+"""
+
+
+def test_admin_sees_credential_warnings(app, env, tmp_path, monkeypatch) -> None:
+    env.advance(6, channels=("site", "wordpress"))  # wordpress has no credentials: it will wait on the publisher
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(SECRETS, encoding="utf-8")
+    monkeypatch.setenv("SOPKIT_SECRETS", str(secrets))
+    at = _open(app, "admin", "admin", "id")
+    [box] = [w.value for w in at.warning if w.value.startswith(t("admin.credentials"))]
+    assert "facebook: the token expired on 2020-01-31" in box
+    assert "wordpress: no credentials" in box and "1 scheduled item(s) target it" in box
+    assert "not-a-real-token" not in repr(at._tree)
+
+
+def test_admin_without_credential_problems_sees_no_warning(app, env) -> None:
+    env.advance(6, channels=("site", "x"))  # the website needs no credentials; x is posted by hand
+    at = _open(app, "admin", "admin", "id")
+    assert not [w for w in at.warning if w.value.startswith(t("admin.credentials"))]
+
+
+@pytest.mark.parametrize("lang,pattern", [("id", TIME_ID), ("en", TIME_EN)])
+def test_item_page_shows_times_and_status_as_staff_read_them(app, env, lang, pattern) -> None:
+    item = env.advance(4)
+    at = _open(app, "officer", "item", lang, id=item.id)
+    caption = t("item.status", lang, status=t(f"status.{sop.STATUS_BY_STEP[4]}", lang), rev=item.rev)
+    assert caption in [c.value for c in at.caption]
+    timeline = at.dataframe[0].value
+    assert all(pattern.match(v) for v in timeline[t("log.at", lang)]), list(timeline[t("log.at", lang)])
+    durations = at.dataframe[1].value
+    assert all(pattern.match(v) for v in durations[t("att.started_at", lang)])
+    ended = list(durations[t("att.ended_at", lang)])
+    assert ended[-1] == "—" and all(pattern.match(v) for v in ended[:-1])  # the open attempt has no end yet
+    home = _open(app, "officer", "home", lang)
+    assert all(pattern.match(v) for v in home.dataframe[0].value[t("log.at", lang)])
