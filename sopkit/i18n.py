@@ -360,6 +360,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.invalid": ("Isian belum benar.", "Some input is not right."),
     "error.workflow": ("Tindakan tidak bisa dilakukan.", "The action cannot be taken."),
     "error.store": ("Penyimpanan gagal.", "Saving failed."),
+    "error.sheets_busy": ("Google Sheets sedang sibuk, mencoba lagi…", "Google Sheets is busy, retrying…"),
 }
 
 

@@ -220,6 +220,72 @@ def test_batch_update_is_atomic_and_rejects_unknown_requests(fake: FakeSheets, k
     assert ws.spreadsheet.worksheet("Log").title == "Log"
 
 
+def _text(*values: str) -> dict:
+    return {"values": [{"userEnteredValue": {"stringValue": v}} if v else {} for v in values]}
+
+
+def test_update_cells_from_start_writes_raw_text_and_leaves_other_cells_and_formats(
+        fake: FakeSheets, key: str, ws: gspread.Worksheet) -> None:
+    ws.update([["2026-11-26"]], "D2", raw=False)  # a date: the cell gets a date format
+    fmt = fake.cell(key, "Log", "D2").fmt  # type: ignore[union-attr]
+    ws.spreadsheet.batch_update({"requests": [{"updateCells": {
+        "start": {"sheetId": ws.id, "rowIndex": 1, "columnIndex": 1}, "rows": [_text("=1+1", "007")],
+        "fields": "userEnteredValue"}}]})
+    assert fake.peek(key, "Log!A2:D2", "UNFORMATTED_VALUE") == [["a1", "=1+1", "007", 46352]]
+    assert fake.cell(key, "Log", "B2").formula is None  # RAW: text, not a formula
+    assert fake.cell(key, "Log", "D2").fmt == fmt  # not in the mask, not reached: untouched
+    # {} under the mask clears its cell (it does not skip it), and keeps the cell's format
+    ws.spreadsheet.batch_update({"requests": [{"updateCells": {
+        "start": {"sheetId": ws.id, "rowIndex": 1, "columnIndex": 2}, "rows": [{"values": [{}, {}]}],
+        "fields": "userEnteredValue"}}]})
+    assert fake.peek(key, "Log!A2:D2") == [["a1", "=1+1"]]
+    assert fake.cell(key, "Log", "D2").fmt == fmt  # type: ignore[union-attr]
+
+
+def test_update_cells_with_a_range_clears_what_the_rows_do_not_cover(fake: FakeSheets, key: str,
+                                                                     ws: gspread.Worksheet) -> None:
+    ws.spreadsheet.batch_update({"requests": [{"updateCells": {
+        "range": {"sheetId": ws.id, "startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 0,
+                  "endColumnIndex": 3}, "rows": [_text("x")], "fields": "userEnteredValue"}}]})
+    assert fake.peek(key, "Log!A1:C4") == [HEADER, ["x"], [], ["a3", "Kapal", "published"]]
+
+
+def test_update_cells_past_the_grid_or_without_fields_is_rejected(fake: FakeSheets, key: str,
+                                                                  ws: gspread.Worksheet) -> None:
+    for request in ({"start": {"sheetId": ws.id, "rowIndex": 19, "columnIndex": 5}, "rows": [_text("a", "b")],
+                     "fields": "userEnteredValue"},
+                    {"start": {"sheetId": ws.id}, "rows": [_text("a")]},
+                    {"start": {"sheetId": ws.id}, "rows": [_text("a")], "fields": "note"}):
+        with pytest.raises(APIError) as err:
+            ws.spreadsheet.batch_update({"requests": [{"updateCells": request}]})
+        assert err.value.code == 400
+    assert fake.peek(key, "Log") == ROWS
+
+
+def test_append_cells_goes_after_the_last_data_row_past_blank_rows_and_grows_the_grid(
+        fake: FakeSheets, key: str, ws: gspread.Worksheet) -> None:
+    fake.admin_edit(key, "Log!E7", "note")  # rows 5 and 6 blank; row 7 has data only in column E
+    ws.spreadsheet.batch_update({"requests": [{"appendCells": {
+        "sheetId": ws.id, "rows": [_text("a4", "Sungai")], "fields": "userEnteredValue"}}]})
+    values = fake.peek(key, "Log")
+    assert values[4:] == [[], [], ["", "", "", "", "note"], ["a4", "Sungai"]]  # not at row 5 (values.append)
+    fake.admin_edit(key, "Log!A20", "last")
+    ws.spreadsheet.batch_update({"requests": [{"appendCells": {
+        "sheetId": ws.id, "rows": [_text("a5"), _text("a6")], "fields": "userEnteredValue"}}]})
+    assert fake.sheet_properties(key, "Log")["properties"]["gridProperties"]["rowCount"] == 22
+    assert fake.peek(key, "Log!A20:A22") == [["last"], ["a5"], ["a6"]]
+
+
+def test_cell_requests_are_atomic_with_the_rest_of_the_batch(fake: FakeSheets, key: str,
+                                                             ws: gspread.Worksheet) -> None:
+    with pytest.raises(APIError, match="No grid with id"):
+        ws.spreadsheet.batch_update({"requests": [
+            {"updateCells": {"start": {"sheetId": ws.id, "rowIndex": 1}, "rows": [_text("changed")],
+                             "fields": "userEnteredValue"}},
+            {"appendCells": {"sheetId": 424242, "rows": [_text("x")], "fields": "userEnteredValue"}}]})
+    assert fake.peek(key, "Log") == ROWS
+
+
 def test_sort_range_orders_numbers_text_and_puts_empties_last(fake: FakeSheets, key: str,
                                                               ws: gspread.Worksheet) -> None:
     ws.update([["b"], [10], ["A"], [2]], "E2", raw=True)

@@ -90,11 +90,12 @@ BUDGET: list[tuple[str, Callable[[GSheetsStore], object], dict[str, int]]] = [
     ("page read", lambda s: s.read_register(), {"values.get": 1, "total": 1}),
     ("get item", lambda s: s.get_item("A-2"), {"values.get": 1, "total": 1}),
     ("read log", lambda s: s.read_log("A-2"), {"values.get": 1, "total": 1}),
+    # one atomic spreadsheets:batchUpdate (Register cells + Log rows), then the saved row is read back
     ("update", lambda s: s.commit(edit()),
-     {"values.batchGet": 1, "values.batchUpdate": 1, "values.append": 1, "total": 3}),
+     {"values.batchGet": 1, "spreadsheets.batchUpdate": 1, "values.get": 1, "total": 3}),
     ("update without log", lambda s: s.commit(Change("A-2", 1, {"title": "x"})),
-     {"values.batchGet": 1, "values.batchUpdate": 1, "total": 2}),
-    ("create", lambda s: create(s, "B-1"), {"values.batchGet": 1, "values.append": 2, "total": 3}),
+     {"values.batchGet": 1, "spreadsheets.batchUpdate": 1, "values.get": 1, "total": 3}),
+    ("create", lambda s: create(s, "B-1"), {"values.batchGet": 1, "spreadsheets.batchUpdate": 1, "total": 2}),
     ("save settings", lambda s: s.save_settings({"a": "1"}), {"values.get": 1, "values.append": 1, "total": 2}),
 ]
 
@@ -113,8 +114,13 @@ def test_commit_with_cold_cache_is_still_three_calls(fake: FakeSheets, store: GS
     cold = GSheetsStore(connect(fake), key, sleep=lambda s: None)
     _ = cold.spreadsheet
     fake.reset_counts()
-    assert cold.commit(edit()).rev == 2
-    assert fake.counts["total"] == 3
+    saved = cold.commit(edit())
+    assert (saved.rev, saved.title, saved.summary) == (2, "Baru", "")
+    assert fake.counts["total"] == 3  # whole-Register batchGet (no read-back needed), the sheetIds, the write
+    assert fake.counts["spreadsheets.get"] == 1 and fake.counts["spreadsheets.batchUpdate"] == 1
+    fake.reset_counts()
+    cold.commit(edit(rev=2, title="Lagi"))
+    assert fake.counts["spreadsheets.get"] == 0  # sheetIds cached
 
 
 # -- admin hand edits between read and write -----------------------------------------------------------------
@@ -191,7 +197,7 @@ def test_unreadable_hand_edits_become_problems(store: GSheetsStore, fake: FakeSh
 # -- faults ---------------------------------------------------------------------------------------------------
 def test_429_with_retry_after_then_success(store: GSheetsStore, fake: FakeSheets, sleeps: Sleeps,
                                            busy: list[str]) -> None:
-    fake.inject("values.batchUpdate", 429, retry_after=7)
+    fake.inject("spreadsheets.batchUpdate", 429, retry_after=7)
     assert store.commit(edit()).rev == 2
     assert sleeps == [7.0] and len(busy) == 1 and "busy" in busy[0]
     assert [r["action"] for r in store.read_log("A-2")] == ["start", "edit"]
@@ -203,7 +209,7 @@ def test_429_with_html_body_is_retried(store: GSheetsStore, fake: FakeSheets, sl
     assert len(sleeps) == 2
 
 
-@pytest.mark.parametrize("match", ["any", "read", "write", "values.batchUpdate"])
+@pytest.mark.parametrize("match", ["any", "read", "write", "spreadsheets.batchUpdate"])
 def test_server_error_storm_is_a_clean_busy_error(store: GSheetsStore, fake: FakeSheets, key: str,
                                                   match: str) -> None:
     before = fake.peek(key, "'Register'"), fake.peek(key, "'Log'")
@@ -214,17 +220,70 @@ def test_server_error_storm_is_a_clean_busy_error(store: GSheetsStore, fake: Fak
     assert (fake.peek(key, "'Register'"), fake.peek(key, "'Log'")) == before
 
 
-def test_log_append_failure_after_the_register_write_says_so(store: GSheetsStore, fake: FakeSheets) -> None:
-    fake.inject("values.append", 503, times=100)
-    with pytest.raises(StoreError, match="was saved .*history entry"):
+@pytest.mark.parametrize("status", [400, 503])
+@pytest.mark.parametrize("action", ["update", "create"])
+def test_a_failed_write_leaves_register_and_log_both_unchanged(store: GSheetsStore, fake: FakeSheets, key: str,
+                                                               status: int, action: str) -> None:
+    """Register cells and Log rows go in one atomic batchUpdate: no Register change without its Log row."""
+    before = fake.peek(key, "'Register'"), fake.peek(key, "'Log'")
+    fake.inject("spreadsheets.batchUpdate", status, times=100)
+    with pytest.raises(StoreError, match="Nothing was saved"):
+        store.commit(edit()) if action == "update" else create(store, "C-1")
+    fake.clear_faults()
+    assert (fake.peek(key, "'Register'"), fake.peek(key, "'Log'")) == before
+
+
+def test_a_bad_sub_request_applies_nothing(store: GSheetsStore, fake: FakeSheets, key: str) -> None:
+    """The real atomicity, not an injected fault: the Log tab is gone, so its appendCells fails, and the
+    Register's updateCells in the same batch is not applied either."""
+    before = fake.peek(key, "'Register'")
+    store._sheet_ids["Log"] = 987654  # as if the Log tab had been deleted and re-created since init
+    with pytest.raises(StoreError, match="No grid with id"):
         store.commit(edit())
+    assert fake.peek(key, "'Register'") == before
+    assert store._sheet_ids == {}  # forgotten: the next commit reads the ids again
+    assert store.commit(edit()).title == "Baru"
 
 
-def test_append_answer_lost_is_not_retried_blindly(store: GSheetsStore, fake: FakeSheets) -> None:
-    fake.inject("values.append", drop=True, after_apply=True)
-    with pytest.raises(StoreError, match="may or may not"):
-        create(store, "C-1")
-    assert [i.id for i in store.read_register().items].count("C-1") == 1
+@pytest.mark.parametrize("action", ["update", "create"])
+def test_write_answer_lost_is_not_retried_blindly(store: GSheetsStore, fake: FakeSheets, key: str,
+                                                  action: str) -> None:
+    """The batch was applied but its answer lost: no retry (it would double the Log row); the user is told to
+    reload and check, and finds the change saved exactly once, with exactly one Log row."""
+    fake.inject("spreadsheets.batchUpdate", drop=True, after_apply=True)
+    fake.reset_counts()
+    with pytest.raises(StoreError, match="may or may not.*Reload and check"):
+        store.commit(edit()) if action == "update" else create(store, "C-1")
+    assert fake.counts["spreadsheets.batchUpdate"] == 1
+    item_id, actions = ("A-2", ["start", "edit"]) if action == "update" else ("C-1", ["start"])
+    assert [i.id for i in store.read_register().items].count(item_id) == 1
+    assert [r["action"] for r in store.read_log(item_id)] == actions
+    assert store.get_item(item_id).rev == (2 if action == "update" else 1)
+
+
+def test_log_row_lands_after_the_last_data_row_even_past_a_blank_row(store: GSheetsStore, fake: FakeSheets,
+                                                                     key: str) -> None:
+    """appendCells goes after the last row with a value anywhere in the tab. values.append's table detection
+    would stop at the blank row and insert the new row above the admin's note (see the fake's docstring)."""
+    assert len(fake.peek(key, "'Log'")) == 4  # header + 3 "start" rows
+    fake.admin_edit(key, "Log!D7", "catatan admin")  # row 5 left blank, a stray note typed in row 7
+    store.commit(edit())
+    log = fake.peek(key, "'Log'")
+    assert log[4] == [] and log[6][3] == "catatan admin"
+    assert log[7][1:4] == ["A-2", "1", "edit"] and len(log) == 8
+    assert [r["action"] for r in store.read_log("A-2")] == ["start", "edit"]
+
+
+def test_only_changed_cells_and_rev_are_written(store: GSheetsStore, fake: FakeSheets, key: str) -> None:
+    """A hand edit to another cell of the same row between read and write survives (no whole-row rewrite)."""
+    fake.admin_edit(key, "Register!C3", "ringkasan admin")  # summary of A-2
+    fake.admin_edit(key, "Register!Z3", "26/11/2026 10.00")  # publish_at typed as a locale date → serial
+    publish_fmt = fake.cell(key, "Register", "Z3").fmt  # type: ignore[union-attr]
+    saved = store.commit(Change("A-2", 1, {"title": "=1+1", "category": "007", "last_note": "x"}))
+    row = sheet_rows(fake, key)[1]
+    assert (row["title"], row["summary"], row["category"], row["rev"]) == ("=1+1", "ringkasan admin", "007", "2")
+    assert fake.cell(key, "Register", "Z3").fmt == publish_fmt  # untouched
+    assert (saved.title, saved.summary, saved.category) == ("=1+1", "ringkasan admin", "007")
 
 
 def test_timeout_on_a_read_is_retried(store: GSheetsStore, fake: FakeSheets, sleeps: Sleeps) -> None:

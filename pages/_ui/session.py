@@ -54,7 +54,19 @@ def cfg() -> sopconfig.Config:
 
 @st.cache_resource(show_spinner=False)
 def _store(backend: str, path: str, sheet: str) -> Store:
-    return sopconfig.open_store(replace(cfg(), backend=backend, path=Path(path), sheet=sheet))
+    s = sopconfig.open_store(replace(cfg(), backend=backend, path=Path(path), sheet=sheet))
+    if hasattr(s, "on_busy"):  # the Google Sheets store: tell the user it retries instead of freezing silently
+        s.on_busy = _notify_busy
+    return s
+
+
+def _notify_busy(_message: str) -> None:
+    """A toast in the session whose action waits on Google Sheets; silent in the background re-read thread."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return
+    st.toast(t("error.sheets_busy"), icon="⏳")
 
 
 def store() -> Store:

@@ -1,8 +1,9 @@
 """The store contract: what every backend (embedded SQLite, Google Sheets) offers, and its errors.
 
 A workflow action is one :meth:`Store.commit`: check the item's ``rev``, write the changed Register cells with
-``rev + 1``, append the Log rows. A Sheets backend does that in three API calls (read the id and rev columns,
-one ``values:batchUpdate``, one append); SQLite does it in one transaction.
+``rev + 1`` and append the Log rows, all or nothing. SQLite does it in one transaction; the Sheets backend in three
+API calls (a batchGet of the id and rev columns, one atomic ``spreadsheets:batchUpdate`` holding the Register
+cells and the Log rows, and a read-back of the saved row).
 """
 
 from __future__ import annotations

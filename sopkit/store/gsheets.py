@@ -4,10 +4,17 @@ API budget (the per-user quota is 60 reads and 60 writes a minute, shared by the
 
 * ``read_register``/``get_item``/``read_log``/``read_users``/``read_settings``: one ``values.get`` each.
 * ``commit``: (1) one ``values:batchGet`` of the Register header row, its ``id`` and ``rev`` columns and the Log
-  header row, to find the row by id and check ``rev``; (2) one ``values:batchUpdate`` of that row, where every
-  unchanged cell is ``null`` (skipped) so only the changed cells and ``rev + 1`` are written, echoing the row
-  back so no re-read is needed (for a create: one ``values.append`` of the new row instead); (3) one
-  ``values.append`` of the Log rows. An admin who reorders columns between two actions costs one extra read.
+  header row, to find the row by id and check ``rev``; (2) ONE ``spreadsheets:batchUpdate``, atomic: an
+  ``updateCells`` per contiguous run of the row's changed cells (with ``rev + 1``; other cells are not sent, so
+  they stay untouched) or, for a create, an ``appendCells`` of the new Register row, plus an ``appendCells`` of
+  the Log rows (RAW text as ``userEnteredValue.stringValue``, mask ``userEnteredValue``: formats stay). Either
+  the Register change and its Log rows are both saved or neither is. (3) For an update only, one ``values.get``
+  of the saved row to return the item. An admin who reorders columns between two actions costs one extra read
+  of the whole Register, which then saves the read-back. The tabs' sheetIds are read once per store (by
+  ``init`` or with the first commit: one metadata read) and cached.
+* ``appendCells`` places rows after the last row holding a value anywhere in the tab; unlike ``values.append``
+  (used by import and the Users/Settings upserts) it does no table detection, so a blank row typed into the Log
+  does not make new rows land above older ones.
 
 Columns are found by header name (unknown columns are never written), rows by ``id`` right before each write,
 values are written RAW. There are no conditional writes in the Sheets API: the rev check protects against other
@@ -49,7 +56,6 @@ from .gsheets_values import (
     cell_text,
     col_letters,
     column_range,
-    first_row_of,
     quote,
     row_range,
     zone,
@@ -122,6 +128,7 @@ class GSheetsStore:
         self.backoff, self.sleep, self.on_busy = backoff, sleep, on_busy
         self._open_lock = threading.Lock()
         self._headers: dict[str, list[str]] = {}
+        self._sheet_ids: dict[str, int] = {}
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def _call(self, fn: Callable[[], T], *, idempotent: bool = True) -> T:
@@ -197,6 +204,27 @@ class GSheetsStore:
             body.update(ECHO)
         return self._call(lambda: self.spreadsheet.values_batch_update(body))
 
+    def _sheet_id(self, title: str) -> int:
+        """The tab's sheetId (spreadsheets:batchUpdate addresses tabs by id): one metadata read, then cached."""
+        if title not in self._sheet_ids:
+            meta = self._call(lambda: self.spreadsheet.fetch_sheet_metadata(
+                params={"fields": "sheets.properties(sheetId,title)"}))
+            self._sheet_ids = {s["properties"]["title"]: s["properties"]["sheetId"] for s in meta.get("sheets", [])}
+        if title not in self._sheet_ids:
+            raise StoreError(f"The Google Sheet has no {title} worksheet. Nothing was saved; run "
+                             "`python -m sopkit init` to create it.")
+        return self._sheet_ids[title]
+
+    def _batch_write(self, requests_: list[dict[str, Any]]) -> None:
+        """One atomic spreadsheets:batchUpdate. Not retried when its answer was lost (it may have been applied):
+        the user is told to reload and check, so a retry never doubles the Log rows."""
+        try:
+            self._call(lambda: self.spreadsheet.batch_update({"requests": requests_}), idempotent=False)
+        except StoreError as e:
+            if "No grid with id" in str(e):  # a tab was deleted and re-created since the ids were cached
+                self._sheet_ids.clear()
+            raise
+
     def _table(self, title: str) -> tuple[list[str], list[tuple[int, Row]]]:
         """Header and non-blank rows (with their sheet row numbers) of one tab, in one values.get."""
         values = self._get(title)
@@ -262,16 +290,17 @@ class GSheetsStore:
         return {row["key"].strip(): row.get("value", "") for _, row in rows if row.get("key", "").strip()}
 
     # -- contract: writes -----------------------------------------------------------------------------------
-    def _locate(self) -> tuple[list[str], list[str], list[str]]:
+    def _locate(self) -> tuple[list[str], list[str], list[str], list[list[Any]] | None]:
         """Step 1 of a write, one batchGet: the Register header, its id and rev columns (index = row - 1) and the
-        Log header. A changed header (an admin moved or added a column) costs one more read."""
+        Log header. A changed header (an admin moved or added a column) costs one more read, which reads the whole
+        Register: then its rows come back too (else None)."""
         cached = self._headers.get(REGISTER)
         if cached and "id" in cached and "rev" in cached:
             got = self._batch_get([f"{quote(REGISTER)}!1:1", column_range(REGISTER, cached.index("id")),
                                    column_range(REGISTER, cached.index("rev")), f"{quote(LOG)}!1:1"])
             if _header(got[0][0] if got[0] else []) == cached:
                 self._headers[LOG] = _header(got[3][0] if got[3] else [])
-                return cached, self._column("id", got[1]), self._column("rev", got[2])
+                return cached, self._column("id", got[1]), self._column("rev", got[2]), None
         got = self._batch_get([quote(REGISTER), f"{quote(LOG)}!1:1"])
         header = _header(got[0][0] if got[0] else [])
         self._headers[REGISTER], self._headers[LOG] = header, _header(got[1][0] if got[1] else [])
@@ -279,7 +308,7 @@ class GSheetsStore:
         i_id, i_rev = header.index("id"), header.index("rev")
         ids = [self._text("id", r[i_id] if i_id < len(r) else None) for r in got[0]]
         revs = [self._text("rev", r[i_rev] if i_rev < len(r) else None) for r in got[0]]
-        return header, ids, revs
+        return header, ids, revs, got[0]
 
     def _column(self, name: str, values: list[list[Any]]) -> list[str]:
         return [self._text(name, r[0] if r else None) for r in values]
@@ -289,7 +318,7 @@ class GSheetsStore:
         if bad:
             raise StoreError(f"unknown Register column(s): {', '.join(sorted(bad))}")
         with self._lock:
-            header, ids, revs = self._locate()
+            header, ids, revs, full = self._locate()
             log_header = self._headers[LOG]
             _require(LOG, log_header, LOG_COLUMNS)
             row_no = next((n for n, v in enumerate(ids, start=1) if n > 1 and v.strip() == change.item_id), None)
@@ -298,9 +327,11 @@ class GSheetsStore:
                     raise DuplicateId(f"An item with id {change.item_id} already exists.")
                 row = {**change.updates, "id": change.item_id, "rev": "1"}
                 _require(REGISTER, header, tuple(row))
-                resp = self._append(REGISTER, [[row.get(c, "") if c in REGISTER_COLUMNS else "" for c in header]])
-                item = _item({c: row.get(c, "") for c in REGISTER_COLUMNS},
-                             first_row_of(resp.get("updates", {}).get("updatedRange", "")) or 0)
+                cells = [row.get(c, "") if c in REGISTER_COLUMNS else "" for c in header]
+                requests_ = [_append_cells(self._sheet_id(REGISTER), [cells])]
+                requests_ += self._log_requests(change, log_header)
+                self._batch_write(requests_)
+                item = _item({c: row.get(c, "") for c in REGISTER_COLUMNS}, len(ids) + 1)
             else:
                 if row_no is None:
                     raise StaleWrite(change.item_id, change.expected_rev, None)
@@ -309,35 +340,44 @@ class GSheetsStore:
                     raise StaleWrite(change.item_id, change.expected_rev, actual)
                 updates = {**change.updates, "rev": str(change.expected_rev + 1)}
                 _require(REGISTER, header, tuple(updates))
-                cells: list[Any] = [updates.get(c) if c in REGISTER_COLUMNS else None for c in header]
-                resp = self._write_rows(REGISTER, {row_no: cells}, echo=True)
-                item = self._echoed_item(resp, header, row_no, change)
-            self._append_log(change, log_header, item)
+                changed = {i: updates[c] for i, c in enumerate(header) if c in updates and c in REGISTER_COLUMNS}
+                requests_ = _update_runs(self._sheet_id(REGISTER), row_no - 1, changed)
+                requests_ += self._log_requests(change, log_header)
+                self._batch_write(requests_)
+                if full is not None and row_no - 1 < len(full):  # the whole Register was just read: no read-back
+                    ((_, row),) = self._rows(header, [full[row_no - 1]], row_no)
+                    item = _item({**row, **{c: v for c, v in updates.items() if c in REGISTER_COLUMNS}}, row_no)
+                else:
+                    item = self._read_back(header, row_no, change)
         return item
 
-    def _echoed_item(self, resp: dict[str, Any], header: list[str], row_no: int, change: Change) -> Item:
-        data = (resp.get("responses") or [{}])[0].get("updatedData", {}).get("values")
-        if not data:  # no echo: read it back (one more read)
-            return self.get_item(change.item_id)
-        ((_, row),) = self._rows(header, data, row_no)
-        if row.get("id", "").strip() != change.item_id:
+    def _log_requests(self, change: Change, log_header: list[str]) -> list[dict[str, Any]]:
+        if not change.log:
+            return []
+        rows = [[r.to_row().get(c, "") for c in log_header] for r in change.log]
+        return [_append_cells(self._sheet_id(LOG), rows)]
+
+    def _read_back(self, header: list[str], row_no: int, change: Change) -> Item:
+        """The saved row, read back (one values.get): the write itself is done, so a failure here says so."""
+        saved = f"Item {change.item_id} was saved (revision {(change.expected_rev or 0) + 1})"
+        try:
+            rng = row_range(REGISTER, row_no, len(header))
+            data = self._call(lambda: self.spreadsheet.values_get(rng, params=READ_PARAMS)).get("values", [])
+            rows = self._rows(header, data, row_no)
+            row = rows[0][1] if rows else {}
+            if row.get("id", "").strip() == change.item_id:
+                return _item(row, row_no)
+            item = self.get_item(change.item_id)  # the rows moved since the write: find it by id (one more read)
+        except StoreError as e:
+            raise StoreError(f"{saved}, but it could not be read back: {e} Reload to see it.") from e
+        if item.rev != (change.expected_rev or 0) + 1:
             raise StoreError(f"The Register was rearranged while item {change.item_id} was being saved: the change "
                              f"landed on row {row_no}, which now holds item {row.get('id')!r}. Check that row.")
-        return _item(row, row_no)
-
-    def _append_log(self, change: Change, log_header: list[str], item: Item) -> None:
-        if not change.log:
-            return
-        rows = [[r.to_row().get(c, "") for c in log_header] for r in change.log]
-        try:
-            self._append(LOG, rows)
-        except StoreError as e:
-            raise StoreError(f"Item {change.item_id} was saved (revision {item.rev}) but its history entry could "
-                             f"not be written: {e} Tell the admin so the Log can be completed by hand.") from e
+        return item
 
     def import_rows(self, register: list[Row], log: list[Row]) -> None:
         with self._lock:
-            header, ids, _ = self._locate()
+            header, ids, _, _ = self._locate()
             existing = {v.strip() for v in ids[1:]}
             new_ids = [str(r.get("id", "")).strip() for r in register]
             clash = [i for n, i in enumerate(new_ids) if i in existing or i in new_ids[:n]]
@@ -389,6 +429,7 @@ class GSheetsStore:
         with self._lock:
             meta = self._call(lambda: self.spreadsheet.fetch_sheet_metadata())
             tabs = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+            self._sheet_ids = {t: s["properties"]["sheetId"] for t, s in tabs.items()}
             used_ids = {s["properties"]["sheetId"] for s in tabs.values()}
             present = [t for t in SHEETS if t in tabs]
             got = self._batch_get([f"{quote(t)}!1:1" for t in present]) if present else []
@@ -413,6 +454,7 @@ class GSheetsStore:
                 else:
                     sheet_id = _new_sheet_id(title, used_ids)
                     used_ids.add(sheet_id)
+                    self._sheet_ids[title] = sheet_id
                     structure.append({"addSheet": {"properties": {
                         "sheetId": sheet_id, "title": title,
                         "gridProperties": {"rowCount": 1000, "columnCount": max(26, len(final) + SPARE_COLUMNS),
@@ -494,6 +536,37 @@ def _protections(title: str, sheet_id: int, header: list[str], existing: set[str
                                            "values": [{"userEnteredValue": o} for o in options]},
                              "strict": False, "showCustomUi": True}}})
     return out
+
+
+def _cell(text: Any) -> dict[str, Any]:
+    """CellData for RAW text; ``{}`` for an empty cell (under the ``userEnteredValue`` mask it clears)."""
+    text = "" if text is None else str(text)
+    return {"userEnteredValue": {"stringValue": text}} if text else {}
+
+
+def _append_cells(sheet_id: int, rows: list[list[Any]]) -> dict[str, Any]:
+    return {"appendCells": {"sheetId": sheet_id, "rows": [{"values": [_cell(v) for v in r]} for r in rows],
+                            "fields": "userEnteredValue"}}
+
+
+def _update_runs(sheet_id: int, row_index: int, cells: dict[int, Any]) -> list[dict[str, Any]]:
+    """One updateCells per contiguous run of changed columns (0-based), so unchanged cells are never sent: a
+    CellData left empty under a field mask would clear its cell, not skip it."""
+    out: list[dict[str, Any]] = []
+    run: list[int] = []
+    for col in sorted(cells):
+        if run and col != run[-1] + 1:
+            out.append(_update_run(sheet_id, row_index, run, cells))
+            run = []
+        run.append(col)
+    if run:
+        out.append(_update_run(sheet_id, row_index, run, cells))
+    return out
+
+
+def _update_run(sheet_id: int, row_index: int, run: list[int], cells: dict[int, Any]) -> dict[str, Any]:
+    return {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row_index, "columnIndex": run[0]},
+                            "rows": [{"values": [_cell(cells[c]) for c in run]}], "fields": "userEnteredValue"}}
 
 
 def _api_error(e: gspread.exceptions.APIError) -> StoreError:

@@ -66,7 +66,19 @@ Semantics (as verified against Google's documentation where possible; simplifica
   addSheet, deleteSheet, duplicateSheet, updateSheetProperties, updateSpreadsheetProperties,
   insertDimension, deleteDimension, appendDimension, moveDimension, sortRange, setDataValidation,
   addProtectedRange, deleteProtectedRange, repeatCell (number format only), updateDimensionProperties
-  (accepted, no effect). Anything else → 400 "Unknown name" like Google's answer to an unknown field.
+  (accepted, no effect), updateCells and appendCells. Anything else → 400 "Unknown name" like Google's answer
+  to an unknown field.
+* ``updateCells``/``appendCells`` take RowData of CellData under a ``fields`` mask rooted at CellData
+  (``userEnteredValue``, ``userEnteredFormat`` (*number format only), ``dataValidation``, or ``*``; others →
+  400). As with every Google field mask, a masked field that a CellData leaves unset is *cleared*: ``{}`` under
+  ``userEnteredValue`` empties the cell, it does not skip it (skip a cell by not sending it: one request per
+  contiguous run). ``stringValue`` is RAW text (``"=1+1"`` and ``"007"`` stay text); ``formulaValue``,
+  ``numberValue`` and ``boolValue`` are supported too. Formats and validation stay unless masked.
+  ``updateCells`` with ``start`` writes from that coordinate and leaves cells it does not reach alone (past the
+  grid → 400); with ``range``, the range's cells the rows do not cover get their masked fields cleared.
+  ``appendCells`` writes from column A in the row after the last row of the *whole sheet* that holds a value
+  (format-only cells do not count), growing the grid when needed and inserting nothing: unlike
+  ``values.append`` there is no table detection, so a blank row inside the data does not stop it.
   ``values:batchUpdate``/``batchClear`` are atomic too.
 * Protected ranges shift with inserted/deleted rows and columns. *They are not enforced (the app's service
   account is an editor), and data validation rules are stored on cells but not enforced on API writes.
@@ -1004,6 +1016,25 @@ def _mask_paths(fields: str, where: str) -> list[list[str]]:
     return list(flatten(_field_tree(fields), []))
 
 
+def _extended_value(value: Any, where: str) -> tuple[str | float | bool | None, str | None]:
+    """An ExtendedValue → (value, formula). ``stringValue`` is RAW text (``"=1+1"``, ``"007"`` stay text);
+    an absent value or ``stringValue: ""`` clears the cell's value."""
+    if value is None or value == {}:
+        return None, None
+    if not isinstance(value, dict) or len(value) != 1:
+        raise _bad(f"{where}Invalid ExtendedValue {json.dumps(value)}: exactly one kind must be set")
+    (kind, raw), = value.items()
+    if kind == "stringValue" and isinstance(raw, str):
+        return (raw or None), None
+    if kind == "numberValue" and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw), None
+    if kind == "boolValue" and isinstance(raw, bool):
+        return raw, None
+    if kind == "formulaValue" and isinstance(raw, str) and raw.startswith("="):
+        return _evaluate_formula(raw), raw
+    raise _bad(f"{where}Invalid ExtendedValue {json.dumps(value)}")
+
+
 class BatchUpdate:
     """Applies spreadsheets:batchUpdate requests to a (cloned) workbook; raises ApiError on the first bad one."""
 
@@ -1241,6 +1272,83 @@ class BatchUpdate:
             for c in range(rect.c0, rect.c1):
                 new = replace(sheet.get(r, c) or Cell(), fmt=fmt)
                 sheet.put(r, c, None if new == Cell() else new)
+        return {}
+
+    # -- cell data (updateCells, appendCells) -------------------------------------------------------------
+    def _cell_paths(self, fields: str, where: str) -> set[str]:
+        """The CellData fields a mask names; ``*`` means all the ones the fake models."""
+        known = {"userEnteredValue", "userEnteredFormat", "dataValidation"}
+        paths = {path[0] for path in _mask_paths(fields, where)}
+        if "*" in paths:
+            return known
+        unknown = paths - known
+        if unknown:
+            raise _bad(f"{where}The fake Sheets server does not implement CellData field(s) "
+                       f"{', '.join(sorted(unknown))}")
+        return paths
+
+    def _write_cell(self, sheet: Sheet, row: int, col: int, data: Any, paths: set[str], where: str) -> None:
+        """Apply one CellData under a field mask: a masked field absent from ``data`` is cleared."""
+        if not isinstance(data, dict):
+            raise _bad(f"{where}Invalid CellData {json.dumps(data)}")
+        old = sheet.get(row, col) or Cell()
+        new = old
+        if "userEnteredValue" in paths:
+            value, formula = _extended_value(data.get("userEnteredValue"), where)
+            new = replace(new, value=value, formula=formula)
+        if "userEnteredFormat" in paths:
+            fmt_json = (data.get("userEnteredFormat") or {}).get("numberFormat")
+            new = replace(new, fmt=NumberFormat(fmt_json.get("type", "TEXT"), auto=False) if fmt_json else None)
+        if "dataValidation" in paths:
+            new = replace(new, validation=data.get("dataValidation"))
+        sheet.put(row, col, None if new == Cell() else new)
+
+    def _write_rows(self, sheet: Sheet, row: int, col: int, rows: Any, paths: set[str], where: str) -> None:
+        if not isinstance(rows, list):
+            raise _bad(f"{where}rows must be a list of RowData")
+        for i, row_data in enumerate(rows):
+            for j, data in enumerate((row_data or {}).get("values", [])):
+                self._write_cell(sheet, row + i, col + j, data, paths, where)
+
+    def _updateCells(self, payload: JSON, where: str) -> JSON:
+        paths = self._cell_paths(payload.get("fields", ""), where)
+        rows = payload.get("rows", [])
+        height = len(rows) if isinstance(rows, list) else 0
+        width = max((len((r or {}).get("values", [])) for r in rows), default=0) if height else 0
+        if ("start" in payload) == ("range" in payload):
+            raise _bad(f"{where}Exactly one of start or range must be set")
+        if "start" in payload:
+            start = payload["start"]
+            sheet = self.book.by_id(start.get("sheetId", 0), where)
+            r0, c0 = start.get("rowIndex", 0), start.get("columnIndex", 0)
+            if r0 < 0 or c0 < 0 or r0 + height > sheet.row_count or c0 + width > sheet.col_count:
+                raise _bad(f"{where}Range ({quote_title(sheet.title)}!{col_letters(c0)}{r0 + 1}) exceeds grid "
+                           f"limits. Max rows: {sheet.row_count}, max columns: {sheet.col_count}")
+            self._write_rows(sheet, r0, c0, rows, paths, where)
+            return {}
+        sheet, rect = _grid_rect(self.book, payload["range"], where)
+        if height > rect.r1 - rect.r0 or width > rect.c1 - rect.c0:
+            raise _bad(f"{where}The rows do not fit in the range")  # *the fake refuses; Google's answer unverified
+        for r in range(rect.r0, rect.r1):  # the range's cells the rows do not cover get the masked fields cleared
+            for c in range(rect.c0, rect.c1):
+                self._write_cell(sheet, r, c, {}, paths, where)
+        self._write_rows(sheet, rect.r0, rect.c0, rows, paths, where)
+        return {}
+
+    def _appendCells(self, payload: JSON, where: str) -> JSON:
+        sheet = self.book.by_id(payload.get("sheetId", 0), where)
+        paths = self._cell_paths(payload.get("fields", ""), where)
+        rows = payload.get("rows", [])
+        if not isinstance(rows, list):
+            raise _bad(f"{where}rows must be a list of RowData")
+        last = next((r for r in range(sheet.row_count - 1, -1, -1) if not sheet.row_is_empty(r)), -1)
+        width = max((len((r or {}).get("values", [])) for r in rows), default=0)
+        if width > sheet.col_count:
+            raise _bad(f"{where}Range ({quote_title(sheet.title)}) exceeds grid limits. "
+                       f"Max columns: {sheet.col_count}")
+        if last + 1 + len(rows) > sheet.row_count:
+            sheet.resize(rows=last + 1 + len(rows))
+        self._write_rows(sheet, last + 1, 0, rows, paths, where)
         return {}
 
     def _addProtectedRange(self, payload: JSON, where: str) -> JSON:
