@@ -147,7 +147,7 @@ def _open_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random,
     chans = _CHANNEL_SETS[k % len(_CHANNEL_SETS)]
     clock.t = times[0]
     item = desk.start(officer, title=f"{subject} ({place})", category=sop.CATEGORIES[k % len(sop.CATEGORIES)],
-                      summary=f"Informasi dari Dinas Perhubungan Prov. Kalbar tentang {subject.lower()}.",
+                      summary=f"Informasi dari Dinas Perhubungan Prov. Kalbar tentang {_inline(subject)}.",
                       channels=chans, sources="https://dishub.kalbarprov.go.id/ (demo)")
     if stop > 1:
         clock.t = times[1]
@@ -205,7 +205,7 @@ def _one_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random, 
 
     clock.t = t
     item = desk.start(officer, title=f"{subject} ({place})", category=rng.choice(sop.CATEGORIES),
-                      summary=f"Informasi dari Dinas Perhubungan Prov. Kalbar tentang {subject.lower()}.",
+                      summary=f"Informasi dari Dinas Perhubungan Prov. Kalbar tentang {_inline(subject)}.",
                       channels=chans, sources="https://dishub.kalbarprov.go.id/ (demo)")
     if not act(at(180, 450, 0.1)):
         return
@@ -257,5 +257,10 @@ def _one_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random, 
 def _body(subject: str, place: str, rework: int) -> str:
     fix = "\n\n_Revisi: data diperbarui sesuai catatan verifikator._" if rework else ""
     return (f"## {subject}\n\nDinas Perhubungan Provinsi Kalimantan Barat menyampaikan informasi "
-            f"tentang {subject.lower()} di {place}. Masyarakat dihimbau memperhatikan jadwal dan "
+            f"tentang {_inline(subject)} di {place}. Masyarakat dihimbau memperhatikan jadwal dan "
             f"ketentuan yang berlaku.\n\n- Lokasi: {place}\n- Informasi: (0561) 000000{fix}")
+
+
+def _inline(subject: str) -> str:
+    """A title inside a sentence: only its first letter lowered, so names (Terminal Ambawang, Natal) keep capitals."""
+    return subject[:1].lower() + subject[1:]
