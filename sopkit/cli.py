@@ -47,8 +47,8 @@ def cmd_init(args: argparse.Namespace, cfg: config.Config) -> int:
 def cmd_demo(args: argparse.Namespace, cfg: config.Config) -> int:
     from . import auth, demo
 
-    store = _store(cfg, init=True)
     cmd_init(args, cfg)
+    store = _store(cfg)
     if args.if_empty and store.read_register().rows:
         print("store already has items; demo data not added")
         return 0

@@ -58,6 +58,7 @@ class Report:
     problems: pd.DataFrame
     as_of: dt.datetime
     settings: Settings = field(default_factory=Settings)
+    _calendar: WorkCalendar | None = field(default=None, repr=False)
 
     # -- summaries ----------------------------------------------------------------------------------------------
     def closed(self) -> pd.DataFrame:
@@ -110,12 +111,19 @@ class Report:
         out["rejections"] = out.sum(axis=1)
         return out.reset_index()
 
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The working calendar of this report's settings, built once (its day table is the costly part)."""
+        if self._calendar is None:
+            self._calendar = WorkCalendar(self.settings)
+        return self._calendar
+
     def lead_times(self) -> pd.DataFrame:
         a = self.attempts
         first = a[a["step"] == 1].groupby("item_id")["started_at"].min()
         pub = a[(a["step"] == 6) & (a["outcome"] == "publish")].groupby("item_id")["ended_at"].max()
         both = pd.concat([first.rename("started_at"), pub.rename("published_at")], axis=1).dropna()
-        cal = WorkCalendar(self.settings)
+        cal = self.calendar
         both["calendar_hours"] = (both["published_at"] - both["started_at"]).dt.total_seconds() / 3600
         both["working_minutes"] = cal.working_minutes(both["started_at"], both["published_at"])
         return both.reset_index().rename(columns={"index": "item_id"})
@@ -205,11 +213,12 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
         problems.append(bad)
     cols = {k: v[valid] for k, v in cols.items()}
 
-    attempts = _attempts(cols, np.asarray(items, dtype=object), np.asarray(actors, dtype=object), settings, as_of)
+    cal = WorkCalendar(settings)
+    attempts = _attempts(cols, np.asarray(items, dtype=object), np.asarray(actors, dtype=object), cal, as_of)
     probs = (pd.concat(problems, ignore_index=True) if problems
              else pd.DataFrame(columns=list(PROBLEM_COLUMNS)))
     probs = probs[list(PROBLEM_COLUMNS)].sort_values("row", kind="stable").reset_index(drop=True)
-    return Report(attempts, probs, as_of, settings)
+    return Report(attempts, probs, as_of, settings, cal)
 
 
 
@@ -317,7 +326,7 @@ def _accepts(need: np.ndarray, acts: np.ndarray, steps: np.ndarray, prev: np.nda
     return np.where(cancel, (prev >= 1) & (prev <= 6), (need == prev) | resched)
 
 
-def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray, settings: Settings,
+def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray, cal: WorkCalendar,
               as_of: dt.datetime) -> pd.DataFrame:
     """Pair each row that opens a step with the item's next row (rows are valid and sorted by item and time)."""
     if len(cols["item"]) == 0:
@@ -348,7 +357,7 @@ def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray
     end = np.where(is_open, pd.Timestamp(as_of).value, ended)
     working = step != 6
     minutes = np.empty(len(step))
-    cal = WorkCalendar(settings)
+    settings = cal.settings
     utc = lambda ns: pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")  # noqa: E731
     minutes[working] = cal.working_minutes(utc(started[working]), utc(end[working]))
     minutes[~working] = (end[~working] - started[~working]) / 60e9

@@ -52,7 +52,7 @@ def filtered(report: Report, items: pd.DataFrame, f: Filters) -> Report:
         mask &= a["item_id"].isin(keep["item_id"]).to_numpy()
     if f.people:
         mask &= a["actor"].isin(f.people).to_numpy()
-    return Report(a[mask].reset_index(drop=True), report.problems, report.as_of, report.settings)
+    return Report(a[mask].reset_index(drop=True), report.problems, report.as_of, report.settings, report.calendar)
 
 
 def kpis(report: Report, as_of: dt.datetime) -> dict[str, float]:

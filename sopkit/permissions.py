@@ -6,8 +6,6 @@ action × page test matrix. Edit it here and all of those follow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .schema import User
 from .sop import STEPS
 
@@ -52,13 +50,6 @@ PAGE_ROLES: dict[str, frozenset[str] | None] = {
 
 class Forbidden(Exception):
     """The user's roles do not allow this; the message says which role would."""
-
-
-@dataclass(frozen=True)
-class Permission:
-    action: str
-    step: int | None
-    roles: frozenset[str]
 
 
 def roles_for(action: str, step: int | None) -> frozenset[str]:

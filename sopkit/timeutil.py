@@ -4,11 +4,9 @@ anything written without an offset."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 
 AGENCY_TZ = ZoneInfo("Asia/Pontianak")
@@ -28,9 +26,6 @@ def to_iso(t: dt.datetime | None, tz: dt.tzinfo = AGENCY_TZ) -> str:
     if t.tzinfo is None:
         raise ValueError("naive datetime: every stored time needs an offset")
     return t.astimezone(tz).replace(microsecond=0).isoformat()
-
-
-_OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
 
 
 def parse_iso(text: str, tz: dt.tzinfo = AGENCY_TZ) -> dt.datetime:
@@ -72,7 +67,3 @@ def parse_iso_series(values: pd.Series, tz: str = "Asia/Pontianak") -> pd.Series
     out[(years < 2000) | (years > 2100)] = pd.NaT
     return out
 
-
-def as_utc_ns(series: pd.Series) -> np.ndarray:
-    """int64 nanoseconds since the epoch; NaT stays the min int (check with isna first)."""
-    return series.dt.tz_convert("UTC").astype("int64").to_numpy()
