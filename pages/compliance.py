@@ -12,6 +12,7 @@ from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import labelled, times
 from sopkit import sop
+from sopkit.channels.registry import names as channel_names
 from sopkit.dashboard import Filters, at_risk, duration_bins, filtered, kpis, to_csv, to_xlsx, trend
 
 ctx = guard("compliance")
@@ -24,7 +25,7 @@ with st.sidebar:
     period = st.date_input(t("compliance.period"), value=(), key="w_period", format="DD-MM-YYYY")
     many = t("ui.choose_many")
     cats = st.multiselect(t("field.category"), sop.CATEGORIES, key="w_f_cat", placeholder=many)
-    chans = st.multiselect(t("field.channels"), sop.CHANNELS, key="w_f_chan", placeholder=many)
+    chans = st.multiselect(t("field.channels"), channel_names(), key="w_f_chan", placeholder=many)
     people = st.multiselect(t("compliance.person"), sorted(u.email for u in ctx.snap.users), key="w_f_person",
                             placeholder=many)
 start = period[0] if len(period) >= 1 else None

@@ -48,7 +48,7 @@ with content:
     st.caption(t("field.sources"))
     widgets.plain(item.sources)
     st.caption(t("field.body"))
-    st.markdown(item.body or "—")
+    widgets.article(item.body)
     for channel, text in sorted(item.captions.items()):
         st.caption(t("creator.caption_for", channel=channel))
         widgets.plain(text)

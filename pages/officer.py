@@ -6,6 +6,7 @@ from pages._ui import actions, session, uploads, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit import sop
+from sopkit.channels.registry import names as channel_names
 from sopkit.workflow import waiting_on
 
 ctx = guard("officer")
@@ -45,7 +46,7 @@ with st.expander(t("officer.start"), expanded=True):
         st.text_area(t("field.summary"), key="w_new_summary")
         st.selectbox(t("field.category"), sop.CATEGORIES, key="w_new_category", index=None,
                      placeholder=t("ui.choose_one"))
-        st.multiselect(t("field.channels"), sop.CHANNELS, key="w_new_channels", placeholder=t("ui.choose_many"))
+        st.multiselect(t("field.channels"), channel_names(), key="w_new_channels", placeholder=t("ui.choose_many"))
         st.text_area(t("field.sources"), key="w_new_sources", help=t("field.sources_help"))
         uploads.uploader("w_new_files")
         st.form_submit_button(t("officer.start_button"), type="primary", on_click=_start)
@@ -66,7 +67,7 @@ for item in widgets.capped(mine):
             st.selectbox(t("field.category"), cats, key=f"w_category_{k}",
                          index=cats.index(item.category) if item.category in cats else None,
                          placeholder=t("ui.choose_one"))
-            st.multiselect(t("field.channels"), sop.CHANNELS, default=list(item.channels), key=f"w_channels_{k}",
+            st.multiselect(t("field.channels"), channel_names(), default=list(item.channels), key=f"w_channels_{k}",
                            placeholder=t("ui.choose_many"))
             st.text_area(t("field.sources"), value=item.sources, key=f"w_sources_{k}")
             if item.media:

@@ -10,6 +10,7 @@ from pages._ui import actions, review, session, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit import sop
+from sopkit.channels.registry import names as channel_names
 from sopkit.queues import collisions
 from sopkit.workflow import waiting_on
 
@@ -47,7 +48,7 @@ def _schedule_form(item) -> None:  # type: ignore[no-untyped-def]
         c1.date_input(t("schedule.date"), value=current.date(), key=f"w_date_{k}", format="DD-MM-YYYY")
         c2.time_input(t("schedule.time"), value=current.time().replace(second=0, microsecond=0), key=f"w_time_{k}",
                       step=dt.timedelta(minutes=15))
-        st.multiselect(t("field.channels"), sop.CHANNELS, default=list(item.channels), key=f"w_sched_ch_{k}",
+        st.multiselect(t("field.channels"), channel_names(), default=list(item.channels), key=f"w_sched_ch_{k}",
                        placeholder=t("ui.choose_many"))
         st.checkbox(t("schedule.force"), key=f"w_force_{k}")
         label = t("schedule.button") if item.step == 5 else t("schedule.reschedule")

@@ -1,7 +1,9 @@
 """The creator's pre-submit check: what a reviewer would send back for, found before it is sent.
 
-Each finding is an i18n key plus values, so the page shows it in the user's language. Platform limits are
-the ones the channels enforce (``CAPTION_LIMITS``); Instagram's hashtag limit too.
+Each finding is an i18n key plus values, so the page shows it in the user's language. Platform limits are the
+ones each channel declares in its spec (``sopkit.channels.registry``): caption length, hashtags, mentions. The
+Desk refuses a submit with a blocking finding (``workflow.ChecksFailed``), so the rule holds for the CLI and
+tests too; the creator page only shows the findings while the text is being written.
 """
 
 from __future__ import annotations
@@ -10,12 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .channels import registry
+from .channels.spec import HASHTAG, MENTION, utf16_length
 from .schema import Item
 
-#: Caption limits per channel, in characters (Instagram counts UTF-16 units; see ``caption_length``).
-CAPTION_LIMITS: dict[str, int] = {"x": 280, "instagram": 2200, "telegram": 1024, "facebook": 63206}
-MAX_HASHTAGS = {"instagram": 30}
-HASHTAG = re.compile(r"(?<![\w#])#\w+")
 _REPEAT = re.compile(r"\b(\w+)(\s+\1\b)+", re.IGNORECASE)
 
 
@@ -28,18 +28,20 @@ class Finding:
 
 def caption_length(text: str) -> int:
     """UTF-16 code units, as Instagram and X count: an emoji counts as two."""
-    return len(text.encode("utf-16-le")) // 2
+    return utf16_length(text)
 
 
 def caption_findings(channel: str, text: str) -> list[Finding]:
+    """What the channel would refuse in this caption (its declared limits); nothing for a channel without any."""
+    spec = registry.get(channel)
+    if spec is None:
+        return []
     out: list[Finding] = []
-    limit = CAPTION_LIMITS.get(channel)
-    n = caption_length(text)
-    if limit is not None and n > limit:
-        out.append(Finding("check.caption_over", {"channel": channel, "n": n, "limit": limit}))
-    tags = len(HASHTAG.findall(text))
-    if channel in MAX_HASHTAGS and tags > MAX_HASHTAGS[channel]:
-        out.append(Finding("check.hashtags_over", {"channel": channel, "n": tags, "limit": MAX_HASHTAGS[channel]}))
+    for key, limit, n in (("check.caption_over", spec.caption_limit, caption_length(text)),
+                          ("check.hashtags_over", spec.hashtag_limit, len(HASHTAG.findall(text))),
+                          ("check.mentions_over", spec.mention_limit, len(MENTION.findall(text)))):
+        if limit is not None and n > limit:
+            out.append(Finding(key, {"channel": channel, "n": n, "limit": limit}))
     return out
 
 
@@ -54,13 +56,15 @@ def text_findings(where: str, text: str) -> list[Finding]:
 
 
 def pre_submit(item: Item) -> list[Finding]:
-    """Every finding for a step-2 item: blocking ones must be fixed, the others are worth a look."""
+    """Every finding for a step-2 item: blocking ones must be fixed (the Desk refuses the submit), the others are
+    worth a look."""
     out: list[Finding] = []
     for name in ("title", "summary", "body"):
         if not str(getattr(item, name)).strip():
             out.append(Finding("check.empty", {"where": name}))
     for channel in item.channels:
-        if channel in CAPTION_LIMITS and not item.captions.get(channel, "").strip():
+        spec = registry.get(channel)
+        if spec is not None and spec.takes_caption and not item.captions.get(channel, "").strip():
             out.append(Finding("check.empty", {"where": f"caption {channel}"}))
     for name in ("title", "summary", "body"):
         out += text_findings(name, str(getattr(item, name)))

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from . import sop
+from .channels import registry
+from .channels.base import ChannelState
 from .clock import WorkCalendar
 from .schema import User
 from .settings import Settings
@@ -64,10 +66,6 @@ _SUBJECTS = (
     "Sidak tarif angkutan penyeberangan menjelang hari raya",
 )
 _PLACES = ("Pontianak", "Singkawang", "Ketapang", "Sintang", "Sanggau", "Kubu Raya", "Mempawah", "Sambas")
-_CHANNEL_SETS = (
-    ("site",), ("site", "facebook"), ("site", "instagram"), ("site", "facebook", "instagram"),
-    ("site", "telegram"), ("facebook", "instagram", "x"), ("site", "facebook", "telegram"),
-)
 _REJECT_NOTES = (
     "Tanggal kegiatan tidak sesuai surat undangan, mohon dicek ulang.",
     "Foto kurang jelas; ganti dengan foto lain dari dokumentasi.",
@@ -75,6 +73,18 @@ _REJECT_NOTES = (
     "Judul terlalu panjang untuk Instagram.",
     "Tambahkan sumber data jumlah penumpang.",
 )
+
+
+def channel_sets() -> tuple[tuple[str, ...], ...]:
+    """The channel choices demo items draw from, read from the registry: the home page (the website) alone, with
+    each channel that takes a caption, with neighbouring pairs of them, and three of them without the website."""
+    specs = registry.specs()
+    home = tuple(s.name for s in specs if s.home)
+    social = [s.name for s in specs if s.takes_caption]
+    sets = [home, *(home + (s,) for s in social), *(home + pair for pair in zip(social, social[1:], strict=False))]
+    if len(social) >= 3:
+        sets.append(tuple(social[:3]))
+    return tuple(dict.fromkeys(s for s in sets if s))
 
 
 #: The steps at which the newest items are left open on purpose, newest last (at most a third of the items).
@@ -144,7 +154,8 @@ def _open_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random,
     approver = by_role["administrator"][0]
     subject = _SUBJECTS[(k * 5) % len(_SUBJECTS)]
     place = _PLACES[k % len(_PLACES)]
-    chans = _CHANNEL_SETS[k % len(_CHANNEL_SETS)]
+    sets = channel_sets()
+    chans = sets[k % len(sets)]
     clock.t = times[0]
     item = desk.start(officer, title=f"{subject} ({place})", category=sop.CATEGORIES[k % len(sop.CATEGORIES)],
                       summary=f"Informasi dari Dinas Perhubungan Prov. Kalbar tentang {_inline(subject)}.",
@@ -187,7 +198,7 @@ def _one_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random, 
     publisher = by_role["publisher"][0]
     subject = rng.choice(_SUBJECTS)
     place = rng.choice(_PLACES)
-    chans = rng.choice(_CHANNEL_SETS)
+    chans = rng.choice(channel_sets())
     t = cal.deadline(start, 1)  # the first working minute after the random start
 
     def at(minutes_mean: float, limit: float, late_p: float) -> dt.datetime | None:
@@ -251,7 +262,7 @@ def _one_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random, 
     clock.t = done
     for c in chans:
         url = f"https://example.invalid/{c}/{item.id}"
-        item = desk.record_channel(publisher, item, c, {"status": "published", "url": url})
+        item = desk.record_channel(publisher, item, c, {"status": ChannelState.PUBLISHED, "url": url})
 
 
 def _body(subject: str, place: str, rework: int) -> str:

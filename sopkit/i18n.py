@@ -154,6 +154,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "{channel} caption: {n} characters, the limit is {limit}."),
     "check.hashtags_over": ("Keterangan {channel}: {n} tagar, batas {limit}.",
                             "{channel} caption: {n} hashtags, the limit is {limit}."),
+    "check.mentions_over": ("Keterangan {channel}: {n} sebutan @akun, batas {limit}.",
+                            "{channel} caption: {n} @mentions, the limit is {limit}."),
     "check.repeated_word": ("{where}: kata berulang \"{word}\".", "{where}: repeated word \"{word}\"."),
     "check.double_space": ("{where}: ada spasi ganda.", "{where}: double space."),
     "check.alt_missing": ("Gambar {name} belum punya teks alternatif.", "Picture {name} has no alt text."),

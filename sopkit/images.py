@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from sopkit.channels import registry
 from sopkit.channels.base import Image as ChannelImage
+from sopkit.channels.spec import RenditionSpec
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000
@@ -56,46 +59,27 @@ class Upload:
     max_pixels: int = MAX_PIXELS
 
 
-Fit = Literal["fill", "fit"]
-
-
-@dataclass(frozen=True)
-class RenditionSpec:
-    """How one channel wants its picture.
-
-    ``fill`` centre-crops to the size whose aspect is nearest the source's (one of ``sizes``) and scales down to it;
-    ``fit`` keeps the source's aspect inside ``sizes[0]`` as a bounding box, cropping only if the aspect falls
-    outside ``min_aspect``..``max_aspect``. Neither mode enlarges a smaller picture (that only adds blur), except
-    up to ``min_width`` where a platform refuses narrower ones.
-    """
-
-    mode: Fit
-    sizes: tuple[tuple[int, int], ...]
-    max_bytes: int
-    allow_png: bool = True
-    min_aspect: float = 0.0  # width / height
-    max_aspect: float = float("inf")
-    min_width: int = 1
-
-
 _MB = 1024 * 1024
 
-#: One entry per channel. Sources, checked 2026:
-#: - site: our own pages; 1200 px covers a 600 px column on 2x screens; 1 MB keeps a page light on mobile data.
-#: - wordpress: 16:9 1200x675 is the common theme featured-image size; 2 MB is PHP's default upload_max_filesize.
-#: - facebook: 1200x630 (1.91:1) is Meta's recommended link/share image; Graph API page photos must be < 4 MB.
-#: - instagram: Content Publishing API takes JPEG only, <= 8 MB, aspect 4:5..1.91:1, width 320..1440;
-#:   1080x1350 (4:5) and 1080x1080 are Instagram's own feed sizes.
-#: - telegram: Bot API sendPhoto: <= 10 MB, width + height <= 10000, ratio <= 20; Telegram shows 1280 px max side.
-#: - x: 1200x675 (16:9) shows uncropped in the timeline; media upload limit for images is 5 MB.
-RENDITIONS: dict[str, RenditionSpec] = {
-    "site": RenditionSpec("fit", ((1200, 1200),), 1 * _MB, min_aspect=1 / 2, max_aspect=3.0),
-    "wordpress": RenditionSpec("fill", ((1200, 675),), 2 * _MB),
-    "facebook": RenditionSpec("fill", ((1200, 630),), 4 * _MB),
-    "instagram": RenditionSpec("fill", ((1080, 1350), (1080, 1080)), 8 * _MB, allow_png=False, min_width=320),
-    "telegram": RenditionSpec("fit", ((1280, 1280),), 10 * _MB, min_aspect=1 / 20, max_aspect=20.0),
-    "x": RenditionSpec("fill", ((1200, 675),), 5 * _MB),
-}
+
+class _Renditions(Mapping[str, RenditionSpec]):
+    """Channel name → its :class:`RenditionSpec`, read live from the channel registry (each channel module says
+    how it wants its pictures, with its sources); channels that take no pictures are absent."""
+
+    def _table(self) -> dict[str, RenditionSpec]:
+        return {s.name: s.rendition for s in registry.specs() if s.rendition is not None}
+
+    def __getitem__(self, channel: str) -> RenditionSpec:
+        return self._table()[channel]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+RENDITIONS: Mapping[str, RenditionSpec] = _Renditions()
 
 _MAGIC_NAMES: tuple[tuple[bytes, str], ...] = (
     (b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"BM", "BMP"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),

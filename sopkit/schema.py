@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from . import sop
+from .channels import registry
 from .timeutil import parse_iso, to_iso
 
 #: Register columns. Groups by owner: the pages write the workflow and content columns, the publish job only
@@ -142,10 +143,11 @@ def item_from_row(row: Row, row_number: int = 0) -> tuple[Item | None, list[RowP
         if col in ("officer", "creator", "verifier", "approver", "scheduler", "publisher", "updated_by"):
             values[col] = values[col].strip().lower()
     channels = tuple(c.strip().lower() for c in str(row.get("channels", "") or "").split(",") if c.strip())
-    unknown = [c for c in channels if c not in sop.CHANNELS]
+    known = registry.names()
+    unknown = [c for c in channels if c not in known]
     if unknown:
-        bad("channels", f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(sop.CHANNELS)}")
-    values["channels"] = tuple(c for c in channels if c in sop.CHANNELS)
+        bad("channels", f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    values["channels"] = tuple(c for c in channels if c in known)
     status = str(row.get("status", "") or "").strip().lower()
     if status not in sop.STATUSES:
         bad("status", f"unknown status; one of {', '.join(sop.STATUSES)}")

@@ -74,9 +74,6 @@ FLOW_ACTIONS: tuple[str, ...] = ("start", "submit", "approve", "reject", "schedu
 OTHER_ACTIONS: tuple[str, ...] = ("edit", "take", "assign", "channel")
 ACTIONS: tuple[str, ...] = FLOW_ACTIONS + OTHER_ACTIONS
 
-#: Channels an item may target. ``site`` is the embedded static website; ``manual`` is anything posted by hand.
-CHANNELS: tuple[str, ...] = ("site", "wordpress", "facebook", "instagram", "telegram", "x", "manual")
-
 CATEGORIES: tuple[str, ...] = (
     "Berita", "Pengumuman", "Layanan", "Keselamatan", "Infrastruktur", "Kegiatan", "Regulasi",
 )

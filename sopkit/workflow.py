@@ -13,8 +13,12 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from . import sop
+from . import checks, sop
+from .channels import registry
+from .channels.base import CHANNEL_STATES, ChannelState
+from .i18n import t
 from .permissions import Forbidden, acting_role
 from .schema import REGISTER_COLUMNS, Item, LogRow, User, format_value
 from .settings import Settings
@@ -46,9 +50,18 @@ class InvalidInput(WorkflowError):
     pass
 
 
+class ChecksFailed(InvalidInput):
+    """The creator's pre-submit check found what a reviewer would send back (``checks.pre_submit``); ``findings``
+    are i18n keys with values, so a page can list them in the user's language."""
+
+    def __init__(self, findings: list[checks.Finding]):
+        super().__init__(t("creator.fix_first") + " " + " ".join(t(f.key, **f.values) for f in findings))
+        self.findings = findings
+
+
 __all__ = [
-    "Desk", "Forbidden", "InvalidInput", "MakerChecker", "NoteRequired", "NotHolder", "WorkflowError",
-    "WrongState",
+    "ChecksFailed", "Desk", "Forbidden", "InvalidInput", "MakerChecker", "NoteRequired", "NotHolder",
+    "WorkflowError", "WrongState",
 ]
 
 #: Fields each step's holder may edit, and the limits that keep a hand-typed value sane.
@@ -58,9 +71,8 @@ EDITABLE: dict[int, frozenset[str]] = {
 }
 MAX_TEXT = 50_000  # a Google Sheets cell holds at most 50,000 characters
 
-#: A channel's state in ``Item.channel_results`` (see ``sopkit.publishing``): ``pending`` and ``manual`` wait for
-#: the job or a person, ``claimed`` is a run at work, the other three are outcomes.
-CHANNEL_STATUSES: tuple[str, ...] = ("pending", "manual", "claimed", "published", "failed", "unknown")
+#: A channel's state in ``Item.channel_results``: the one vocabulary, ``channels.base.ChannelState``.
+CHANNEL_STATUSES: tuple[str, ...] = CHANNEL_STATES
 
 #: Stage timestamp written when a step is closed by its forward action.
 STAGE_COLUMN = {1: "collected_at", 2: "designed_at", 3: "verified_at", 4: "approved_at", 5: "scheduled_at"}
@@ -187,6 +199,8 @@ class Desk:
                 raise InvalidInput("Choose at least one target channel before submitting.")
         elif not (item.body.strip() or any(v.strip() for v in item.captions.values())):
             raise InvalidInput("Write the article or at least one caption before submitting.")
+        elif blocking := [f for f in checks.pre_submit(item) if f.blocking]:
+            raise ChecksFailed(blocking)
         at = self.now()
         column = sop.STEPS[item.step].holder_column
         changes = {**self._moves_to(item.step + 1, at), STAGE_COLUMN[item.step]: at, column: user.email}
@@ -232,7 +246,7 @@ class Desk:
         chosen = _check_fields(1, {"channels": chosen})["channels"]
         if not chosen:
             raise InvalidInput("Choose at least one channel.")
-        done = [c for c, r in item.channel_results.items() if r.get("status") == "published"]
+        done = [c for c, r in item.channel_results.items() if r.get("status") == ChannelState.PUBLISHED]
         if item.step == 6 and done:
             raise WrongState(f"Item {item.id} is already out on {', '.join(done)}; it can no longer be "
                              "rescheduled.")
@@ -252,16 +266,18 @@ class Desk:
         status = result.get("status")
         if status not in CHANNEL_STATUSES:
             raise InvalidInput(f"Unknown channel status {status!r}.")
-        if status == "published" and not (result.get("url") or result.get("post_id")):
+        if status == ChannelState.PUBLISHED and not (result.get("url") or result.get("post_id")):
             raise InvalidInput("Give the published URL (or post id).")
+        if status == ChannelState.PUBLISHED and result.get("url") and not _is_web_address(str(result["url"])):
+            raise InvalidInput(t("publisher.bad_url"))
         at = self.now()
         results = {**item.channel_results, channel: {**result, "at": result.get("at") or at.isoformat()}}
         changes: dict[str, Any] = {"channel_results": results}
-        if status == "published":
+        if status == ChannelState.PUBLISHED:
             note = f"{channel}: {result.get('url') or result.get('post_id')}"
         else:
             note = f"{channel}: {status} {result.get('error', '')}".strip()
-        if all(results.get(c, {}).get("status") == "published" for c in item.channels):
+        if all(results.get(c, {}).get("status") == ChannelState.PUBLISHED for c in item.channels):
             changes.update(status=sop.PUBLISHED, published_at=at, publisher=user.email)
             channel_row = LogRow(at, item.id, 6, "channel", user.email, role, note)
             return self._commit(user, role, item, "publish", 6, changes, extra_log=[channel_row],
@@ -272,7 +288,8 @@ class Desk:
         """Close step 6 by hand once every channel has a published result."""
         self._require_open(item, 6)
         role = acting_role(user, "publish", 6)
-        missing = [c for c in item.channels if item.channel_results.get(c, {}).get("status") != "published"]
+        missing = [c for c in item.channels
+                   if item.channel_results.get(c, {}).get("status") != ChannelState.PUBLISHED]
         if missing:
             raise WrongState(f"Not yet published on {', '.join(missing)}.")
         at = self.now()
@@ -298,14 +315,14 @@ def _check_fields(step: int, fields: dict[str, Any]) -> dict[str, Any]:
     for key, value in fields.items():
         if key == "channels":
             chans = tuple(dict.fromkeys(str(c).strip().lower() for c in value if str(c).strip()))
-            bad = [c for c in chans if c not in sop.CHANNELS]
+            bad = [c for c in chans if registry.get(c) is None]
             if bad:
                 raise InvalidInput(f"Unknown channel(s): {', '.join(bad)}.")
             out[key] = chans
         elif key == "captions":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise InvalidInput("Captions must map a channel to its text.")
-            bad = [c for c in value if c not in sop.CHANNELS]
+            bad = [c for c in value if registry.get(c) is None]
             if bad:
                 raise InvalidInput(f"Captions for unknown channel(s): {', '.join(bad)}.")
             if any(len(v) > MAX_TEXT for v in value.values()):
@@ -323,6 +340,12 @@ def _check_fields(step: int, fields: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidInput("The title is longer than 300 characters.")
             out[key] = text.strip() if key in ("title", "category") else text
     return out
+
+
+def _is_web_address(url: str) -> bool:
+    """A whole http(s) address with a host and no spaces: what a published post's URL must be."""
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url.strip())
 
 
 def waiting_on(items: Iterable[Item], user: User) -> list[Item]:

@@ -36,6 +36,7 @@ from sopkit.publishing import (
     UNKNOWN,
     UNKNOWN_TEXT,
     MediaError,
+    MediaFolder,
     PublishJob,
     build_channels,
     credential_warnings,
@@ -161,6 +162,8 @@ def add_item(store: SQLiteStore, item_id: str, channels: tuple[str, ...] = ("sit
 def make_job(store: SQLiteStore, clock: Clock, channels: dict[str, Any], unavailable: dict[str, str] | None = None,
              lines: list[str] | None = None, **kw: Any) -> PublishJob:
     sleeps: list[float] = kw.pop("sleeps", [])
+    if "media_root" in kw:
+        kw["images"] = MediaFolder(kw.pop("media_root"))
     return PublishJob(Desk(store, now=clock), channels, unavailable, user=JOB_USER,
                       sleep=sleeps.append, say=(lines if lines is not None else []).append,
                       backoff=kw.pop("backoff", FAST), **kw)
@@ -707,3 +710,57 @@ def test_cli_loop_runs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0 and "stopping after the current run" in rest
 
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("args", [["--check-credentials"], ["--once", "--check-credentials"]])
+def test_check_credentials_only_checks_and_never_shows_a_token(tmp_path: Path, args: list[str]) -> None:
+    """Issue 11: ``--once --check-credentials`` published a due item. Issue 9: the Graph token came out
+    URL-encoded (``input_token=EAA…%7Cx%2By``) in this output, which cron appends to data/publish.log."""
+    from urllib.parse import quote, quote_plus
+
+    token = "EAAGm0PX4ZCps|x+y/z="
+    graph = f"http://127.0.0.1:{closed_port()}/v21.0"  # Graph unreachable: the error names the request URL
+    secrets = write_secrets(tmp_path, f'[facebook]\npage_id = "42"\npage_token = "{token}"\ngraph_url = "{graph}"\n')
+    store = SQLiteStore(tmp_path / "sop.db")
+    store.init()
+    now = dt.datetime.now(AGENCY_TZ).replace(microsecond=0)
+    add_item(store, "chk1", ("site", "facebook"), publish_at=now - dt.timedelta(minutes=1))
+    result = cli_run(secrets, *args)
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out  # facebook is configured and does not work
+    assert "credentials site: ok" in out and "credentials facebook: NOT OK: could not reach Graph API" in out
+    assert "credentials x: not configured" in out
+    for form in (token, quote(token, safe=""), quote_plus(token), "input_token", "access_token"):
+        assert form not in out, form
+    assert store.get_item("chk1").rev == 1 and not (tmp_path / "site" / "berita").exists()  # nothing published
+    assert "publish run" not in out and not (tmp_path / "publish.lock").exists()
+
+
+def test_check_credentials_exit_0_when_every_configured_channel_works(tmp_path: Path) -> None:
+    SQLiteStore(tmp_path / "sop.db").init()
+    result = cli_run(write_secrets(tmp_path), "--check-credentials")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "credentials site: ok" in result.stdout
+
+
+def test_check_credentials_cannot_loop(tmp_path: Path) -> None:
+    result = cli_run(write_secrets(tmp_path), "--loop", "--check-credentials")
+    assert result.returncode == 2 and "cannot run with --loop" in result.stderr
+
+
+def test_run_lines_are_redacted_whatever_produced_them(store: SQLiteStore, clock: Clock, tmp_path: Path) -> None:
+    """A channel that puts its token in an error (a bug in a future channel, say) still cannot reach the log."""
+    from sopkit.publishing.run import redacting
+
+    lines: list[str] = []
+    say = redacting(lines.append, ("s3cr|t+/=",))
+    say("telegram: HTTP 500 at https://api.example/bots3cr%7Ct%2B%2F%3D/send?x=1 token s3cr|t+/=")
+    assert lines == ["telegram: HTTP 500 at https://api.example/bot***/send?… token ***"]

@@ -16,7 +16,7 @@ from sopkit.workflow import Desk, InvalidInput, MakerChecker, NoteRequired, NotH
 
 def to_step(desk: Desk, users: dict[str, User], clock, step: int, channels=("site",)) -> Item:  # noqa: ANN001
     """Drive a new item to ``step`` through the real actions."""
-    item = desk.start(users["officer"], title="Uji KIR gratis", channels=channels)
+    item = desk.start(users["officer"], title="Uji KIR gratis", summary="Uji KIR gratis bulan ini", channels=channels)
     if step == 1:
         return item
     clock.advance(minutes=30)

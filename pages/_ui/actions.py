@@ -14,7 +14,15 @@ import streamlit as st
 from sopkit.permissions import Forbidden
 from sopkit.schema import Item
 from sopkit.store.base import StaleWrite, StoreError
-from sopkit.workflow import InvalidInput, MakerChecker, NoteRequired, NotHolder, WorkflowError, WrongState
+from sopkit.workflow import (
+    ChecksFailed,
+    InvalidInput,
+    MakerChecker,
+    NoteRequired,
+    NotHolder,
+    WorkflowError,
+    WrongState,
+)
 
 from . import session
 from .session import t
@@ -26,6 +34,7 @@ _ERROR_KEYS: tuple[tuple[type[Exception], str], ...] = (
     (MakerChecker, "error.maker_checker"),
     (NotHolder, "error.not_holder"),
     (WrongState, "error.wrong_state"),
+    (ChecksFailed, "creator.fix_first"),
     (InvalidInput, "error.invalid"),
     (WorkflowError, "error.workflow"),
     (StoreError, "error.store"),
@@ -37,7 +46,8 @@ def run(action: str, fn: Callable[..., Item], *args: Any, done_key: str = "done.
         item = fn(*args, **kwargs)
     except tuple(cls for cls, _ in _ERROR_KEYS) as e:
         key = next(k for cls, k in _ERROR_KEYS if isinstance(e, cls))
-        detail = "" if isinstance(e, StaleWrite) else f" ({e})"
+        # a stale write explains itself; failed checks are listed on the page, in the user's language
+        detail = "" if isinstance(e, StaleWrite | ChecksFailed) else f" ({e})"
         session.flash("error", t(key) + detail)
         if isinstance(e, StaleWrite):
             session.after_write(e.item_id)  # show what the other user changed

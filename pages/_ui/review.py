@@ -14,7 +14,7 @@ def content(item: Item) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('review.content')}**")
-        st.markdown(item.body or "—")
+        widgets.article(item.body)
         for channel, text in sorted(item.captions.items()):
             st.caption(t("creator.caption_for", channel=channel))
             widgets.plain(text)

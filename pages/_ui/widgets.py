@@ -10,6 +10,7 @@ import streamlit as st
 from sopkit import sop
 from sopkit.clock import WorkCalendar
 from sopkit.i18n import CATALOGUE, status_key
+from sopkit.markup import render_markdown
 from sopkit.queues import Countdown, countdown, format_minutes
 from sopkit.schema import Item
 
@@ -82,6 +83,15 @@ def _escape(text: str) -> str:
     return out
 
 
+def article(body: str) -> None:
+    """An article body as the channels will publish it: the one renderer (``sopkit.markup``), so pictures from
+    other servers never load in a reviewer's browser (they show as their alt text) and raw HTML stays text."""
+    if body.strip():
+        st.html(render_markdown(body))
+    else:
+        st.text("—")
+
+
 def plain(text: str) -> None:
     """Staff-written text shown exactly as typed (no Markdown, no HTML)."""
     st.text(text or "—")
@@ -105,7 +115,7 @@ def times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 def channel_status(status: object) -> str:
-    """A channel's state (``workflow.CHANNEL_STATUSES``, or none yet) in the user's language; never a KeyError."""
+    """A channel's state (``channels.base.ChannelState``, or none yet) in the user's language; never a KeyError."""
     key, values = status_key("publisher.status", status)
     return t(key, **values)
 

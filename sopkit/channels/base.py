@@ -1,4 +1,5 @@
-"""The one interface every publishing channel implements, and the values it trades in.
+"""The one interface every publishing channel implements, the values it trades in, and the words for a channel's
+state on an item.
 
 The publish job turns a Register item into a :class:`Post` per channel; a channel only knows how to put a
 ``Post`` on its platform, find one it already put there, and say whether its credentials will work.
@@ -8,7 +9,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from enum import StrEnum
+from typing import Protocol
+
+
+class ChannelState(StrEnum):
+    """The state of one channel of one item (``Item.channel_results[channel]["status"]``): the only vocabulary.
+
+    The workflow accepts only these, the job writes them, the pages translate them (``publisher.status.<value>``);
+    a channel's :class:`Result` is one of the three outcomes.
+    """
+
+    PENDING = "pending"  # the job tries (again) on its next run (transient errors, or a person handed it back)
+    MANUAL = "manual"  # the job cannot post there (no credentials, hand-posted): on the publisher's queue
+    CLAIMED = "claimed"  # a run is at work on it until its lease runs out
+    PUBLISHED = "published"
+    FAILED = "failed"  # refused for good: waits for a person
+    UNKNOWN = "unknown"  # may or may not be out: a person checks the channel
+
+
+CHANNEL_STATES: tuple[ChannelState, ...] = tuple(ChannelState)
+#: Outcomes only a person moves on from.
+FOR_A_PERSON = frozenset({ChannelState.FAILED, ChannelState.UNKNOWN})
+#: What a channel's ``publish``/``find`` may answer.
+OUTCOMES = frozenset({ChannelState.PUBLISHED, ChannelState.FAILED, ChannelState.UNKNOWN})
 
 
 @dataclass(frozen=True)
@@ -20,6 +44,7 @@ class Image:
     filename: str
     alt: str = ""
     public_url: str | None = None  # where the website serves this image (Instagram needs a public URL)
+    source: str = ""  # the upload's name as staff see it (``Item.media[n]["name"]``): how a body refers to it
 
 
 @dataclass(frozen=True)
@@ -36,16 +61,19 @@ class Post:
     publish_at: dt.datetime | None = None  # aware datetime
 
 
-Status = Literal["published", "failed", "unknown"]
-
-
 @dataclass(frozen=True)
 class Result:
-    status: Status
+    status: ChannelState  # one of OUTCOMES (a plain "published" is accepted and converted)
     url: str = ""
     post_id: str = ""
     error: str = ""
     at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def __post_init__(self) -> None:
+        status = ChannelState(self.status)
+        if status not in OUTCOMES:
+            raise ValueError(f"a channel result is published, failed or unknown, not {status}")
+        object.__setattr__(self, "status", status)
 
 
 @dataclass(frozen=True)
@@ -80,3 +108,11 @@ class Channel(Protocol):
         ...
 
     def check_credentials(self) -> CredentialStatus: ...
+
+
+class ImageHost(Protocol):
+    """A channel that can serve pictures at public URLs for the channels that fetch them (``public_images``)."""
+
+    def host_images(self, key: str, images: tuple[Image, ...]) -> tuple[Image, ...]:
+        """The same images with ``public_url`` set, once they are served there."""
+        ...

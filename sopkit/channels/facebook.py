@@ -14,11 +14,21 @@ import time
 
 import requests
 
-from sopkit.channels.base import CannotSearch, CredentialStatus, OutcomeUnknown, PermanentError, Post, Result
+from sopkit.channels.base import (
+    CannotSearch,
+    ChannelState,
+    CredentialStatus,
+    OutcomeUnknown,
+    PermanentError,
+    Post,
+    Result,
+)
 from sopkit.channels.http import DEFAULT_BACKOFF, GraphApi, OnRetry, Sleep, Timeout
+from sopkit.channels.spec import ChannelContext, ChannelSpec, RenditionSpec
 from sopkit.retry import Backoff
 
 GRAPH_URL = "https://graph.facebook.com/v21.0"
+MAX_MESSAGE = 63206  # a Page post's message, in characters
 
 
 def message_with_link(caption: str, link: str | None) -> str:
@@ -87,7 +97,19 @@ class FacebookChannel:
             # Graph said 2xx but gave no id: something was probably created; let a human look.
             raise OutcomeUnknown("Facebook accepted the post but returned no id; check the Page")
         url = self.api.best_effort_field(post_id, "permalink_url", "Facebook permalink")
-        return Result(status="published", url=url or f"https://www.facebook.com/{post_id}", post_id=post_id)
+        return Result(ChannelState.PUBLISHED, url=url or f"https://www.facebook.com/{post_id}", post_id=post_id)
 
     def check_credentials(self) -> CredentialStatus:
         return self.api.check(self.page_id, "id,name", needed_scopes=("pages_manage_posts",))
+
+
+def _factory(ctx: ChannelContext) -> FacebookChannel:
+    return FacebookChannel(ctx.text("page_id"), ctx.text("page_token"), ctx.text("graph_url", GRAPH_URL),
+                           **ctx.retry_kwargs())
+
+
+#: Rendition: 1200x630 (1.91:1) is Meta's recommended link/share image; Graph API page photos must be < 4 MB.
+SPEC = ChannelSpec(
+    name="facebook", order=30, factory=_factory, credentials=("page_id", "page_token"), secrets=("page_token",),
+    rendition=RenditionSpec("fill", ((1200, 630),), 4 * 1024 * 1024), caption_limit=MAX_MESSAGE,
+)

@@ -16,15 +16,17 @@ check), so the two channel modules stay about their own publishing flow.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import requests
 import urllib3.exceptions
 
 from sopkit.channels.base import CredentialStatus, OutcomeUnknown, PermanentError
+from sopkit.redact import errors_within, redact, redact_exception
 from sopkit.retry import Backoff, RetriesExhausted, TransientError, call_with_retry, parse_retry_after
 
 Timeout = tuple[float, float]  # (connect, read) seconds, as requests takes them
@@ -45,29 +47,21 @@ class TokenRejected(PermanentError):
     """The credential itself is bad (expired, revoked): the fix is in Settings, not in the post."""
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Tokens travel in URLs (Telegram) and bodies (Graph); error messages end up in logs and on screen."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+@contextlib.contextmanager
+def redacting(secrets: Iterable[str]) -> Iterator[None]:
+    """Every error leaving the block has its messages redacted (``sopkit.redact``), whatever raised it: tokens
+    travel in URLs (Telegram) and query strings (Graph GETs), and error messages end up in logs and on screen."""
+    try:
+        yield
+    except Exception as e:
+        redact_exception(e, secrets)
+        raise
 
 
 def _never_sent(exc: BaseException) -> bool:
     """True when the failure happened while opening the connection, so the server cannot have seen anything."""
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        e = todo.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError):
-            return True
-        if isinstance(e, urllib3.exceptions.MaxRetryError):
-            todo.append(e.reason)
-        todo.extend([e.__cause__, e.__context__, *(a for a in e.args if isinstance(a, BaseException))])
-    return False
+    refused = urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+    return any(isinstance(e, refused) for e in errors_within(exc))
 
 
 def send(
@@ -219,24 +213,25 @@ class GraphApi:
             params = {**(params or {}), "access_token": self.token}
         else:
             data = {**(data or {}), "access_token": self.token}
-        resp = send(
-            self.session,
-            method,
-            f"{self.graph_url}/{path.lstrip('/')}",
-            what=what,
-            timeout=self.timeout,
-            idempotent=idempotent,
-            secrets=(self.token,),
-            params=params,
-            data=data,
-            files=files,
-        )
-        if not resp.ok:
-            raise graph_error(resp, what)
-        body = json_body(resp)
-        if not isinstance(body, dict) or "error" in body:
-            raise unreadable_success(what, idempotent)
-        return body
+        with redacting((self.token,)):
+            resp = send(
+                self.session,
+                method,
+                f"{self.graph_url}/{path.lstrip('/')}",
+                what=what,
+                timeout=self.timeout,
+                idempotent=idempotent,
+                secrets=(self.token,),
+                params=params,
+                data=data,
+                files=files,
+            )
+            if not resp.ok:
+                raise graph_error(resp, what)
+            body = json_body(resp)
+            if not isinstance(body, dict) or "error" in body:
+                raise unreadable_success(what, idempotent)
+            return body
 
     def call(self, method: str, path: str, *, what: str, idempotent: bool, **kwargs: Any) -> dict[str, Any]:
         """``once`` under call_with_retry: only TransientError is retried, OutcomeUnknown never is."""

@@ -10,26 +10,28 @@ checked before any request so the publisher sees the reason at once instead of a
 
 from __future__ import annotations
 
-import re
 import time
 
 import requests
 
-from sopkit.channels.base import CannotSearch, CredentialStatus, OutcomeUnknown, PermanentError, Post, Result
+from sopkit.channels.base import (
+    CannotSearch,
+    ChannelState,
+    CredentialStatus,
+    OutcomeUnknown,
+    PermanentError,
+    Post,
+    Result,
+)
 from sopkit.channels.http import DEFAULT_BACKOFF, GraphApi, OnRetry, Sleep, Timeout
+from sopkit.channels.spec import HASHTAG, MENTION, ChannelContext, ChannelSpec, RenditionSpec
+from sopkit.channels.spec import utf16_length as caption_length
 from sopkit.retry import Backoff, RetriesExhausted, TransientError
 
 GRAPH_URL = "https://graph.facebook.com/v21.0"
 MAX_CAPTION = 2200
 MAX_HASHTAGS = 30
 MAX_MENTIONS = 20
-HASHTAG = re.compile(r"(?<![\w#])#\w+")
-MENTION = re.compile(r"(?<![\w@])@[\w.]+")
-
-
-def caption_length(text: str) -> int:
-    """UTF-16 code units: an emoji may count as two, so this never passes a caption Instagram would reject."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def caption_problems(caption: str) -> list[str]:
@@ -120,7 +122,7 @@ class InstagramChannel:
         if not media_id:
             raise OutcomeUnknown("Instagram accepted the publish but returned no media id; check the account")
         url = self.api.best_effort_field(media_id, "permalink", "Instagram permalink")
-        return Result(status="published", url=url, post_id=media_id)
+        return Result(ChannelState.PUBLISHED, url=url, post_id=media_id)
 
     def wait_until_finished(self, container_id: str) -> None:
         """Poll the container's status_code a bounded number of times; nothing is public while we wait."""
@@ -148,3 +150,17 @@ class InstagramChannel:
 
     def check_credentials(self) -> CredentialStatus:
         return self.api.check(self.ig_user_id, "id,username", needed_scopes=("instagram_content_publish",))
+
+
+def _factory(ctx: ChannelContext) -> InstagramChannel:
+    return InstagramChannel(ctx.text("ig_user_id"), ctx.text("token"), ctx.text("graph_url", GRAPH_URL),
+                            **ctx.retry_kwargs())
+
+
+#: Rendition: the Content Publishing API takes JPEG only, <= 8 MB, aspect 4:5..1.91:1, width 320..1440;
+#: 1080x1350 (4:5) and 1080x1080 are Instagram's own feed sizes. Meta downloads the picture itself.
+SPEC = ChannelSpec(
+    name="instagram", order=40, factory=_factory, credentials=("ig_user_id", "token"), secrets=("token",),
+    rendition=RenditionSpec("fill", ((1080, 1350), (1080, 1080)), 8 * 1024 * 1024, allow_png=False, min_width=320),
+    caption_limit=MAX_CAPTION, hashtag_limit=MAX_HASHTAGS, mention_limit=MAX_MENTIONS, public_images=True,
+)

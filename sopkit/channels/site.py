@@ -10,10 +10,12 @@ desk is down. Layout under ``root``::
 publish, so publishing the same post twice replaces its entry instead of adding one. Every file is written to a
 temporary name and moved into place with ``os.replace``, so a crash leaves the old file or the new one, never half.
 
-Staff text is untrusted. Titles, captions and alt texts are HTML-escaped; the article body is rendered from Markdown
-with Python-Markdown with its raw-HTML handling switched off (so ``<script>`` shows as text), and the result is
-passed through nh3 (the Rust ``ammonia`` sanitiser) with a short allow-list as a second line of defence. Pages also
-carry a Content-Security-Policy that forbids scripts altogether.
+Staff text is untrusted. Titles, captions and alt texts are HTML-escaped; the article body goes through the desk's
+one renderer (``sopkit.markup``: Markdown without raw HTML, pictures only from the item's uploads, then the nh3
+allow-list). Pages also carry a Content-Security-Policy that forbids scripts altogether.
+
+The site is also the desk's image host: :meth:`SiteChannel.host_images` puts a rendition where the site serves it,
+for channels that fetch their pictures from a public URL (Instagram).
 """
 
 from __future__ import annotations
@@ -28,24 +30,27 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
-import markdown
 import nh3
 from PIL import Image as PILImage
 from PIL import ImageOps
 
-from sopkit.channels.base import CredentialStatus, PermanentError, Post, Result
+from sopkit.channels.base import ChannelState, CredentialStatus, Image, PermanentError, Post, Result
+from sopkit.channels.spec import ChannelContext, ChannelSpec, RenditionSpec
+from sopkit.markup import clean_text, render_markdown
 from sopkit.retry import TransientError
 
 DEFAULT_TITLE = "Dinas Perhubungan Prov. Kalbar"
 DEFAULT_TAGLINE = "Berita dan informasi Dinas Perhubungan Provinsi Kalimantan Barat"
 DEFAULT_TIMEZONE = "Asia/Pontianak"
+DEFAULT_ROOT = "data/site"
+DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
 MANIFEST = "posts.json"
 FEED_ITEMS = 30
 SUMMARY_CHARS = 220
@@ -53,7 +58,6 @@ THUMB_SIZE = (640, 360)
 EAGER_CARDS = 6  # cards above the fold load at once; the rest only when scrolled to
 
 _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # not allowed in XML 1.0
 _EXT_BY_MIME = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
@@ -62,18 +66,7 @@ BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustu
 #: Indonesia's three zones by UTC offset in hours (WIB covers Pontianak).
 _ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
 
-_ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "s", "del", "ul", "ol", "li", "h1", "h2", "h3", "h4",
-                 "h5", "h6", "blockquote", "a", "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
-                 "sup", "sub"}
-_ALLOWED_ATTRS = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
-_URL_SCHEMES = {"http", "https", "mailto", "tel"}
-
 _CSP = ("default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'")
-
-
-def clean_text(text: str) -> str:
-    """Drop characters XML cannot carry (pasted control codes would make the feed unparsable)."""
-    return _CONTROL_RE.sub("", text)
 
 
 def format_tanggal(when: dt.datetime, tz: ZoneInfo | None = None) -> str:
@@ -88,25 +81,6 @@ def format_tanggal(when: dt.datetime, tz: ZoneInfo | None = None) -> str:
         zone = "UTC" + local.strftime("%z")[:3] + (f":{local.strftime('%z')[3:]}" if rest else "")
     return (f"{HARI[local.weekday()]}, {local.day} {BULAN[local.month - 1]} {local.year} "
             f"{local.hour:02d}.{local.minute:02d} {zone}")
-
-
-def _markdown() -> markdown.Markdown:
-    md = markdown.Markdown(extensions=["sane_lists", "nl2br", "tables"], output_format="html")
-    # Raw HTML in staff text must show as text, not run: remove the two places Markdown lets it through.
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    # Pictures come from the desk's checked uploads only; a Markdown image of another server stays text.
-    md.inlinePatterns.deregister("image_link")
-    md.inlinePatterns.deregister("image_reference")
-    md.inlinePatterns.deregister("short_image_ref")
-    return md
-
-
-def render_markdown(text: str) -> str:
-    """Article body to safe HTML: Markdown without raw HTML, then an allow-list sanitiser for what is left."""
-    rendered = _markdown().convert(clean_text(text))
-    return nh3.clean(rendered, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS, url_schemes=_URL_SCHEMES,
-                     link_rel="noopener noreferrer nofollow")
 
 
 def plain_summary(post: Post, limit: int = SUMMARY_CHARS) -> str:
@@ -185,6 +159,17 @@ class SiteChannel:
         """Where this site will serve ``filename`` of ``key``: Instagram fetches images from this URL."""
         return self.item_url(key) + quote(image_filename(filename))
 
+    def host_images(self, key: str, images: tuple[Image, ...]) -> tuple[Image, ...]:
+        """Serve each rendition from the post's folder (``berita/<key>/``) and say where: the :class:`ImageHost`
+        for channels that download their picture from a public URL."""
+        key = _check_key(key)
+        out = []
+        for img in images:
+            name = image_filename(img.filename, img.mime)
+            atomic_write(self.root / "berita" / key / name, img.data)
+            out.append(replace(img, public_url=self.public_image_url(key, name)))
+        return tuple(out)
+
     # --- Channel protocol ------------------------------------------------------------------------------------
 
     def check_credentials(self) -> CredentialStatus:
@@ -205,7 +190,7 @@ class SiteChannel:
         if entry is None or not (self.root / "berita" / key / "index.html").is_file():
             return None
         at = dt.datetime.fromisoformat(entry.updated or entry.published)
-        return Result("published", url=self.item_url(key), post_id=key, at=at)
+        return Result(ChannelState.PUBLISHED, url=self.item_url(key), post_id=key, at=at)
 
     def publish(self, post: Post) -> Result:
         key = _check_key(post.key)
@@ -222,7 +207,7 @@ class SiteChannel:
             raise PermanentError(f"The website folder is not writable: {exc}") from exc
         except OSError as exc:  # disk full, NFS hiccup: the manifest was not replaced, so retrying is safe
             raise TransientError(f"Writing the website failed: {exc}") from exc
-        return Result("published", url=self.item_url(key), post_id=key)
+        return Result(ChannelState.PUBLISHED, url=self.item_url(key), post_id=key)
 
     # --- writing ---------------------------------------------------------------------------------------------
 
@@ -371,7 +356,7 @@ class SiteChannel:
   {lead}
   {figures[0] if figures else ""}
   <div class="content">
-{render_markdown(post.body_markdown)}
+{render_markdown(post.body_markdown, own_media(post.images, names))}
   </div>
   {"".join(figures[1:])}
   {tags}
@@ -404,6 +389,11 @@ class SiteChannel:
                 ET.SubElement(item, "enclosure", url=self.base_url + quote(e.image), length=str(e.image_length),
                               type=e.image_mime)
         return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+
+
+def own_media(images: tuple[Image, ...], names: list[str]) -> dict[str, str]:
+    """The item's uploads by the name staff write in the body (``![alt](foto.jpg)``) → the page's copy."""
+    return {img.source: quote(name) for img, name in zip(images, names, strict=True) if img.source}
 
 
 def _check_key(key: str) -> str:
@@ -512,3 +502,14 @@ a:not([href]) { color: inherit; }
   .post h1 { font-size: 1.5rem; }
 }
 """
+
+
+def _factory(ctx: ChannelContext) -> SiteChannel:
+    return SiteChannel(ctx.path("root", DEFAULT_ROOT), ctx.text("base_url", DEFAULT_BASE_URL), timezone=ctx.timezone)
+
+
+#: Rendition: our own pages; 1200 px covers a 600 px column on 2x screens; 1 MB keeps a page light on mobile data.
+SPEC = ChannelSpec(
+    name="site", order=10, factory=_factory, home=True,
+    rendition=RenditionSpec("fit", ((1200, 1200),), 1024 * 1024, min_aspect=1 / 2, max_aspect=3.0),
+)

@@ -15,27 +15,33 @@ from typing import Any
 
 import requests
 
-from sopkit.channels.base import CannotSearch, CredentialStatus, OutcomeUnknown, PermanentError, Post, Result
+from sopkit.channels.base import (
+    CannotSearch,
+    ChannelState,
+    CredentialStatus,
+    OutcomeUnknown,
+    PermanentError,
+    Post,
+    Result,
+)
 from sopkit.channels.http import (
     DEFAULT_BACKOFF,
     OnRetry,
     Sleep,
     Timeout,
     json_body,
+    redacting,
     send,
     telegram_error,
     unreadable_success,
 )
+from sopkit.channels.spec import ChannelContext, ChannelSpec, RenditionSpec
+from sopkit.channels.spec import utf16_length as telegram_length
 from sopkit.retry import Backoff, RetriesExhausted, TransientError, call_with_retry
 
 API_URL = "https://api.telegram.org"
 MAX_CAPTION = 1024
 MAX_TEXT = 4096
-
-
-def telegram_length(text: str) -> int:
-    """Telegram measures in UTF-16 code units (an emoji can count twice)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def text_with_link(caption: str, link: str | None) -> str:
@@ -88,22 +94,23 @@ class TelegramChannel:
 
     def _once(self, method: str, *, idempotent: bool, **kwargs: Any) -> Any:
         what = f"Telegram {method}"
-        resp = send(
-            self.session,
-            "POST",
-            f"{self.api_url}/bot{self.bot_token}/{method}",
-            what=what,
-            timeout=self.timeout,
-            idempotent=idempotent,
-            secrets=(self.bot_token,),
-            **kwargs,
-        )
-        body = json_body(resp)
-        if not resp.ok or (isinstance(body, dict) and body.get("ok") is False):
-            raise telegram_error(resp, what)
-        if not isinstance(body, dict) or "result" not in body:
-            raise unreadable_success(what, idempotent)
-        return body["result"]
+        with redacting((self.bot_token,)):
+            resp = send(
+                self.session,
+                "POST",
+                f"{self.api_url}/bot{self.bot_token}/{method}",
+                what=what,
+                timeout=self.timeout,
+                idempotent=idempotent,
+                secrets=(self.bot_token,),
+                **kwargs,
+            )
+            body = json_body(resp)
+            if not resp.ok or (isinstance(body, dict) and body.get("ok") is False):
+                raise telegram_error(resp, what)
+            if not isinstance(body, dict) or "result" not in body:
+                raise unreadable_success(what, idempotent)
+            return body["result"]
 
     def _call(self, method: str, *, idempotent: bool, **kwargs: Any) -> Any:
         return call_with_retry(
@@ -139,7 +146,8 @@ class TelegramChannel:
             message = self._call("sendMessage", idempotent=False, json={"chat_id": self.chat_id, "text": text})
         if not isinstance(message, dict) or "message_id" not in message:
             raise OutcomeUnknown("Telegram accepted the post but returned no message id; check the channel")
-        return Result(status="published", url=message_url(self.chat_id, message), post_id=str(message["message_id"]))
+        url = message_url(self.chat_id, message)
+        return Result(ChannelState.PUBLISHED, url=url, post_id=str(message["message_id"]))
 
     def check_credentials(self) -> CredentialStatus:
         """getMe proves the token; getChat proves the bot can see the target chat."""
@@ -153,3 +161,17 @@ class TelegramChannel:
         bot = me.get("username", "?") if isinstance(me, dict) else "?"
         title = chat.get("title") or chat.get("username") or self.chat_id if isinstance(chat, dict) else self.chat_id
         return CredentialStatus(ok=True, message=f"bot @{bot} can reach {title}")
+
+
+def _factory(ctx: ChannelContext) -> TelegramChannel:
+    return TelegramChannel(ctx.text("bot_token"), ctx.text("chat_id"), ctx.text("api_url", API_URL),
+                           **ctx.retry_kwargs())
+
+
+#: Rendition: Bot API sendPhoto takes <= 10 MB, width + height <= 10000, ratio <= 20; Telegram shows 1280 px max.
+#: The caption limit is the photo caption's (a text-only message may hold 4096).
+SPEC = ChannelSpec(
+    name="telegram", order=50, factory=_factory, credentials=("bot_token", "chat_id"), secrets=("bot_token",),
+    rendition=RenditionSpec("fit", ((1280, 1280),), 10 * 1024 * 1024, min_aspect=1 / 20, max_aspect=20.0),
+    caption_limit=MAX_CAPTION,
+)

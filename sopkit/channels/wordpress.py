@@ -10,9 +10,9 @@ Why it is shaped like this:
   ``key-2``, so the post step re-checks with ``find`` before every retry.
 * Media uploads and terms are made re-runnable the same way: an image's slug is ``<key>-image-<n>`` and is looked
   up before uploading; a term that already exists is reused (WordPress answers ``term_exists``).
-* The body is Markdown rendered with Python-Markdown with raw HTML switched off (it is escaped, not passed
-  through), then cleaned by ``nh3`` to a short allow-list: the admin account posting has ``unfiltered_html``, so
-  WordPress would not clean it for us.
+* The body goes through the desk's one renderer (``sopkit.markup``: raw HTML escaped, pictures only from the
+  item's own uploads, then the nh3 allow-list): the admin account posting has ``unfiltered_html``, so WordPress
+  would not clean it for us.
 """
 
 from __future__ import annotations
@@ -25,41 +25,28 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import markdown
-import nh3
 import requests
 
-from sopkit.channels.base import CredentialStatus, Image, OutcomeUnknown, PermanentError, Post, Result
-from sopkit.channels.http import DEFAULT_BACKOFF, OnRetry, Sleep, Timeout, json_body, send, unreadable_success
+from sopkit.channels.base import ChannelState, CredentialStatus, Image, OutcomeUnknown, PermanentError, Post, Result
+from sopkit.channels.http import (
+    DEFAULT_BACKOFF,
+    OnRetry,
+    Sleep,
+    Timeout,
+    json_body,
+    redacting,
+    send,
+    unreadable_success,
+)
+from sopkit.channels.spec import ChannelContext, ChannelSpec, RenditionSpec
+from sopkit.markup import render_markdown
 from sopkit.retry import Backoff, RetriesExhausted, TransientError, call_with_retry, parse_retry_after
 
 API_REL = "https://api.w.org/"
 POST_STATUSES = "publish,future,draft,pending,private"
 NEEDED_CAPABILITIES = ("publish_posts", "upload_files")
 
-ALLOWED_TAGS = frozenset(
-    {"p", "br", "hr", "h1", "strong", "em", "b", "i", "code", "pre", "blockquote", "a", "ul", "ol", "li",
-     "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "figure", "img", "figcaption"}
-)  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}, "th": {"align"},
-                      "td": {"align"}}  # fmt: skip
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
-
 T = TypeVar("T")
-
-
-def render_markdown(text: str) -> str:
-    """Markdown → HTML safe to store as post content: raw HTML in the source is shown as text, links are
-    limited to http(s)/mailto, and anything outside the allow-list is dropped."""
-    md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    return nh3.clean(
-        md.convert(text),
-        tags=set(ALLOWED_TAGS),
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
-    )
 
 
 def _figure(url: str, alt: str) -> str:
@@ -160,33 +147,34 @@ class WordPressChannel:
         **kwargs: Any,
     ) -> Any:
         """One authenticated REST call; ``expect`` is the only status accepted, and the reply must be JSON."""
-        resp = send(
-            self.session,
-            method,
-            self.api_root() + route.lstrip("/"),
-            what=what,
-            timeout=self.timeout,
-            idempotent=idempotent,
-            secrets=(self.app_password,),
-            auth=(self.username, self.app_password),
-            params=params,
-            headers={"Accept": "application/json", **(headers or {})},
-            **kwargs,
-        )
-        if tolerate is not None and (tolerated := tolerate(resp)) is not None:
-            return tolerated
-        if resp.status_code >= 400:
-            raise _wp_error(resp, what, self.username)
-        body = json_body(resp)
-        if body is None and "html" in resp.headers.get("Content-Type", ""):
-            # The signature of plain permalinks or a wrong root: the home page came back and nothing was made.
-            raise PermanentError(
-                f"{what}: WordPress answered {resp.status_code} with an HTML page instead of {expect} JSON; "
-                "check the site address and its permalink settings"
+        with redacting((self.app_password,)):
+            resp = send(
+                self.session,
+                method,
+                self.api_root() + route.lstrip("/"),
+                what=what,
+                timeout=self.timeout,
+                idempotent=idempotent,
+                secrets=(self.app_password,),
+                auth=(self.username, self.app_password),
+                params=params,
+                headers={"Accept": "application/json", **(headers or {})},
+                **kwargs,
             )
-        if body is None or resp.status_code != expect:
-            raise unreadable_success(what, idempotent)
-        return body
+            if tolerate is not None and (tolerated := tolerate(resp)) is not None:
+                return tolerated
+            if resp.status_code >= 400:
+                raise _wp_error(resp, what, self.username)
+            body = json_body(resp)
+            if body is None and "html" in resp.headers.get("Content-Type", ""):
+                # The signature of plain permalinks or a wrong root: the home page came back and nothing was made.
+                raise PermanentError(
+                    f"{what}: WordPress answered {resp.status_code} with an HTML page instead of {expect} JSON; "
+                    "check the site address and its permalink settings"
+                )
+            if body is None or resp.status_code != expect:
+                raise unreadable_success(what, idempotent)
+            return body
 
     def me(self) -> dict[str, Any]:
         """The signed-in user, fetched once per channel object.
@@ -226,7 +214,7 @@ class WordPressChannel:
         key = post.key.lower()
         for item in found if isinstance(found, list) else []:
             if isinstance(item, dict) and str(item.get("slug", "")).lower() == key:
-                return Result(status="published", url=str(item.get("link", "")), post_id=str(item.get("id", "")))
+                return Result(ChannelState.PUBLISHED, url=str(item.get("link", "")), post_id=str(item.get("id", "")))
         return None
 
     def publish(self, post: Post) -> Result:
@@ -240,7 +228,9 @@ class WordPressChannel:
         body |= self._schedule(post)
         self.me()
         media = [self._ensure_media(post, n, image) for n, image in enumerate(post.images, start=1)]
-        content = render_markdown(post.body_markdown)
+        own = {img.source: str(m.get("source_url", "")) for img, m in zip(post.images, media, strict=True)
+               if img.source and m.get("source_url")}
+        content = render_markdown(post.body_markdown, own)
         if media:
             body["featured_media"] = media[0]["id"]
             content += "".join(_figure(str(m.get("source_url", "")), str(m.get("alt_text", ""))) for m in media[1:])
@@ -292,7 +282,7 @@ class WordPressChannel:
                                  json=body)  # fmt: skip
             if not isinstance(created, dict) or "id" not in created:
                 raise OutcomeUnknown("WordPress accepted the post but returned no id; check the site")
-            return Result(status="published", url=str(created.get("link", "")), post_id=str(created["id"]))
+            return Result(ChannelState.PUBLISHED, url=str(created.get("link", "")), post_id=str(created["id"]))
 
         return self._retry(attempt)
 
@@ -355,3 +345,14 @@ class WordPressChannel:
             return int(created["id"])
 
         return self._retry(attempt)
+
+
+def _factory(ctx: ChannelContext) -> WordPressChannel:
+    return WordPressChannel(ctx.text("base_url"), ctx.text("username"), ctx.text("app_password"), **ctx.retry_kwargs())
+
+
+#: Rendition: 16:9 1200x675 is the common theme featured-image size; 2 MB is PHP's default upload_max_filesize.
+SPEC = ChannelSpec(
+    name="wordpress", order=20, factory=_factory, credentials=("base_url", "username", "app_password"),
+    secrets=("app_password",), rendition=RenditionSpec("fill", ((1200, 675),), 2 * 1024 * 1024),
+)

@@ -91,3 +91,25 @@ def test_caption_over_the_platform_limit_blocks_submit(app, env) -> None:
     at.button(key=f"w_submit_{item.id}").click().run()
     assert t("creator.fix_first") in errors(at)
     assert env.item(item.id).step == 2
+
+
+TRACKER = "![pelacak](https://tracker.example/p.gif?who=reviewer) **Isi** <img src=https://tracker.example/q.gif>"
+
+
+@pytest.mark.parametrize("role,page", [("supervisor", "supervisor"), ("creator", "creator")])
+def test_a_body_never_loads_a_picture_from_another_server(app, env, role, page) -> None:
+    """The preview uses the channels' one renderer: a Markdown image of another server becomes its alt text."""
+    item = env.advance(2)
+    item = env.desk().take(env.user(email_for("creator")), item)
+    item = env.desk().edit(env.user(email_for("creator")), item, body=TRACKER,
+                           captions={c: "Keterangan" for c in item.channels})
+    if role == "supervisor":
+        item = env.desk().submit(env.user(email_for("creator")), item)
+        env.desk().take(env.user(email_for("supervisor")), item)
+    at = open_page(app(email_for(role)), page)
+    assert not at.exception
+    shown = [h.proto.body for h in at.get("html")]
+    assert shown and any("pelacak" in h and "<strong>Isi</strong>" in h for h in shown), shown
+    assert not any("<img" in h or "p.gif" in h for h in shown)  # the Markdown picture is gone, not just hidden
+    assert any("&lt;img src=https://tracker.example/q.gif&gt;" in h for h in shown)  # raw HTML shows as text
+    assert not any("tracker.example" in m.value for m in at.markdown)  # not handed to Streamlit's Markdown either

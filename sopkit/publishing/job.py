@@ -1,6 +1,10 @@
-"""The publish job's logic (SOP step 6): put every due item on each of its channels exactly once.
+"""The publish job's algorithm (SOP step 6): put every due item on each of its channels exactly once.
 
-Why it is shaped like this (see ``shared/notes/publishing.md`` for what peer schedulers got wrong):
+It knows a Desk, the channels it was given and a source of pictures; nothing about the secrets file, paths or
+hosts (``wiring`` builds those, ``media`` makes the pictures, ``run`` runs it under the host lock).
+
+Why it is shaped like this (peer schedulers posted twice after a timed-out retry, e.g. Postiz before PR #1813, and
+marked a whole post failed for one bad channel, e.g. Mixpost #89):
 
 * **Exactly once per channel.** Before posting, the job *claims* the item-channel: it writes
   ``{"status": "claimed", "job": ..., "lease_until": ...}`` into ``channel_results`` through a rev-checked
@@ -15,7 +19,7 @@ Why it is shaped like this (see ``shared/notes/publishing.md`` for what peer sch
 
 ``channel_results[channel]`` (JSON in the Register; the only column the job writes) holds one dict::
 
-    status        pending | manual | claimed | published | failed | unknown
+    status        a ``ChannelState``: pending | manual | claimed | published | failed | unknown
     at            when this state was written (ISO 8601 with offset)
     key           the idempotency key, "sop-<item id>"
     attempts      how many times a run has claimed it
@@ -29,10 +33,9 @@ Why it is shaped like this (see ``shared/notes/publishing.md`` for what peer sch
 publisher's queue with the reason, and the job takes it as soon as the channel is configured. ``failed`` and
 ``unknown`` wait for a person (:func:`requeue_channel` hands a channel back to the job).
 
-Media references (``Item.media``) are the dicts ``sopkit.media.save`` returns (``path`` relative to the media
-folder beside the store, ``name``, ``kind``, ``alt``, ``use``...). The job renders every ``kind: image`` whose
-``use`` is not false, per channel with ``sopkit.images.rendition``; an optional ``channels: [...]`` limits one
-picture to some channels.
+Channels are read by capability, never by name: the registry's order (the home page first), the ``home`` channel
+whose page the others link to, and for a channel with ``public_images`` the channel that can host pictures
+(:class:`~sopkit.channels.base.ImageHost`, the website).
 """
 
 from __future__ import annotations
@@ -45,22 +48,31 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import sop
-from .channels.base import CannotSearch, Channel, CredentialStatus, Image, OutcomeUnknown, PermanentError, Post, Result
-from .config import ROOT, Config
-from .retry import Backoff, RetriesExhausted, TransientError, call_with_retry
-from .schema import Item, User
-from .store.base import NotFound, Register, StaleWrite
-from .timeutil import AGENCY_TZ, parse_iso, to_iso
-from .workflow import Desk, WorkflowError
+from .. import sop
+from ..channels import registry
+from ..channels.base import (
+    FOR_A_PERSON,
+    CannotSearch,
+    Channel,
+    ChannelState,
+    Image,
+    OutcomeUnknown,
+    PermanentError,
+    Post,
+    Result,
+)
+from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry
+from ..schema import Item, User
+from ..store.base import NotFound, Register, StaleWrite
+from ..timeutil import AGENCY_TZ, parse_iso, to_iso
+from ..workflow import Desk, WorkflowError
+from .media import MediaError
 
-PENDING, MANUAL, CLAIMED, PUBLISHED, FAILED, UNKNOWN = "pending", "manual", "claimed", "published", "failed", "unknown"
-#: Outcomes only a person moves on from.
-FOR_A_PERSON = frozenset({FAILED, UNKNOWN})
+PENDING, MANUAL, CLAIMED = ChannelState.PENDING, ChannelState.MANUAL, ChannelState.CLAIMED
+PUBLISHED, FAILED, UNKNOWN = ChannelState.PUBLISHED, ChannelState.FAILED, ChannelState.UNKNOWN
 UNKNOWN_TEXT = "unknown — check the channel"
 
 DEFAULT_LEASE = dt.timedelta(minutes=10)
@@ -68,26 +80,8 @@ DEFAULT_MAX_ATTEMPTS = 5
 #: The job's own retry around ``channel.publish``; channels retry their single requests inside it.
 JOB_BACKOFF = Backoff(tries=4, base=2.0, cap=30.0, max_retry_after=60.0)
 LATE_AFTER = dt.timedelta(minutes=sop.STEPS[6].limit_minutes)
-DEFAULT_SITE_URL = "http://127.0.0.1:8080/"
-
-#: Secrets-file keys each channel needs; a channel missing any of them is posted by hand.
-CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
-    "wordpress": ("base_url", "username", "app_password"),
-    "facebook": ("page_id", "page_token"),
-    "instagram": ("ig_user_id", "token"),
-    "telegram": ("bot_token", "chat_id"),
-}
-#: Channels that have no automatic poster in this version, and why.
-HAND_POSTED: dict[str, str] = {
-    "manual": "posted by hand: paste the URL on the publisher page",
-    "x": "no X (Twitter) poster in this version: post by hand and paste the URL",
-}
 
 Say = Callable[[str], None]
-
-
-class MediaError(ValueError):
-    """A media reference the job cannot use; the message names the reference."""
 
 
 # -- identity and keys --------------------------------------------------------------------------------------------
@@ -111,194 +105,19 @@ def post_key(item_id: str) -> str:
     return "sop-" + (re.sub(r"[^a-z0-9]+", "-", item_id.lower()).strip("-") or "item")
 
 
-# -- media ----------------------------------------------------------------------------------------------------------
+#: The item's pictures for one channel, ready to post; raises MediaError naming the file it cannot use.
+Renditions = Callable[[Item, str], tuple[Image, ...]]
 
 
-def media_folder(config: Config) -> Path:
-    """Where ``sopkit.media`` keeps the uploads: ``media/`` beside the store file (default ``data/media``)."""
-    from .media import media_root
-
-    return media_root(config.path)
-
-
-def renditions(item: Item, channel: str, folder: Path) -> tuple[Image, ...]:
-    """The item's pictures as ``channel`` wants them; MediaError (naming the file) when one cannot be made.
-
-    Uses the references ``sopkit.media.save`` writes; only ``kind`` image with ``use`` not false, and, when a
-    reference lists ``channels``, only on those.
-    """
-    from .images import ImageRejected, load_upload, rendition
-    from .media import MediaRejected, read
-
-    out = []
-    for ref in item.media:
-        if str(ref.get("kind", "image")) != "image" or ref.get("use", True) is False:
-            continue
-        targets = ref.get("channels")
-        if isinstance(targets, list) and channel not in targets:
-            continue
-        label = str(ref.get("name") or ref.get("path") or ref)
-        try:
-            if not str(ref.get("path", "") or "").strip():
-                raise MediaError(f"image {label}: the reference has no path")
-            upload = load_upload(read(folder, ref), str(ref.get("name") or Path(str(ref["path"])).name))
-            out.append(rendition(upload, channel, alt=str(ref.get("alt", "") or "")))
-        except FileNotFoundError:
-            raise MediaError(f"image {label} is missing from the media folder {folder}") from None
-        except (MediaRejected, ImageRejected, OSError) as e:
-            raise MediaError(f"image {label}: {e}") from None
-    return tuple(out)
+def no_media(item: Item, channel: str) -> tuple[Image, ...]:
+    """The default picture source: fine for items without pictures, a clear failure for the others."""
+    if any(str(ref.get("kind", "image")) == "image" and ref.get("use", True) is not False for ref in item.media):
+        raise MediaError("the job was given no media folder, so it cannot post this item's pictures")
+    return ()
 
 
-# -- channels from the configuration ------------------------------------------------------------------------------
-
-
-def unavailable_reason(config: Config, channel: str) -> str | None:
-    """Why the job cannot post on ``channel`` with this configuration (None: it can)."""
-    if channel in HAND_POSTED:
-        return HAND_POSTED[channel]
-    if channel == "site":
-        return "the website is switched off ([site] enabled = false)" if _off(config.section("site")) else None
-    keys = CREDENTIAL_KEYS.get(channel)
-    if keys is None:
-        return f"no poster for the channel {channel!r}"
-    section = config.section(channel)
-    if _off(section):
-        return f"switched off ([{channel}] enabled = false): post by hand"
-    missing = [k for k in keys if not str(section.get(k, "") or "").strip()]
-    if missing:
-        return f"no credentials ([{channel}] {', '.join(missing)} not set): post by hand"
-    return None
-
-
-def _off(section: Mapping[str, Any]) -> bool:
-    return section.get("enabled", True) in (False, "false", "False", "no", "0", 0)
-
-
-def site_channel(config: Config) -> Any:
-    """The embedded website: ``[site] root`` (default ``data/site``) served at ``[site] base_url``."""
-    from .channels.site import SiteChannel
-
-    section = config.section("site")
-    root = Path(str(section.get("root") or ROOT / "data" / "site"))
-    return SiteChannel(root if root.is_absolute() else ROOT / root, str(section.get("base_url") or DEFAULT_SITE_URL),
-                       timezone=config.timezone)
-
-
-@dataclass(frozen=True)
-class ChannelSetup:
-    channels: dict[str, Channel]
-    unavailable: dict[str, str]  # channel -> reason it is posted by hand
-
-
-def build_channels(config: Config, *, sleep: Callable[[float], None] = time.sleep,
-                   on_retry: Callable[[int, float, TransientError], None] | None = None) -> ChannelSetup:
-    """Every channel of ``sop.CHANNELS`` either built from the secrets file or listed with the reason it is not."""
-    channels: dict[str, Channel] = {}
-    unavailable: dict[str, str] = {}
-    for name in sop.CHANNELS:
-        reason = unavailable_reason(config, name)
-        if reason:
-            unavailable[name] = reason
-            continue
-        s = config.section(name)
-        kw: dict[str, Any] = {"sleep": sleep, "on_retry": on_retry}
-        if name == "site":
-            channels[name] = site_channel(config)
-        elif name == "wordpress":
-            from .channels.wordpress import WordPressChannel
-
-            channels[name] = WordPressChannel(str(s["base_url"]), str(s["username"]), str(s["app_password"]), **kw)
-        elif name == "facebook":
-            from .channels.facebook import FacebookChannel
-
-            channels[name] = FacebookChannel(str(s["page_id"]), str(s["page_token"]), **_graph(s), **kw)
-        elif name == "instagram":
-            from .channels.instagram import InstagramChannel
-
-            channels[name] = InstagramChannel(str(s["ig_user_id"]), str(s["token"]), **_graph(s), **kw)
-        elif name == "telegram":
-            from .channels.telegram import TelegramChannel
-
-            extra = {"api_url": str(s["api_url"])} if s.get("api_url") else {}
-            channels[name] = TelegramChannel(str(s["bot_token"]), str(s["chat_id"]), **extra, **kw)
-    return ChannelSetup(channels, unavailable)
-
-
-def _graph(section: Mapping[str, Any]) -> dict[str, str]:
-    return {"graph_url": str(section["graph_url"])} if section.get("graph_url") else {}
-
-
-# -- credential warnings --------------------------------------------------------------------------------------------
-
-
-def _expiry(config: Config, channel: str) -> tuple[dt.datetime | None, str | None]:
-    """``[channel] token_expires`` (a date or an ISO time; a date means the start of that day, local time)."""
-    text = str(config.section(channel).get("token_expires", "") or "").strip()
-    if not text:
-        return None, None
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            return dt.datetime.combine(day, dt.time(), AGENCY_TZ), None
-        return parse_iso(text), None
-    except ValueError:
-        return None, f"{channel}: [{channel}] token_expires = {text!r} is not a date like 2027-01-31"
-
-
-def credential_warnings(config: Config, register: Register, now: dt.datetime,
-                        statuses: Mapping[str, CredentialStatus] | None = None,
-                        soon: dt.timedelta = dt.timedelta(days=7)) -> list[str]:
-    """What an admin must fix before scheduled items fall due: channels with no credentials that items target,
-    and tokens that have expired, expire within ``soon``, or expire before an item is due on them.
-
-    ``statuses`` are optional live results of ``channel.check_credentials()`` (their ``expires_at`` and ``ok``
-    count too); without them this reads only the configuration and the Register, so a page can call it freely.
-    """
-    first_due: dict[str, dt.datetime] = {}
-    count: dict[str, int] = {}
-    for item in register.items:
-        if item.status != sop.STATUS_BY_STEP[6] or item.publish_at is None:
-            continue
-        for ch in item.channels:
-            if item.channel_results.get(ch, {}).get("status") == PUBLISHED:
-                continue
-            count[ch] = count.get(ch, 0) + 1
-            first_due[ch] = min(first_due.get(ch, item.publish_at), item.publish_at)
-    warnings: list[str] = []
-    for ch in sop.CHANNELS:
-        if ch in HAND_POSTED:
-            continue
-        due = first_due.get(ch)
-        waiting = f"{count[ch]} scheduled item(s) target it, the first due {_local(due)}" if due else ""
-        reason = unavailable_reason(config, ch)
-        if reason:
-            if due:
-                warnings.append(f"{ch}: {reason}; {waiting}: they will wait on the publisher's queue.")
-            continue
-        expires, problem = _expiry(config, ch)
-        if problem:
-            warnings.append(problem)
-        status = (statuses or {}).get(ch)
-        if status is not None:
-            if not status.ok:
-                warnings.append(f"{ch}: credentials do not work: {status.message}" + (f"; {waiting}" if due else ""))
-            if status.expires_at and (expires is None or status.expires_at < expires):
-                expires = status.expires_at
-        if expires is None:
-            continue
-        if expires <= now:
-            warnings.append(f"{ch}: the token expired on {_local(expires)}; renew it in the secrets file"
-                            + (f" ({waiting})." if due else "."))
-        elif due and expires <= due:
-            warnings.append(f"{ch}: the token expires on {_local(expires)}, before the next item is due on it "
-                            f"({waiting}); renew it now.")
-        elif expires - now <= soon:
-            warnings.append(f"{ch}: the token expires on {_local(expires)}; renew it before then.")
-    return warnings
-
-
-def _local(t: dt.datetime | None) -> str:
+def local_time(t: dt.datetime | None) -> str:
+    """A moment as the job's log and messages show it: ``2026-11-26 10:00 WIB``."""
     return t.astimezone(AGENCY_TZ).strftime("%Y-%m-%d %H:%M %Z") if t else ""
 
 
@@ -322,7 +141,7 @@ def next_action(state: Mapping[str, Any] | None, available: str | None, now: dt.
     if status == CLAIMED:
         until = _when((state or {}).get("lease_until"))
         if until is not None and until > now:
-            return "skip", f"held by run {state.get('job', '?') if state else '?'} until {_local(until)}"
+            return "skip", f"held by run {state.get('job', '?') if state else '?'} until {local_time(until)}"
         if available:
             return "unknown", (f"{UNKNOWN_TEXT}: a run claimed it and did not finish, and the job can no longer "
                                f"post there ({available})")
@@ -391,14 +210,14 @@ class PublishJob:
     """One publishing run over a Desk: :meth:`run` posts, :meth:`plan` only says what it would post."""
 
     def __init__(self, desk: Desk, channels: Mapping[str, Channel], unavailable: Mapping[str, str] | None = None, *,
-                 media_root: Path = ROOT / "data" / "media", user: User | None = None, job_id: str | None = None,
+                 images: Renditions = no_media, user: User | None = None, job_id: str | None = None,
                  lease: dt.timedelta = DEFAULT_LEASE, backoff: Backoff = JOB_BACKOFF,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, sleep: Callable[[float], None] = time.sleep,
                  rng: random.Random | None = None, say: Say = print):
         self.desk = desk
         self.channels = dict(channels)
         self.unavailable = dict(unavailable or {})
-        self.media_root = media_root
+        self.images = images
         self.user = user or service_user()
         self.job_id = job_id or new_job_id()
         self.lease = lease
@@ -413,7 +232,7 @@ class PublishJob:
     def _available(self, channel: str) -> str | None:
         if channel in self.channels:
             return None
-        return self.unavailable.get(channel) or HAND_POSTED.get(channel) or f"{channel} is not configured: post by hand"
+        return self.unavailable.get(channel) or f"{channel} is not configured: post by hand"
 
     def due_items(self, register: Register, now: dt.datetime) -> list[Item]:
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -421,9 +240,9 @@ class PublishJob:
 
     @staticmethod
     def ordered(channels: Iterable[str]) -> list[str]:
-        """The website first: the others link to its page, and Instagram fetches its image from it."""
-        rank = {c: n for n, c in enumerate(sop.CHANNELS)}
-        return sorted(channels, key=lambda c: rank.get(c, len(rank)))
+        """In the registry's order: the home page (the website) first, since the others link to its page and
+        fetch their pictures from it."""
+        return sorted(channels, key=registry.rank)
 
     # -- dry run --------------------------------------------------------------------------------------------------
     def plan(self) -> list[str]:
@@ -437,7 +256,7 @@ class PublishJob:
                         "unknown": "would mark unknown"}[action]
                 images = f", {len(item.media)} image reference(s)" if action == "claim" and item.media else ""
                 lines.append(f"{item.id} {ch}: {what} ({reason}; key {post_key(item.id)}{images}) "
-                             f"due {_local(item.publish_at)}{_late(item, now)}")
+                             f"due {local_time(item.publish_at)}{_late(item, now)}")
         return lines
 
     # -- run ------------------------------------------------------------------------------------------------------
@@ -570,28 +389,29 @@ class PublishJob:
 
     def _build(self, item: Item, ch: str) -> Post:
         key = post_key(item.id)
-        images = renditions(item, ch, self.media_root)
-        site = item.channel_results.get("site", {})
-        link = str(site.get("url") or "") if site.get("status") == PUBLISHED else None
-        if ch == "instagram":
+        images = self.images(item, ch)
+        spec = registry.get(ch)
+        if spec is not None and spec.public_images:
             images = self._hosted(key, images)
         return Post(key=key, item_id=item.id, title=item.title, body_markdown=item.body,
                     caption=item.captions.get(ch) or item.summary, category=item.category, images=images,
-                    link=link or None, publish_at=item.publish_at)
+                    link=self._home_link(item), publish_at=item.publish_at)
+
+    def _home_link(self, item: Item) -> str | None:
+        """The item's page on the home channel (the website) once it is out there: what the other posts link to."""
+        for ch in self.ordered(item.channels):
+            spec, state = registry.get(ch), item.channel_results.get(ch, {})
+            if spec is not None and spec.home and state.get("status") == PUBLISHED and state.get("url"):
+                return str(state["url"])
+        return None
 
     def _hosted(self, key: str, images: tuple[Image, ...]) -> tuple[Image, ...]:
-        """Instagram downloads its picture from a public URL: put each rendition in the website's folder."""
-        site = self.channels.get("site")
-        if site is None or not hasattr(site, "public_image_url"):
-            return images
-        from .channels.site import atomic_write, image_filename
-
-        out = []
-        for img in images:
-            name = image_filename(img.filename, img.mime)
-            atomic_write(site.root / "berita" / key / name, img.data)
-            out.append(replace(img, public_url=site.public_image_url(key, name)))
-        return tuple(out)
+        """A channel that downloads its pictures from a public URL gets them from a channel that hosts images."""
+        for name in self.ordered(self.channels):
+            host = getattr(self.channels[name], "host_images", None)
+            if callable(host):
+                return tuple(host(key, images))
+        return images
 
     def _release(self, item: Item, ch: str, error: str) -> Item | None:
         """Give the claim back at once (lease ends now) so the next run asks the channel again."""

@@ -1,0 +1,7 @@
+"""Anything else the agency posts by hand (a notice board, a partner's site): the publisher pastes the URL."""
+
+from __future__ import annotations
+
+from sopkit.channels.spec import ChannelSpec
+
+SPEC = ChannelSpec(name="manual", order=90, hand_posted="posted by hand: paste the URL on the publisher page")

@@ -1,0 +1,119 @@
+"""The publish job's channels, built from the secrets file by reading the channel registry.
+
+A channel whose module declares a factory, whose ``[name]`` section has every credential key and is not switched
+off (``enabled = false``) is built; every other one is listed with the reason a person posts it by hand. Each
+built channel is wrapped in :class:`Redacted`, so whatever it raises or reports passes ``sopkit.redact`` with
+every secret of the file: a new channel cannot leak its token into ``data/publish.log`` or the Register.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..channels import registry
+from ..channels.base import Channel, CredentialStatus, Post, Result
+from ..channels.spec import ChannelContext, ChannelSpec
+from ..config import ROOT, Config
+from ..media import media_root
+from ..redact import mask, redact, redact_exception
+from ..retry import TransientError
+
+
+def media_folder(config: Config) -> Path:
+    """Where ``sopkit.media`` keeps the uploads: ``media/`` beside the store file (default ``data/media``)."""
+    return media_root(config.path)
+
+
+def _off(section: Mapping[str, Any]) -> bool:
+    return section.get("enabled", True) in (False, "false", "False", "no", "0", 0)
+
+
+def unavailable_reason(config: Config, channel: str) -> str | None:
+    """Why the job cannot post on ``channel`` with this configuration (None: it can)."""
+    spec = registry.get(channel)
+    if spec is None:
+        return f"no poster for the channel {channel!r}"
+    if not spec.automatic:
+        return spec.hand_posted or f"no {channel} poster in this version: post by hand"
+    section = config.section(channel)
+    if _off(section):
+        return f"switched off ([{channel}] enabled = false): post by hand"
+    missing = [k for k in spec.credentials if not str(section.get(k, "") or "").strip()]
+    if missing:
+        return f"no credentials ([{channel}] {', '.join(missing)} not set): post by hand"
+    return None
+
+
+def secret_values(config: Config) -> tuple[str, ...]:
+    """Every value of the secrets file that a channel declares secret: what no message may contain."""
+    out = []
+    for spec in registry.specs():
+        section = config.section(spec.name)
+        out += [str(section[k]) for k in spec.secrets if str(section.get(k, "") or "")]
+    return tuple(out)
+
+
+class Redacted:
+    """A channel whose errors, results and credential messages pass ``sopkit.redact``; anything else (the site's
+    ``host_images``, ``base_url``) is the channel's own."""
+
+    def __init__(self, channel: Channel, secrets: Iterable[str]):
+        self.channel = channel
+        self.secrets = tuple(secrets)
+        self.name = channel.name
+
+    def find(self, post: Post) -> Result | None:
+        found = self._call(self.channel.find, post)
+        return None if found is None else self._result(found)
+
+    def publish(self, post: Post) -> Result:
+        return self._result(self._call(self.channel.publish, post))
+
+    def check_credentials(self) -> CredentialStatus:
+        status = self._call(self.channel.check_credentials)
+        return replace(status, message=redact(status.message, self.secrets))
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except Exception as e:
+            redact_exception(e, self.secrets)
+            raise
+
+    def _result(self, result: Result) -> Result:
+        return replace(result, url=mask(result.url, self.secrets), error=redact(result.error, self.secrets))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.channel, name)
+
+
+@dataclass(frozen=True)
+class ChannelSetup:
+    channels: dict[str, Channel]
+    unavailable: dict[str, str]  # channel -> reason it is posted by hand
+    secrets: tuple[str, ...] = ()  # what every message the job prints must not contain
+
+
+def context(config: Config, spec: ChannelSpec, *, sleep: Callable[[float], None] = time.sleep,
+            on_retry: Callable[[int, float, TransientError], None] | None = None) -> ChannelContext:
+    return ChannelContext(config.section(spec.name), ROOT, config.timezone, sleep, on_retry)
+
+
+def build_channels(config: Config, *, sleep: Callable[[float], None] = time.sleep,
+                   on_retry: Callable[[int, float, TransientError], None] | None = None) -> ChannelSetup:
+    """Every registered channel either built from the secrets file or listed with the reason it is not."""
+    channels: dict[str, Channel] = {}
+    unavailable: dict[str, str] = {}
+    secrets = secret_values(config)
+    for spec in registry.specs():
+        reason = unavailable_reason(config, spec.name)
+        if reason or spec.factory is None:
+            unavailable[spec.name] = reason or spec.hand_posted
+            continue
+        built = spec.factory(context(config, spec, sleep=sleep, on_retry=on_retry))
+        channels[spec.name] = Redacted(built, secrets)
+    return ChannelSetup(channels, unavailable, secrets)
