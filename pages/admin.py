@@ -16,8 +16,15 @@ from sopkit.auth import AuthError, set_password
 from sopkit.publishing import credential_warnings
 from sopkit.settings import WEEKDAYS
 from sopkit.store.base import StaleWrite
+from sopkit.text import BadText
 
 ctx = guard("admin")
+
+
+def _reason(e: Exception) -> str:
+    return e.translated(ctx.lang) if isinstance(e, BadText) else str(e)
+
+
 st.title(t("page.admin"))
 credential_problems = credential_warnings(session.cfg(), ctx.snap.register, dt.datetime.now(dt.UTC))
 if credential_problems:
@@ -43,8 +50,8 @@ with users_tab:
                 for r in edited.drop(columns=["locked_until"]).to_dict("records")]
         try:
             written = save_users(session.store(), ctx.user, rows)
-        except AdminError as e:
-            st.error(t("admin.invalid", reason=str(e)))
+        except (AdminError, BadText) as e:
+            st.error(t("admin.invalid", reason=_reason(e)))
         else:
             session.after_write()
             session.flash("success", t("admin.saved_users", n=len(written)))
@@ -89,7 +96,10 @@ with settings_tab:
             new.update({f"hours_{d}": s[f"w_hours_{d}"] for d in WEEKDAYS})
             new.update(extra_holidays=s["w_holidays"], extra_working_days=s["w_workdays"])
             new.update({key: s[f"w_{key}"] for key in sop.SOP_HEADER_DEFAULTS})
-            found = save_settings(session.store(), new, session.cfg().timezone)
+            try:
+                found = save_settings(session.store(), new, session.cfg().timezone)
+            except BadText as e:
+                found = [t("admin.invalid", reason=_reason(e))]
             if found:
                 for p in found:
                     st.error(p)
@@ -119,8 +129,8 @@ with register_tab:
                         edit_register_row(session.store(), ctx.user, row["id"], int(row["rev"]),
                                           {k: str(v) for k, v in cols.items()})
                         n_ok += 1
-                    except (AdminError, StaleWrite) as e:
-                        st.error(t("admin.row_refused", id=row["id"], reason=str(e)))
+                    except (AdminError, StaleWrite, BadText) as e:
+                        st.error(t("admin.row_refused", id=row["id"], reason=_reason(e)))
                 session.after_write()
                 st.success(t("admin.saved_rows", n=n_ok))
 

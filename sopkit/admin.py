@@ -7,11 +7,12 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from . import sop
+from . import sop, text
 from .schema import LogRow, Row, User, item_from_row, user_from_row
 from .settings import from_rows
 from .store.base import Change, Store
 from .timeutil import Now, server_now
+from .workflow import MULTILINE_FIELDS
 
 #: Register columns an admin may correct by hand; workflow columns (step, status, holders, times, rev) are
 #: changed only by workflow actions, so the Log stays the truth.
@@ -23,6 +24,8 @@ class AdminError(ValueError):
 
 
 def check_user_row(row: Row) -> User:
+    """The user a row of the admin's table describes; raises AdminError, or BadText for a control character."""
+    row = {k: text.check(v, k) if isinstance(v, str) else v for k, v in row.items()}
     user, problems = user_from_row(row)
     if user is None or problems:
         raise AdminError("; ".join(p.reason for p in problems) or "invalid user")
@@ -49,7 +52,9 @@ def save_users(store: Store, admin: User, rows: list[Row]) -> list[str]:
 
 
 def save_settings(store: Store, rows: dict[str, str], timezone: str) -> list[str]:
-    """Save only when every value reads; returns the problems (nothing saved) or []."""
+    """Save only when every value reads; returns the problems (nothing saved) or []. A control character in
+    any value raises BadText (nothing saved)."""
+    rows = {k: text.check(str(v), k) for k, v in rows.items()}
     _, problems = from_rows(rows, default_timezone=timezone)
     if problems:
         return problems
@@ -62,6 +67,7 @@ def edit_register_row(store: Store, admin: User, item_id: str, rev: int, changes
     bad = set(changes) - set(ADMIN_EDITABLE)
     if bad:
         raise AdminError(f"Columns that only workflow actions change: {', '.join(sorted(bad))}.")
+    changes = {k: text.check(v, k, multiline=k in (*MULTILINE_FIELDS, "last_note")) for k, v in changes.items()}
     item = store.get_item(item_id)
     row: dict[str, Any] = {**item.to_row(), **changes}
     parsed, problems = item_from_row(row)

@@ -10,11 +10,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import compliance, config
+from . import compliance, config, text
 from .schema import LOG_COLUMNS, REGISTER_COLUMNS, User
 from .settings import Settings
 from .store.base import Register, Store, StoreError
-from .tableio import TableFileError, log_frame, read_table, register_frame, workbook_sheets, write_csv, write_xlsx
+from .tableio import (
+    TableFileError,
+    log_frame,
+    read_table,
+    register_frame,
+    safe_frame,
+    workbook_sheets,
+    write_csv,
+    write_text,
+    write_xlsx,
+)
 from .timeutil import parse_iso
 
 
@@ -67,6 +77,8 @@ def _read_log_input(path: Path) -> pd.DataFrame:
 
 
 def cmd_import(args: argparse.Namespace, cfg: config.Config) -> int:
+    """All or nothing: every row is checked first, and one refused row (an unreadable time, a control character,
+    an id already in the store, ...) means nothing is imported; each problem is printed with its row and column."""
     store = _store(cfg, init=True)
     reg_df = log_df = None
     if args.xlsx:
@@ -85,37 +97,59 @@ def cmd_import(args: argparse.Namespace, cfg: config.Config) -> int:
     if reg_df is not None:
         unknown = [c for c in reg_df.columns if c not in REGISTER_COLUMNS]
         if unknown:
-            problems.append(f"Register: columns not imported: {', '.join(unknown)}")
-        parsed = Register.from_rows(reg_df.to_dict("records"))
+            _err(f"Register: columns not imported: {', '.join(unknown)}")
+        rows, problems = _checked_text("Register", reg_df, REGISTER_COLUMNS)
+        parsed = Register.from_rows(rows)
         existing = {i.id for i in store.read_register().items}
         problems += [str(p) for p in parsed.problems]
-        bad_rows = {p.row for p in parsed.problems if p.column in ("id", "status", "step", "rev")}
         for n, row in enumerate(parsed.rows, start=2):
-            if n in bad_rows:
-                continue
             if row.get("id", "").strip() in existing:
-                problems.append(f"Register row {n}: id {row['id']} already in the store (skipped)")
-                continue
+                problems.append(f"Register row {n}, column id: {row['id']} is already in the store")
             register_rows.append({k: v for k, v in row.items() if k in REGISTER_COLUMNS})
     log_rows: list[dict[str, str]] = []
     if log_df is not None:
+        rows, found = _checked_text("Log", log_df, LOG_COLUMNS)
+        problems += found
         try:
-            good, bad = compliance.check_cells(log_df, Settings(timezone=cfg.timezone))
+            good, bad = compliance.check_cells(pd.DataFrame(rows, columns=list(log_df.columns)),
+                                               Settings(timezone=cfg.timezone))
         except ValueError as e:
             _err(f"Log: {e}")
             return 2
         for frame in bad:
-            problems += [f"Log row {r.row}: {r.reason} (skipped)" for r in frame.itertuples()]
+            problems += [f"Log row {r.row}: {r.reason}" for r in frame.itertuples()]
         log_rows = good[list(LOG_COLUMNS)].astype(str).to_dict("records")
-    for p in problems:
-        _err(p)
+    if problems:
+        for p in problems:
+            _err(p)
+        _err(f"nothing was imported: {len(problems)} problem(s) listed above; correct the file and import again")
+        return 1
     if not register_rows and not log_rows:
-        _err("nothing could be imported")
+        _err("nothing to import: the file has no rows")
         return 1
     store.import_rows(register_rows, log_rows)
-    print(f"imported {len(register_rows)} Register rows and {len(log_rows)} Log rows"
-          + (f"; {len(problems)} problems listed above" if problems else ""))
+    print(f"imported {len(register_rows)} Register rows and {len(log_rows)} Log rows")
     return 0
+
+
+#: Columns that hold several lines of text (newline and tab allowed); every other column is one line.
+MULTILINE_COLUMNS = frozenset({"summary", "sources", "body", "last_note", "captions", "media", "channel_results",
+                               "note"})
+
+
+def _checked_text(table: str, df: pd.DataFrame, columns: tuple[str, ...]) -> tuple[list[dict[str, str]], list[str]]:
+    """The rows with their text as input would store it (:func:`sopkit.text.check`), and a problem per cell that
+    holds a control character."""
+    rows = df.to_dict("records")
+    problems = []
+    for n, row in enumerate(rows, start=2):
+        for col in columns:
+            if col in row:
+                try:
+                    row[col] = text.check(str(row[col]), col, multiline=col in MULTILINE_COLUMNS)
+                except text.BadText as e:
+                    problems.append(f"{table} row {n}, column {col}: {e}")
+    return rows, problems
 
 
 def cmd_export(args: argparse.Namespace, cfg: config.Config) -> int:
@@ -160,8 +194,7 @@ def cmd_report(args: argparse.Namespace, cfg: config.Config) -> int:
     elif args.format == "xlsx":
         write_xlsx(report_sheets(report), out)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(report_markdown(report), encoding="utf-8")
+        write_text(report_markdown(report), out)
     print(f"wrote {out}: {len(report.attempts)} attempts of {report.attempts['item_id'].nunique()} items"
           + (f"; {len(report.problems)} rows skipped, listed in {problems_path}" if len(report.problems) else ""))
     if report.attempts.empty and len(report.problems):
@@ -201,18 +234,28 @@ def report_markdown(report: compliance.Report) -> str:
         "",
         "## Per step",
         "",
-        report.per_step().to_markdown(index=False, floatfmt=".2f"),
+        _markdown_table(report.per_step()),
         "",
         "## Per month",
         "",
-        report.per_month().to_markdown(index=False, floatfmt=".2f"),
+        _markdown_table(report.per_month()),
         "",
         "## Per person",
         "",
-        report.per_person().to_markdown(index=False, floatfmt=".2f"),
+        _markdown_table(report.per_person()),
         "",
     ]
     return "\n".join(lines)
+
+
+def _markdown_table(df: pd.DataFrame) -> str:
+    """A table of the report, its text cells made safe like every export's and kept on one line of the table."""
+    safe = safe_frame(df)
+    for col in safe.columns:
+        if safe[col].dtype == object:
+            safe[col] = safe[col].map(lambda v: v.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+                                      if isinstance(v, str) else v)
+    return safe.to_markdown(index=False, floatfmt=".2f")
 
 
 def cmd_users(args: argparse.Namespace, cfg: config.Config) -> int:

@@ -4,7 +4,6 @@ tiles, trend, binned durations and the at-risk board. Pure pandas, so the page o
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ import pandas as pd
 
 from .compliance import Report
 from .schema import Item
+from .tableio import csv_bytes, xlsx_bytes
 
 
 def items_frame(items: Iterable[Item]) -> pd.DataFrame:
@@ -109,14 +109,8 @@ def to_xlsx(report: Report, progress: Callable[[float], None] | None = None) -> 
         "problems": report.problems,
         "attempts": report.attempts_for_export(),
     }
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        for n, (name, frame) in enumerate(sheets.items(), start=1):
-            frame.to_excel(xw, sheet_name=name, index=False)
-            if progress:
-                progress(n / len(sheets))
-    return buf.getvalue()
+    return xlsx_bytes(sheets, progress=(lambda n, total, _name: progress(n / total)) if progress else None)
 
 
 def to_csv(report: Report) -> bytes:
-    return report.attempts_for_export().to_csv(index=False).encode("utf-8")
+    return csv_bytes(report.attempts_for_export())

@@ -49,6 +49,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.sources": ("Sumber / tautan", "Sources / links"),
     "field.sources_help": ("Satu sumber per baris.", "One source per line."),
     "field.body": ("Isi artikel (Markdown)", "Article body (Markdown)"),
+    "field.note": ("Catatan", "Note"),
+    "field.caption": ("Keterangan", "Caption"),
+    "field.alt": ("Teks alternatif", "Alt text"),
+    "field.url": ("URL", "URL"),
+    "field.media": ("Lampiran", "Attachment"),
+    "field.name": ("Nama", "Name"),
+    "field.email": ("Email", "E-mail"),
+    "text.control_char": ("{field} berisi karakter kendali {code} (karakter ke-{position}) yang tidak diizinkan. "
+                          "Hapus karakter itu lalu coba lagi.",
+                          "{field} contains the control character {code} (character {position}), which is not "
+                          "allowed. Remove it and try again."),
     # queues and clocks
     "queue.title": ("Antrean", "Queue"),
     "queue.empty": ("Antrean kosong.", "The queue is empty."),

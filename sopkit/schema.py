@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from . import sop
+from . import sop, text
 from .channels import registry
 from .timeutil import parse_iso, to_iso
 
@@ -232,12 +232,22 @@ def user_from_row(row: Row, row_number: int = 0) -> tuple[User | None, list[RowP
     email = str(row.get("email", "") or "").strip().lower()
     if "@" not in email:
         return None, [RowProblem("Users", row_number, "email", email, "not an email address")]
+    try:
+        text.check(email, "email")
+    except text.BadText as e:
+        return None, [RowProblem("Users", row_number, "email", email, str(e))]
     roles = tuple(r.strip().lower() for r in str(row.get("roles", "") or "").replace(";", ",").split(",")
                   if r.strip())
     unknown = [r for r in roles if r not in sop.ROLES]
     if unknown:
         problems.append(RowProblem("Users", row_number, "roles", ",".join(roles),
                                    f"unknown role(s) {', '.join(unknown)}; known: {', '.join(sop.ROLES)}"))
+    name = str(row.get("name", "") or "").strip()
+    try:
+        name = text.check(name, "name")
+    except text.BadText as e:
+        problems.append(RowProblem("Users", row_number, "name", name, str(e)))
+        name = text.clean_line(name)
     active_text = str(row.get("active", "TRUE") or "TRUE").strip().lower()
     try:
         failed = int(str(row.get("failed_logins", "") or "0"))
@@ -245,7 +255,7 @@ def user_from_row(row: Row, row_number: int = 0) -> tuple[User | None, list[RowP
         failed = 0
     return User(
         email=email,
-        name=str(row.get("name", "") or "").strip(),
+        name=name,
         roles=tuple(r for r in roles if r in sop.ROLES),
         active=active_text not in ("false", "0", "no", "tidak", "n"),
         password_hash=str(row.get("password_hash", "") or ""),

@@ -1,22 +1,111 @@
-"""Reading and writing the store's tables as CSV and XLSX, every cell as text (as a sheet holds it)."""
+"""Reading and writing the store's tables as CSV and XLSX, every cell as text (as a sheet holds it).
+
+Every export goes through :func:`safe_frame`, so what a person typed can never turn into a live spreadsheet formula
+in the file a manager opens (OWASP "CSV injection"): a text cell that starts with ``= + - @``, tab or CR (or with
+quotes before one of them) gets a single quote in front, XLSX text is written as a string cell (never a formula),
+and characters XML cannot hold are removed. Numbers stay numbers: the choice is made per column, by its type.
+:func:`read_table` takes the quote off again, so export → import gives back exactly what was stored. Files are
+written to a temporary name beside the target and renamed at the end, so a failed export leaves no partial file.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+import math
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
+from openpyxl.cell import WriteOnlyCell
 
 from .schema import LOG_COLUMNS, REGISTER_COLUMNS
+from .text import EXPORT_STRIP, export_clean
 
 
 class TableFileError(ValueError):
     pass
 
 
+#: A cell a spreadsheet would read as a formula (OWASP's list), possibly behind quotes we added before.
+FORMULA_START = "^'*[=+\\-@\t\r]"
+_FORMULA_START = re.compile(FORMULA_START)
+_ADDED_QUOTE = re.compile("^'(?='*[=+\\-@\t\r])")
+
+
+def neutralise(value: str) -> str:
+    """One text cell as an export writes it: control characters removed, a quote before a formula start."""
+    value = export_clean(value)
+    return "'" + value if _FORMULA_START.match(value) else value
+
+
+def restore(value: str) -> str:
+    """The inverse of :func:`neutralise`'s quoting (its removals cannot be undone, and need not be: input
+    refuses those characters)."""
+    return _ADDED_QUOTE.sub("", value, count=1)
+
+
+def _safe_text(col: pd.Series) -> pd.Series:
+    """:func:`neutralise` over a column of text, vectorised with pyarrow (a report has ~800k rows); a column
+    that mixes text with other values (a number in an object column) is done cell by cell, numbers untouched."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(col, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # mixed, or a lone surrogate
+        return col.map(lambda v: neutralise(v) if isinstance(v, str) else v)
+    changed = False
+    if pc.any(pc.match_substring_regex(arr, _re2(EXPORT_STRIP))).as_py():
+        arr, changed = pc.replace_substring_regex(arr, pattern=_re2(EXPORT_STRIP), replacement=""), True
+    quote = pc.fill_null(pc.match_substring_regex(arr, FORMULA_START), False)
+    if pc.any(quote).as_py():
+        arr, changed = pc.if_else(quote, pc.binary_join_element_wise("'", arr, ""), arr), True
+    if not changed:  # the usual case: nothing to do, and no copy back to Python strings
+        return col
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=col.index, dtype=object)
+
+
+def _re2(pattern: str) -> str:
+    """A Python character-class pattern with its literal code points spelled ``\\x{..}`` for RE2 (pyarrow)."""
+    return "".join(f"\\x{{{ord(c):x}}}" if ord(c) < 32 or ord(c) >= 127 else c for c in pattern)
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy fit to export: text columns neutralised (:func:`neutralise`), times as ISO 8601 text, booleans
+    and numbers as they are. The one place every export (CLI, compliance page, report) makes its cells safe."""
+    out = df.copy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for name in out.columns:
+        col = out[name]
+        if isinstance(col.dtype, pd.DatetimeTZDtype):  # spreadsheets have no time zones: write ISO text
+            out[name] = col.map(lambda t: t.isoformat() if pd.notna(t) else "")
+        elif pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype):
+            out[name] = _safe_text(col)
+    return out
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; renamed onto ``path`` only when the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
-    """A CSV file, or one sheet of an XLSX workbook, as strings (empty cells → "")."""
+    """A CSV file, or one sheet of an XLSX workbook, as strings (empty cells → ""), with the quotes an export
+    put before formula-like text taken off again."""
     path = Path(path)
     if not path.exists():
         raise TableFileError(f"{path}: no such file")
@@ -27,8 +116,14 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
             df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", engine="pyarrow")
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
         raise TableFileError(f"{path}: cannot be read as a table ({e})") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    return df.fillna("").astype(str)
+    df.columns = [restore(str(c).strip()) for c in df.columns]
+    df = df.fillna("").astype(str)
+    for name in df.columns:
+        col = df[name]
+        quoted = col.str.startswith("'")
+        if quoted.any():
+            df.loc[quoted, name] = col[quoted].map(restore)
+    return df
 
 
 def workbook_sheets(path: str | Path) -> list[str]:
@@ -38,7 +133,7 @@ def workbook_sheets(path: str | Path) -> list[str]:
         raise TableFileError(f"{path}: not a readable XLSX workbook ({e})") from None
 
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+def _csv(df: pd.DataFrame, sink: str | IO[bytes] | Any) -> None:
     """UTF-8 CSV with a header, empty cells for missing values, True/False for booleans.
 
     Written with pyarrow's CSV writer: about ten times faster than ``DataFrame.to_csv`` on a large report.
@@ -46,32 +141,82 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     out = df.copy()
     for col in out.columns:
         if pd.api.types.is_bool_dtype(out[col]):
             out[col] = np.where(out[col], "True", "False")
-        elif isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].map(lambda t: t.isoformat() if pd.notna(t) else "")
-    table = pa.Table.from_pandas(out, preserve_index=False)
-    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
+    table = pa.Table.from_pandas(safe_frame(out), preserve_index=False)
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        _csv(df, str(tmp))
     return path
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """A CSV download (the compliance page's): pandas' writer, which quotes only where CSV needs it."""
+    return safe_frame(df).to_csv(index=False).encode("utf-8")
+
+
+def _xlsx(sheets: dict[str, pd.DataFrame], target: str | IO[bytes],
+          progress: Callable[[int, int, str], None] | None) -> None:
+    """One workbook, streamed (openpyxl's write-only mode). Text is written as string cells with their type set
+    explicitly: openpyxl would otherwise make any string that starts with ``=`` a formula."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    try:
+        for n, (name, df) in enumerate(sheets.items(), start=1):
+            ws = wb.create_sheet(neutralise(name)[:31])
+            safe = safe_frame(df)
+            ws.append([_xlsx_cell(ws, c) for c in safe.columns])
+            for row in safe.itertuples(index=False, name=None):
+                ws.append([_xlsx_cell(ws, v) for v in row])
+            if progress:
+                progress(n, len(sheets), name)
+    except BaseException:
+        with suppress(Exception):  # finish the half-written workbook into nothing: closes and removes its temp files
+            wb.save(io.BytesIO())
+        raise
+    wb.save(target)
+
+
+def _xlsx_cell(ws: Any, value: Any) -> Any:
+    """What openpyxl gets for one value of a :func:`safe_frame`: a string cell for text, numbers and booleans as
+    they are, nothing for a missing value (NaN would make a corrupt file), infinity as the text ``inf``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (bool, int)) or (isinstance(value, float) and math.isfinite(value)):
+        return value
+    cell = WriteOnlyCell(ws, value=value if isinstance(value, str) else neutralise(str(value)))
+    cell.data_type = "s"
+    return cell
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path,
                progress: Callable[[int, int, str], None] | None = None) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for n, (name, df) in enumerate(sheets.items(), start=1):
-            out = df.copy()
-            for col in out.columns:  # Excel has no time zones: write aware times as ISO text
-                if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-                    out[col] = out[col].map(lambda t: t.isoformat() if pd.notna(t) else "")
-            out.to_excel(writer, sheet_name=name[:31], index=False)
-            if progress:
-                progress(n, len(sheets), name)
+    with atomic_path(path) as tmp:
+        _xlsx(sheets, str(tmp), progress)
+    return path
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], progress: Callable[[int, int, str], None] | None = None) -> bytes:
+    buf = io.BytesIO()
+    _xlsx(sheets, buf, progress)
+    return buf.getvalue()
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """A text file (the Markdown report), written whole or not at all."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 

@@ -23,6 +23,7 @@ from .permissions import Forbidden, acting_role
 from .schema import REGISTER_COLUMNS, Item, LogRow, User, format_value
 from .settings import Settings
 from .store.base import Change, Store
+from .text import BadText, check
 from .timeutil import Now, server_now
 
 
@@ -59,8 +60,22 @@ class ChecksFailed(InvalidInput):
         self.findings = findings
 
 
+class InvalidText(InvalidInput, BadText):
+    """Text with a control character; :meth:`BadText.translated` says which, in the user's language."""
+
+    def __init__(self, bad: BadText):
+        BadText.__init__(self, bad.field, bad.char, bad.position)
+
+
+def _text(value: str, field: str, multiline: bool = False) -> str:
+    try:
+        return check(value, field, multiline=multiline)
+    except BadText as e:
+        raise InvalidText(e) from None
+
+
 __all__ = [
-    "ChecksFailed", "Desk", "Forbidden", "InvalidInput", "MakerChecker", "NoteRequired", "NotHolder",
+    "ChecksFailed", "Desk", "Forbidden", "InvalidInput", "InvalidText", "MakerChecker", "NoteRequired", "NotHolder",
     "WorkflowError", "WrongState",
 ]
 
@@ -70,6 +85,8 @@ EDITABLE: dict[int, frozenset[str]] = {
     2: frozenset({"title", "summary", "category", "body", "captions", "media"}),
 }
 MAX_TEXT = 50_000  # a Google Sheets cell holds at most 50,000 characters
+#: Fields written as several lines (newline and tab allowed); title and category are one line.
+MULTILINE_FIELDS = frozenset({"summary", "sources", "body"})
 
 #: A channel's state in ``Item.channel_results``: the one vocabulary, ``channels.base.ChannelState``.
 CHANNEL_STATUSES: tuple[str, ...] = CHANNEL_STATES
@@ -126,7 +143,7 @@ class Desk:
 
     @staticmethod
     def _note(note: str, required: bool, what: str) -> str:
-        note = (note or "").strip()
+        note = _text(note or "", "note", multiline=True).strip()
         if required and not note:
             raise NoteRequired(f"A note is required to {what}: say what must change.")
         if len(note) > 5000:
@@ -268,6 +285,8 @@ class Desk:
             raise InvalidInput(f"Unknown channel status {status!r}.")
         if status == ChannelState.PUBLISHED and not (result.get("url") or result.get("post_id")):
             raise InvalidInput("Give the published URL (or post id).")
+        if result.get("url"):
+            result = {**result, "url": _text(str(result["url"]), "url")}
         if status == ChannelState.PUBLISHED and result.get("url") and not _is_web_address(str(result["url"])):
             raise InvalidInput(t("publisher.bad_url"))
         at = self.now()
@@ -327,13 +346,14 @@ def _check_fields(step: int, fields: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidInput(f"Captions for unknown channel(s): {', '.join(bad)}.")
             if any(len(v) > MAX_TEXT for v in value.values()):
                 raise InvalidInput("A caption is longer than 50,000 characters.")
-            out[key] = dict(value)
+            out[key] = {c: _text(v, "caption", multiline=True) for c, v in value.items()}
         elif key == "media":
             if not isinstance(value, list) or not all(isinstance(m, dict) for m in value):
                 raise InvalidInput("Media must be a list of references.")
-            out[key] = list(value)
+            out[key] = [{k: _text(v, "alt" if k == "alt" else "media") if isinstance(v, str) else v
+                         for k, v in m.items()} for m in value]
         else:
-            text = str(value if value is not None else "")
+            text = _text(str(value if value is not None else ""), key, multiline=key in MULTILINE_FIELDS)
             if len(text) > MAX_TEXT:
                 raise InvalidInput(f"The {key} is longer than 50,000 characters.")
             if key == "title" and len(text) > 300:

@@ -14,6 +14,7 @@ import streamlit as st
 from sopkit.permissions import Forbidden
 from sopkit.schema import Item
 from sopkit.store.base import StaleWrite, StoreError
+from sopkit.text import BadText
 from sopkit.workflow import (
     ChecksFailed,
     InvalidInput,
@@ -46,8 +47,12 @@ def run(action: str, fn: Callable[..., Item], *args: Any, done_key: str = "done.
         item = fn(*args, **kwargs)
     except tuple(cls for cls, _ in _ERROR_KEYS) as e:
         key = next(k for cls, k in _ERROR_KEYS if isinstance(e, cls))
-        # a stale write explains itself; failed checks are listed on the page, in the user's language
-        detail = "" if isinstance(e, StaleWrite | ChecksFailed) else f" ({e})"
+        if isinstance(e, StaleWrite | ChecksFailed):  # a stale write explains itself; failed checks are listed
+            detail = ""  # on the page, in the user's language
+        elif isinstance(e, BadText):  # says which field and character, in the user's language
+            detail = " " + e.translated(session.lang())
+        else:
+            detail = f" ({e})"
         session.flash("error", t(key) + detail)
         if isinstance(e, StaleWrite):
             session.after_write(e.item_id)  # show what the other user changed

@@ -113,3 +113,14 @@ def test_a_body_never_loads_a_picture_from_another_server(app, env, role, page) 
     assert not any("<img" in h or "p.gif" in h for h in shown)  # the Markdown picture is gone, not just hidden
     assert any("&lt;img src=https://tracker.example/q.gif&gt;" in h for h in shown)  # raw HTML shows as text
     assert not any("tracker.example" in m.value for m in at.markdown)  # not handed to Streamlit's Markdown either
+
+
+def test_control_character_in_a_title_is_refused_in_indonesian_and_nothing_is_stored(app, env) -> None:
+    at = open_page(app(email_for("officer")), "officer")
+    at.text_input(key="w_new_title").input("Foto\x00 kegiatan")
+    button(at, "officer.start_button").click().run()
+    assert not at.exception
+    assert errors(at) == [t("error.invalid") + " " + t("text.control_char", field=t("field.title"), code="U+0000",
+                                                       position=5)], errors(at)
+    assert errors(at)[0].startswith("Isian belum benar. Judul berisi karakter kendali U+0000")
+    assert env.store.read_register().items == ()
