@@ -124,6 +124,7 @@ with assign_tab:
                 if user is None or assignee is None:
                     session.flash("error", t("assign.choose"))
                     return
-                actions.run("assign", session.desk().assign, user, item, assignee, done_key="done.assign")
+                actions.run("assign", session.desk().assign, user, item, assignee, log=session.item_log(item),
+                            done_key="done.assign")
 
             st.button(t("assign.button"), key=f"w_assign_{item.id}", on_click=_assign)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -84,6 +84,14 @@ EDITABLE: dict[int, frozenset[str]] = {
     1: frozenset({"title", "summary", "category", "channels", "sources", "media"}),
     2: frozenset({"title", "summary", "category", "body", "captions", "media"}),
 }
+#: What makes someone a maker of an item (at steps 1-2), and what is a decision at a gate step.
+MAKER_ACTIONS = frozenset({"start", "edit", "submit"})
+DECISIONS = frozenset({"approve", "reject"})
+#: The actions whose maker-checker rule reads the item's Log: a page passes the rows it read as ``log=`` (see
+#: :meth:`Desk._maker_checker`), so the action costs no extra read.
+LOG_CHECKED_ACTIONS = frozenset({"take", "assign", "approve", "reject"})
+#: The item's Log rows as the caller read them (text cells, as stored); None: read them from the store.
+ItemLog = Iterable[Mapping[str, Any]] | None
 MAX_TEXT = 50_000  # a Google Sheets cell holds at most 50,000 characters
 #: Fields written as several lines (newline and tab allowed); title and category are one line.
 MULTILINE_FIELDS = frozenset({"summary", "sources", "body"})
@@ -150,12 +158,19 @@ class Desk:
             raise InvalidInput("The note is longer than 5,000 characters.")
         return note
 
-    def _maker_checker(self, user: User, item: Item, step: int) -> None:
-        makers = {item.officer, item.creator} - {""}
+    def _maker_checker(self, user: User, item: Item, step: int, log: Iterable[Mapping[str, Any]] | None) -> None:
+        """Nobody checks their own work: whoever started, edited or submitted the item at steps 1-2 may not decide
+        at step 3 or 4, and whoever decided at step 3 may not decide at step 4. Who that is comes from the item's
+        Log, because the holder columns are rewritten by every take, assign and resubmission (a maker the item was
+        reassigned away from is still a maker). ``log`` is the item's Log as the caller read it; only when it is
+        not given is it read from the store (for Google Sheets one more API call)."""
+        rows = self.store.read_log(item.id) if log is None else log
+        makers, verifiers = makers_and_verifiers(rows, item.id)
+        makers |= {item.officer, item.creator} - {""}
         if user.email in makers:
             raise MakerChecker(f"{user.email} collected or designed item {item.id} and so may not "
                                f"{'verify' if step == 3 else 'approve'} it.")
-        if step == 4 and user.email == item.verifier:
+        if step == 4 and user.email in verifiers | {item.verifier} - {""}:
             raise MakerChecker(f"{user.email} verified item {item.id} and so may not also give the final approval.")
 
     # -- actions ----------------------------------------------------------------------------------------------
@@ -183,23 +198,23 @@ class Desk:
         return self._commit(user, role, item, "edit", item.step, {**changed, **holder},
                             note="changed: " + ", ".join(sorted(changed)))
 
-    def take(self, user: User, item: Item) -> Item:
+    def take(self, user: User, item: Item, log: ItemLog = None) -> Item:
         self._require_open(item)
         role = acting_role(user, "take", item.step)
         self._require_holder(user, item)
         if item.step in (3, 4):
-            self._maker_checker(user, item, item.step)
+            self._maker_checker(user, item, item.step, log)
         column = sop.STEPS[item.step].holder_column
         return self._commit(user, role, item, "take", item.step, {column: user.email})
 
-    def assign(self, user: User, item: Item, assignee: User) -> Item:
+    def assign(self, user: User, item: Item, assignee: User, log: ItemLog = None) -> Item:
         self._require_open(item)
         role = acting_role(user, "assign", item.step)
         step_role = sop.STEPS[item.step].role
         if not assignee.has(step_role):
             raise InvalidInput(f"{assignee.email} does not have the role {step_role} needed at step {item.step}.")
         if item.step in (3, 4):
-            self._maker_checker(assignee, item, item.step)
+            self._maker_checker(assignee, item, item.step, log)
         column = sop.STEPS[item.step].holder_column
         return self._commit(user, role, item, "assign", item.step, {column: assignee.email},
                             note=f"assigned to {assignee.email}")
@@ -223,21 +238,21 @@ class Desk:
         changes = {**self._moves_to(item.step + 1, at), STAGE_COLUMN[item.step]: at, column: user.email}
         return self._commit(user, role, item, "submit", item.step, changes, note=note, at=at)
 
-    def approve(self, user: User, item: Item, note: str = "") -> Item:
+    def approve(self, user: User, item: Item, note: str = "", log: ItemLog = None) -> Item:
         self._require_open(item, 3, 4)
         role = acting_role(user, "approve", item.step)
-        self._maker_checker(user, item, item.step)
+        self._maker_checker(user, item, item.step, log)
         self._require_holder(user, item)
         at = self.now()
         column = sop.STEPS[item.step].holder_column
         changes = {**self._moves_to(item.step + 1, at), STAGE_COLUMN[item.step]: at, column: user.email}
         return self._commit(user, role, item, "approve", item.step, changes, note=self._note(note, False, ""), at=at)
 
-    def reject(self, user: User, item: Item, note: str) -> Item:
+    def reject(self, user: User, item: Item, note: str, log: ItemLog = None) -> Item:
         self._require_open(item, 3, 4)
         role = acting_role(user, "reject", item.step)
         note = self._note(note, True, "send the content back")
-        self._maker_checker(user, item, item.step)
+        self._maker_checker(user, item, item.step, log)
         self._require_holder(user, item)
         at = self.now()
         back = self.settings.reject_to.get(item.step, 2)
@@ -366,6 +381,24 @@ def _is_web_address(url: str) -> bool:
     """A whole http(s) address with a host and no spaces: what a published post's URL must be."""
     parts = urlsplit(url.strip())
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url.strip())
+
+
+def makers_and_verifiers(log: Iterable[Mapping[str, Any]], item_id: str) -> tuple[set[str], set[str]]:
+    """From Log rows (text, as stored; rows of other items are skipped): who started, edited or submitted the item
+    at steps 1-2, and who approved or rejected it at step 3."""
+    makers: set[str] = set()
+    verifiers: set[str] = set()
+    for row in log:
+        if str(row.get("item_id", "")).strip() != item_id:
+            continue
+        actor = str(row.get("actor", "")).strip().lower()
+        action = str(row.get("action", "")).strip().lower()
+        step = str(row.get("step", "")).strip().removesuffix(".0")
+        if action in MAKER_ACTIONS and step in ("1", "2"):
+            makers.add(actor)
+        elif action in DECISIONS and step == "3":
+            verifiers.add(actor)
+    return makers - {""}, verifiers - {""}
 
 
 def waiting_on(items: Iterable[Item], user: User) -> list[Item]:

@@ -16,6 +16,7 @@ from sopkit.schema import Item
 from sopkit.store.base import StaleWrite, StoreError
 from sopkit.text import BadText
 from sopkit.workflow import (
+    LOG_CHECKED_ACTIONS,
     ChecksFailed,
     InvalidInput,
     MakerChecker,
@@ -69,6 +70,8 @@ def on_click(action: str, item: Item, **extra: Any) -> None:
     if user is None:
         session.flash("error", t("error.forbidden"))
         return
-    values = {name: st.session_state.get(key, "") for name, key in extra.items()}
+    values: dict[str, Any] = {name: st.session_state.get(key, "") for name, key in extra.items()}
+    if action in LOG_CHECKED_ACTIONS:
+        values["log"] = session.item_log(item)
     fn = getattr(desk, action)
     run(action, fn, user, item, done_key=f"done.{action}", **values)

@@ -101,11 +101,14 @@ def _held(backend: str, path: str, sheet: str) -> _Held:
 
 
 def _read_all(s: Store) -> Snapshot:
+    """Register first, then Log: every Log row of an item at the revision read is then in the snapshot (a later
+    row bumps the item's rev, and an action on the older rev is refused as stale), so the desk may take the
+    item's makers and checkers from the snapshot's Log (:func:`item_log`) instead of reading it again."""
     READS["count"] += 1
     users, problems = s.read_users()
+    register = s.read_register()
     log = pd.DataFrame(s.read_log(), columns=list(LOG_COLUMNS))
-    return Snapshot(s.read_register(), tuple(users), tuple(problems), s.read_settings(), log,
-                    dt.datetime.now(dt.UTC))
+    return Snapshot(register, tuple(users), tuple(problems), s.read_settings(), log, dt.datetime.now(dt.UTC))
 
 
 def _key() -> tuple[str, str, str]:
@@ -204,6 +207,17 @@ def _swap(seq: tuple[T, ...], new: T, key: Callable[[T], Any]) -> tuple[T, ...]:
     k = key(new)
     out = [new if key(x) == k else x for x in seq]
     return tuple(out) if any(key(x) == k for x in seq) else (*seq, new)
+
+
+def item_log(item: Item) -> list[dict[str, str]] | None:
+    """The item's Log rows from the snapshot, for an action's maker-checker rule, when the snapshot holds the
+    revision the page showed (it may have moved on since the button was drawn); else None, and the desk reads
+    the store."""
+    snap = snapshot()
+    held = snap.item(item.id)
+    if held is None or held.rev != item.rev:
+        return None
+    return snap.log[snap.log["item_id"] == item.id].to_dict("records")
 
 
 def settings() -> tuple[Settings, list[str]]:
