@@ -2,22 +2,37 @@
 
 The Register keeps only references (``Item.media``: a list of dicts); the bytes live in
 ``<store folder>/media/<sha256[:2]>/<sha256>.<ext>``. Images pass ``images.load_upload`` first, so what is kept
-is a checked picture; renditions are made from it on demand. Other files are kept as uploaded, under a safe name,
-for staff to download — never rendered in the page.
+is a checked picture; renditions are made from it on demand. Videos and documents must be what their extension
+says by their content (magic bytes, :func:`content_type`), and are kept as uploaded for staff to download — never
+rendered in the page. Nothing over the desk's upload limit is read at all (:func:`check_size`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
+import filetype
+
 from .images import ImageRejected, load_upload, safe_filename
 
-#: What an officer may attach besides pictures, by extension (checked again by content where it matters).
+#: What an officer may attach besides pictures, by extension, and what the content must then be (the extensions
+#: ``filetype`` names for it). Phone cameras write MP4 and QuickTime under either name, so those two go together.
+CONTENT_OF: dict[str, frozenset[str]] = {
+    "mp4": frozenset({"mp4", "m4v", "mov"}), "mov": frozenset({"mov", "mp4", "m4v"}), "webm": frozenset({"webm"}),
+    "pdf": frozenset({"pdf"}), "docx": frozenset({"docx"}), "xlsx": frozenset({"xlsx"}),
+    "pptx": frozenset({"pptx"}), "odt": frozenset({"odt"}),
+}
 VIDEO_EXT = frozenset({"mp4", "mov", "webm"})
 DOC_EXT = frozenset({"pdf", "docx", "xlsx", "pptx", "odt", "txt"})
-MAX_OTHER_BYTES = 200 * 1024 * 1024
+#: The desk's upload limit, the same number as ``server.maxUploadSize`` in .streamlit/config.toml (which makes the
+#: server refuse a larger request before it is read).
+MAX_UPLOAD_MB = 25
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+#: Control characters a plain-text attachment may not hold (tab, line ends and form feed it may).
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 class MediaRejected(ValueError):
@@ -30,17 +45,42 @@ def media_root(store_path: Path) -> Path:
     return Path(store_path).parent / "media"
 
 
+def check_size(size: int) -> None:
+    """Refuse an upload by its size alone, before its bytes are read."""
+    if size > MAX_UPLOAD_BYTES:
+        raise MediaRejected(f"The file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB.", "too_large")
+    if size <= 0:
+        raise MediaRejected("The file is empty.", "empty")
+
+
+def content_type(data: bytes, ext: str) -> str:
+    """The MIME type of a video or document whose content is what its extension says; else MediaRejected.
+    Decided by magic bytes (``filetype``), so an EXE, a ZIP or a spreadsheet renamed to .docx is refused."""
+    if ext == "txt":
+        if filetype.guess(data) is None and _is_text(data):
+            return "text/plain"
+    else:
+        kind = filetype.guess(data)
+        if kind is not None and kind.extension in CONTENT_OF.get(ext, frozenset()):
+            return str(kind.mime)
+    raise MediaRejected(f"The content of this file is not a .{ext} file.", "not_document")
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return _NOT_TEXT.search(text) is None
+
+
 def save(root: Path, data: bytes, filename: str) -> dict[str, Any]:
     """Check and keep one upload; returns its reference for ``Item.media``. Raises MediaRejected."""
+    check_size(len(data))
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext in VIDEO_EXT | DOC_EXT:
-        if len(data) > MAX_OTHER_BYTES:
-            raise MediaRejected("The file is too large.", "too_large")
-        if not data:
-            raise MediaRejected("The file is empty.", "empty")
-        if ext == "pdf" and not data.startswith(b"%PDF"):
-            raise MediaRejected("This file is not a PDF.", "not_document")
-        kind, mime, name = ("video" if ext in VIDEO_EXT else "document"), "application/octet-stream", filename
+        mime = content_type(data, ext)
+        kind, name = ("video" if ext in VIDEO_EXT else "document"), filename
     else:
         try:
             upload = load_upload(data, filename)

@@ -1,4 +1,10 @@
-"""Attachments from ``st.file_uploader``: checked by content (``sopkit.media``), refused ones reported by name."""
+"""Attachments from ``st.file_uploader``: checked by size before they are read, then by content (``sopkit.media``);
+refused ones reported by name.
+
+The limit is enforced by the server, not only by the widget (which the browser applies): ``server.maxUploadSize``
+in .streamlit/config.toml makes Streamlit refuse a larger request while it streams in, and :func:`take` refuses
+anything over :data:`sopkit.media.MAX_UPLOAD_BYTES` by its recorded size before copying its bytes.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,11 @@ from typing import Any
 
 import streamlit as st
 
-from sopkit.media import MediaRejected, media_root, save
+from sopkit.media import MAX_UPLOAD_MB, MediaRejected, check_size, media_root, save
 
 from . import session
 from .session import t
 
-MAX_UPLOAD_MB = 25
 ACCEPT = ["jpg", "jpeg", "png", "webp", "mp4", "mov", "webm", "pdf", "docx", "xlsx", "pptx", "odt", "txt"]
 
 
@@ -27,6 +32,7 @@ def take(key: str) -> list[dict[str, Any]]:
     refs = []
     for f in files:
         try:
+            check_size(f.size)
             refs.append(save(root, f.getvalue(), f.name))
         except MediaRejected as e:
             session.flash("error", t("upload.rejected", name=f.name, reason=t(f"upload.{e.reason}")))

@@ -124,3 +124,33 @@ def test_control_character_in_a_title_is_refused_in_indonesian_and_nothing_is_st
                                                        position=5)], errors(at)
     assert errors(at)[0].startswith("Isian belum benar. Judul berisi karakter kendali U+0000")
     assert env.store.read_register().items == ()
+
+
+def test_an_upload_over_the_limit_is_refused_by_its_size_before_it_is_read(app, env, monkeypatch) -> None:
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+    from sopkit.media import MAX_UPLOAD_BYTES
+
+    read: list[str] = []
+    original = UploadedFile.getvalue
+    monkeypatch.setattr(UploadedFile, "getvalue", lambda self: read.append(self.name) or original(self))
+    at = open_page(app(email_for("officer")), "officer")
+    at.text_input(key="w_new_title").input("Laporan")
+    at.file_uploader(key="w_new_files").upload("laporan.pdf", b"%PDF-1.7\n" + b"0" * MAX_UPLOAD_BYTES,
+                                               "application/pdf")
+    button(at, "officer.start_button").click().run()
+    assert errors(at) == [t("upload.rejected", name="laporan.pdf", reason=t("upload.too_large"))], errors(at)
+    assert "laporan.pdf" not in read
+    [item] = env.store.read_register().items
+    assert item.media == []
+
+
+def test_an_exe_named_docx_is_refused_by_its_content(app, env) -> None:
+    at = open_page(app(email_for("officer")), "officer")
+    at.text_input(key="w_new_title").input("Laporan")
+    at.file_uploader(key="w_new_files").upload("laporan.docx", b"MZ\x90\x00" + b"\x00" * 60 + b"PE\x00\x00",
+                                               "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    button(at, "officer.start_button").click().run()
+    assert errors(at) == [t("upload.rejected", name="laporan.docx", reason=t("upload.not_document"))], errors(at)
+    [item] = env.store.read_register().items
+    assert item.media == []
