@@ -30,6 +30,7 @@ test: setup system-packages
 ## Benchmarks (not timed tests): each prints its figures and a ratio against a naive baseline
 bench: setup
 	$(PY) tests/benchmarks/bench_report.py
+	$(PY) tests/benchmarks/bench_image_memory.py
 	$(PY) -m pytest tests/benchmarks -q -s -p no:cacheprovider
 
 lint: setup

@@ -25,11 +25,17 @@ from sopkit.channels.spec import RenditionSpec
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000
+#: PNG and WebP cannot be decoded at a reduced scale, so they are decoded whole (4 bytes a pixel with alpha, and a
+#: copy or two while flattening): a lower bound keeps that near 150 MB. JPEG, decoded at 1/2..1/8 scale
+#: (``Image.draft``), may have MAX_PIXELS. 16 MP is a 4000 x 4000 poster, far above any screenshot or infographic.
+MAX_PIXELS_WHOLE_DECODE = 16_000_000
 
 #: Pillow format names we accept; MPO is the multi-picture JPEG many phone cameras write.
 ACCEPTED_FORMATS: dict[str, str] = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png",
                                     "WEBP": "image/webp"}
 _OPEN_FORMATS = ("JPEG", "PNG", "WEBP")
+#: Formats Pillow can decode at a fraction of their size (DCT scaling): only JPEG.
+_REDUCED_DECODE = frozenset({"JPEG", "MPO"})
 
 #: Qualities tried in turn until the JPEG fits the channel's byte limit.
 JPEG_QUALITIES: tuple[int, ...] = (88, 82, 76, 70, 62, 54, 46, 38, 30)
@@ -122,6 +128,8 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected("This picture is damaged and cannot be read. Please export it again.", "corrupt") from exc
     width, height = img.size
+    if img.format not in _REDUCED_DECODE:
+        max_pixels = min(max_pixels, MAX_PIXELS_WHOLE_DECODE)
     if width <= 0 or height <= 0 or width * height > max_pixels:
         img.close()
         raise _too_many_pixels(max_pixels, width, height)
@@ -153,9 +161,13 @@ def load_upload(data: bytes, filename: str, max_bytes: int = MAX_BYTES, max_pixe
         raise ImageRejected("This picture is damaged and cannot be read. Please export it again.", "corrupt") from exc
     finally:
         img.close()
-    # verify() does not decode; a truncated body only shows when the pixels are read, so read them once here.
+    # verify() does not decode; a truncated body only shows when the pixels are read, so read them once here. A
+    # JPEG is read at 1/8 scale: every byte of it is still decoded (a cut-short file still fails), but a 49 MP
+    # photo then needs ~2 MB of pixels instead of ~150 MB.
     img = _open(data, max_pixels)
     try:
+        if img.format in _REDUCED_DECODE:
+            img.draft(None, (1, 1))
         img.load()
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected("This picture is damaged or cut short. Please export it again.", "corrupt") from exc
@@ -192,9 +204,9 @@ def _flatten_rgb(img: Image.Image) -> Image.Image:
         img = img.convert("RGBA")
     img = _to_srgb(img)
     if img.mode in ("RGBA", "LA", "La", "RGBa"):
-        rgba = img.convert("RGBA")
+        rgba = img if img.mode == "RGBA" else img.convert("RGBA")  # no full-size copy when it is RGBA already
         background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
+        background.paste(rgba, mask=rgba)  # an RGBA mask is its alpha band, without copying it out
         return background
     return img.convert("RGB") if img.mode != "RGB" else img
 
@@ -203,16 +215,16 @@ def _nearest_size(spec: RenditionSpec, aspect: float) -> tuple[int, int]:
     return min(spec.sizes, key=lambda wh: abs((wh[0] / wh[1]) - aspect) / (wh[0] / wh[1]))
 
 
-def _crop_to_aspect(img: Image.Image, aspect: float) -> Image.Image:
-    """Centre crop to ``aspect`` (width / height), losing as little as possible."""
-    w, h = img.size
+def _crop_box(size: tuple[int, int], aspect: float) -> tuple[int, int, int, int]:
+    """The centre crop to ``aspect`` (width / height) that loses as little as possible."""
+    w, h = size
     if w / h > aspect:
         new_w = max(1, round(h * aspect))
         left = (w - new_w) // 2
-        return img.crop((left, 0, left + new_w, h))
+        return left, 0, left + new_w, h
     new_h = max(1, round(w / aspect))
     top = (h - new_h) // 2
-    return img.crop((0, top, w, top + new_h))
+    return 0, top, w, top + new_h
 
 
 def _target_size(spec: RenditionSpec, size: tuple[int, int]) -> tuple[float, tuple[int, int]]:
@@ -254,20 +266,25 @@ def _encode(img: Image.Image, spec: RenditionSpec, prefer_png: bool) -> tuple[by
 def render(upload: Upload, spec: RenditionSpec, filename: str, alt: str = "") -> ChannelImage:
     """Make one rendition to ``spec``; see :func:`rendition` for the per-channel entry point."""
     src = _open(upload.data, upload.max_pixels)
+    rgb: Image.Image | None = None
     try:
-        if src.format in ("JPEG", "MPO"):
+        was_png = src.format == "PNG"
+        if src.format in _REDUCED_DECODE:
             side = max(max(wh) for wh in spec.sizes)
             src.draft("RGB", (side, side))  # decode at 1/2, 1/4 or 1/8 scale when that is still large enough
-        upright = ImageOps.exif_transpose(src)
-        was_png = src.format == "PNG"
-        rgb = _flatten_rgb(upright)
+        ImageOps.exif_transpose(src, in_place=True)  # in place: without it, an upright picture is copied whole
+        rgb = _flatten_rgb(src)
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected("This picture is damaged and cannot be read. Please export it again.", "corrupt") from exc
     finally:
-        src.close()
+        if rgb is not src:  # an RGB picture goes on as it was decoded
+            src.close()
     aspect, size = _target_size(spec, rgb.size)
-    cropped = _crop_to_aspect(rgb, aspect)
-    resized = cropped.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0) if cropped.size != size else cropped
+    box = _crop_box(rgb.size, aspect)
+    if (box[2] - box[0], box[3] - box[1]) == size:
+        resized = rgb.crop(box)
+    else:  # crop inside the resize: no full-size copy of the cropped picture
+        resized = rgb.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
     # A fresh image built from pixels alone: nothing from src.info (EXIF, XMP, ICC, comments) can come along.
     clean = Image.frombytes("RGB", resized.size, resized.tobytes())
     flat_graphic = was_png and clean.getcolors(maxcolors=256) is not None

@@ -119,3 +119,20 @@ def test_users_add_refuses_unknown_roles(tmp_path: Path) -> None:
     ok = run(tmp_path, "users", "add", "x@dishub.go.id", "--roles", "officer", "--password", "rahasia-123")
     assert ok.returncode == 0
     assert "x@dishub.go.id" in run(tmp_path, "users", "list").stdout
+
+
+@pytest.mark.parametrize("column,value", [("created_at", "kemarin sore"), ("publish_at", "31/02/2026 10:00"),
+                                          ("step_entered_at", "2026-13-01T08:00:00+07:00")])
+def test_import_refuses_a_register_row_whose_times_cannot_be_read(tmp_path: Path, column: str, value: str) -> None:
+    reg = tmp_path / "R.csv"
+    pd.DataFrame([{"id": "baik", "title": "Baik", "status": "collecting", "step": "1", "rev": "1",
+                   "created_at": "2026-11-23T08:00:00+07:00"},
+                  {"id": "buruk", "title": "Buruk", "status": "collecting", "step": "1", "rev": "1",
+                   "created_at": "2026-11-23T08:00:00+07:00", column: value}]).to_csv(reg, index=False)
+    p = run(tmp_path, "import", "--register", str(reg))
+    assert p.returncode == 1
+    assert f"Register row 3, column {column}" in p.stderr and value in p.stderr
+    assert "nothing was imported" in p.stderr
+    from sopkit.store.sqlite import SQLiteStore
+
+    assert SQLiteStore(tmp_path / "cli.db").read_register().items == ()

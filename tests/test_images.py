@@ -199,6 +199,22 @@ def test_bomb_refused_without_decoding(tmp_path: Path) -> None:
     assert int(out[1]) < 200 * 1024  # KiB on Linux: well under the ~900 MB a decode would need
 
 
+def test_49_megapixel_photo_and_16_megapixel_png_renditions_stay_under_150_mb() -> None:
+    """Every channel's rendition, as a page makes them, measured from a fresh process (issue 9, item 8): a 49 MP
+    JPEG is decoded at a reduced scale (~35 MB instead of ~200 MB), and a PNG, which must be decoded whole, may
+    have at most 16 MP (~125 MB)."""
+    bench = ROOT / "tests" / "benchmarks" / "bench_image_memory.py"
+    p = subprocess.run([sys.executable, str(bench), "--only", "desk", "--max-mb", "150"], capture_output=True,
+                       text=True, cwd=ROOT, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_a_png_over_16_megapixels_is_refused_before_decoding() -> None:
+    with pytest.raises(ImageRejected) as info:
+        load_upload(png_claiming(5000, 4000), "poster.png")  # 20 MP: fine as a JPEG, too many for a PNG
+    assert info.value.reason == "too_many_pixels" and "16 megapixels" in str(info.value)
+
+
 # --- accepted uploads -----------------------------------------------------------------------------------------
 
 
