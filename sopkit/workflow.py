@@ -67,7 +67,8 @@ class InvalidText(InvalidInput, BadText):
         BadText.__init__(self, bad.field, bad.char, bad.position)
 
 
-def _text(value: str, field: str, multiline: bool = False) -> str:
+def checked_text(value: str, field: str, multiline: bool = False) -> str:
+    """:func:`sopkit.text.check` for an action's input: a control character is an :class:`InvalidText`."""
     try:
         return check(value, field, multiline=multiline)
     except BadText as e:
@@ -151,7 +152,7 @@ class Desk:
 
     @staticmethod
     def _note(note: str, required: bool, what: str) -> str:
-        note = _text(note or "", "note", multiline=True).strip()
+        note = checked_text(note or "", "note", multiline=True).strip()
         if required and not note:
             raise NoteRequired(f"A note is required to {what}: say what must change.")
         if len(note) > 5000:
@@ -301,7 +302,7 @@ class Desk:
         if status == ChannelState.PUBLISHED and not (result.get("url") or result.get("post_id")):
             raise InvalidInput("Give the published URL (or post id).")
         if result.get("url"):
-            result = {**result, "url": _text(str(result["url"]), "url")}
+            result = {**result, "url": checked_text(str(result["url"]), "url")}
         if status == ChannelState.PUBLISHED and result.get("url") and not _is_web_address(str(result["url"])):
             raise InvalidInput(t("publisher.bad_url"))
         at = self.now()
@@ -361,14 +362,14 @@ def _check_fields(step: int, fields: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidInput(f"Captions for unknown channel(s): {', '.join(bad)}.")
             if any(len(v) > MAX_TEXT for v in value.values()):
                 raise InvalidInput("A caption is longer than 50,000 characters.")
-            out[key] = {c: _text(v, "caption", multiline=True) for c, v in value.items()}
+            out[key] = {c: checked_text(v, "caption", multiline=True) for c, v in value.items()}
         elif key == "media":
             if not isinstance(value, list) or not all(isinstance(m, dict) for m in value):
                 raise InvalidInput("Media must be a list of references.")
-            out[key] = [{k: _text(v, "alt" if k == "alt" else "media") if isinstance(v, str) else v
+            out[key] = [{k: checked_text(v, "alt" if k == "alt" else "media") if isinstance(v, str) else v
                          for k, v in m.items()} for m in value]
         else:
-            text = _text(str(value if value is not None else ""), key, multiline=key in MULTILINE_FIELDS)
+            text = checked_text(str(value if value is not None else ""), key, multiline=key in MULTILINE_FIELDS)
             if len(text) > MAX_TEXT:
                 raise InvalidInput(f"The {key} is longer than 50,000 characters.")
             if key == "title" and len(text) > 300:

@@ -151,3 +151,13 @@ def test_cli_import_removes_bidi_controls_from_titles(tmp_path: Path) -> None:
 
     [item] = SQLiteStore(tmp_path / "cli.db").read_register().items
     assert item.title == "Jadwal fdp.exe" and item.created_at == dt.datetime.fromisoformat("2026-11-23T08:00+07:00")
+
+
+def test_a_hand_back_note_refuses_control_characters(desk: Desk, users, clock) -> None:  # noqa: ANN001
+    from sopkit.publishing import requeue_channel
+
+    item = to_step(desk, users, clock, 6)
+    item = desk.record_channel(users["publisher"], item, "site", {"status": "unknown", "error": "timeout"})
+    with pytest.raises(InvalidText, match="note"):
+        requeue_channel(desk, users["publisher"], item, "site", "sudah dicek\x1b[2J")
+    assert desk.store.get_item(item.id) == item

@@ -68,7 +68,7 @@ from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry
 from ..schema import Item, User
 from ..store.base import NotFound, Register, StaleWrite
 from ..timeutil import AGENCY_TZ, parse_iso, to_iso
-from ..workflow import Desk, WorkflowError
+from ..workflow import Desk, WorkflowError, checked_text
 from .media import MediaError
 
 PENDING, MANUAL, CLAIMED = ChannelState.PENDING, ChannelState.MANUAL, ChannelState.CLAIMED
@@ -174,7 +174,7 @@ def requeue_channel(desk: Desk, user: User, item: Item, channel: str, note: str)
     if state.get("status") not in FOR_A_PERSON:
         raise WorkflowError(f"{channel} is {state.get('status') or 'not started'}; only failed or unknown channels "
                             "can be handed back to the job.")
-    note = (note or "").strip()
+    note = checked_text(note or "", "note", multiline=True).strip()
     if not note:
         raise WorkflowError("Say what you checked on the channel before handing it back to the job.")
     result = {**state, "status": PENDING, "error": f"handed back by {user.email}: {note}", "lease_until": "",
