@@ -262,3 +262,31 @@ def user_from_row(row: Row, row_number: int = 0) -> tuple[User | None, list[RowP
         failed_logins=failed,
         locked_until=str(row.get("locked_until", "") or ""),
     ), problems
+
+
+#: Sessions: one row per sign-in (embedded password or OIDC), so a sign-out, a password or role change or a
+#: deactivation revokes it on every host. ``id`` is a SHA-256 digest: the token itself never reaches the store.
+SESSION_COLUMNS: tuple[str, ...] = ("id", "email", "kind", "created_at", "expires_at", "revoked_at", "stamp")
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    email: str
+    kind: str = "password"  # or "oidc"
+    created_at: str = ""  # ISO 8601 with offset, as stored
+    expires_at: str = ""
+    revoked_at: str = ""
+    stamp: str = ""  # sessions.stamp(user) when issued: password hash, roles and active flag
+
+    def to_row(self) -> Row:
+        return {c: str(getattr(self, c)) for c in SESSION_COLUMNS}
+
+
+def session_from_row(row: Row) -> SessionRecord | None:
+    """A stored Sessions row (hand edits included); None when it has no id or e-mail."""
+    values = {c: str(row.get(c, "") or "").strip() for c in SESSION_COLUMNS}
+    values["email"] = values["email"].lower()
+    if not values["id"] or "@" not in values["email"]:
+        return None
+    return SessionRecord(**values)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_gsheets_store import gsheets_factory
 
-from sopkit.schema import LogRow, User
+from sopkit.schema import LogRow, SessionRecord, User
 from sopkit.store.base import Change, DuplicateId, NotFound, StaleWrite, Store
 from sopkit.store.sqlite import SQLiteStore
 from sopkit.timeutil import AGENCY_TZ
@@ -147,3 +147,24 @@ def test_import_refuses_existing_ids_whole(store: Store) -> None:
         store.import_rows([{"id": "Z-9", "status": "collecting", "step": "1"},
                            {"id": "A-1", "status": "collecting", "step": "1"}], [])
     assert [i.id for i in store.read_register().items] == ["A-1"]
+
+
+def test_sessions_save_revoke_and_purge(store: Store) -> None:
+    """Sign-in sessions (``sopkit.sessions``): saved and found by id, replaced whole (a revocation), and purged
+    once expired, including a hand-edited row whose expiry cannot be read."""
+    live = SessionRecord("a" * 64, "a@x.go.id", "password", T0.isoformat(),
+                         (T0 + dt.timedelta(hours=10)).isoformat(), "", "stamp-1")
+    old = SessionRecord("b" * 64, "b@x.go.id", "oidc", (T0 - dt.timedelta(days=2)).isoformat(),
+                        (T0 - dt.timedelta(days=1)).isoformat())
+    bad = SessionRecord("c" * 64, "c@x.go.id", "password", T0.isoformat(), "besok")
+    assert store.get_session(live.id) is None
+    for record in (live, old, bad):
+        store.save_session(record)
+    assert store.get_session(live.id) == live and store.get_session(old.id) == old
+    revoked = SessionRecord(**{**live.to_row(), "revoked_at": (T0 + dt.timedelta(hours=1)).isoformat()})
+    store.save_session(revoked)
+    assert store.get_session(live.id) == revoked
+    assert store.purge_sessions(T0) == 2
+    assert store.get_session(old.id) is None and store.get_session(bad.id) is None
+    assert store.get_session(live.id) == revoked
+    assert store.purge_sessions(T0) == 0

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from sopkit import sop
-from sopkit.permissions import can_see
+from sopkit.permissions import PAGE_ROLES, can_see
 from sopkit.schema import User
 
-from . import nav, session, signin
+from . import cookie, nav, session, signin
 from .session import Snapshot, t
 
 
@@ -27,26 +27,45 @@ class Ctx:
 
 def sidebar(user: User | None) -> None:
     with st.sidebar:
+        cookie.render()
         if user is not None:
             nav.menu(user)
             st.divider()
         st.selectbox("Bahasa / Language", ("id", "en"), key=session.LANG_KEY,
                      format_func=lambda v: {"id": "Bahasa Indonesia", "en": "English"}[v])
         if user is not None:
-            roles = ", ".join(sop.ROLE_TITLES[r][0 if session.lang() == "id" else 1] for r in user.roles)
-            st.caption(t("guard.signed_in_as", name=user.name or user.email, roles=roles))
+            st.caption(t("guard.signed_in_as", name=user.name or user.email, roles=role_names(user.roles)))
             if st.button(t("guard.sign_out"), key="w_sign_out"):
                 signin.sign_out()
+
+
+def role_names(roles: object) -> str:
+    col = 0 if session.lang() == "id" else 1
+    return ", ".join(sop.ROLE_TITLES[r][col] for r in roles if r in sop.ROLE_TITLES)  # type: ignore[attr-defined]
+
+
+def refused(user: User, page: str) -> None:
+    """A page this user's roles may not see (a shared link, an old bookmark): say so, offer the home page."""
+    st.error(t("guard.refused"))
+    st.caption(t("guard.refused_page", page=t(f"page.{page}"), roles=role_names(sorted(PAGE_ROLES[page] or ())),
+                 mine=role_names(user.roles) or "—"))
+    st.page_link(nav.PAGE_FILES["home"], label=t("guard.home"), icon=nav.ICONS["home"])
+
+
+def not_found(path: str) -> None:
+    st.title(t("guard.not_found_title"))
+    st.error(t("guard.not_found", path=f"/{path}"))
+    st.page_link(nav.PAGE_FILES["home"], label=t("guard.home"), icon=nav.ICONS["home"])
 
 
 def guard(page: str) -> Ctx:
     user = session.current_user()
     sidebar(user)
     if user is None:
-        signin.form()
+        signin.form(page)
         st.stop()
     if not can_see(user, page):
-        st.error(t("guard.refused"))
+        refused(user, page)
         st.stop()
     session.show_flash()
     return Ctx(user, session.lang(), session.snapshot())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from sopkit.permissions import PAGE_ROLES, pages_for
@@ -27,9 +29,36 @@ def menu(user: User) -> None:
             st.page_link(PAGE_FILES[key], label=t(f"page.{key}"), icon=ICONS[key])
 
 
-def pages(user: User | None) -> list[st.Page]:
+def pages() -> list[st.Page]:
+    """Every page, for everyone: each URL reaches its script, whose guard signs the visitor in (then the same URL
+    runs) or says in the user's language that the page is not for their role. Leaving a page out would make
+    Streamlit answer its URL with an English "Page not found" and drop the link's target. The menu (:func:`menu`)
+    still lists only the user's pages, and ``st.Page`` visibility is not access control: the guard is."""
     return [
         st.Page(PAGE_FILES[key], title=t(f"page.{key}"), icon=ICONS[key], url_path=key, default=key == "home",
                 visibility="hidden" if key in HIDDEN else "visible")
-        for key in pages_for(user)
+        for key in PAGE_ROLES
     ]
+
+
+_SLUG = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def unknown_path(pages: list[st.Page]) -> str | None:
+    """The path of this run's URL when no page has it (a mistyped or outdated link), else None.
+
+    Streamlit answers such a URL with an English "Page not found" box and runs the home page; registering one
+    more hidden page under that very path lets the desk say it in the user's language instead. Streamlit has no
+    public catch-all, so this reads the page name the browser asked for from the run's page manager; if that
+    internal attribute ever goes away it returns None and Streamlit's own box shows again (tested)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "pages_manager", None)
+    if getattr(manager, "intended_page_script_hash", None):
+        return None  # a page link or switch_page: always to a registered page
+    name = str(getattr(manager, "intended_page_name", "") or "").strip("/")
+    known = {p.url_path for p in pages} | {PAGE_FILES[k].removeprefix("pages/").removesuffix(".py") for k in PAGE_FILES}
+    if not name or name in known or not _SLUG.match(name):
+        return None
+    return name

@@ -22,8 +22,9 @@ from sopkit.workflow import Desk
 
 T = TypeVar("T")
 
-#: Session-state keys that hold identity; no widget may use them (widget keys start with ``w_``).
-AUTH_KEY = "_sopkit_auth_email"
+#: Session-state keys that hold identity; no widget may use them (widget keys start with ``w_``). AUTH_KEY holds
+#: the store id of the signed-in session (``sopkit.sessions``), never an e-mail taken on trust.
+AUTH_KEY = "_sopkit_auth_session"
 LANG_KEY = "w_lang"
 FLASH_KEY = "_sopkit_flash"
 SNAPSHOT_TTL = 30  # seconds: another user's change shows within about this; one's own at once
@@ -237,33 +238,12 @@ def t(key: str, **values: Any) -> str:
     return _t(key, lang(), **values)
 
 
-def signed_in_email() -> str | None:
-    """Identity only from server-side state: our own sign-in, or the OIDC user (``st.user``)."""
-    email = st.session_state.get(AUTH_KEY)
-    if email:
-        return str(email)
-    if oidc_enabled():
-        try:
-            if st.user.is_logged_in:
-                return str(st.user.get("email", "") or "").strip().lower() or None
-        except (AttributeError, KeyError):
-            return None
-    return None
-
-
-def oidc_enabled() -> bool:
-    return bool(cfg().section("auth").get("client_id") or cfg().section("auth").get("providers"))
-
-
 def current_user() -> User | None:
-    """The signed-in user as the store has them now: a deactivated or deleted account drops out at once."""
-    email = signed_in_email()
-    if not email:
-        return None
-    user = snapshot().user(email)
-    if user is None or not user.active:
-        return None
-    return user
+    """The signed-in user as the store has them now (``pages._ui.identity``): a signed-out, expired, deactivated
+    or changed account drops out at once."""
+    from . import identity
+
+    return identity.current()
 
 
 def flash(kind: str, text: str) -> None:

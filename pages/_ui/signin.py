@@ -1,4 +1,8 @@
-"""Sign-in: OIDC (``st.login``) when the secrets configure it, else the local accounts of ``sopkit.auth``."""
+"""Sign-in: OIDC (``st.login``) when the secrets configure it, else the local accounts of ``sopkit.auth``.
+
+The form is drawn by the guard of whatever page was asked for, so after signing in the same URL (page and item)
+simply runs again: a link opened while signed out lands where it pointed.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import streamlit as st
 
 from sopkit.auth import AuthError, authenticate
 
-from . import session
+from . import identity, session
 from .session import t
 
 
@@ -19,32 +23,32 @@ def _submit() -> None:
     except AuthError as e:
         session.flash("error", t(e.code))
     else:
-        st.session_state[session.AUTH_KEY] = user.email
+        identity.signed_in(user)
     session.after_write(users=True)  # the failure count or its reset changed the Users table
 
 
-def form() -> None:
+def form(page: str = "home") -> None:
     st.title(t("signin.title"))
+    reason = identity.refused_reason()
+    if reason:
+        st.error(t(reason))
     session.show_flash()
-    if session.oidc_enabled():
+    if page != "home":
+        st.caption(t("signin.then", page=t(f"page.{page}")))
+    if identity.oidc_enabled():
+        identity.remember_page(page)  # now, not on the click: the cookie is written after this run
         if st.button(t("signin.oidc"), key="w_login_oidc", type="primary"):
             st.login()
-        if session.signed_in_email():
-            st.error(t("signin.no_account"))
         return
     with st.form("w_login"):
-        st.text_input(t("signin.email"), key="w_login_email")
-        st.text_input(t("signin.password"), type="password", key="w_login_password")
+        st.text_input(t("signin.email"), key="w_login_email", autocomplete="username")
+        st.text_input(t("signin.password"), type="password", key="w_login_password",
+                      autocomplete="current-password")
         st.form_submit_button(t("signin.submit"), type="primary", on_click=_submit)
 
 
 def sign_out() -> None:
-    st.session_state.pop(session.AUTH_KEY, None)
-    if session.oidc_enabled():
+    identity.sign_out()
+    if identity.oidc_enabled():
         st.logout()
     st.rerun()
-
-
-def page() -> None:
-    """The only page of a visitor who is not signed in."""
-    form()

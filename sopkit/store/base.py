@@ -8,10 +8,11 @@ cells and the Log rows, and a read-back of the saved row).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..schema import Item, LogRow, Row, RowProblem, User, item_from_row
+from ..schema import Item, LogRow, Row, RowProblem, SessionRecord, User, item_from_row
 
 
 class StoreError(Exception):
@@ -108,4 +109,16 @@ class Store(Protocol):
 
     def import_rows(self, register: list[Row], log: list[Row]) -> None:
         """Add already-validated rows (CLI import); Register ids must be new."""
+        ...
+
+    # -- sign-in sessions (``sopkit.sessions``) -------------------------------------------------------------
+    def save_session(self, session: SessionRecord) -> None:
+        """Insert or replace the Sessions row with this ``id``."""
+        ...
+
+    def get_session(self, session_id: str) -> SessionRecord | None: ...
+
+    def purge_sessions(self, before: dt.datetime) -> int:
+        """Delete sessions that expired before ``before`` (and rows whose expiry cannot be read); returns how
+        many went."""
         ...

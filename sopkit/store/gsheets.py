@@ -27,6 +27,7 @@ timeouts are retried with jittered backoff; when the tries run out a :class:`She
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 import zlib
@@ -41,15 +42,19 @@ from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry, 
 from ..schema import (
     LOG_COLUMNS,
     REGISTER_COLUMNS,
+    SESSION_COLUMNS,
     SETTINGS_COLUMNS,
     USER_COLUMNS,
     Item,
     Row,
     RowProblem,
+    SessionRecord,
     User,
     item_from_row,
+    session_from_row,
     user_from_row,
 )
+from ..timeutil import parse_iso
 from .base import Change, DuplicateId, NotFound, Register, StaleWrite, StoreError
 from .gsheets_values import (
     READ_PARAMS,
@@ -63,9 +68,10 @@ from .gsheets_values import (
 
 T = TypeVar("T")
 
-REGISTER, LOG, USERS, SETTINGS = "Register", "Log", "Users", "Settings"
+REGISTER, LOG, USERS, SETTINGS, SESSIONS = "Register", "Log", "Users", "Settings", "Sessions"
 SHEETS: dict[str, tuple[str, ...]] = {
     REGISTER: REGISTER_COLUMNS, LOG: LOG_COLUMNS, USERS: USER_COLUMNS, SETTINGS: SETTINGS_COLUMNS,
+    SESSIONS: SESSION_COLUMNS,
 }
 #: Columns only the app writes: protected with a warning for admins who edit them by hand (Log: the whole tab).
 MACHINE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -421,6 +427,25 @@ class GSheetsStore:
     def save_settings(self, rows: dict[str, str]) -> None:
         self._upsert(SETTINGS, "key", [{"key": k, "value": str(v)} for k, v in rows.items()], str.strip)
 
+    # -- sign-in sessions: one read to check, a read and a write to save or purge ---------------------------
+    def save_session(self, session: SessionRecord) -> None:
+        self._upsert(SESSIONS, "id", [session.to_row()], str.strip)
+
+    def get_session(self, session_id: str) -> SessionRecord | None:
+        _, rows = self._table(SESSIONS)
+        return next((s for _, row in rows if (s := session_from_row(row)) and s.id == session_id), None)
+
+    def purge_sessions(self, before: dt.datetime) -> int:
+        """One read, then one batchUpdate deleting the expired rows from the bottom up (row numbers stay valid)."""
+        with self._lock:
+            _, rows = self._table(SESSIONS)
+            gone = sorted((n for n, row in rows if _expired(row.get("expires_at", ""), before)), reverse=True)
+            if gone:
+                sheet_id = self._sheet_id(SESSIONS)
+                self._batch_write([{"deleteDimension": {"range": {
+                    "sheetId": sheet_id, "dimension": "ROWS", "startIndex": n - 1, "endIndex": n}}} for n in gone])
+        return len(gone)
+
     # -- init -----------------------------------------------------------------------------------------------
     def init(self) -> None:
         """Create or repair the four tabs: header rows (missing columns appended at the end, others kept), a
@@ -495,6 +520,13 @@ def _item(row: Row, row_no: int) -> Item:
     return item
 
 
+def _expired(text: str, before: dt.datetime) -> bool:
+    try:
+        return parse_iso(text) < before
+    except ValueError:
+        return True
+
+
 def _int(text: str) -> int:
     try:
         return int(float(text))
@@ -513,8 +545,8 @@ def _protections(title: str, sheet_id: int, header: list[str], existing: set[str
     """addProtectedRange (warning only) for machine-owned columns not yet protected, plus the status/step
     dropdowns the first time the Register's id column is protected (a marker: init adds both together)."""
     out: list[dict[str, Any]] = []
-    if title == LOG:
-        description = f"{PROTECT_PREFIX}{LOG} is written by the app"
+    if title in (LOG, SESSIONS):
+        description = f"{PROTECT_PREFIX}{title} is written by the app"
         if description not in existing:
             out.append({"addProtectedRange": {"protectedRange": {
                 "range": {"sheetId": sheet_id}, "description": description, "warningOnly": True}}})

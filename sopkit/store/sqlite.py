@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -11,14 +12,18 @@ from pathlib import Path
 from ..schema import (
     LOG_COLUMNS,
     REGISTER_COLUMNS,
+    SESSION_COLUMNS,
     USER_COLUMNS,
     Item,
     Row,
     RowProblem,
+    SessionRecord,
     User,
     item_from_row,
+    session_from_row,
     user_from_row,
 )
+from ..timeutil import parse_iso
 from .base import Change, DuplicateId, NotFound, Register, StaleWrite, StoreError
 
 
@@ -72,6 +77,7 @@ class SQLiteStore:
             c.execute(_ddl("Users", USER_COLUMNS, "email"))
             c.execute(_ddl("Settings", ("key", "value"), "key"))
             c.execute('CREATE INDEX IF NOT EXISTS log_item ON "Log" (item_id)')
+            c.execute(_SESSIONS_DDL)
 
     def _require_tables(self) -> None:
         row = self._conn().execute(
@@ -180,6 +186,38 @@ class SQLiteStore:
                 f'INSERT INTO "Log" ({", ".join(LOG_COLUMNS)}) VALUES ({", ".join("?" * len(LOG_COLUMNS))})',
                 [[str(r.get(k, "") or "") for k in LOG_COLUMNS] for r in log],
             )
+
+    # -- sign-in sessions: the table is created on first use too, so a store made before it existed just works --
+    def save_session(self, session: SessionRecord) -> None:
+        row = session.to_row()
+        with self._tx() as c:
+            c.execute(_SESSIONS_DDL)
+            c.execute(f'INSERT OR REPLACE INTO "Sessions" ({", ".join(SESSION_COLUMNS)}) '
+                      f'VALUES ({", ".join("?" * len(SESSION_COLUMNS))})', [row[k] for k in SESSION_COLUMNS])
+
+    def get_session(self, session_id: str) -> SessionRecord | None:
+        try:
+            row = self._conn().execute('SELECT * FROM "Sessions" WHERE id = ?', (session_id,)).fetchone()
+        except sqlite3.OperationalError:  # no Sessions table yet: nobody has signed in
+            return None
+        return session_from_row(dict(row)) if row is not None else None
+
+    def purge_sessions(self, before: dt.datetime) -> int:
+        with self._tx() as c:
+            c.execute(_SESSIONS_DDL)
+            gone = [r[0] for r in c.execute('SELECT id, expires_at FROM "Sessions"') if _expired(r[1], before)]
+            c.executemany('DELETE FROM "Sessions" WHERE id = ?', [(i,) for i in gone])
+        return len(gone)
+
+
+_SESSIONS_DDL = _ddl("Sessions", SESSION_COLUMNS, "id")
+
+
+def _expired(text: str, before: dt.datetime) -> bool:
+    try:
+        return parse_iso(text) < before
+    except ValueError:
+        return True
 
 
 def _dicts(cur: sqlite3.Cursor) -> list[Row]:

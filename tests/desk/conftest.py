@@ -15,7 +15,7 @@ import streamlit as st
 from desk_helpers import email_for, session_now
 from streamlit.testing.v1 import AppTest
 
-from sopkit import auth, sop
+from sopkit import auth, sessions, sop
 from sopkit.schema import Item, User
 from sopkit.store.base import Change
 from sopkit.store.sqlite import SQLiteStore
@@ -145,12 +145,19 @@ def app(env: DeskEnv) -> Callable[..., AppTest]:
     def make(email: str | None = None, page: str | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
         if email:
-            at.session_state[session.AUTH_KEY] = email
+            at.session_state[session.AUTH_KEY] = signed_in_session(env.store, email)
         if page:
             at.switch_page(page)
         return at
 
     return make
+
+
+def signed_in_session(store: SQLiteStore, email: str) -> str:
+    """What the sign-in form leaves behind (``sopkit.sessions.issue``): a stored session; returns its id."""
+    user = next((u for u in store.read_users()[0] if u.email == email), User(email))
+    _, record = sessions.issue(store, user, sessions.SessionConfig(secret="test-secret"))
+    return record.id
 
 
 ALL_PAGES = tuple(sop.ROLES)  # re-exported for readability in tests

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from desk_helpers import ROOT, email_for
 
-from pages._ui.nav import PAGE_FILES
+from pages._ui.nav import HIDDEN, PAGE_FILES
 from sopkit import sop
 from sopkit.i18n import t
 from sopkit.permissions import PAGE_ROLES, can_see
@@ -62,9 +62,31 @@ def test_menu_lists_exactly_the_pages_of_the_role(app, role) -> None:
     at.run()
     assert not at.exception
     assert [x.value for x in at.title] == [t("page.home")]  # everyone signed in lands on Beranda
-    # AppTest records what the run's st.navigation registered: the menu, and all a warm session can reach
+    # every page is registered for everyone (so every URL reaches its guard instead of Streamlit's English
+    # "Page not found"); the menu links exactly the role's pages
     registered = {Path(p["script_path"]).relative_to(ROOT).as_posix() for p in at._registered_pages.values()}
-    assert registered == {PAGE_FILES[p] for p in PAGE_ROLES if allowed(role, p)}
+    assert registered == set(PAGE_FILES.values())
+    links = {link.proto.page or "home" for link in at.sidebar.get("page_link")}
+    assert links == {p for p in PAGE_ROLES if allowed(role, p) and p not in HIDDEN}
+
+
+@pytest.mark.parametrize("role,page", CASES)
+def test_warm_link_to_a_page_of_another_role_is_refused_in_indonesian(app, role, page) -> None:
+    """A signed-in user follows a URL (a shared link, an old bookmark) to a page: it opens when their roles allow
+    it; otherwise the page says so in Indonesian, names the roles it is for and offers the home page."""
+    at = app(email_for(role))
+    at.run()
+    at.switch_page(PAGE_FILES[page]).run()
+    assert not at.exception
+    titles = [x.value for x in at.title]
+    if allowed(role, page):
+        assert titles[:1] == [t(f"page.{page}")]
+        return
+    assert titles == [] and [e.value for e in at.error] == [t("guard.refused")]
+    assert "Page not found" not in repr(at._tree)
+    main_links = [link for link in at.main.get("page_link")]
+    assert [(link.proto.label, link.proto.page or "home") for link in main_links] == [(t("guard.home"), "home")]
+    assert t("page." + page) in at.caption[0].value and len(at.dataframe) == 0
 
 
 @pytest.mark.parametrize("role,page", CASES)
@@ -155,6 +177,15 @@ server_metadata_url = "https://accounts.example.invalid/.well-known/openid-confi
 """
 
 
+def oidc_claims(email: str, iat: float | None = None) -> dict[str, object]:
+    """What ``st.user`` holds after a real provider's sign-in: the ID token's claims (``iss``, ``sub``, ``iat``,
+    ``nonce`` are always there) plus Streamlit's ``is_logged_in``."""
+    import time
+
+    return {"is_logged_in": True, "email": email, "iss": "https://accounts.example.invalid", "sub": email.lower(),
+            "iat": int(iat if iat is not None else time.time()), "nonce": "n-0S6_WzA2Mj", "aud": "desk-client"}
+
+
 @pytest.mark.parametrize("email,title", [
     ("creator@demo.test", "page.creator"),  # mapped by e-mail to the Users table's roles
     ("CREATOR@demo.test", "page.creator"),
@@ -165,7 +196,7 @@ def test_oidc_user_is_mapped_to_roles_by_email(app, env, tmp_path, monkeypatch, 
     secrets.write_text(OIDC_SECRETS, encoding="utf-8")
     monkeypatch.setenv("SOPKIT_SECRETS", str(secrets))
     at = app(page=PAGE_FILES["creator"])
-    at.user = {"is_logged_in": True, "email": email}
+    at.user = oidc_claims(email)
     at.run()
     assert not at.exception
     shown = [x.value for x in at.title]
@@ -178,7 +209,7 @@ def test_oidc_user_is_mapped_to_roles_by_email(app, env, tmp_path, monkeypatch, 
 
 def test_no_widget_key_can_collide_with_identity_state() -> None:
     """Widgets write their value into session state under their key; only ``w_*`` keys are allowed, so no widget
-    can overwrite the signed-in identity (``_sopkit_auth_email``) or the flash messages."""
+    can overwrite the signed-in identity (``_sopkit_auth_session``) or the flash messages."""
     import re
 
     from pages._ui import session
