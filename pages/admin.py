@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages._ui import session
+from pages._ui import identity, session
 from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import escape, labelled, times
@@ -54,6 +54,7 @@ with users_tab:
             st.error(t("admin.invalid", reason=_reason(e)))
         else:
             session.after_write()
+            identity.checker().forget()  # deactivations and role changes end sessions on this host at once
             session.flash("success", t("admin.saved_users", n=len(written)))
             st.rerun()
     with st.form("w_pw", clear_on_submit=True):
@@ -71,6 +72,7 @@ with users_tab:
                 st.error(t(e.code))
             else:
                 session.after_write()
+                identity.checker().forget()  # the old password's sessions end at once
                 st.success(t("admin.password_set", email=target.email))
 
 with settings_tab:

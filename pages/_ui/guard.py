@@ -14,8 +14,23 @@ from sopkit import sop
 from sopkit.permissions import PAGE_ROLES, can_see
 from sopkit.schema import User
 
-from . import cookie, nav, session, signin
+from . import cookie, nav, session, signin, widgets
 from .session import Snapshot, t
+
+
+def _end_pages_folder_mode() -> None:
+    """Until some session calls ``st.navigation``, a fresh server runs ``pages/*.py`` directly for a deep link
+    (its guard then stands alone, see ``pages/__init__.py``) and answers an unknown path with Streamlit's English
+    "Page not found". The first guarded page run ends that mode for the whole process, as ``st.navigation``
+    would, so from the second request on every URL goes through ``app.py`` (all pages, our own not-found page).
+    Streamlit exposes no setting for this; without the attribute nothing changes."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", None):
+        PagesManager.uses_pages_directory = False
+
+
+_end_pages_folder_mode()
 
 
 @dataclass(frozen=True)
@@ -27,7 +42,6 @@ class Ctx:
 
 def sidebar(user: User | None) -> None:
     with st.sidebar:
-        cookie.render()
         if user is not None:
             nav.menu(user)
             st.divider()
@@ -37,6 +51,7 @@ def sidebar(user: User | None) -> None:
             st.caption(t("guard.signed_in_as", name=user.name or user.email, roles=role_names(user.roles)))
             if st.button(t("guard.sign_out"), key="w_sign_out"):
                 signin.sign_out()
+        cookie.render()  # last, so the component frames coming and going never shift the menu's elements
 
 
 def role_names(roles: object) -> str:
@@ -54,7 +69,7 @@ def refused(user: User, page: str) -> None:
 
 def not_found(path: str) -> None:
     st.title(t("guard.not_found_title"))
-    st.error(t("guard.not_found", path=f"/{path}"))
+    st.error(t("guard.not_found", path=widgets.escape(f"/{path}")))  # the URL is the visitor's text
     st.page_link(nav.PAGE_FILES["home"], label=t("guard.home"), icon=nav.ICONS["home"])
 
 

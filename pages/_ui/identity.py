@@ -22,7 +22,7 @@ from sopkit.timeutil import parse_iso, server_now
 
 from . import cookie, session
 
-#: Why the last session was refused (an i18n key): shown once above the sign-in form.
+#: Why the last session was refused (an i18n key): shown above the sign-in form until the next sign-in.
 REFUSED_KEY = "_sopkit_auth_refused"
 RESTORED_KEY = "_sopkit_auth_cookie_tried"  # the cookie is tried once per browser session
 NEXT_COOKIE = "sopkit_next"  # OIDC: the page to open after the provider sends the browser back to /
@@ -119,7 +119,8 @@ def _refuse(code: str) -> None:
 
 
 def refused_reason() -> str | None:
-    return st.session_state.pop(REFUSED_KEY, None)
+    """Kept until the next sign-in, so the reruns the cookie component causes do not make it blink away."""
+    return st.session_state.get(REFUSED_KEY)
 
 
 def signed_in(user: User) -> None:
