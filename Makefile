@@ -13,11 +13,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## Start the dashboard on the embedded store with demo data (http://127.0.0.1:8501)
+## The whole desk on one machine, on the embedded store with demo data: the desk (http://127.0.0.1:8501), the
+## publish loop and the website (http://127.0.0.1:8080); output prefixed per process, one Ctrl-C stops all
 run: setup
 	$(PY) -m sopkit demo --if-empty
-	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
-		--server.headless true --browser.gatherUsageStats false
+	$(PY) -m jobs.run
 
 ## System packages the tests need (chromium, WordPress + MariaDB + PHP); installs them when run as root
 system-packages:
