@@ -9,6 +9,10 @@ missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# node + npm run the real OpenID Provider of the st.login browser tests (tests/services/oidc). Checked by command,
+# not by package: a NodeSource nodejs already brings npm, and Debian's npm package would conflict with it.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if [ "$(id -u)" = 0 ]; then
   if [ ${#missing[@]} -gt 0 ]; then
@@ -24,6 +28,7 @@ else
 #  NOT ROOT: cannot install system packages. These tests will NOT run (they skip with a reason):
 #   - browser tests (need: chromium)                     missing: ${missing[*]:-none}
 #   - WordPress channel tests (need: wordpress, php, mariadb)
+#   - OIDC sign-in browser tests (need: nodejs, npm)
 #  Run 'sudo make system-packages' once, or run 'make test' as root. CI runs them all.
 ################################################################################################
 MSG

@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import itertools
 from typing import Any
+from urllib.parse import unquote
 
 import streamlit as st
 
@@ -29,12 +30,13 @@ _SERIAL = itertools.count(1)
 
 
 def incoming(name: str) -> str | None:
-    """The cookie as the browser sent it when this session opened (None if absent)."""
+    """The cookie as the browser sent it when this session opened (None if absent), decoded the way
+    universal-cookie encoded it (``encodeURIComponent``)."""
     try:
         value = st.context.cookies.get(name)
     except (AttributeError, RuntimeError):
         return None
-    return str(value) if value else None
+    return unquote(str(value)) if value else None
 
 
 def served_over_https() -> bool:

@@ -75,10 +75,11 @@ def not_found(path: str) -> None:
 
 def guard(page: str) -> Ctx:
     user = session.current_user()
-    sidebar(user)
     if user is None:
         signin.form(page)
+        sidebar(None)  # after the form: the cookie write the form may ask for (OIDC) is drawn in this run
         st.stop()
+    sidebar(user)
     if not can_see(user, page):
         refused(user, page)
         st.stop()

@@ -83,13 +83,15 @@ def fresh_server(demo_store: SQLiteStore) -> Iterator[str]:
 
 
 @contextmanager
-def running(demo_store: SQLiteStore) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "SOPKIT_DB": str(demo_store.path), "SOPKIT_SECRETS": str(demo_store.path.parent / "none"),
-           "SOPKIT_BACKEND": "sqlite"}
+def running(demo_store: SQLiteStore, secrets: Path | None = None, port: int | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` on ``demo_store``; ``secrets`` is read by the desk and by Streamlit (``[auth]``)."""
+    port = port or _free_port()
+    env = {**os.environ, "SOPKIT_DB": str(demo_store.path),
+           "SOPKIT_SECRETS": str(secrets or demo_store.path.parent / "none"), "SOPKIT_BACKEND": "sqlite"}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]
+           "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
+           *(["--secrets.files", str(secrets)] if secrets else [])]
     log = open(demo_store.path.parent / "streamlit.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
