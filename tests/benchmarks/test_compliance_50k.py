@@ -19,7 +19,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from sopkit import auth
+from sopkit import auth, sessions
 from sopkit.schema import User
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,12 @@ def big_store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
     return store
 
 
+def signed_in(store, email: str) -> str:  # type: ignore[no-untyped-def]
+    """A stored session for ``email`` (what the sign-in form leaves behind); its id goes in session state."""
+    user = next(u for u in store.read_users()[0] if u.email == email)
+    return sessions.issue(store, user, sessions.SessionConfig(secret="bench"))[1].id
+
+
 def test_compliance_page_renders_within_budget(big_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from pages._ui import session
 
@@ -50,7 +56,7 @@ def test_compliance_page_renders_within_budget(big_store, monkeypatch) -> None: 
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.session_state[session.AUTH_KEY] = "manager@demo.test"
+    at.session_state[session.AUTH_KEY] = signed_in(big_store, "manager@demo.test")
     at.switch_page("pages/compliance.py")
     timings = []
     for _ in range(3):
@@ -78,7 +84,7 @@ def test_own_write_rerun_within_budget(big_store, monkeypatch) -> None:  # type:
     big_store.save_user(User("supervisor1@demo.test", "S", ("supervisor",)))  # holds a third of the seeded work
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.session_state[session.AUTH_KEY] = "supervisor1@demo.test"
+    at.session_state[session.AUTH_KEY] = signed_in(big_store, "supervisor1@demo.test")
     at.switch_page("pages/supervisor.py")
     at.run()
     t0 = time.perf_counter()
