@@ -50,5 +50,6 @@ def form(page: str = "home") -> None:
 def sign_out() -> None:
     identity.sign_out()
     if identity.oidc_enabled():
-        st.logout()
+        st.logout()  # the browser goes to the provider's sign-out and back: no rerun, it could race that redirect
+        return
     st.rerun()

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from sopkit import auth
 from sopkit.i18n import t
@@ -115,6 +116,13 @@ client_kwargs = {{ prompt = "login" }}
         log.close()
 
 
+def loopback_only(context: BrowserContext) -> BrowserContext:
+    """The provider's pages @import a web font; with no network that request would hang the page's load event.
+    Nothing here may leave 127.0.0.1, so every other request is refused at once."""
+    context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
+    return context
+
+
 def shot(page: Page, name: str) -> None:
     out = ARTIFACTS / "e2e" / "oidc"
     out.mkdir(parents=True, exist_ok=True)
@@ -140,7 +148,7 @@ def provider_login(page: Page, email: str, shot_name: str | None = None) -> None
 
 def test_oidc_sign_in_maps_the_email_returns_to_the_link_and_signs_out(browser: Browser, desk_url: str,
                                                                        store: SQLiteStore, item: Item) -> None:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID")
+    context = loopback_only(browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID"))
     page = context.new_page()
     page.goto(f"{desk_url}/item?id={item.id}")
     idle(page)
@@ -168,7 +176,7 @@ def test_oidc_sign_in_maps_the_email_returns_to_the_link_and_signs_out(browser: 
 
     page.get_by_role("button", name=t("guard.sign_out")).click()
     # st.logout ends the provider's session too (its end_session_endpoint asks to confirm), then comes back
-    page.wait_for_url("**/session/end**", timeout=30_000)
+    page.wait_for_url("**/session/end**", timeout=30_000, wait_until="commit")
     page.wait_for_selector('button[name="logout"]', timeout=30_000)
     shot(page, "04-provider-sign-out")
     page.click('button[name="logout"]')  # "Yes, sign me out"
@@ -189,7 +197,7 @@ def test_oidc_sign_in_maps_the_email_returns_to_the_link_and_signs_out(browser: 
                                           ("gone@demo.test", "session.inactive")])
 def test_oidc_refuses_unknown_and_deactivated_emails(browser: Browser, desk_url: str, store: SQLiteStore,
                                                      email: str, reason: str) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
+    context = loopback_only(browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID"))
     page = context.new_page()
     page.goto(desk_url)
     idle(page)
