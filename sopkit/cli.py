@@ -269,6 +269,15 @@ def cmd_users(args: argparse.Namespace, cfg: config.Config) -> int:
         for p in problems:
             _err(str(p))
         return 0
+    if args.users_cmd in ("deactivate", "activate"):
+        # every sign-in session of a deactivated user is refused on its next click, on every host
+        found = next((u for u in users if u.email == args.email.strip().lower()), None)
+        if found is None:
+            _err(f"no user {args.email}")
+            return 2
+        store.save_user(dataclasses.replace(found, active=args.users_cmd == "activate"))
+        print(f"{found.email} {args.users_cmd}d")
+        return 0
     roles = tuple(r.strip() for r in args.roles.split(",") if r.strip())
     hashed = auth.hash_password(args.password) if args.password else ""
     user = User(args.email.strip().lower(), args.name or "", roles, True, hashed)
@@ -313,6 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--name", default="")
     a.add_argument("--roles", required=True, help="comma-separated: officer,creator,supervisor,...")
     a.add_argument("--password", help="local password (embedded sign-in)")
+    for name in ("deactivate", "activate"):
+        usub.add_parser(name, help=f"{name} a user (deactivating ends their sessions)").add_argument("email")
     return p
 
 

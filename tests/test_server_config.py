@@ -42,6 +42,7 @@ def test_error_details_can_be_turned_on_for_development() -> None:
 
 def test_make_run_and_the_e2e_server_agree_with_the_config() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    assert "--server.address 127.0.0.1" in makefile
+    assert "-m jobs.run" in makefile  # make run starts the desk through jobs/run.py (with the publish loop and site)
+    assert '"--server.address", "127.0.0.1"' in (ROOT / "jobs" / "run.py").read_text()
     e2e = (ROOT / "tests" / "e2e" / "conftest.py").read_text()
     assert '"--server.address", "127.0.0.1"' in e2e

@@ -6,13 +6,14 @@ has no browser, so the cookie the browser would send is handed to ``pages._ui.co
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import replace
 
 import pytest
 from conftest import PASSWORD
-from desk_helpers import email_for, errors, open_page
+from desk_helpers import ROOT, email_for, errors, open_page
 
 from pages._ui import cookie, session
 from pages._ui.nav import PAGE_FILES
@@ -113,22 +114,13 @@ def test_sign_out_in_one_tab_signs_the_other_out_on_its_next_click(app, env, bro
     assert t("session.signed_out") in errors(refreshed)
 
 
-DEACTIVATE = """
-import sys
-from dataclasses import replace
-from sopkit.store.sqlite import SQLiteStore
-s = SQLiteStore(sys.argv[1])
-s.save_user(replace(next(u for u in s.read_users()[0] if u.email == sys.argv[2]), active=False))
-"""
-
-
 def test_deactivation_by_another_process_refuses_the_next_click(app, env) -> None:
     """The Users row changes in another process (the CLI, another host): no cache in this process hears of it,
     yet the very next action is refused, because every run checks the session against the store."""
     item = env.advance(3)
     at = open_page(app(email_for("supervisor")), "supervisor")
-    subprocess.run([sys.executable, "-c", DEACTIVATE, str(env.path), email_for("supervisor")], check=True,
-                   timeout=60)
+    subprocess.run([sys.executable, "-m", "sopkit", "users", "deactivate", email_for("supervisor")], check=True,
+                   timeout=60, cwd=ROOT, env={**os.environ, "SOPKIT_DB": str(env.path)})
     at.button(key=f"w_take_{item.id}").click().run()
     assert not at.exception
     assert [x.value for x in at.title] == [t("signin.title")]

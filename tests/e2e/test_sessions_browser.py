@@ -6,6 +6,7 @@ unknown URL is answered in Indonesian. Screenshots (desktop and 390 px) go to ``
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import time
@@ -152,15 +153,6 @@ def test_refresh_link_and_sign_out_in_another_tab(browser: Browser, desk_url: st
     context.close()
 
 
-DEACTIVATE = """
-import sys
-from dataclasses import replace
-from sopkit.store.sqlite import SQLiteStore
-s = SQLiteStore(sys.argv[1])
-s.save_user(replace(next(u for u in s.read_users()[0] if u.email == sys.argv[2]), active=False))
-"""
-
-
 def test_deactivation_from_another_process_ends_the_session(browser: Browser, desk_url: str,
                                                             store: SQLiteStore) -> None:
     context = new_context(browser)
@@ -170,8 +162,10 @@ def test_deactivation_from_another_process_ends_the_session(browser: Browser, de
     sign_in_here(page, "officer2@demo.test")
     expect(page.get_by_role("heading", name=t("page.officer"))).to_be_visible()
     wait_for_cookie(context)
-    subprocess.run([sys.executable, "-c", DEACTIVATE, str(store.path), "officer2@demo.test"], check=True,
-                   timeout=60, cwd=Path(__file__).resolve().parents[2])
+    subprocess.run([sys.executable, "-m", "sopkit", "users", "deactivate", "officer2@demo.test"], check=True,
+                   timeout=60, cwd=Path(__file__).resolve().parents[2],
+                   env={**os.environ, "SOPKIT_DB": str(store.path), "SOPKIT_BACKEND": "sqlite",
+                        "SOPKIT_SECRETS": str(store.path.parent / "none.toml")})
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name=t("page.about")).click()
     idle(page)
     expect(page.get_by_role("heading", name=t("signin.title"))).to_be_visible()
