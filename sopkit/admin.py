@@ -78,4 +78,5 @@ def edit_register_row(store: Store, admin: User, item_id: str, rev: int, changes
     at: dt.datetime = now()
     note = "admin edit: " + ", ".join(sorted(changes))
     store.commit(Change(item_id, rev, {**changes, "updated_by": admin.email},
-                        (LogRow(at, item_id, item.step, "edit", admin.email, "admin", note),)))
+                        (LogRow(at, item_id, item.step, "edit", admin.email, "admin", note),),
+                        seen=item, actor=admin.email, role="admin"))

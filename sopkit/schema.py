@@ -25,7 +25,7 @@ REGISTER_COLUMNS: tuple[str, ...] = (
     "scheduled_at", "published_at", "cancelled_at",
     "rejections_step3", "rejections_step4", "last_note",
     "publish_at", "sources", "body", "captions", "media", "channel_results",
-    "rev", "updated_at", "updated_by",
+    "rev", "updated_at", "updated_by", "change_id",
 )
 TIME_COLUMNS: tuple[str, ...] = (
     "created_at", "step_entered_at", "collected_at", "designed_at", "verified_at", "approved_at",
@@ -33,8 +33,14 @@ TIME_COLUMNS: tuple[str, ...] = (
 )
 JSON_COLUMNS: dict[str, type] = {"captions": dict, "media": list, "channel_results": dict}
 JOB_COLUMNS: tuple[str, ...] = ("channel_results",)
+#: Columns only the store writes: ``rev`` counts the item's changes, ``change_id`` names the change (a Log
+#: ``change_id``) whose state the row holds.
+MACHINE_COLUMNS: tuple[str, ...] = ("rev", "change_id")
 
 LOG_COLUMNS: tuple[str, ...] = ("at", "item_id", "step", "action", "actor", "role", "note", "publish_at")
+#: Every store also keeps, beside each Log row, the change it belongs to and the ``rev`` its author read
+#: (``read_log`` returns them too): rows of one change share the id, and a retried change is found by it.
+LEDGER_COLUMNS: tuple[str, ...] = ("change_id", "base_rev")
 USER_COLUMNS: tuple[str, ...] = ("email", "name", "roles", "active", "password_hash", "failed_logins",
                                  "locked_until")
 SETTINGS_COLUMNS: tuple[str, ...] = ("key", "value")
@@ -91,6 +97,7 @@ class Item:
     rev: int = 0
     updated_at: dt.datetime | None = None
     updated_by: str = ""
+    change_id: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -138,10 +145,12 @@ def item_from_row(row: Row, row_number: int = 0) -> tuple[Item | None, list[RowP
         return None, problems
     values["id"] = item_id
     for col in ("title", "summary", "category", "officer", "creator", "verifier", "approver", "scheduler",
-                "publisher", "last_note", "sources", "body", "updated_by"):
+                "publisher", "last_note", "sources", "body", "updated_by", "change_id"):
         values[col] = str(row.get(col, "") or "")
         if col in ("officer", "creator", "verifier", "approver", "scheduler", "publisher", "updated_by"):
             values[col] = values[col].strip().lower()
+        elif col == "change_id":
+            values[col] = values[col].strip()
     channels = tuple(c.strip().lower() for c in str(row.get("channels", "") or "").split(",") if c.strip())
     known = registry.names()
     unknown = [c for c in channels if c not in known]
@@ -216,12 +225,14 @@ class User:
     password_hash: str = ""
     failed_logins: int = 0
     locked_until: str = ""
+    #: A machine identity (the publish job), not a Users row: its actions are not re-checked against Users.
+    service: bool = field(default=False, compare=False)
 
     def has(self, role: str) -> bool:
         return self.active and role in self.roles
 
     def to_row(self) -> Row:
-        row = {k: _format(v) for k, v in asdict(self).items()}
+        row = {k: _format(v) for k, v in asdict(self).items() if k in USER_COLUMNS}
         row["roles"] = ",".join(self.roles)
         row["active"] = "TRUE" if self.active else "FALSE"
         return row

@@ -129,7 +129,9 @@ class Desk:
         if unknown:
             raise ValueError(f"unknown Register columns {unknown}")
         log = (*extra_log, LogRow(at, item.id, step, action, user.email, role, note, publish_at))
-        return self.store.commit(Change(item.id, None if create else item.rev, updates, log))
+        actor = None if user.service else user.email  # people are re-checked against Users in the commit
+        return self.store.commit(Change(item.id, None if create else item.rev, updates, log,
+                                        seen=None if create else item, actor=actor, role=role))
 
     def _moves_to(self, step: int, at: dt.datetime) -> dict[str, Any]:
         return {"step": step, "status": sop.STATUS_BY_STEP[step], "step_entered_at": at}

@@ -12,26 +12,41 @@ from pathlib import Path
 
 import pytest
 
-from fakes.sheets_server import FakeSheets, SheetSpec, connect
+from fakes.sheets_server import FakeSheets, SheetSpec, col_letters, connect
 from sopkit.config import Config
 from sopkit.retry import Backoff
-from sopkit.schema import LOG_COLUMNS, REGISTER_COLUMNS, LogRow
-from sopkit.store.base import Change, StaleWrite, Store, StoreError
-from sopkit.store.gsheets import GSheetsStore, SheetsBusy, open_gsheets_store
+from sopkit.schema import REGISTER_COLUMNS, LogRow
+from sopkit.store.base import Change, StaleWrite, Store, StoreError, Unconfirmed
+from sopkit.store.gsheets import LOG_SHEET_COLUMNS, GSheetsStore, SheetsBusy, open_gsheets_store
 from sopkit.timeutil import AGENCY_TZ
 
 T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=AGENCY_TZ)
 _SHARED: list[FakeSheets] = []
 
 
-def gsheets_factory(tmp_path: Path) -> Store:
-    """A fresh spreadsheet on one session-wide fake server (for the contract suite)."""
+def shared_fake() -> FakeSheets:
+    """One fake server for the whole session (the contract suite makes a spreadsheet per test on it)."""
     if not _SHARED:
         _SHARED.append(FakeSheets().start())
         atexit.register(_SHARED[0].stop)
-    fake = _SHARED[0]
+    return _SHARED[0]
+
+
+def gsheets_factory(tmp_path: Path) -> Store:
+    """A fresh spreadsheet on one session-wide fake server (for the contract suite)."""
+    fake = shared_fake()
     key = fake.create_spreadsheet("Contract", locale="id_ID")
     return GSheetsStore(connect(fake), key, sleep=lambda s: None)
+
+
+def gsheets_hand_edit(store: Store, item_id: str, column: str, text: str) -> None:
+    """An admin types ``text`` into the item's ``column`` in the sheet (the row found by id, as they would)."""
+    assert isinstance(store, GSheetsStore)
+    fake = shared_fake()
+    values = fake.peek(store.spreadsheet_id, "'Register'")
+    row = next(n for n, r in enumerate(values, start=1) if r and r[values[0].index("id")] == item_id)
+    col = col_letters(values[0].index(column))
+    fake.admin_edit(store.spreadsheet_id, f"Register!{col}{row}", text)
 
 
 @pytest.fixture
@@ -69,10 +84,14 @@ def store(fake: FakeSheets, key: str, sleeps: Sleeps, busy: list[str]) -> GSheet
     return s
 
 
+def new_change(item_id: str, **cells: str) -> Change:
+    return Change(item_id, None, {"title": "Judul", "status": "collecting", "step": "1",
+                                  "created_at": T0.isoformat(), **cells},
+                  (LogRow(T0, item_id, 1, "start", "o@x.id", "officer"),))
+
+
 def create(store: GSheetsStore, item_id: str, **cells: str) -> None:
-    store.commit(Change(item_id, None, {"title": "Judul", "status": "collecting", "step": "1",
-                                        "created_at": T0.isoformat(), **cells},
-                        (LogRow(T0, item_id, 1, "start", "o@x.id", "officer"),)))
+    store.commit(new_change(item_id, **cells))
 
 
 def edit(item_id: str = "A-2", rev: int = 1, title: str = "Baru") -> Change:
@@ -87,17 +106,25 @@ def sheet_rows(fake: FakeSheets, key: str, tab: str = "Register") -> list[dict[s
 
 # -- call budget ------------------------------------------------------------------------------------------------
 BUDGET: list[tuple[str, Callable[[GSheetsStore], object], dict[str, int]]] = [
-    ("page read", lambda s: s.read_register(), {"values.get": 1, "total": 1}),
-    ("get item", lambda s: s.get_item("A-2"), {"values.get": 1, "total": 1}),
-    ("read log", lambda s: s.read_log("A-2"), {"values.get": 1, "total": 1}),
-    # one atomic spreadsheets:batchUpdate (Register cells + Log rows), then the saved row is read back
-    ("update", lambda s: s.commit(edit()),
-     {"values.batchGet": 1, "spreadsheets.batchUpdate": 1, "values.get": 1, "total": 3}),
+    # every read is one values:batchGet: the range asked for plus the Log rows appended since the last read
+    ("page read", lambda s: s.read_register(), {"values.batchGet": 1, "total": 1}),
+    ("page snapshot", lambda s: s.read_snapshot(), {"values.batchGet": 1, "total": 1}),
+    ("get item", lambda s: s.get_item("A-2"), {"values.batchGet": 1, "total": 1}),
+    ("read log", lambda s: s.read_log("A-2"), {"values.batchGet": 1, "total": 1}),
+    ("read log after own write", lambda s: s.read_log("A-2", cached=True), {}),
+    # read (row by id, Log since, Users) -> one atomic batchUpdate (cells + Log rows) -> verify (Log since)
+    ("update", lambda s: s.commit(edit()), {"values.batchGet": 2, "spreadsheets.batchUpdate": 1, "total": 3}),
     ("update without log", lambda s: s.commit(Change("A-2", 1, {"title": "x"})),
-     {"values.batchGet": 1, "spreadsheets.batchUpdate": 1, "values.get": 1, "total": 3}),
-    ("create", lambda s: create(s, "B-1"), {"values.batchGet": 1, "spreadsheets.batchUpdate": 1, "total": 2}),
-    ("save settings", lambda s: s.save_settings({"a": "1"}), {"values.get": 1, "values.append": 1, "total": 2}),
+     {"values.batchGet": 2, "spreadsheets.batchUpdate": 1, "total": 3}),
+    ("create", lambda s: create(s, "B-1"), {"values.batchGet": 2, "spreadsheets.batchUpdate": 1, "total": 3}),
+    ("refused as stale", lambda s: _refused(s), {"values.batchGet": 1, "total": 1}),
+    ("save settings", lambda s: s.save_settings({"a": "1"}), {"values.batchGet": 1, "values.append": 1, "total": 2}),
 ]
+
+
+def _refused(store: GSheetsStore) -> None:
+    with pytest.raises(StaleWrite):
+        store.commit(edit(rev=7))
 
 
 @pytest.mark.parametrize(("name", "action", "expected"), BUDGET, ids=[b[0] for b in BUDGET])
@@ -110,26 +137,27 @@ def test_api_calls_per_operation(store: GSheetsStore, fake: FakeSheets, name: st
     assert got == expected
 
 
-def test_commit_with_cold_cache_is_still_three_calls(fake: FakeSheets, store: GSheetsStore, key: str) -> None:
+def test_a_cold_process_pays_one_metadata_read_once(fake: FakeSheets, store: GSheetsStore, key: str) -> None:
+    """A process that never read the sheet: the whole Register with the read, and the tab ids (for the atomic
+    batchUpdate) once; the next commit is back to three calls."""
     cold = GSheetsStore(connect(fake), key, sleep=lambda s: None)
-    _ = cold.spreadsheet
     fake.reset_counts()
     saved = cold.commit(edit())
     assert (saved.rev, saved.title, saved.summary) == (2, "Baru", "")
-    assert fake.counts["total"] == 3  # whole-Register batchGet (no read-back needed), the sheetIds, the write
+    assert fake.counts["total"] == 4
     assert fake.counts["spreadsheets.get"] == 1 and fake.counts["spreadsheets.batchUpdate"] == 1
     fake.reset_counts()
     cold.commit(edit(rev=2, title="Lagi"))
-    assert fake.counts["spreadsheets.get"] == 0  # sheetIds cached
+    assert fake.counts["spreadsheets.get"] == 0 and fake.counts["total"] == 3  # tab ids cached
 
 
 # -- admin hand edits between read and write -----------------------------------------------------------------
 def _add_unknown_column(fake: FakeSheets, key: str) -> None:
     """An admin's own column, typed after the last one and dragged to C (between title and summary)."""
-    assert len(REGISTER_COLUMNS) == 34  # the next free column is AI
-    fake.admin_edit(key, "Register!AI1", "catatan")
-    fake.admin_edit(key, "Register!AI3", "keep me")
-    fake.admin_move_column(key, "Register", "AI", "C")
+    assert len(REGISTER_COLUMNS) == 35  # the next free column is AJ
+    fake.admin_edit(key, "Register!AJ1", "catatan")
+    fake.admin_edit(key, "Register!AJ3", "keep me")
+    fake.admin_move_column(key, "Register", "AJ", "C")
 
 
 HAND_EDITS: list[tuple[str, Callable[[FakeSheets, str], None]]] = [
@@ -149,10 +177,11 @@ def test_write_lands_on_the_right_row_after_hand_edits(store: GSheetsStore, fake
     hand_edit(fake, key)
     before = {r["id"]: r for r in sheet_rows(fake, key) if r.get("id")}
     fake.reset_counts()
-    saved = store.commit(edit(rev=item.rev))
+    change = edit(rev=item.rev)
+    saved = store.commit(change)
     assert (saved.id, saved.title, saved.rev) == ("A-2", "Baru", 2)
     after = {r["id"]: r for r in sheet_rows(fake, key) if r.get("id")}
-    assert after["A-2"] == {**before["A-2"], "title": "Baru", "rev": "2"}
+    assert after["A-2"] == {**before["A-2"], "title": "Baru", "rev": "2", "change_id": change.change_id}
     assert {i: r for i, r in after.items() if i != "A-2"} == {i: r for i, r in before.items() if i != "A-2"}
     assert fake.counts["total"] <= 4  # a changed header costs one extra read
 
@@ -204,7 +233,7 @@ def test_429_with_retry_after_then_success(store: GSheetsStore, fake: FakeSheets
 
 
 def test_429_with_html_body_is_retried(store: GSheetsStore, fake: FakeSheets, sleeps: Sleeps) -> None:
-    fake.inject("values.get", 429, body="<html>Too Many Requests</html>", times=2)
+    fake.inject("read", 429, body="<html>Too Many Requests</html>", times=2)
     assert len(store.read_register().items) == 3
     assert len(sleeps) == 2
 
@@ -245,20 +274,49 @@ def test_a_bad_sub_request_applies_nothing(store: GSheetsStore, fake: FakeSheets
     assert store.commit(edit()).title == "Baru"
 
 
+@pytest.mark.parametrize("fault", [{"drop": True}, {"status": 500}, {"status": 503}, {"status": 502}],
+                         ids=["dropped", "500", "503", "502"])
 @pytest.mark.parametrize("action", ["update", "create"])
-def test_write_answer_lost_is_not_retried_blindly(store: GSheetsStore, fake: FakeSheets, key: str,
-                                                  action: str) -> None:
-    """The batch was applied but its answer lost: no retry (it would double the Log row); the user is told to
-    reload and check, and finds the change saved exactly once, with exactly one Log row."""
-    fake.inject("spreadsheets.batchUpdate", drop=True, after_apply=True)
+def test_applied_but_answer_lost_is_found_not_doubled(store: GSheetsStore, fake: FakeSheets, key: str,
+                                                      action: str, fault: dict) -> None:
+    """Google applied the batch but the answer was lost or an error: the retry looks for the change id in the
+    Log, finds it and reports the change saved, with exactly one set of Log rows and one Register write."""
+    fake.inject("spreadsheets.batchUpdate", after_apply=True, **fault)
     fake.reset_counts()
-    with pytest.raises(StoreError, match="may or may not.*Reload and check"):
-        store.commit(edit()) if action == "update" else create(store, "C-1")
-    assert fake.counts["spreadsheets.batchUpdate"] == 1
+    saved = store.commit(edit()) if action == "update" else store.commit(new_change("C-1"))
+    assert fake.counts["spreadsheets.batchUpdate"] == 1  # never re-sent
     item_id, actions = ("A-2", ["start", "edit"]) if action == "update" else ("C-1", ["start"])
+    assert saved.id == item_id and saved.rev == (2 if action == "update" else 1)
     assert [i.id for i in store.read_register().items].count(item_id) == 1
     assert [r["action"] for r in store.read_log(item_id)] == actions
-    assert store.get_item(item_id).rev == (2 if action == "update" else 1)
+    raw = [r for r in fake.peek(key, "'Log'")[1:] if r and r[1] == item_id]
+    assert len(raw) == len(actions)  # in the sheet itself, not only as read_log filters it
+    assert store.get_item(item_id) == saved
+
+
+def test_not_applied_then_busy_says_nothing_was_saved(store: GSheetsStore, fake: FakeSheets, key: str) -> None:
+    """A write that failed ambiguously every time: the store looks once more and, not finding it, says "busy,
+    nothing saved" (not "maybe")."""
+    before = fake.peek(key, "'Log'")
+    fake.inject("spreadsheets.batchUpdate", 500, times=100)
+    with pytest.raises(SheetsBusy, match="Nothing was saved") as busy:
+        store.commit(edit())
+    assert busy.value.key == "error.busy"
+    fake.clear_faults()
+    assert fake.peek(key, "'Log'") == before
+
+
+def test_applied_and_every_later_read_fails_is_unconfirmed(store: GSheetsStore, fake: FakeSheets) -> None:
+    """Applied, answer lost, and Google stays unreachable for reads: the user is told to reload and check (the
+    one message that does not claim an outcome)."""
+    fake.inject("spreadsheets.batchUpdate", drop=True, after_apply=True)
+    fake.inject("read", status=None)  # the commit's first read goes through...
+    fake.inject("read", 503, times=100)  # ...every read after the write fails
+    with pytest.raises(Unconfirmed) as unknown:
+        store.commit(edit())
+    assert unknown.value.key == "error.unconfirmed"
+    fake.clear_faults()
+    assert [r["action"] for r in store.read_log("A-2")] == ["start", "edit"]  # it was in, once
 
 
 def test_log_row_lands_after_the_last_data_row_even_past_a_blank_row(store: GSheetsStore, fake: FakeSheets,
@@ -287,7 +345,7 @@ def test_only_changed_cells_and_rev_are_written(store: GSheetsStore, fake: FakeS
 
 
 def test_timeout_on_a_read_is_retried(store: GSheetsStore, fake: FakeSheets, sleeps: Sleeps) -> None:
-    fake.inject("values.get", status=None, delay=2.5)
+    fake.inject("read", status=None, delay=2.5)
     assert len(store.read_register().items) == 3
     assert len(sleeps) == 1
 
@@ -297,7 +355,7 @@ def test_init_twice_second_run_writes_nothing(fake: FakeSheets, key: str) -> Non
     store = GSheetsStore(connect(fake), key)
     store.init()
     assert fake.peek(key, "'Register'!1:1") == [list(REGISTER_COLUMNS)]
-    assert fake.peek(key, "'Log'!1:1") == [list(LOG_COLUMNS)]
+    assert fake.peek(key, "'Log'!1:1") == [list(LOG_SHEET_COLUMNS)]
     props = fake.sheet_properties(key, "Register")
     assert props["properties"]["gridProperties"]["frozenRowCount"] == 1
     assert {p["description"] for p in props["protectedRanges"]} >= {"sopkit: Register.id is written by the app"}
@@ -349,3 +407,113 @@ def test_cli_init_gsheets_uses_the_given_sheet(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     assert main(["init", "--gsheets", "abc"]) == 2
     assert "No Google credentials" in capsys.readouterr().err
+
+
+# -- two writers, one Log ---------------------------------------------------------------------------------------
+class Crash(Exception):
+    """A process dying at a chosen point."""
+
+
+def _between_read_and_write(store: GSheetsStore, meanwhile: Callable[[], object]) -> None:
+    """Make ``store``'s next write run ``meanwhile`` first (another host acting between its read and its write)."""
+    send = store._batch_update
+    done: list[bool] = []
+
+    def hooked(requests_, **kw):  # type: ignore[no-untyped-def]
+        if not done:
+            done.append(True)
+            meanwhile()
+        return send(requests_, **kw)
+
+    store._batch_update = hooked  # type: ignore[method-assign]
+
+
+def _raw(fake: FakeSheets, key: str, item_id: str) -> dict[str, str]:
+    return next(r for r in sheet_rows(fake, key) if r.get("id") == item_id)
+
+
+@pytest.mark.parametrize("pad", [0, 40_000], ids=["short", "payloads over several cells"])
+def test_a_loser_that_dies_before_repairing_is_explained_and_fixed(fake: FakeSheets, store: GSheetsStore,
+                                                                   key: str, pad: int) -> None:
+    """Host A saves between host B's read and B's write; B's batch lands too (no conditional write) and B dies
+    before it can repair. Every reader still sees A's change and not B's, and the next writer puts the cells back."""
+    a = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    b = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    seen = b.get_item("A-2")
+    a_change = Change("A-2", 1, {"title": "Dari A", "summary": "ringkasan A", "body": "a" * pad},
+                      (LogRow(T0, "A-2", 1, "edit", "a@x.id", "officer"),), seen=a.get_item("A-2"))
+    _between_read_and_write(b, lambda: a.commit(a_change))
+
+    def die(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise Crash
+
+    b._confirm = die  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        b.commit(Change("A-2", 1, {"title": "Dari B", "last_note": "catatan B", "sources": "b" * pad},
+                        (LogRow(T0, "A-2", 1, "edit", "b@x.id", "officer"),), seen=seen))
+    raw = _raw(fake, key, "A-2")
+    assert (raw["title"], raw["summary"], raw["last_note"]) == ("Dari B", "ringkasan A", "catatan B")  # as left
+    reader = GSheetsStore(connect(fake), key, sleep=lambda s: None)  # a cold process
+    item = reader.get_item("A-2")
+    assert (item.title, item.summary, item.last_note, item.rev, item.change_id) == (
+        "Dari A", "ringkasan A", "", 2, a_change.change_id)
+    assert (item.body, item.sources) == ("a" * pad, "")
+    assert [(r["action"], r["actor"]) for r in reader.read_log("A-2")] == [("start", "o@x.id"), ("edit", "a@x.id")]
+    saved = reader.commit(Change("A-2", 2, {"category": "Berita"}, (), seen=item))
+    assert (saved.title, saved.last_note, saved.rev) == ("Dari A", "", 3)
+    raw = _raw(fake, key, "A-2")
+    assert (raw["title"], raw["summary"], raw["last_note"], raw["category"], raw["rev"]) == (
+        "Dari A", "ringkasan A", "", "Berita", "3")
+
+
+def test_a_loser_is_told_and_repairs_at_once(fake: FakeSheets, store: GSheetsStore, key: str) -> None:
+    a = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    b = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    seen = b.get_item("A-2")
+    _between_read_and_write(b, lambda: a.commit(Change("A-2", 1, {"step": "2", "status": "designing"},
+                                                       (LogRow(T0, "A-2", 1, "submit", "a@x.id", "officer"),),
+                                                       seen=a.get_item("A-2"))))
+    fake.reset_counts()
+    with pytest.raises(StaleWrite, match="saved first") as lost:
+        b.commit(Change("A-2", 1, {"title": "Dari B"}, (LogRow(T0, "A-2", 1, "edit", "b@x.id", "officer"),),
+                        seen=seen))
+    assert lost.value.current is not None and (lost.value.current.step, lost.value.current.title) == (2, "Judul 2")
+    raw = _raw(fake, key, "A-2")
+    assert (raw["title"], raw["step"], raw["rev"]) == ("Judul 2", "2", "2")  # repaired: A's state
+    assert [r["action"] for r in store.read_log("A-2")] == ["start", "submit"]
+
+
+@pytest.mark.parametrize(("name", "hand_edit"), HAND_EDITS[:3], ids=[h[0] for h in HAND_EDITS[:3]])
+@pytest.mark.parametrize("status", [429, 503])
+def test_busy_during_the_write_while_an_admin_rearranges(store: GSheetsStore, fake: FakeSheets, key: str,
+                                                         sleeps: Sleeps, name: str, status: int,
+                                                         hand_edit: Callable[[FakeSheets, str], None]) -> None:
+    """The write is refused (429/503) and, during the wait, an admin inserts/deletes rows above or sorts the
+    Register: the retry finds the row by id again, so the change lands on its item and no other item's cell
+    changes."""
+    item = store.read_register().by_id()["A-2"]
+    before = {r["id"]: r for r in sheet_rows(fake, key) if r.get("id")}
+    fake.inject("spreadsheets.batchUpdate", status, retry_after=3)
+    store.sleep = lambda seconds: (sleeps(seconds), hand_edit(fake, key))  # type: ignore[assignment]
+    change = edit(rev=item.rev)
+    saved = store.commit(change)
+    assert (saved.title, saved.rev) == ("Baru", 2) and sleeps
+    after = {r["id"]: r for r in sheet_rows(fake, key) if r.get("id")}
+    assert after["A-2"] == {**before["A-2"], "title": "Baru", "rev": "2", "change_id": change.change_id}
+    others = [i for i in after if i != "A-2"]  # (the admin may have deleted a row: A-1)
+    assert others and {i: after[i] for i in others} == {i: before[i] for i in others}
+    assert [r["action"] for r in store.read_log("A-2")] == ["start", "edit"]
+
+
+def test_a_row_moved_inside_the_last_round_trip_is_reported_and_the_item_rolled_forward(
+        store: GSheetsStore, fake: FakeSheets, key: str) -> None:
+    """The one window left (rows inserted between the read and the write of one try, no retry between): the cells
+    land on another row. The item is still shown right (rolled forward from the Log's payload) and the damaged row is
+    listed as a problem naming the item, for the admin to check."""
+    item = store.read_register().by_id()["A-2"]
+    _between_read_and_write(store, lambda: fake.admin_insert_rows(key, "Register", before_row=2))
+    saved = store.commit(edit(rev=item.rev, title="Baru"))
+    reg = GSheetsStore(connect(fake), key).read_register()
+    assert reg.by_id()["A-2"].title == "Baru" == saved.title
+    victims = [p for p in reg.problems if p.column == "change_id"]
+    assert len(victims) == 1 and "A-2" in victims[0].reason

@@ -404,6 +404,7 @@ def test_a_person_hands_an_unknown_channel_back_and_the_job_asks_first(store: SQ
     wp = FakeChannel("wordpress", script=["sent_lost"])
     make_job(store, clock, {"wordpress": wp}).run()
     publisher = User("pub@dishub.go.id", roles=("publisher",))
+    store.save_user(publisher)  # every actor is re-checked against the Users table in the commit
     requeue_channel(Desk(store, now=clock), publisher, store.get_item("u2"), "wordpress", "checked the site")
     assert state(store, "u2", "wordpress") | {"status": PENDING, "attempts": 0} == state(store, "u2", "wordpress")
     make_job(store, clock, {"wordpress": wp}).run()

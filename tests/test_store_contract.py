@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_gsheets_store import gsheets_factory
+from test_gsheets_store import gsheets_factory, gsheets_hand_edit
 
 from sopkit.schema import LogRow, SessionRecord, User
-from sopkit.store.base import Change, DuplicateId, NotFound, StaleWrite, Store
+from sopkit.store.base import ActorRefused, Change, DuplicateId, NotFound, StaleWrite, Store
 from sopkit.store.sqlite import SQLiteStore
 from sopkit.timeutil import AGENCY_TZ
 
@@ -25,20 +25,36 @@ def _sqlite(tmp_path: Path) -> Store:
     return SQLiteStore(tmp_path / "contract.db")
 
 
+def _sqlite_hand_edit(store: Store, item_id: str, column: str, text: str) -> None:
+    """What an admin's hand edit is to SQLite: a cell changed outside the app, ``rev`` untouched."""
+    assert isinstance(store, SQLiteStore)
+    with store._tx() as c:
+        c.execute(f'UPDATE "Register" SET "{column}" = ? WHERE id = ?', (text, item_id))
+
+
 BACKENDS: dict[str, Callable[[Path], Store]] = {"sqlite": _sqlite, "gsheets": gsheets_factory}
+HAND_EDIT: dict[str, Callable[[Store, str, str, str], None]] = {"sqlite": _sqlite_hand_edit,
+                                                                 "gsheets": gsheets_hand_edit}
 
 
 @pytest.fixture(params=list(BACKENDS))
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    s = BACKENDS[request.param](tmp_path)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store(backend: str, tmp_path: Path) -> Store:
+    s = BACKENDS[backend](tmp_path)
     s.init()
     return s
 
 
-def new_item(store: Store, item_id: str = "A-1") -> None:
-    store.commit(Change(item_id, None, {"title": "Judul", "status": "collecting", "step": "1",
-                                        "created_at": T0.isoformat()},
-                        (LogRow(T0, item_id, 1, "start", "o@x.id", "officer"),)))
+def new_item(store: Store, item_id: str = "A-1") -> Change:
+    change = Change(item_id, None, {"title": "Judul", "status": "collecting", "step": "1",
+                                    "created_at": T0.isoformat()},
+                    (LogRow(T0, item_id, 1, "start", "o@x.id", "officer"),))
+    store.commit(change)
+    return change
 
 
 def test_init_is_idempotent(store: Store) -> None:
@@ -49,20 +65,73 @@ def test_init_is_idempotent(store: Store) -> None:
 
 
 def test_create_read_and_log(store: Store) -> None:
-    new_item(store)
+    change = new_item(store)
     item = store.get_item("A-1")
     assert (item.title, item.rev, item.step, item.created_at) == ("Judul", 1, 1, T0)
+    assert item.change_id == change.change_id  # the Register row names the change whose state it holds
     log = store.read_log()
     assert log == [{"at": T0.isoformat(), "item_id": "A-1", "step": "1", "action": "start", "actor": "o@x.id",
-                    "role": "officer", "note": "", "publish_at": ""}]
+                    "role": "officer", "note": "", "publish_at": "", "change_id": change.change_id,
+                    "base_rev": "0"}]
 
 
 def test_update_bumps_rev_and_appends(store: Store) -> None:
     new_item(store)
-    item = store.commit(Change("A-1", 1, {"status": "designing", "step": "2"},
-                               (LogRow(T0, "A-1", 1, "submit", "o@x.id", "officer"),)))
-    assert (item.rev, item.step, item.title) == (2, 2, "Judul")
-    assert [r["action"] for r in store.read_log("A-1")] == ["start", "submit"]
+    change = Change("A-1", 1, {"status": "designing", "step": "2"},
+                    (LogRow(T0, "A-1", 1, "submit", "o@x.id", "officer"),))
+    item = store.commit(change)
+    assert (item.rev, item.step, item.title, item.change_id) == (2, 2, "Judul", change.change_id)
+    assert [(r["action"], r["base_rev"]) for r in store.read_log("A-1")] == [("start", "0"), ("submit", "1")]
+    assert store.read_log("A-1")[-1]["change_id"] == change.change_id
+    assert store.get_item("A-1") == item  # what commit returned is what a fresh read gives
+
+
+def test_a_retried_change_is_recorded_once(store: Store) -> None:
+    """The same Change sent again (its first answer was lost) is found by its id, not written twice."""
+    new_item(store)
+    change = Change("A-1", 1, {"title": "Baru"}, (LogRow(T0, "A-1", 1, "edit", "o@x.id", "officer"),))
+    first = store.commit(change)
+    again = store.commit(change)
+    assert again == first and again.rev == 2
+    assert [r["action"] for r in store.read_log("A-1")] == ["start", "edit"]
+
+
+@pytest.mark.parametrize(("column", "typed"), [("title", "Diketik admin"), ("summary", "ringkasan admin"),
+                                               ("rev", "7")])
+def test_a_hand_edit_since_the_read_refuses_the_write(store: Store, backend: str, column: str,
+                                                      typed: str) -> None:
+    """Not only rev: any cell of the item the caller's view holds. A title typed by hand (rev unchanged) is not
+    overwritten by a page drawn before it."""
+    new_item(store)
+    seen = store.get_item("A-1")
+    HAND_EDIT[backend](store, "A-1", column, typed)
+    with pytest.raises(StaleWrite, match="Nothing was saved") as refused:
+        store.commit(Change("A-1", 1, {"title": "Dari halaman lama"},
+                            (LogRow(T0, "A-1", 1, "edit", "o@x.id", "officer"),), seen=seen))
+    assert refused.value.key == "error.stale"
+    current = store.get_item("A-1")
+    assert str(getattr(current, column)) == typed  # the hand edit stands
+    assert refused.value.current == current  # and the refusal carries it, for the page to show
+    assert [r["action"] for r in store.read_log("A-1")] == ["start"]
+
+
+@pytest.mark.parametrize("what", ["deactivated", "role removed", "deleted"])
+def test_the_actor_is_rechecked_inside_the_commit(store: Store, what: str) -> None:
+    """Whatever the caller's session says, the Users table at the moment of the write decides."""
+    new_item(store)
+    user = User("o@x.id", "O", ("officer",))
+    store.save_user(user)
+    store.commit(Change("A-1", 1, {"title": "ok"}, (), actor=user.email, role="officer"))
+    if what == "deactivated":
+        store.save_user(User(user.email, "O", ("officer",), active=False))
+    elif what == "role removed":
+        store.save_user(User(user.email, "O", ("creator",)))
+    actor = user.email if what != "deleted" else "nobody@x.id"
+    with pytest.raises(ActorRefused) as refused:
+        store.commit(Change("A-1", 2, {"title": "no"}, (LogRow(T0, "A-1", 1, "edit", actor, "officer"),),
+                            actor=actor, role="officer"))
+    assert refused.value.key == "error.actor_refused"
+    assert store.get_item("A-1").title == "ok" and len(store.read_log("A-1")) == 1
 
 
 def test_stale_write_changes_nothing(store: Store) -> None:

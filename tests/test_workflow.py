@@ -111,6 +111,7 @@ def test_maker_may_not_verify_and_verifier_may_not_approve(desk: Desk, users, cl
         desk.reject(both, item, "note")
     item = to_step(desk, users, clock, 3)
     checker = User("cek@x.go.id", "Cek", ("supervisor", "administrator"))
+    desk.store.save_user(checker)  # every actor is re-checked against the Users table in the commit
     item = desk.approve(checker, item)
     with pytest.raises(MakerChecker, match="verified"):
         desk.approve(checker, item)
@@ -199,3 +200,21 @@ def test_channel_result_must_name_a_url(desk: Desk, users, clock) -> None:  # no
 def test_deactivated_user_is_refused(desk: Desk, users) -> None:  # noqa: ANN001
     with pytest.raises(Forbidden, match="deactivated"):
         desk.start(replace(users["officer"], active=False), title="x", channels=["site"])
+
+
+def test_an_action_is_refused_once_the_user_is_deactivated_whatever_the_session_holds(desk: Desk, users,
+                                                                                     clock) -> None:  # noqa: ANN001
+    """The Desk is handed the User object a session keeps; the commit re-checks it against the store."""
+    from dataclasses import replace
+
+    from sopkit.store.base import ActorRefused
+
+    item = to_step(desk, users, clock, 3)
+    session_user = users["supervisor"]
+    desk.store.save_user(replace(session_user, active=False))
+    with pytest.raises(ActorRefused):
+        desk.approve(session_user, item)
+    desk.store.save_user(replace(session_user, roles=("creator",)))  # active again, but de-roled
+    with pytest.raises(ActorRefused):
+        desk.approve(session_user, item)
+    assert desk.store.get_item(item.id).step == 3

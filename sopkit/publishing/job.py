@@ -93,7 +93,7 @@ def host_name() -> str:
 
 def service_user(host: str | None = None) -> User:
     """The job's identity in the Log: a publisher no person signs in as."""
-    return User(email=f"publish-job@{host or host_name()}", name="Publish job", roles=("publisher",))
+    return User(email=f"publish-job@{host or host_name()}", name="Publish job", roles=("publisher",), service=True)
 
 
 def new_job_id(host: str | None = None) -> str:

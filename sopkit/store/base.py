@@ -1,52 +1,109 @@
 """The store contract: what every backend (embedded SQLite, Google Sheets) offers, and its errors.
 
-A workflow action is one :meth:`Store.commit`: check the item's ``rev``, write the changed Register cells with
-``rev + 1`` and append the Log rows, all or nothing. SQLite does it in one transaction; the Sheets backend in three
-API calls (a batchGet of the id and rev columns, one atomic ``spreadsheets:batchUpdate`` holding the Register
-cells and the Log rows, and a read-back of the saved row).
+A workflow action is one :meth:`Store.commit` of a :class:`Change`: the changed Register cells of one item and the
+Log rows that record them, all or nothing, decided against what the store holds *at that moment*:
+
+* the item must still be exactly what the caller read (``seen``: every field, so a hand edit of the title made
+  after the page was drawn refuses the action as surely as another user's change), at ``expected_rev``;
+* the acting user (``actor``) must still be an active Users row with ``role`` (a deactivation takes effect on the
+  next action, whatever the user's session holds);
+* every Log row carries the change's id (``change_id``) and the rev its author read (``base_rev``), so a change
+  retried after a lost answer is found instead of written twice, and the Register row names the change whose
+  state it holds (its ``change_id`` column).
+
+SQLite does all of it in one ``BEGIN IMMEDIATE`` transaction; the Google Sheets backend, which has no conditional
+write, by the protocol described in :mod:`sopkit.store.gsheets` (the order of the Log rows decides who wins).
+
+Every error has an i18n ``key``: one message per outcome, in the user's language (``sopkit.i18n``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..schema import Item, LogRow, Row, RowProblem, SessionRecord, User, item_from_row
+from ..schema import REGISTER_COLUMNS, Item, LogRow, Row, RowProblem, SessionRecord, User, item_from_row
 
 
 class StoreError(Exception):
-    """Base of the store's errors: each message is fit to show a user as it is."""
+    """Base of the store's errors. ``key`` names the message for a person (``sopkit.i18n``); the text is the
+    English detail for logs and the CLI."""
+
+    key = "error.store"
 
 
 class NotFound(StoreError):
-    pass
+    key = "error.not_found"
 
 
 class StaleWrite(StoreError):
-    """Someone changed the item after it was read; nothing was written."""
+    """Someone (another user, a process, an admin editing the sheet by hand) changed the item after it was read,
+    or a concurrent change won; nothing was written. ``current`` is the item as the store holds it now (None when
+    it is gone or could not be read), so a page can show it without reading again."""
 
-    def __init__(self, item_id: str, expected: int, actual: int | None):
-        who = "deleted" if actual is None else f"changed (now revision {actual}, you read {expected})"
-        super().__init__(
-            f"Item {item_id} was {who} by someone else since you opened it. Nothing was saved; "
-            "reload to see the latest version."
-        )
-        self.item_id, self.expected, self.actual = item_id, expected, actual
+    key = "error.stale"
+
+    def __init__(self, item_id: str, expected: int | None, actual: int | None, current: Item | None = None,
+                 why: str = ""):
+        if actual is None:
+            what = "deleted"
+        elif why:
+            what = f"changed ({why})"
+        else:
+            what = f"changed (now revision {actual}, you read {expected})"
+        super().__init__(f"Item {item_id} was {what} by someone else since you opened it. Nothing was saved; "
+                         "reload to see the latest version.")
+        self.item_id, self.expected, self.actual, self.current = item_id, expected, actual, current
 
 
 class DuplicateId(StoreError):
-    pass
+    key = "error.duplicate"
+
+
+class ActorRefused(StoreError):
+    """The acting user is no longer active or no longer has the role the action needs; nothing was written."""
+
+    key = "error.actor_refused"
+
+
+class StoreBusy(StoreError):
+    """The backend kept refusing (quota, server errors, timeouts) until the retries ran out; nothing was saved."""
+
+    key = "error.busy"
+
+
+class Unconfirmed(StoreError):
+    """The change was sent but the backend never confirmed whether it counts (the answers were lost): the user
+    must reload to see. Never raised when the store knows the outcome."""
+
+    key = "error.unconfirmed"
+
+
+def new_change_id() -> str:
+    """A change's id: 16 random hex digits (64 bits: no two changes ever share one)."""
+    return secrets.token_hex(8)
 
 
 @dataclass(frozen=True)
 class Change:
-    """One atomic change: Register cells of one item (or a new row) plus the Log rows that record it."""
+    """One atomic change: Register cells of one item (or a new row) plus the Log rows that record it.
+
+    ``seen``: the item as the caller read it; the store refuses (StaleWrite) unless the item still equals it.
+    ``actor``/``role``: re-checked against the Users table in the same read (None: no check, e.g. the publish job's
+    service identity or an import). ``change_id`` identifies the change in the Log; keep the same Change object
+    when retrying so a change is never recorded twice.
+    """
 
     item_id: str
     expected_rev: int | None  # None: create a new Register row
     updates: Row  # column -> stored text; only the columns that change
     log: tuple[LogRow, ...] = ()
+    seen: Item | None = None
+    actor: str | None = None
+    role: str | None = None
+    change_id: str = field(default_factory=new_change_id)
 
 
 @dataclass(frozen=True)
@@ -61,13 +118,14 @@ class Register:
         return {i.id: i for i in self.items}
 
     @classmethod
-    def from_rows(cls, rows: list[Row], first_row: int = 2) -> Register:
-        """Parse stored rows (data row ``first_row`` is the first under the header); a repeated id is a
-        problem and only its first row is used."""
+    def from_rows(cls, rows: list[Row], first_row: int = 2, row_numbers: list[int] | None = None) -> Register:
+        """Parse stored rows (data row ``first_row`` is the first under the header, or each row's own number in
+        ``row_numbers``); a repeated id is a problem and only its first row is used."""
         items: list[Item] = []
         problems: list[RowProblem] = []
         seen: dict[str, int] = {}
-        for n, row in enumerate(rows, start=first_row):
+        numbers = row_numbers or range(first_row, first_row + len(rows))
+        for n, row in zip(numbers, rows, strict=False):
             item, found = item_from_row(row, n)
             problems += found
             if item is None:
@@ -81,22 +139,52 @@ class Register:
         return cls(tuple(items), tuple(problems), tuple(rows))
 
 
+@dataclass(frozen=True)
+class StoreSnapshot:
+    """Everything a page shows, from one read: the Register, the Log (rows as ``read_log`` gives them, in append
+    order), the Users and the Settings."""
+
+    register: Register
+    log: list[Row]
+    users: tuple[User, ...]
+    user_problems: tuple[RowProblem, ...]
+    settings: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SignInEvent:
+    """One row of the sign-in ledger of an e-mail address: an ``attempt`` (counted before the password is
+    checked) or the ``success`` of one (``attempt`` names it)."""
+
+    id: str
+    at: dt.datetime
+    kind: str  # "attempt" | "success"
+    attempt: str = ""
+
+
 class Store(Protocol):
     def init(self) -> None:
         """Create the tables (idempotent)."""
 
     def read_register(self) -> Register: ...
 
+    def read_snapshot(self) -> StoreSnapshot:
+        """Register, Log, Users and Settings as of one moment (one read on Google Sheets)."""
+        ...
+
     def get_item(self, item_id: str) -> Item:
         """Raises NotFound."""
         ...
 
     def commit(self, change: Change) -> Item:
-        """Apply atomically or not at all; raises StaleWrite, NotFound, DuplicateId."""
+        """Apply atomically or not at all; returns the item as saved. Raises StaleWrite, NotFound, DuplicateId,
+        ActorRefused, StoreBusy or Unconfirmed (see the module docstring)."""
         ...
 
-    def read_log(self, item_id: str | None = None) -> list[Row]:
-        """Log rows as stored (text), in append order."""
+    def read_log(self, item_id: str | None = None, *, cached: bool = False) -> list[Row]:
+        """Log rows as stored (text: ``LOG_COLUMNS`` plus ``LEDGER_COLUMNS``), in append order; rows of changes
+        that did not count (a losing concurrent write) are never among them. ``cached``: rows this store already
+        holds are good enough (after its own commit: no read)."""
         ...
 
     def read_users(self) -> tuple[list[User], list[RowProblem]]: ...
@@ -122,3 +210,41 @@ class Store(Protocol):
         """Delete sessions that expired before ``before`` (and rows whose expiry cannot be read); returns how
         many went."""
         ...
+
+    # -- the sign-in ledger (``sopkit.auth``) ------------------------------------------------------------------
+    def record_sign_in(self, email: str, at: dt.datetime) -> tuple[str, list[SignInEvent], User | None]:
+        """Append one sign-in attempt for ``email`` (any address, known or not) *before* its password is checked,
+        atomically with respect to every other attempt, and return its id, the address's events up to and
+        including it in append order, and the Users row (None if there is none)."""
+        ...
+
+    def record_sign_in_success(self, email: str, attempt: str, at: dt.datetime) -> None:
+        """Record that ``attempt`` signed in (it resets the count of failures)."""
+        ...
+
+
+def check_actor(change: Change, user: User | None) -> None:
+    """Refuse (ActorRefused) unless ``user`` (the actor's Users row as read inside the commit) is active and
+    holds the change's role; a change without an actor is not checked."""
+    if change.actor is None:
+        return
+    if user is None or not user.active or (change.role and change.role not in user.roles):
+        raise ActorRefused(f"{change.actor} is no longer allowed to do this (deactivated, removed or without the "
+                           f"role {change.role}). Nothing was saved.")
+
+
+def check_unchanged(change: Change, row: Row | None, row_no: int = 0) -> Item:
+    """The item in ``row`` (as stored now, inside the commit), or StaleWrite unless it is still what the caller
+    read: there, at ``expected_rev``, readable, and equal to ``change.seen`` field for field."""
+    if row is None:
+        raise StaleWrite(change.item_id, change.expected_rev, None)
+    item, problems = item_from_row(row, row_no)
+    if item is None:
+        raise StaleWrite(change.item_id, change.expected_rev, None,
+                         why="a cell was typed by hand and cannot be read: " + "; ".join(p.reason for p in problems))
+    if item.rev != change.expected_rev:
+        raise StaleWrite(change.item_id, change.expected_rev, item.rev, item)
+    if change.seen is not None and change.seen != item:
+        edited = sorted(f for f in REGISTER_COLUMNS if getattr(change.seen, f, None) != getattr(item, f, None))
+        raise StaleWrite(change.item_id, change.expected_rev, item.rev, item, why=f"{', '.join(edited)} edited")
+    return item

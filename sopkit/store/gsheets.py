@@ -1,37 +1,64 @@
-"""The Google Sheets store: the Register, Log, Users and Settings worksheets of one spreadsheet, over gspread 6.
+"""The Google Sheets store: the Register, Log, Users, Settings and SignIns worksheets of one spreadsheet.
 
-API budget (the per-user quota is 60 reads and 60 writes a minute, shared by the app and the publish job):
+Why it is shaped like this
+==========================
 
-* ``read_register``/``get_item``/``read_log``/``read_users``/``read_settings``: one ``values.get`` each.
-* ``commit``: (1) one ``values:batchGet`` of the Register header row, its ``id`` and ``rev`` columns and the Log
-  header row, to find the row by id and check ``rev``; (2) ONE ``spreadsheets:batchUpdate``, atomic: an
-  ``updateCells`` per contiguous run of the row's changed cells (with ``rev + 1``; other cells are not sent, so
-  they stay untouched) or, for a create, an ``appendCells`` of the new Register row, plus an ``appendCells`` of
-  the Log rows (RAW text as ``userEnteredValue.stringValue``, mask ``userEnteredValue``: formats stay). Either
-  the Register change and its Log rows are both saved or neither is. (3) For an update only, one ``values.get``
-  of the saved row to return the item. An admin who reorders columns between two actions costs one extra read
-  of the whole Register, which then saves the read-back. The tabs' sheetIds are read once per store (by
-  ``init`` or with the first commit: one metadata read) and cached.
-* ``appendCells`` places rows after the last row holding a value anywhere in the tab; unlike ``values.append``
-  (used by import and the Users/Settings upserts) it does no table detection, so a blank row typed into the Log
-  does not make new rows land above older ones.
+The writers share nothing but the spreadsheet: desk replicas, the publish job, the CLI, on any host, plus admins
+editing by hand. The Sheets API has no conditional write, so a "check the rev, then write" done by two processes
+at once lets both pass the check (last writer wins, the Log holds both decisions). What the API does guarantee is
+that one ``spreadsheets:batchUpdate`` is applied whole or not at all, and that batches on one spreadsheet are
+applied one after the other; ``appendCells`` puts rows after the last row holding a value, so the Log's row order
+*is* the order in which batches were applied. The protocol makes that order decide (:mod:`sopkit.store.ledger`):
 
-Columns are found by header name (unknown columns are never written), rows by ``id`` right before each write,
-values are written RAW. There are no conditional writes in the Sheets API: the rev check protects against other
-users of the desk, and commits of one process are serialised per spreadsheet; two processes racing inside the
-same few hundred milliseconds can still both pass the check (last writer wins on the cells they both wrote).
+1. **Read** (one ``values:batchGet``): the Register's header, ``id`` column and the item's row (found by id, never
+   by a remembered row number alone), the Log rows appended since this process last read it (the last known row
+   is read again to verify the known prefix), and the Users table. The item is explained by the Log (the state
+   the winning changes leave; see below) and checked: it must equal what the caller read (``Change.seen``: every
+   field, so a hand edit of the title, a sort that moved another item into the row, or another process's change
+   all refuse the action before anything is written), and the acting user must still be active with the role.
+2. **Write** (one atomic ``spreadsheets:batchUpdate``): ``updateCells`` for only the changed cells of that row,
+   with ``rev + 1`` and ``change_id`` (plus any cells the Log says a crashed writer left wrong), and
+   ``appendCells`` of the Log rows. Every Log row carries the change id, the rev its author read, and ``parent``,
+   the change id whose state its author read (the item's *head*); the first carries the payload (cells written
+   and their values as read, JSON, split over continuation rows past 45,000 characters).
+3. **Verify** (one ``values:batchGet`` of the Log rows since step 1): the change **won** iff its parent is the
+   item's head at its position in the Log. Two changes made from the same read have the same parent: the first
+   one appended wins, and every process computes the same answer from the Log alone. The winner is told "saved";
+   the loser is told "changed by someone else" (StaleWrite), its Log rows are void (``read_log`` never returns
+   them), and it repairs the cells its batch wrote over the winner's (one more batchUpdate, recorded as a
+   ``sopkit:repair`` row). If it dies before repairing, every reader still sees the right state: the row's
+   ``change_id`` names the last write it received, and a loser's write is undone from the payloads (winner's
+   values, or the values the loser read) in the cells that still hold what the loser wrote; the next writer of
+   the item writes those cells back in its own batch.
 
-Every call goes through :func:`sopkit.retry.call_with_retry`: 429 (honouring ``Retry-After``), 408, 5xx and
-timeouts are retried with jittered backoff; when the tries run out a :class:`SheetsBusy` is raised.
+**Retries.** Nothing prepared is ever re-sent: a 429, 5xx, timeout or dropped connection anywhere restarts at
+step 1, which re-finds the row by id and re-checks everything; if the failed call was a write that may have been
+applied, step 1 first looks for the change's id in the Log (it is there → go on to the verdict, so a Log row is
+never doubled). Creates append the Register row and the Log rows in one batch (no row to find), verified alike.
+
+**Budget** (60 reads + 60 writes a minute per user, shared by the app and the job): an action is 3 calls (read,
+write, verify) and returns the saved item, so the page patches its snapshot without reading again;
+:meth:`GSheetsStore.read_snapshot` is one ``values:batchGet`` of Register, Log, Users and Settings, and only
+reads the Log rows appended since the last snapshot (a cold process reads the Log once without the payload
+column). The spreadsheet's metadata (tab ids for writes, locale and time zone for dates typed by hand) is read
+once, when first needed. A refused action costs its one read; a lost race 4 calls.
+
+**What it does not cover.** Between the read of step 1 and the write of step 2 (one round trip, never a retry
+wait) an admin's sort can still move another row under the write; the ``change_id`` cell then names a change of
+another item and the row is listed as a problem, and the item's own row is rolled forward from the payload.
+Hand edits of the Log itself are not supported (it is protected, warning only): a known row that changed makes
+the store read the whole Log again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import gspread
@@ -40,6 +67,7 @@ import requests
 from .. import sop
 from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry, parse_retry_after
 from ..schema import (
+    LEDGER_COLUMNS,
     LOG_COLUMNS,
     REGISTER_COLUMNS,
     SESSION_COLUMNS,
@@ -54,30 +82,60 @@ from ..schema import (
     session_from_row,
     user_from_row,
 )
-from ..timeutil import parse_iso
-from .base import Change, DuplicateId, NotFound, Register, StaleWrite, StoreError
+from ..timeutil import AGENCY_TZ, parse_iso, to_iso
+from .base import (
+    Change,
+    DuplicateId,
+    NotFound,
+    Register,
+    SignInEvent,
+    StaleWrite,
+    StoreBusy,
+    StoreError,
+    StoreSnapshot,
+    Unconfirmed,
+    check_actor,
+    check_unchanged,
+    new_change_id,
+)
 from .gsheets_values import (
     READ_PARAMS,
     cell_text,
     col_letters,
     column_range,
+    needs_locale,
     quote,
     row_range,
     zone,
 )
+from .ledger import (
+    CHANGE_ACTION,
+    PARENT,
+    PAYLOAD,
+    PAYLOAD_ACTION,
+    REPAIR_ACTION,
+    Ledger,
+    MissingPayload,
+    encode_payload,
+)
 
 T = TypeVar("T")
 
-REGISTER, LOG, USERS, SETTINGS, SESSIONS = "Register", "Log", "Users", "Settings", "Sessions"
+REGISTER, LOG, USERS, SETTINGS, SIGNINS = "Register", "Log", "Users", "Settings", "SignIns"
+SESSIONS = "Sessions"
+LOG_SHEET_COLUMNS: tuple[str, ...] = (*LOG_COLUMNS, *LEDGER_COLUMNS, PARENT, PAYLOAD)
+SIGNIN_COLUMNS: tuple[str, ...] = ("at", "email", "kind", "attempt", "id")
 SHEETS: dict[str, tuple[str, ...]] = {
-    REGISTER: REGISTER_COLUMNS, LOG: LOG_COLUMNS, USERS: USER_COLUMNS, SETTINGS: SETTINGS_COLUMNS,
-    SESSIONS: SESSION_COLUMNS,
+    REGISTER: REGISTER_COLUMNS, LOG: LOG_SHEET_COLUMNS, USERS: USER_COLUMNS, SETTINGS: SETTINGS_COLUMNS,
+    SIGNINS: SIGNIN_COLUMNS, SESSIONS: SESSION_COLUMNS,
 }
-#: Columns only the app writes: protected with a warning for admins who edit them by hand (Log: the whole tab).
+#: Columns only the app writes: protected with a warning for admins who edit them by hand (Log, SignIns and
+#: Sessions: the whole tab).
 MACHINE_COLUMNS: dict[str, tuple[str, ...]] = {
-    REGISTER: ("id", "rev", "updated_at", "updated_by", "channel_results"),
+    REGISTER: ("id", "rev", "updated_at", "updated_by", "channel_results", "change_id"),
     USERS: ("password_hash", "failed_logins", "locked_until"),
 }
+WHOLE_TAB_PROTECTED = (LOG, SIGNINS, SESSIONS)
 DROPDOWNS: dict[str, tuple[str, ...]] = {
     "status": sop.STATUSES,
     "step": tuple(str(s) for s in sop.STEPS),
@@ -86,10 +144,12 @@ PROTECT_PREFIX = "sopkit: "
 SPARE_COLUMNS = 10  # room for an admin's own columns in a new tab
 DEFAULT_BACKOFF = Backoff()
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+NOT_APPLIED_STATUS = frozenset({408, 429})  # refused before any work: certainly not applied
 BUSY_MESSAGE = ("Google Sheets is busy (too many requests or a temporary server error). Nothing was saved; "
                 "please try again in a minute.")
-ECHO = {"includeValuesInResponse": True, "responseValueRenderOption": "UNFORMATTED_VALUE",
-        "responseDateTimeRenderOption": "SERIAL_NUMBER"}
+UNCONFIRMED_MESSAGE = ("The change was sent to Google Sheets but its answer was lost, and Google Sheets stayed busy "
+                       "while the store looked for it. Reload to see whether it was saved.")
+PAYLOAD_MEMORY = 20_000_000  # characters of Log payload kept in memory before the old ones are dropped
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
@@ -100,12 +160,43 @@ def _lock_for(key: str) -> threading.RLock:
         return _LOCKS.setdefault(key, threading.RLock())
 
 
-class SheetsBusy(StoreError):
+class SheetsBusy(StoreBusy):
     """Google Sheets kept answering 429/5xx (or timing out) until the retries ran out; nothing was saved."""
 
 
+class _Retry(TransientError):
+    """A failed call worth trying again; ``maybe_applied``: it was a write whose effect is unknown."""
+
+    def __init__(self, message: str, retry_after: float | None = None, maybe_applied: bool = False):
+        super().__init__(message, retry_after)
+        self.maybe_applied = maybe_applied
+
+
+class _NotInLog(Exception):
+    """Looked: the change is not in the Log, so it was not applied."""
+
+
+@dataclass
+class _Tail:
+    """What this process knows of an append-only tab: its header and its data rows, in order."""
+
+    header: list[str]
+    rows: list[Row]
+
+
+@dataclass
+class _WriteView:
+    """Step 1 of a write: where the item is and what it holds."""
+
+    header: list[str]
+    row_no: int | None  # sheet row of the item (None: not in the Register)
+    actual: Row  # the row as stored
+    explained: Row  # the row as the Log explains it
+    users: list[User]
+
+
 class GSheetsStore:
-    """The Store contract over one Google Spreadsheet (see the module docstring for the call budget).
+    """The Store contract over one Google Spreadsheet (see the module docstring for the protocol and budget).
 
     ``client_or_spreadsheet``: a ``gspread.Client`` plus ``key_or_url``, or an opened ``gspread.Spreadsheet``.
     ``on_busy``: called with a message fit for the UI ("Google Sheets is busy, retrying…") before each wait.
@@ -121,305 +212,518 @@ class GSheetsStore:
         on_busy: Callable[[str], None] | None = None,
         timeout: float | None = 30.0,
     ):
+        self._props: dict[str, Any] = {}
         if isinstance(client_or_spreadsheet, gspread.Spreadsheet):
-            self._client: gspread.Client = client_or_spreadsheet.client
-            self._ss: gspread.Spreadsheet | None = client_or_spreadsheet
+            self._http = client_or_spreadsheet.client
+            self._key = client_or_spreadsheet.id
+            self._props = dict(getattr(client_or_spreadsheet, "_properties", {}))
         else:
-            if not key_or_url:
+            target = key_or_url.strip()
+            if not target:
                 raise StoreError("No Google Sheet configured: set register.sheet to the sheet's key or URL.")
-            self._client, self._ss = client_or_spreadsheet, None
+            self._http = client_or_spreadsheet.http_client
+            self._key = gspread.utils.extract_id_from_url(target) if "/" in target else target
         if timeout is not None:
-            self._client.set_timeout(timeout)
+            self._http.set_timeout(timeout)
         self.key_or_url = key_or_url
         self.backoff, self.sleep, self.on_busy = backoff, sleep, on_busy
-        self._open_lock = threading.Lock()
+        self._rng = random.Random()
         self._headers: dict[str, list[str]] = {}
         self._sheet_ids: dict[str, int] = {}
+        self._ledger = Ledger()
+        self._log_header: list[str] = []
+        self._range_header: list[str] = []
+        self._signins = _Tail([], [])
+        self._row_hint: dict[str, int] = {}
+        self._lock = _lock_for(self._key)
 
     # -- plumbing -------------------------------------------------------------------------------------------
-    def _call(self, fn: Callable[[], T], *, idempotent: bool = True) -> T:
-        """One API call with bounded retry. A non-idempotent call (append) is not retried when the answer was
-        lost (timeout, dropped connection), since it may have been applied."""
-
-        def attempt() -> T:
-            try:
-                return fn()
-            except gspread.exceptions.APIError as e:
-                status = e.response.status_code
-                if status in RETRYABLE_STATUS:
-                    wait = parse_retry_after(e.response.headers.get("Retry-After"))
-                    raise TransientError(f"HTTP {status}", wait) from e
-                raise _api_error(e) from e
-            except (requests.ConnectTimeout, requests.ConnectionError, requests.Timeout) as e:
-                not_sent = isinstance(e, requests.ConnectTimeout)
-                if idempotent or not_sent:
-                    raise TransientError(f"{type(e).__name__}: {e}") from e
-                raise StoreError("The connection to Google Sheets was lost while saving; the change may or may "
-                                 "not have been saved. Reload and check before trying again.") from e
-
-        def notify(attempt_no: int, delay: float, error: TransientError) -> None:
-            if self.on_busy is not None:
-                self.on_busy(f"Google Sheets is busy, retrying in {delay:.0f} s (try {attempt_no + 1} of "
-                             f"{self.backoff.tries})…")
-
+    def _once(self, fn: Callable[[], T], *, write: bool = False) -> T:
+        """One API call, no retry: a transient failure becomes ``_Retry`` (with whether a write may have been
+        applied), any other failure a StoreError."""
         try:
-            return call_with_retry(attempt, self.backoff, sleep=self.sleep, on_retry=notify)
+            return fn()
+        except gspread.exceptions.APIError as e:
+            status = e.response.status_code
+            if status in RETRYABLE_STATUS:
+                wait = parse_retry_after(e.response.headers.get("Retry-After"))
+                raise _Retry(f"HTTP {status}", wait, write and status not in NOT_APPLIED_STATUS) from e
+            raise _api_error(e) from e
+        except requests.ConnectTimeout as e:  # never reached the server
+            raise _Retry(f"{type(e).__name__}: {e}") from e
+        except (requests.ConnectionError, requests.Timeout) as e:
+            raise _Retry(f"{type(e).__name__}: {e}", maybe_applied=write) from e
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        """One idempotent call (a read, or a write whose repetition is harmless) with bounded retry."""
+        try:
+            return call_with_retry(lambda: self._once(fn), self.backoff, sleep=self.sleep, on_retry=self._notify,
+                                   rng=self._rng)
         except RetriesExhausted as e:
             raise SheetsBusy(BUSY_MESSAGE) from e
 
-    @property
-    def spreadsheet(self) -> gspread.Spreadsheet:
-        """The opened spreadsheet (one metadata read, then cached)."""
-        if self._ss is None:
-            with self._open_lock:
-                if self._ss is None:
-                    target = self.key_or_url.strip()
-                    opener = self._client.open_by_url if "/" in target else self._client.open_by_key
-                    self._ss = self._call(lambda: opener(target))
-        return self._ss
+    def _notify(self, attempt_no: int, delay: float, error: TransientError) -> None:
+        if self.on_busy is not None:
+            self.on_busy(f"Google Sheets is busy, retrying in {delay:.0f} s (try {attempt_no + 1} of "
+                         f"{self.backoff.tries})…")
+
+    def _retrying(self, step: Callable[[], T], *, settle: Callable[[], T] | None = None) -> T:
+        """Run ``step`` until it returns, retrying it *whole* after a transient failure (so every retry re-reads
+        and re-decides). When the tries run out, ``settle`` (if given) finds out what happened to a write that
+        may have been applied: it returns the outcome, or raises."""
+        for attempt in range(1, self.backoff.tries + 1):
+            try:
+                return step()
+            except _Retry as e:
+                if attempt == self.backoff.tries:
+                    break
+                delay = self.backoff.wait(attempt, e.retry_after, self._rng)
+                self._notify(attempt, delay, e)
+                self.sleep(delay)
+        if settle is not None:
+            return settle()
+        raise SheetsBusy(BUSY_MESSAGE)
 
     @property
-    def _lock(self) -> threading.RLock:
-        return _lock_for(self.spreadsheet.id)
+    def spreadsheet_id(self) -> str:
+        return self._key
 
-    def _text(self, column: str, value: Any) -> str:
-        ss = self.spreadsheet
-        props = getattr(ss, "_properties", {})
-        return cell_text(column, value, zone(props.get("timeZone")), str(props.get("locale", "")) == "en_US")
-
-    def _get(self, title: str) -> list[list[Any]]:
-        resp = self._call(lambda: self.spreadsheet.values_get(quote(title), params=READ_PARAMS))
-        return list(resp.get("values", []))
-
-    def _batch_get(self, ranges: list[str]) -> list[list[list[Any]]]:
-        resp = self._call(lambda: self.spreadsheet.values_batch_get(ranges, params=READ_PARAMS))
-        return [list(vr.get("values", [])) for vr in resp.get("valueRanges", [])]
-
-    def _append(self, title: str, rows: list[list[str]]) -> dict[str, Any]:
-        body = {"values": rows, "majorDimension": "ROWS"}
-        params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
-        return self._call(lambda: self.spreadsheet.values_append(f"{quote(title)}!A1", params, body),
-                          idempotent=False)
-
-    def _write_rows(self, title: str, rows: dict[int, list[Any]], echo: bool = False) -> dict[str, Any]:
-        """One values:batchUpdate of whole rows where ``None`` cells are skipped (only the others are written)."""
-        body: dict[str, Any] = {"valueInputOption": "RAW", "data": [
-            {"range": row_range(title, n, len(values)), "majorDimension": "ROWS", "values": [values]}
-            for n, values in rows.items()]}
-        if echo:
-            body.update(ECHO)
-        return self._call(lambda: self.spreadsheet.values_batch_update(body))
+    def _metadata(self) -> None:
+        """Tab ids, locale and time zone: one read, once per store (or again when a tab id went stale)."""
+        meta = self._once(lambda: self._http.fetch_sheet_metadata(self._key, params={
+            "fields": "properties(locale,timeZone),sheets.properties(sheetId,title)"}))
+        self._props.update(meta.get("properties", {}))
+        self._sheet_ids = {s["properties"]["title"]: s["properties"]["sheetId"] for s in meta.get("sheets", [])}
 
     def _sheet_id(self, title: str) -> int:
-        """The tab's sheetId (spreadsheets:batchUpdate addresses tabs by id): one metadata read, then cached."""
         if title not in self._sheet_ids:
-            meta = self._call(lambda: self.spreadsheet.fetch_sheet_metadata(
-                params={"fields": "sheets.properties(sheetId,title)"}))
-            self._sheet_ids = {s["properties"]["title"]: s["properties"]["sheetId"] for s in meta.get("sheets", [])}
+            self._metadata()
         if title not in self._sheet_ids:
             raise StoreError(f"The Google Sheet has no {title} worksheet. Nothing was saved; run "
                              "`python -m sopkit init` to create it.")
         return self._sheet_ids[title]
 
-    def _batch_write(self, requests_: list[dict[str, Any]]) -> None:
-        """One atomic spreadsheets:batchUpdate. Not retried when its answer was lost (it may have been applied):
-        the user is told to reload and check, so a retry never doubles the Log rows."""
+    def _text(self, column: str, value: Any) -> str:
+        if needs_locale(column, value):
+            if "timeZone" not in self._props:
+                self._call(self._metadata)
+            return cell_text(column, value, zone(self._props.get("timeZone")),
+                             str(self._props.get("locale", "")) == "en_US")
+        return cell_text(column, value, AGENCY_TZ)
+
+    def _batch_get(self, ranges: Sequence[str], *, retry: bool = True) -> list[list[list[Any]]]:
+        def get() -> Any:
+            return self._http.values_batch_get(self._key, list(ranges), params=dict(READ_PARAMS))
+
+        resp = self._call(get) if retry else self._once(get)
+        return [list(vr.get("values", [])) for vr in resp.get("valueRanges", [])]
+
+    def _batch_update(self, requests_: list[dict[str, Any]], *, retry: bool = False) -> None:
+        """One atomic spreadsheets:batchUpdate; not retried unless asked (re-sending a prepared batch is what the
+        protocol forbids)."""
+        def send() -> Any:
+            return self._http.batch_update(self._key, {"requests": requests_})
+
         try:
-            self._call(lambda: self.spreadsheet.batch_update({"requests": requests_}), idempotent=False)
+            self._call(send) if retry else self._once(send, write=True)
         except StoreError as e:
-            if "No grid with id" in str(e):  # a tab was deleted and re-created since the ids were cached
+            if "No grid with id" in str(e):  # a tab was deleted and re-created since the ids were read
                 self._sheet_ids.clear()
             raise
 
-    def _table(self, title: str) -> tuple[list[str], list[tuple[int, Row]]]:
-        """Header and non-blank rows (with their sheet row numbers) of one tab, in one values.get."""
-        values = self._get(title)
-        header = _header(values[0] if values else [])
-        self._headers[title] = header
-        return header, self._rows(header, values[1:], 2)
-
-    def _rows(self, header: list[str], values: Iterable[list[Any]], first: int) -> list[tuple[int, Row]]:
+    def _rows(self, header: list[str], values: Iterable[list[Any]], first: int,
+              keep_blank: bool = False) -> list[tuple[int, Row]]:
         out = []
         for n, cells in enumerate(values, start=first):
-            if not any(c not in (None, "") for c in cells):
+            if not keep_blank and not any(c not in (None, "") for c in cells):
                 continue
-            row = {}
+            row: Row = {}
             for i, name in enumerate(header):
-                if name and name not in row:
+                if name and name not in row and name != PAYLOAD:
                     row[name] = self._text(name, cells[i] if i < len(cells) else None)
             out.append((n, row))
         return out
 
+    # -- the Log and other append-only tabs -------------------------------------------------------------------
+    def _log_ranges(self) -> list[str]:
+        """The ranges that bring this process's Log up to date: its header and the rows since the last known one
+        (re-read to verify the prefix). A cold read leaves out the payload column."""
+        known = len(self._ledger)
+        header = self._log_header or list(LOG_SHEET_COLUMNS)
+        self._range_header = header
+        if known == 0:
+            cut = header.index(PAYLOAD) if PAYLOAD in header and header.index(PAYLOAD) == len(header) - 1 \
+                else len(header)
+            return [f"{quote(LOG)}!1:1", f"{quote(LOG)}!A2:{col_letters(max(cut, 1) - 1)}"]
+        return [f"{quote(LOG)}!1:1", f"{quote(LOG)}!A{known + 1}:{col_letters(max(len(header), 1) - 1)}"]
+
+    def _absorb_log(self, header_values: list[list[Any]], tail: list[list[Any]]) -> bool:
+        """Take in what :meth:`_log_ranges` returned; False when the Log changed under the known rows (or its
+        header did) and must be read again from the top."""
+        header = _header(header_values[0] if header_values else [])
+        cold = len(self._ledger) == 0
+        if header != self._range_header:  # a layout other than the one the range was cut for: read again
+            self._reset_log(header)
+            return False
+        _require(LOG, header, LOG_SHEET_COLUMNS)
+        self._log_header = header
+        payload_at = header.index(PAYLOAD)
+        parsed = self._rows(header, tail, 2 if cold else len(self._ledger) + 1, keep_blank=True)
+        payloads = [str(cells[payload_at]) if payload_at < len(cells) and cells[payload_at] is not None else ""
+                    for cells in tail]
+        if not cold:
+            if not parsed or _log_key(parsed[0][1]) != _log_key(self._ledger.rows[-1]):
+                self._reset_log(header)
+                return False
+            parsed, payloads = parsed[1:], payloads[1:]
+        without = cold and payload_at == len(header) - 1  # the cold read leaves the payload column out
+        self._ledger.extend([r for _, r in parsed], None if without else payloads)
+        if self._ledger.payload_size() > PAYLOAD_MEMORY:
+            self._ledger.forget_payloads()
+        return True
+
+    def _reset_log(self, header: list[str]) -> None:
+        self._ledger = Ledger()
+        self._log_header = header
+
+    def _read(self, ranges: list[str], with_log: bool = True, *, retry: bool = True) -> list[list[list[Any]]]:
+        """One batchGet of ``ranges`` (plus the Log since the last read when ``with_log``); a Log that changed
+        under the known rows costs one more read of it from the top."""
+        for _ in range(3):
+            log = self._log_ranges() if with_log else []
+            got = self._batch_get([*ranges, *log], retry=retry)
+            if not with_log or self._absorb_log(got[len(ranges)], got[len(ranges) + 1]):
+                return got[:len(ranges)]
+        raise StoreError("The Log tab keeps changing under the app; check that nobody edits it by hand.")
+
+    def _explain(self, item_id: str, actual: Row, *, retry: bool = True) -> Row:
+        """The row as the Log explains it, reading payloads on demand (a cold process, or an old crash)."""
+        for _ in range(3):
+            try:
+                return self._ledger.explain(item_id, actual)
+            except MissingPayload as e:
+                self._fetch_payloads(self._ledger.payload_rows(e.rows), retry=retry)
+        return self._ledger.explain(item_id, actual)
+
+    def _fetch_payloads(self, rows: list[int], *, retry: bool = True) -> None:
+        col = col_letters(self._log_header.index(PAYLOAD))
+        ranges = [f"{quote(LOG)}!{col}{i + 2}" for i in rows]
+        got = self._batch_get(ranges, retry=retry)
+        for index, values in zip(rows, got, strict=True):
+            self._ledger.set_payload(index, str(values[0][0]) if values and values[0] else "")
+
     # -- contract: reads ------------------------------------------------------------------------------------
-    def read_register(self) -> Register:
-        header, rows = self._table(REGISTER)
+    def _register(self, values: list[list[Any]]) -> tuple[Register, dict[str, int]]:
+        header = _header(values[0] if values else [])
         _require(REGISTER, header, ("id",))
-        items: list[Item] = []
+        self._headers[REGISTER] = header
+        rows = self._rows(header, values[1:], 2)
+        explained: list[Row] = []
+        numbers: list[int] = []
         problems: list[RowProblem] = []
-        seen: dict[str, int] = {}
         for n, row in rows:
-            item, found = item_from_row(row, n)
-            problems += found
-            if item is None:
-                continue
-            if item.id in seen:
-                problems.append(RowProblem(REGISTER, n, "id", item.id, f"duplicate id (first at row {seen[item.id]})"))
-                continue
-            seen[item.id] = n
-            items.append(item)
-        return Register(tuple(items), tuple(problems), tuple(row for _, row in rows))
+            item_id = row.get("id", "").strip()
+            current = row.get("change_id", "").strip()
+            entry = self._ledger.entries.get(current)
+            if entry is not None and entry.item_id != item_id:
+                problems.append(RowProblem(REGISTER, n, "change_id", current,
+                                           f"this row was overwritten by a change meant for item {entry.item_id}; "
+                                           "check its cells against the Log"))
+            explained.append(self._explain(item_id, row) if item_id else row)
+            numbers.append(n)
+        reg = Register.from_rows(explained, row_numbers=numbers)
+        self._row_hint = {}
+        for n, row in rows:
+            self._row_hint.setdefault(row.get("id", "").strip(), n)
+        return Register(reg.items, (*problems, *reg.problems), tuple(explained)), self._row_hint
+
+    def read_register(self) -> Register:
+        with self._lock:
+            (values,) = self._read([quote(REGISTER)])
+            return self._register(values)[0]
+
+    def read_snapshot(self) -> StoreSnapshot:
+        with self._lock:
+            reg_values, user_values, setting_values = self._read([quote(REGISTER), quote(USERS), quote(SETTINGS)])
+            register = self._register(reg_values)[0]
+            users, problems = self._users(user_values)
+            return StoreSnapshot(register, self._ledger.visible(), tuple(users), tuple(problems),
+                                 self._settings(setting_values))
 
     def get_item(self, item_id: str) -> Item:
-        header, rows = self._table(REGISTER)
-        for n, row in rows:
-            if row.get("id", "").strip() == item_id:
-                return _item(row, n)
+        reg = self.read_register()
+        item = reg.by_id().get(item_id)
+        if item is not None:
+            return item
+        for row in reg.rows:
+            if str(row.get("id", "")).strip() == item_id:
+                _, problems = item_from_row(row)
+                raise StoreError(f"Item {item_id} cannot be read: " + "; ".join(p.reason for p in problems))
         raise NotFound(f"No item with id {item_id}.")
 
-    def read_log(self, item_id: str | None = None) -> list[Row]:
-        _, rows = self._table(LOG)
-        out = [{c: row.get(c, "") for c in LOG_COLUMNS} for _, row in rows]
-        return out if item_id is None else [r for r in out if r["item_id"] == item_id]
+    def read_log(self, item_id: str | None = None, *, cached: bool = False) -> list[Row]:
+        with self._lock:
+            if not (cached and len(self._ledger)):
+                self._read([])
+            return self._ledger.visible(item_id)
 
-    def read_users(self) -> tuple[list[User], list[RowProblem]]:
-        _, rows = self._table(USERS)
+    def _users(self, values: list[list[Any]]) -> tuple[list[User], list[RowProblem]]:
+        header = _header(values[0] if values else [])
+        self._headers[USERS] = header
         users, problems = [], []
-        for n, row in rows:
+        for n, row in self._rows(header, values[1:], 2):
             user, found = user_from_row(row, n)
             problems += found
             if user:
                 users.append(user)
         return users, problems
 
-    def read_settings(self) -> dict[str, str]:
-        _, rows = self._table(SETTINGS)
+    def read_users(self) -> tuple[list[User], list[RowProblem]]:
+        with self._lock:
+            (values,) = self._read([quote(USERS)], with_log=False)
+            return self._users(values)
+
+    def _settings(self, values: list[list[Any]]) -> dict[str, str]:
+        header = _header(values[0] if values else [])
+        self._headers[SETTINGS] = header
+        rows = self._rows(header, values[1:], 2)
         return {row["key"].strip(): row.get("value", "") for _, row in rows if row.get("key", "").strip()}
 
-    # -- contract: writes -----------------------------------------------------------------------------------
-    def _locate(self) -> tuple[list[str], list[str], list[str], list[list[Any]] | None]:
-        """Step 1 of a write, one batchGet: the Register header, its id and rev columns (index = row - 1) and the
-        Log header. A changed header (an admin moved or added a column) costs one more read, which reads the whole
-        Register: then its rows come back too (else None)."""
-        cached = self._headers.get(REGISTER)
-        if cached and "id" in cached and "rev" in cached:
-            got = self._batch_get([f"{quote(REGISTER)}!1:1", column_range(REGISTER, cached.index("id")),
-                                   column_range(REGISTER, cached.index("rev")), f"{quote(LOG)}!1:1"])
-            if _header(got[0][0] if got[0] else []) == cached:
-                self._headers[LOG] = _header(got[3][0] if got[3] else [])
-                return cached, self._column("id", got[1]), self._column("rev", got[2]), None
-        got = self._batch_get([quote(REGISTER), f"{quote(LOG)}!1:1"])
-        header = _header(got[0][0] if got[0] else [])
-        self._headers[REGISTER], self._headers[LOG] = header, _header(got[1][0] if got[1] else [])
-        _require(REGISTER, header, ("id", "rev"))
-        i_id, i_rev = header.index("id"), header.index("rev")
-        ids = [self._text("id", r[i_id] if i_id < len(r) else None) for r in got[0]]
-        revs = [self._text("rev", r[i_rev] if i_rev < len(r) else None) for r in got[0]]
-        return header, ids, revs, got[0]
+    def read_settings(self) -> dict[str, str]:
+        with self._lock:
+            (values,) = self._read([quote(SETTINGS)], with_log=False)
+            return self._settings(values)
 
-    def _column(self, name: str, values: list[list[Any]]) -> list[str]:
-        return [self._text(name, r[0] if r else None) for r in values]
-
+    # -- contract: commit -------------------------------------------------------------------------------------
     def commit(self, change: Change) -> Item:
         bad = set(change.updates) - set(REGISTER_COLUMNS)
         if bad:
             raise StoreError(f"unknown Register column(s): {', '.join(sorted(bad))}")
+        sent = {"maybe": False}
+
+        def step() -> Item:
+            try:
+                return self._commit_once(change)
+            except _Retry as e:
+                sent["maybe"] = sent["maybe"] or e.maybe_applied
+                raise
+
+        def settle() -> Item:
+            """The tries ran out after a write that may have been applied: look for it once more."""
+            if not sent["maybe"]:
+                raise SheetsBusy(BUSY_MESSAGE)
+            try:
+                return self._commit_once(change, write=False)
+            except _NotInLog as e:
+                raise SheetsBusy(BUSY_MESSAGE) from e
+            except _Retry as e:
+                raise Unconfirmed(UNCONFIRMED_MESSAGE) from e
+
         with self._lock:
-            header, ids, revs, full = self._locate()
-            log_header = self._headers[LOG]
-            _require(LOG, log_header, LOG_COLUMNS)
-            row_no = next((n for n, v in enumerate(ids, start=1) if n > 1 and v.strip() == change.item_id), None)
-            if change.expected_rev is None:
-                if row_no is not None:
-                    raise DuplicateId(f"An item with id {change.item_id} already exists.")
-                row = {**change.updates, "id": change.item_id, "rev": "1"}
-                _require(REGISTER, header, tuple(row))
-                cells = [row.get(c, "") if c in REGISTER_COLUMNS else "" for c in header]
-                requests_ = [_append_cells(self._sheet_id(REGISTER), [cells])]
-                requests_ += self._log_requests(change, log_header)
-                self._batch_write(requests_)
-                item = _item({c: row.get(c, "") for c in REGISTER_COLUMNS}, len(ids) + 1)
-            else:
-                if row_no is None:
-                    raise StaleWrite(change.item_id, change.expected_rev, None)
-                actual = _int(revs[row_no - 1] if row_no - 1 < len(revs) else "")
-                if actual != change.expected_rev:
-                    raise StaleWrite(change.item_id, change.expected_rev, actual)
-                updates = {**change.updates, "rev": str(change.expected_rev + 1)}
-                _require(REGISTER, header, tuple(updates))
-                changed = {i: updates[c] for i, c in enumerate(header) if c in updates and c in REGISTER_COLUMNS}
-                requests_ = _update_runs(self._sheet_id(REGISTER), row_no - 1, changed)
-                requests_ += self._log_requests(change, log_header)
-                self._batch_write(requests_)
-                if full is not None and row_no - 1 < len(full):  # the whole Register was just read: no read-back
-                    ((_, row),) = self._rows(header, [full[row_no - 1]], row_no)
-                    item = _item({**row, **{c: v for c, v in updates.items() if c in REGISTER_COLUMNS}}, row_no)
+            return self._retrying(step, settle=settle)
+
+    def _write_view(self, item_id: str) -> _WriteView:
+        """Step 1: the Register header, id column and the item's row, the Log since the last read, the Users."""
+        header = self._headers.get(REGISTER)
+        hint = self._row_hint.get(item_id)
+        if header and "id" in header:
+            width = col_letters(len(header) - 1)
+            ranges = [f"{quote(REGISTER)}!1:1", column_range(REGISTER, header.index("id"))]
+            if hint:
+                ranges.append(f"{quote(REGISTER)}!A{hint}:{width}{hint}")
+            got = self._read([*ranges, quote(USERS)], retry=False)
+            if _header(got[0][0] if got[0] else []) == header:
+                ids = [self._text("id", r[0] if r else None).strip() for r in got[1]]
+                row_no = next((n for n, v in enumerate(ids, start=1) if n > 1 and v == item_id), None)
+                users = self._users(got[-1])[0]
+                if row_no is not None and row_no == hint and len(got) == 4:
+                    cells = got[2][0] if got[2] else []
                 else:
-                    item = self._read_back(header, row_no, change)
-        return item
+                    cells = None
+                    if row_no is not None:
+                        rng = row_range(REGISTER, row_no, len(header))
+                        data = self._once(lambda: self._http.values_get(self._key, rng, params=dict(READ_PARAMS)))
+                        cells = (data.get("values") or [[]])[0]
+                return self._view(item_id, header, row_no, cells, users)
+        (values, user_values) = self._read([quote(REGISTER), quote(USERS)], retry=False)
+        register, hints = self._register(values)
+        header = self._headers[REGISTER]
+        row_no = hints.get(item_id)
+        cells = values[row_no - 1] if row_no is not None else None
+        return self._view(item_id, header, row_no, cells, self._users(user_values)[0])
 
-    def _log_requests(self, change: Change, log_header: list[str]) -> list[dict[str, Any]]:
-        if not change.log:
-            return []
-        rows = [[r.to_row().get(c, "") for c in log_header] for r in change.log]
-        return [_append_cells(self._sheet_id(LOG), rows)]
+    def _view(self, item_id: str, header: list[str], row_no: int | None, cells: list[Any] | None,
+              users: list[User]) -> _WriteView:
+        if row_no is None or cells is None:
+            return _WriteView(header, None, {}, {}, users)
+        self._row_hint[item_id] = row_no
+        ((_, actual),) = self._rows(header, [cells], row_no, keep_blank=True)
+        return _WriteView(header, row_no, actual, self._explain(item_id, actual, retry=False), users)
 
-    def _read_back(self, header: list[str], row_no: int, change: Change) -> Item:
-        """The saved row, read back (one values.get): the write itself is done, so a failure here says so."""
-        saved = f"Item {change.item_id} was saved (revision {(change.expected_rev or 0) + 1})"
+    def _commit_once(self, change: Change, write: bool = True) -> Item:
+        view = self._write_view(change.item_id)
+        done = self._ledger.outcome(change.change_id)
+        if done is not None:  # an earlier try was applied although its answer was lost
+            return self._verdict(change, view, None)
+        if not write:
+            raise _NotInLog(change.change_id)
+        _require(REGISTER, view.header, REGISTER_COLUMNS)
+        _require(LOG, self._log_header, LOG_SHEET_COLUMNS)
+        actor = (change.actor or "").strip().lower()
+        check_actor(change, next((u for u in view.users if u.email == actor), None))
+        head = self._ledger.head(change.item_id)
+        if change.expected_rev is None:
+            if view.row_no is not None or head:
+                raise DuplicateId(f"An item with id {change.item_id} already exists.")
+            row = {**change.updates, "id": change.item_id, "rev": "1", "change_id": change.change_id}
+            cells = [row.get(c, "") if c in REGISTER_COLUMNS else "" for c in view.header]
+            requests_ = [_append_cells(self._sheet_id(REGISTER), [cells])]
+            requests_ += self._log_requests(change, head, row, None)
+            self._batch_update(requests_)
+            return self._confirm(change, view, row)
+        now = self._current_item(change, view)
+        written = {**{c: v for c, v in view.explained.items() if c in REGISTER_COLUMNS
+                      and str(view.actual.get(c, "") or "") != v},
+                   **change.updates, "rev": str(now.rev + 1), "change_id": change.change_id}
+        before = {c: str(view.explained.get(c, "") or "") for c in written}
+        assert view.row_no is not None
+        requests_ = _update_runs(self._sheet_id(REGISTER), view.row_no - 1,
+                                 {i: written[c] for i, c in enumerate(view.header) if c in written})
+        requests_ += self._log_requests(change, head, written, before)
+        self._batch_update(requests_)
+        return self._confirm(change, view, {**view.explained, **written})
+
+    def _current_item(self, change: Change, view: _WriteView) -> Item:
+        """The item as stored now, checked against what the caller read."""
+        return check_unchanged(change, view.explained if view.row_no is not None else None, view.row_no or 0)
+
+    def _confirm(self, change: Change, view: _WriteView, row: Row) -> Item:
+        """Step 3: read the Log since step 1 and the id column, and give the verdict."""
+        ranges = [column_range(REGISTER, view.header.index("id"))]
+        (ids,) = self._read(ranges, retry=False)
+        return self._verdict(change, view, [self._text("id", r[0] if r else None).strip() for r in ids], row)
+
+    def _verdict(self, change: Change, view: _WriteView, ids: list[str] | None, row: Row | None = None) -> Item:
+        outcome = self._ledger.outcome(change.change_id)
+        if outcome is None:  # the write was not applied after all (a failure before it reached the sheet)
+            raise _Retry("the change is not in the Log")
+        if ids is not None:
+            row_no = next((n for n, v in enumerate(ids, start=1) if n > 1 and v == change.item_id), None)
+            if row_no is not None:
+                self._row_hint[change.item_id] = row_no
+        if outcome:
+            state = row if row is not None else {**view.explained, "change_id": self._ledger.head(change.item_id)}
+            item, problems = item_from_row(state, view.row_no or 0)
+            if item is None:
+                raise StoreError(f"Item {change.item_id} was saved but cannot be read back: "
+                                 + "; ".join(p.reason for p in problems))
+            return item
+        if change.expected_rev is None:
+            raise DuplicateId(f"An item with id {change.item_id} was created at the same moment by someone else.")
+        current = self._repair(change, view)
+        raise StaleWrite(change.item_id, change.expected_rev, current.rev if current else None, current,
+                         why="another change to it was saved first")
+
+    def _repair(self, change: Change, view: _WriteView) -> Item | None:
+        """A lost race: put back, in the cells this change wrote, what the Log says they hold (one batchUpdate
+        with a ``sopkit:repair`` row). Best effort: if it fails, readers still explain the row and the next
+        writer of the item repairs it."""
+        entry = self._ledger.entries[change.change_id]
+        row_no = self._row_hint.get(change.item_id)
+        for _ in range(3):
+            try:
+                data = entry.payload()
+                left = self._ledger.left_by(change.change_id, view.actual)  # the row as this batch left it
+                break
+            except MissingPayload as e:
+                self._fetch_payloads(self._ledger.payload_rows([*e.rows, *entry.rows[:1]]))
+        else:
+            return None
+        truth = self._explain(change.item_id, left)
+        fix = {c: str(truth.get(c, "") or "") for c in data["set"] if str(truth.get(c, "") or "") != data["set"][c]}
+        current, _ = item_from_row(truth, row_no or 0)
+        if not fix or row_no is None:
+            return current
+        head = self._ledger.head(change.item_id)
+        requests_ = _update_runs(self._sheet_id(REGISTER), row_no - 1,
+                                 {i: fix[c] for i, c in enumerate(view.header) if c in fix})
+        marker = {"at": to_iso(dt.datetime.now(AGENCY_TZ)), "item_id": change.item_id, "action": REPAIR_ACTION,
+                  "actor": change.actor or "", "change_id": change.change_id, PARENT: head}
+        requests_.append(_append_cells(self._sheet_id(LOG), self._log_cells([marker], encode_payload(fix))))
         try:
-            rng = row_range(REGISTER, row_no, len(header))
-            data = self._call(lambda: self.spreadsheet.values_get(rng, params=READ_PARAMS)).get("values", [])
-            rows = self._rows(header, data, row_no)
-            row = rows[0][1] if rows else {}
-            if row.get("id", "").strip() == change.item_id:
-                return _item(row, row_no)
-            item = self.get_item(change.item_id)  # the rows moved since the write: find it by id (one more read)
-        except StoreError as e:
-            raise StoreError(f"{saved}, but it could not be read back: {e} Reload to see it.") from e
-        if item.rev != (change.expected_rev or 0) + 1:
-            raise StoreError(f"The Register was rearranged while item {change.item_id} was being saved: the change "
-                             f"landed on row {row_no}, which now holds item {row.get('id')!r}. Check that row.")
-        return item
+            self._batch_update(requests_, retry=True)
+        except StoreError:
+            pass
+        return current
 
+    def _log_requests(self, change: Change, head: str, written: Row, before: Row | None) -> list[dict[str, Any]]:
+        base = {"change_id": change.change_id, "base_rev": str(change.expected_rev or 0), PARENT: head}
+        rows = [{**r.to_row(), **base} for r in change.log] or [
+            {"at": to_iso(dt.datetime.now(AGENCY_TZ)), "item_id": change.item_id, "action": CHANGE_ACTION,
+             "actor": change.actor or "", **base}]
+        return [_append_cells(self._sheet_id(LOG), self._log_cells(rows, encode_payload(written, before)))]
+
+    def _log_cells(self, rows: list[Row], chunks: list[str]) -> list[list[str]]:
+        """Log rows in the tab's column order: the payload's first chunk on the first row, the rest on
+        continuation rows right after."""
+        header = self._log_header
+        first = dict(rows[0])
+        first[PAYLOAD] = chunks[0]
+        rows = [first, *rows[1:]]
+        for chunk in chunks[1:]:
+            rows.append({"item_id": first.get("item_id", ""), "action": PAYLOAD_ACTION,
+                         "change_id": first.get("change_id", ""), PAYLOAD: chunk})
+        return [[str(r.get(c, "") or "") if c in LOG_SHEET_COLUMNS else "" for c in header] for r in rows]
+
+    # -- contract: other writes ------------------------------------------------------------------------------
     def import_rows(self, register: list[Row], log: list[Row]) -> None:
         with self._lock:
-            header, ids, _, _ = self._locate()
-            existing = {v.strip() for v in ids[1:]}
+            (values,) = self._read([quote(REGISTER)])
+            _, hints = self._register(values)
+            header = self._headers[REGISTER]
             new_ids = [str(r.get("id", "")).strip() for r in register]
-            clash = [i for n, i in enumerate(new_ids) if i in existing or i in new_ids[:n]]
+            clash = [i for n, i in enumerate(new_ids) if i in hints or i in new_ids[:n]]
             if clash:
                 raise DuplicateId(f"An item with id {clash[0]} already exists; nothing was imported.")
+            requests_: list[dict[str, Any]] = []
             if register:
                 _require(REGISTER, header, tuple(k for r in register for k in r if k in REGISTER_COLUMNS))
-                self._append(REGISTER, [[str(r.get(c, "") or "") if c in REGISTER_COLUMNS else "" for c in header]
-                                        for r in register])
+                requests_.append(_append_cells(self._sheet_id(REGISTER), [
+                    [str(r.get(c, "") or "") if c in REGISTER_COLUMNS else "" for c in header] for r in register]))
             if log:
-                log_header = self._headers[LOG]
-                _require(LOG, log_header, LOG_COLUMNS)
-                self._append(LOG, [[str(r.get(c, "") or "") if c in LOG_COLUMNS else "" for c in log_header]
-                                   for r in log])
+                _require(LOG, self._log_header, LOG_COLUMNS)
+                requests_.append(_append_cells(self._sheet_id(LOG), [
+                    [str(r.get(c, "") or "") if c in LOG_COLUMNS else "" for c in self._log_header] for r in log]))
+            if requests_:
+                self._batch_update(requests_)
 
     def _upsert(self, title: str, key: str, rows: list[Row], norm: Callable[[str], str]) -> None:
         """Update rows whose ``key`` exists (one values:batchUpdate), append the rest (one append)."""
         with self._lock:
-            header, current = self._table(title)
+            (values,) = self._read([quote(title)], with_log=False)
+            header = _header(values[0] if values else [])
             _require(title, header, SHEETS[title])
-            where = {}
-            for n, row in current:
+            where: dict[str, int] = {}
+            for n, row in self._rows(header, values[1:], 2):
                 where.setdefault(norm(row.get(key, "")), n)
-            updates: dict[int, list[Any]] = {}
+            updates: list[dict[str, Any]] = []
             new: dict[str, list[str]] = {}
             for row in rows:
                 cells = [row.get(c) if c in SHEETS[title] else None for c in header]
                 n = where.get(norm(row[key]))
                 if n is not None:
-                    updates[n] = cells
+                    updates.append({"range": row_range(title, n, len(header)), "majorDimension": "ROWS",
+                                    "values": [cells]})
                 else:
                     new[norm(row[key])] = ["" if v is None else v for v in cells]
             if updates:
-                self._write_rows(title, updates)
+                self._call(lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW",
+                                                                              "data": updates}))
             if new:
-                self._append(title, list(new.values()))
+                params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+                body = {"values": list(new.values()), "majorDimension": "ROWS"}
+                self._once(lambda: self._http.values_append(self._key, f"{quote(title)}!A1", params, body),
+                           write=True)
 
     def save_user(self, user: User) -> None:
         self._upsert(USERS, "email", [user.to_row()], lambda s: s.strip().lower())
@@ -431,28 +735,113 @@ class GSheetsStore:
     def save_session(self, session: SessionRecord) -> None:
         self._upsert(SESSIONS, "id", [session.to_row()], str.strip)
 
+    def _sessions(self) -> list[tuple[int, Row]]:
+        (values,) = self._read([quote(SESSIONS)], with_log=False)
+        header = _header(values[0] if values else [])
+        _require(SESSIONS, header, ("id",))
+        return self._rows(header, values[1:], 2)
+
     def get_session(self, session_id: str) -> SessionRecord | None:
-        _, rows = self._table(SESSIONS)
+        with self._lock:
+            rows = self._sessions()
         return next((s for _, row in rows if (s := session_from_row(row)) and s.id == session_id), None)
 
     def purge_sessions(self, before: dt.datetime) -> int:
-        """One read, then one batchUpdate deleting the expired rows from the bottom up (row numbers stay valid)."""
-        with self._lock:
-            _, rows = self._table(SESSIONS)
+        """One read, then one batchUpdate deleting the expired rows from the bottom up (row numbers stay valid);
+        a retry reads again first (rows may have moved)."""
+        def step() -> int:
+            rows = self._sessions()
             gone = sorted((n for n, row in rows if _expired(row.get("expires_at", ""), before)), reverse=True)
             if gone:
                 sheet_id = self._sheet_id(SESSIONS)
-                self._batch_write([{"deleteDimension": {"range": {
+                self._batch_update([{"deleteDimension": {"range": {
                     "sheetId": sheet_id, "dimension": "ROWS", "startIndex": n - 1, "endIndex": n}}} for n in gone])
-        return len(gone)
+            return len(gone)
+
+        with self._lock:
+            return self._retrying(step)
+
+    # -- sign-in ledger -----------------------------------------------------------------------------------------
+    def _signin_ranges(self) -> list[str]:
+        known = len(self._signins.rows)
+        return [f"{quote(SIGNINS)}!1:1", f"{quote(SIGNINS)}!A{known + 1 if known else 2}:Z"]
+
+    def _absorb_signins(self, header_values: list[list[Any]], tail: list[list[Any]]) -> bool:
+        header = _header(header_values[0] if header_values else [])
+        _require(SIGNINS, header, SIGNIN_COLUMNS)
+        known = len(self._signins.rows)
+        parsed = [r for _, r in self._rows(header, tail, known + 1 if known else 2, keep_blank=True)]
+        if known:
+            if header != self._signins.header or not parsed or parsed[0] != self._signins.rows[-1]:
+                self._signins = _Tail(header, [])
+                return False
+            parsed = parsed[1:]
+        self._signins.header = header
+        self._signins.rows += parsed
+        return True
+
+    def _append_signin(self, row: Row) -> None:
+        header = self._signins.header or list(SIGNIN_COLUMNS)
+        cells = [[str(row.get(c, "")) for c in header]]
+        self._batch_update([_append_cells(self._sheet_id(SIGNINS), cells)])
+
+    def _signin_events(self, email: str) -> list[SignInEvent]:
+        out = []
+        for row in self._signins.rows:
+            if row.get("email", "").strip().lower() != email or not row.get("id"):
+                continue
+            try:
+                at = parse_iso(row.get("at", ""))
+            except ValueError:
+                continue
+            out.append(SignInEvent(row["id"], at, row.get("kind", ""), row.get("attempt", "")))
+        return out
+
+    def record_sign_in(self, email: str, at: dt.datetime) -> tuple[str, list[SignInEvent], User | None]:
+        email = email.strip().lower()
+        attempt = new_change_id()
+        sent = {"maybe": False}
+
+        def read() -> tuple[list[SignInEvent], list[list[Any]]]:
+            for _ in range(3):
+                got = self._batch_get([*self._signin_ranges(), quote(USERS)], retry=False)
+                if self._absorb_signins(got[0], got[1]):
+                    return self._signin_events(email), got[2]
+            raise StoreError("The SignIns tab keeps changing under the app; check that nobody edits it by hand.")
+
+        def step() -> tuple[str, list[SignInEvent], User | None]:
+            events, user_values = read()
+            if not any(e.id == attempt for e in events):
+                if sent["maybe"]:  # an append whose answer was lost did not land: append it now
+                    sent["maybe"] = False
+                try:
+                    self._append_signin({"at": to_iso(at), "email": email, "kind": "attempt", "id": attempt})
+                except _Retry as e:
+                    sent["maybe"] = e.maybe_applied
+                    raise
+                events, user_values = read()
+            cut = next((i for i, e in enumerate(events) if e.id == attempt), None)
+            if cut is None:
+                raise _Retry("the attempt is not in the sign-in ledger yet")
+            users, _ = self._users(user_values)
+            return attempt, events[:cut + 1], next((u for u in users if u.email == email), None)
+
+        with self._lock:
+            return self._retrying(step)
+
+    def record_sign_in_success(self, email: str, attempt: str, at: dt.datetime) -> None:
+        with self._lock:
+            self._append_signin({"at": to_iso(at), "email": email.strip().lower(), "kind": "success",
+                                 "attempt": attempt, "id": new_change_id()})
 
     # -- init -----------------------------------------------------------------------------------------------
     def init(self) -> None:
-        """Create or repair the four tabs: header rows (missing columns appended at the end, others kept), a
-        frozen header, dropdowns for status/step, warning-only protection of machine-owned columns. Two reads;
-        a second run writes nothing."""
+        """Create or repair the tabs: header rows (missing columns appended at the end, others kept), a frozen
+        header, dropdowns for status/step, warning-only protection of machine-owned columns. Two reads; a second
+        run writes nothing."""
         with self._lock:
-            meta = self._call(lambda: self.spreadsheet.fetch_sheet_metadata())
+            meta = self._call(lambda: self._http.fetch_sheet_metadata(self._key))
+            self._props.update(meta.get("properties", {}))
             tabs = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
             self._sheet_ids = {t: s["properties"]["sheetId"] for t, s in tabs.items()}
             used_ids = {s["properties"]["sheetId"] for s in tabs.values()}
@@ -489,13 +878,21 @@ class GSheetsStore:
                 if missing:
                     values.append({"range": f"{quote(title)}!{col_letters(len(header))}1",
                                    "majorDimension": "ROWS", "values": [missing]})
+                if title == LOG and PARENT in missing:  # machine columns nobody needs to see: hidden
+                    first = final.index(PARENT)
+                    structure.append({"updateDimensionProperties": {
+                        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": first,
+                                  "endIndex": first + 2},
+                        "properties": {"hiddenByUser": True}, "fields": "hiddenByUser"}})
                 self._headers[title] = final
+            self._log_header = self._headers[LOG]
             if structure:  # addSheet/appendDimension come first in their own list order
                 structure.sort(key=lambda r: 0 if ("addSheet" in r or "appendDimension" in r) else 1)
-                self._call(lambda: self.spreadsheet.batch_update({"requests": structure}))
+                self._call(lambda: self._http.batch_update(self._key, {"requests": structure}))
             if values:
-                self._call(lambda: self.spreadsheet.values_batch_update({"valueInputOption": "RAW",
-                                                                          "data": values}))
+                self._call(lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW",
+                                                                              "data": values}))
+            self._ledger = Ledger()  # headers may have grown: the next read starts from the top
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
@@ -506,6 +903,10 @@ def _header(cells: list[Any]) -> list[str]:
     return header
 
 
+def _log_key(row: Row) -> tuple[str, ...]:
+    return tuple(str(row.get(c, "") or "") for c in ("at", "item_id", "action", "actor", "change_id"))
+
+
 def _require(title: str, header: list[str], columns: Iterable[str]) -> None:
     missing = sorted({c for c in columns if c not in header})
     if missing:
@@ -513,25 +914,11 @@ def _require(title: str, header: list[str], columns: Iterable[str]) -> None:
                          "Nothing was saved; run `python -m sopkit init` to repair the headers.")
 
 
-def _item(row: Row, row_no: int) -> Item:
-    item, problems = item_from_row(row, row_no)
-    if item is None:
-        raise StoreError(f"Item {row.get('id', '')} cannot be read: " + "; ".join(p.reason for p in problems))
-    return item
-
-
 def _expired(text: str, before: dt.datetime) -> bool:
     try:
         return parse_iso(text) < before
     except ValueError:
         return True
-
-
-def _int(text: str) -> int:
-    try:
-        return int(float(text))
-    except (TypeError, ValueError):
-        return -1
 
 
 def _new_sheet_id(title: str, used: set[int]) -> int:
@@ -545,7 +932,7 @@ def _protections(title: str, sheet_id: int, header: list[str], existing: set[str
     """addProtectedRange (warning only) for machine-owned columns not yet protected, plus the status/step
     dropdowns the first time the Register's id column is protected (a marker: init adds both together)."""
     out: list[dict[str, Any]] = []
-    if title in (LOG, SESSIONS):
+    if title in WHOLE_TAB_PROTECTED:
         description = f"{PROTECT_PREFIX}{title} is written by the app"
         if description not in existing:
             out.append({"addProtectedRange": {"protectedRange": {
@@ -605,8 +992,8 @@ def _api_error(e: gspread.exceptions.APIError) -> StoreError:
     status = e.response.status_code
     message = str(e.error.get("message", "")) if isinstance(e.error, dict) else str(e)
     if status == 400 and "Unable to parse range" in message:
-        return StoreError("The Google Sheet is missing a worksheet (Register, Log, Users or Settings). Nothing was "
-                          "saved; run `python -m sopkit init` to create it.")
+        return StoreError("The Google Sheet is missing a worksheet (Register, Log, Users, Settings or SignIns). "
+                          "Nothing was saved; run `python -m sopkit init` to create it.")
     if status in (401, 403):
         return StoreError("The app's service account may not open this Google Sheet: share the sheet with the "
                           "service account's email as an Editor.")

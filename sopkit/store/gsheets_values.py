@@ -73,6 +73,17 @@ def cell_text(column: str, value: Any, tz: dt.tzinfo, month_first: bool = False)
     return text
 
 
+def needs_locale(column: str, value: Any) -> bool:
+    """Whether :func:`cell_text` needs the sheet's time zone and locale for this cell (a date typed by hand);
+    text the app wrote never does, so a read needs no metadata call unless an admin typed a date."""
+    if column not in DATE_COLUMNS or value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return SERIAL_MIN <= value < SERIAL_MAX
+    text = str(value)
+    return bool(text) and text[0].isdigit() and not text[:4].isdigit()
+
+
 def col_letters(index: int) -> str:
     """0-based column index → ``A``, ``Z``, ``AA``…"""
     letters = ""

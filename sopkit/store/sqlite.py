@@ -1,4 +1,10 @@
-"""The embedded default store: one SQLite file (stdlib, WAL), tables shaped like the Google Sheet's worksheets."""
+"""The embedded default store: one SQLite file (stdlib, WAL), tables shaped like the Google Sheet's worksheets.
+
+A commit is one ``BEGIN IMMEDIATE`` transaction: it takes the database's write lock before reading, so the checks
+(the item still equals what the caller read, the actor is still active with the role, the change is not already
+in the Log) and the writes are one step for every process on the host. The Log rows carry the same ``change_id``
+and ``base_rev`` as on Google Sheets; there are never losing rows, since no two commits interleave.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..schema import (
+    LEDGER_COLUMNS,
     LOG_COLUMNS,
     REGISTER_COLUMNS,
     SESSION_COLUMNS,
@@ -23,8 +30,22 @@ from ..schema import (
     session_from_row,
     user_from_row,
 )
-from ..timeutil import parse_iso
-from .base import Change, DuplicateId, NotFound, Register, StaleWrite, StoreError
+from ..timeutil import parse_iso, to_iso
+from .base import (
+    Change,
+    DuplicateId,
+    NotFound,
+    Register,
+    SignInEvent,
+    StoreError,
+    StoreSnapshot,
+    check_actor,
+    check_unchanged,
+    new_change_id,
+)
+
+LOG_TABLE_COLUMNS: tuple[str, ...] = (*LOG_COLUMNS, *LEDGER_COLUMNS)
+SIGNIN_COLUMNS: tuple[str, ...] = ("at", "email", "kind", "attempt", "id")
 
 
 def _ddl(table: str, columns: tuple[str, ...], key: str | None) -> str:
@@ -72,12 +93,18 @@ class SQLiteStore:
     # -- contract -------------------------------------------------------------------------------------------
     def init(self) -> None:
         with self._tx() as c:
-            c.execute(_ddl("Register", REGISTER_COLUMNS, "id"))
-            c.execute(_ddl("Log", LOG_COLUMNS, None))
-            c.execute(_ddl("Users", USER_COLUMNS, "email"))
-            c.execute(_ddl("Settings", ("key", "value"), "key"))
+            for table, columns, key in (("Register", REGISTER_COLUMNS, "id"), ("Log", LOG_TABLE_COLUMNS, None),
+                                        ("Users", USER_COLUMNS, "email"), ("Settings", ("key", "value"), "key"),
+                                        ("SignIns", SIGNIN_COLUMNS, None)):
+                c.execute(_ddl(table, columns, key))
+                have = {r[1] for r in c.execute(f'PRAGMA table_info("{table}")')}
+                for column in columns:  # a store made by an older version: add the new columns
+                    if column not in have:
+                        c.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'\'')
             c.execute('CREATE INDEX IF NOT EXISTS log_item ON "Log" (item_id)')
             c.execute(_SESSIONS_DDL)
+            c.execute('CREATE INDEX IF NOT EXISTS log_change ON "Log" (change_id)')
+            c.execute('CREATE INDEX IF NOT EXISTS signin_email ON "SignIns" (email)')
 
     def _require_tables(self) -> None:
         row = self._conn().execute(
@@ -106,8 +133,15 @@ class SQLiteStore:
         if bad:
             raise StoreError(f"unknown Register column(s): {', '.join(sorted(bad))}")
         with self._tx() as c:
-            current = c.execute('SELECT rev FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
-            updates = dict(change.updates)
+            if c.execute('SELECT 1 FROM "Log" WHERE change_id = ? LIMIT 1', (change.change_id,)).fetchone():
+                row = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
+                if row is not None:  # this very change is already in (a retried call): the same answer again
+                    return _item(dict(row))
+            if change.actor is not None:
+                actor = c.execute('SELECT * FROM "Users" WHERE email = ?', (change.actor.strip().lower(),)).fetchone()
+                check_actor(change, user_from_row(dict(actor))[0] if actor is not None else None)
+            current = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
+            updates = {**change.updates, "change_id": change.change_id}
             if change.expected_rev is None:
                 if current is not None:
                     raise DuplicateId(f"An item with id {change.item_id} already exists.")
@@ -116,28 +150,59 @@ class SQLiteStore:
                 c.execute(f'INSERT INTO "Register" ({cols}) VALUES ({", ".join("?" * len(updates))})',
                           list(updates.values()))
             else:
-                if current is None:
-                    raise StaleWrite(change.item_id, change.expected_rev, None)
-                actual = _int(current["rev"])
-                if actual != change.expected_rev:
-                    raise StaleWrite(change.item_id, change.expected_rev, actual)
+                check_unchanged(change, dict(current) if current is not None else None)
                 updates["rev"] = str(change.expected_rev + 1)
                 sets = ", ".join(f'"{k}" = ?' for k in updates)
                 c.execute(f'UPDATE "Register" SET {sets} WHERE id = ?', [*updates.values(), change.item_id])
-            if change.log:
-                c.executemany(
-                    f'INSERT INTO "Log" ({", ".join(LOG_COLUMNS)}) VALUES ({", ".join("?" * len(LOG_COLUMNS))})',
-                    [[r.to_row()[k] for k in LOG_COLUMNS] for r in change.log],
-                )
-        return self.get_item(change.item_id)
+            ledger = {"change_id": change.change_id, "base_rev": str(change.expected_rev or 0)}
+            c.executemany(
+                f'INSERT INTO "Log" ({", ".join(LOG_TABLE_COLUMNS)}) '
+                f'VALUES ({", ".join("?" * len(LOG_TABLE_COLUMNS))})',
+                [[{**r.to_row(), **ledger}[k] for k in LOG_TABLE_COLUMNS] for r in change.log],
+            )
+            row = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
+            return _item(dict(row))
 
-    def read_log(self, item_id: str | None = None) -> list[Row]:
+    def read_log(self, item_id: str | None = None, *, cached: bool = False) -> list[Row]:
         self._require_tables()
+        cols = ", ".join(f'"{c}"' for c in LOG_TABLE_COLUMNS)
         if item_id is None:
-            cur = self._conn().execute('SELECT * FROM "Log" ORDER BY rowid')
+            cur = self._conn().execute(f'SELECT {cols} FROM "Log" ORDER BY rowid')
         else:
-            cur = self._conn().execute('SELECT * FROM "Log" WHERE item_id = ? ORDER BY rowid', (item_id,))
+            cur = self._conn().execute(f'SELECT {cols} FROM "Log" WHERE item_id = ? ORDER BY rowid', (item_id,))
         return _dicts(cur)
+
+    def read_snapshot(self) -> StoreSnapshot:
+        """Every table as of one moment: one read transaction."""
+        self._require_tables()
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            register = self.read_register()
+            log = self.read_log()
+            users, problems = self.read_users()
+            settings = self.read_settings()
+        finally:
+            conn.execute("COMMIT")
+        return StoreSnapshot(register, log, tuple(users), tuple(problems), settings)
+
+    def record_sign_in(self, email: str, at: dt.datetime) -> tuple[str, list[SignInEvent], User | None]:
+        email = email.strip().lower()
+        attempt = new_change_id()
+        with self._tx() as c:
+            c.execute('INSERT INTO "SignIns" (at, email, kind, attempt, id) VALUES (?, ?, \'attempt\', \'\', ?)',
+                      (to_iso(at), email, attempt))
+            rows = c.execute('SELECT id, at, kind, attempt FROM "SignIns" WHERE email = ? ORDER BY rowid',
+                             (email,)).fetchall()
+            user_row = c.execute('SELECT * FROM "Users" WHERE email = ?', (email,)).fetchone()
+        events = [SignInEvent(r["id"], parse_iso(r["at"]), r["kind"], r["attempt"]) for r in rows]
+        user = user_from_row(dict(user_row))[0] if user_row is not None else None
+        return attempt, events, user
+
+    def record_sign_in_success(self, email: str, attempt: str, at: dt.datetime) -> None:
+        with self._tx() as c:
+            c.execute('INSERT INTO "SignIns" (at, email, kind, attempt, id) VALUES (?, ?, \'success\', ?, ?)',
+                      (to_iso(at), email.strip().lower(), attempt, new_change_id()))
 
     def read_users(self) -> tuple[list[User], list[RowProblem]]:
         self._require_tables()
@@ -183,8 +248,9 @@ class SQLiteStore:
                     [str(row[k]) for k in cols],
                 )
             c.executemany(
-                f'INSERT INTO "Log" ({", ".join(LOG_COLUMNS)}) VALUES ({", ".join("?" * len(LOG_COLUMNS))})',
-                [[str(r.get(k, "") or "") for k in LOG_COLUMNS] for r in log],
+                f'INSERT INTO "Log" ({", ".join(LOG_TABLE_COLUMNS)}) '
+                f'VALUES ({", ".join("?" * len(LOG_TABLE_COLUMNS))})',
+                [[str(r.get(k, "") or "") for k in LOG_TABLE_COLUMNS] for r in log],
             )
 
     # -- sign-in sessions: the table is created on first use too, so a store made before it existed just works --
@@ -227,8 +293,8 @@ def _dicts(cur: sqlite3.Cursor) -> list[Row]:
     return [dict(zip(names, r, strict=True)) for r in cur]
 
 
-def _int(text: str) -> int:
-    try:
-        return int(float(text))
-    except (TypeError, ValueError):
-        return -1
+def _item(row: Row) -> Item:
+    item, problems = item_from_row(row)
+    if item is None:
+        raise StoreError(f"Item {row.get('id')} cannot be read: " + "; ".join(p.reason for p in problems))
+    return item

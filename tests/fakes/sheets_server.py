@@ -62,6 +62,8 @@ Semantics (as verified against Google's documentation where possible; simplifica
   inherit the formats of the row above); OVERWRITE (the default) writes over what is there; both grow the
   grid when needed. A blank row inside the data therefore ends the table, and appended rows land in the
   middle of the data, as in Sheets.
+* Faults (``inject``): an error status (429 with ``Retry-After``, 5xx, or a non-JSON body), a delay, a dropped
+  connection, and "applied, then failed": the write is applied and its answer is an error or nothing at all.
 * ``spreadsheets:batchUpdate`` is atomic: a bad sub-request → 400 and nothing is applied. Implemented:
   addSheet, deleteSheet, duplicateSheet, updateSheetProperties, updateSpreadsheetProperties,
   insertDimension, deleteDimension, appendDimension, moveDimension, sortRange, setDataValidation,
@@ -1642,7 +1644,8 @@ class FakeSheets:
         ``RATE_LIMIT_EXCEEDED``), with ``Retry-After`` when ``retry_after`` is given, or with ``body`` as a
         non-JSON text body. ``status=None`` with ``delay``: answer normally, late. ``drop``: close the
         connection without answering; with ``after_apply`` the request is applied first ("applied but no
-        answer"). ``delay`` applies before anything else in all cases.
+        answer"), and with ``after_apply`` and a ``status`` it is applied and then answered with that error
+        ("applied, but Google answered 500"). ``delay`` applies before anything else in all cases.
         """
         fault = Fault(match, None if drop else status, retry_after, times, delay, drop, after_apply, body)
         with self._lock:
@@ -1759,7 +1762,7 @@ class FakeSheets:
             time.sleep(fault.delay)
         if fault is not None and fault.drop and not fault.after_apply:
             return None
-        if fault is not None and fault.status is not None:
+        if fault is not None and fault.status is not None and not fault.after_apply:
             reply = _fault_reply(fault, kind)
         else:
             try:
@@ -1771,6 +1774,8 @@ class FakeSheets:
                                             "INTERNAL").body())
         if fault is not None and fault.drop:
             return None
+        if fault is not None and fault.after_apply and fault.status is not None:
+            reply = _fault_reply(fault, kind)  # applied (or refused as it would be), then answered with an error
         record.status = reply.status
         return reply
 

@@ -1,0 +1,108 @@
+"""A worker process for ``tests/multiproc.py``: reads JSON commands on stdin, answers one JSON line each.
+
+Runs from its own copy of the project (this file sits beside the copied ``sopkit/`` and ``fakes/``).
+
+Commands: ``open`` (backend, path | url + key), ``view`` (item: read it and keep it, as a page does),
+``act`` (action, email, note: the Desk action on the kept view), ``signin`` (email, password, times),
+``quit``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import traceback
+from typing import Any
+
+import sopkit
+from sopkit import auth
+from sopkit.store.base import ActorRefused, StaleWrite, StoreError
+from sopkit.workflow import Desk, WorkflowError
+
+STATE: dict[str, Any] = {}
+
+
+def answer(**values: Any) -> None:
+    sys.stdout.write(json.dumps(values) + "\n")
+    sys.stdout.flush()
+
+
+def open_store(command: dict[str, Any]) -> dict[str, Any]:
+    if command["backend"] == "sqlite":
+        from sopkit.store.sqlite import SQLiteStore
+
+        store = SQLiteStore(command["path"])
+    else:
+        import gspread
+
+        from fakes.sheets_server import LoopbackSession  # the fake itself runs in the test's process
+        from sopkit.retry import Backoff
+        from sopkit.store.gsheets import GSheetsStore
+
+        client = gspread.Client(auth=None, session=LoopbackSession(command["url"]))  # type: ignore[arg-type]
+        store = GSheetsStore(client, command["key"], backoff=Backoff(tries=6, base=0.05, cap=0.5))
+    STATE["store"] = store
+    STATE["desk"] = Desk(store)
+    return {"ok": True}
+
+
+def view(command: dict[str, Any]) -> dict[str, Any]:
+    item = STATE["store"].get_item(command["item"])
+    STATE["item"] = item
+    return {"rev": item.rev, "step": item.step}
+
+
+def act(command: dict[str, Any]) -> dict[str, Any]:
+    desk: Desk = STATE["desk"]
+    user = next(u for u in STATE["store"].read_users()[0] if u.email == command["email"]) \
+        if command.get("fresh_user", True) else STATE["user"]
+    STATE["user"] = user
+    fn = getattr(desk, command["action"])
+    args = {"note": command["note"]} if command.get("note") else {}
+    try:
+        item = fn(user, STATE["item"], **args)
+    except StaleWrite as e:
+        return {"outcome": "stale", "why": str(e)}
+    except ActorRefused as e:
+        return {"outcome": "refused", "why": str(e)}
+    except (StoreError, WorkflowError) as e:
+        return {"outcome": "error", "why": f"{type(e).__name__}: {e}"}
+    return {"outcome": "saved", "rev": item.rev, "step": item.step, "change_id": item.change_id}
+
+
+def keep_user(command: dict[str, Any]) -> dict[str, Any]:
+    """Remember the user as a signed-in session would (a later ``act`` with fresh_user=False uses it)."""
+    STATE["user"] = next(u for u in STATE["store"].read_users()[0] if u.email == command["email"])
+    return {"ok": True}
+
+
+def signin(command: dict[str, Any]) -> dict[str, Any]:
+    codes = []
+    for _ in range(command.get("times", 1)):
+        try:
+            auth.authenticate(STATE["store"], command["email"], command["password"])
+            codes.append("ok")
+        except auth.AuthError as e:
+            codes.append(e.code)
+    return {"codes": codes}
+
+
+OPS = {"open": open_store, "view": view, "act": act, "signin": signin, "keep_user": keep_user}
+
+
+def main() -> None:
+    answer(sopkit=sopkit.__file__, home=os.environ.get("HOME"), tmp=tempfile.gettempdir(), pid=os.getpid())
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["op"] == "quit":
+            return
+        try:
+            answer(**OPS[command["op"]](command))
+        except Exception:  # noqa: BLE001 - report it to the test, which fails with the traceback
+            answer(crash=traceback.format_exc())
+
+
+if __name__ == "__main__":
+    main()
