@@ -1,5 +1,9 @@
-"""Timestamps: ISO 8601 with an offset in storage, the server's clock for every action, Asia/Pontianak for
-anything written without an offset."""
+"""Timestamps: ISO 8601 with an offset in storage, to the millisecond (``2026-11-26T10:00:00.123+07:00``), the
+server's clock for every action, Asia/Pontianak for anything written without an offset.
+
+Milliseconds because a rejection and the resubmission that follows it can fall in the same second; what still
+ties is ordered by the Log's own row order. Reading accepts any precision (seconds, or a date typed by hand).
+"""
 
 from __future__ import annotations
 
@@ -16,16 +20,18 @@ Now = Callable[[], dt.datetime]
 
 
 def server_now() -> dt.datetime:
-    return dt.datetime.now(AGENCY_TZ).replace(microsecond=0)
+    """Now, in the agency's zone, to the millisecond (what is stored)."""
+    t = dt.datetime.now(AGENCY_TZ)
+    return t.replace(microsecond=t.microsecond // 1000 * 1000)
 
 
 def to_iso(t: dt.datetime | None, tz: dt.tzinfo = AGENCY_TZ) -> str:
-    """``2026-11-26T10:00:00+07:00``: seconds precision, in the agency's zone, always with its offset."""
+    """``2026-11-26T10:00:00.123+07:00``: milliseconds, in the agency's zone, always with its offset."""
     if t is None:
         return ""
     if t.tzinfo is None:
         raise ValueError("naive datetime: every stored time needs an offset")
-    return t.astimezone(tz).replace(microsecond=0).isoformat()
+    return t.astimezone(tz).isoformat(timespec="milliseconds")
 
 
 def parse_iso(text: str, tz: dt.tzinfo = AGENCY_TZ) -> dt.datetime:

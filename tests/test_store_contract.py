@@ -16,7 +16,7 @@ from test_gsheets_store import gsheets_factory, gsheets_hand_edit
 from sopkit.schema import LogRow, SessionRecord, User
 from sopkit.store.base import ActorRefused, Change, DuplicateId, NotFound, StaleWrite, Store
 from sopkit.store.sqlite import SQLiteStore
-from sopkit.timeutil import AGENCY_TZ
+from sopkit.timeutil import AGENCY_TZ, to_iso
 
 T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=AGENCY_TZ)
 
@@ -70,7 +70,7 @@ def test_create_read_and_log(store: Store) -> None:
     assert (item.title, item.rev, item.step, item.created_at) == ("Judul", 1, 1, T0)
     assert item.change_id == change.change_id  # the Register row names the change whose state it holds
     log = store.read_log()
-    assert log == [{"at": T0.isoformat(), "item_id": "A-1", "step": "1", "action": "start", "actor": "o@x.id",
+    assert log == [{"at": to_iso(T0), "item_id": "A-1", "step": "1", "action": "start", "actor": "o@x.id",
                     "role": "officer", "note": "", "publish_at": "", "change_id": change.change_id,
                     "base_rev": "0"}]
 
