@@ -33,10 +33,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "signin.oidc": ("Masuk dengan akun dinas", "Sign in with the agency account"),
     "signin.no_account": ("Akun ini belum terdaftar di desk. Hubungi admin.",
                           "This account is not registered on the desk. Contact the admin."),
-    "auth.bad_credentials": ("Email atau kata sandi salah.", "Wrong e-mail or password."),
-    "auth.locked": ("Terlalu banyak percobaan gagal. Akun dikunci sementara; coba lagi nanti.",
-                    "Too many failed attempts. The account is locked for a while; try again later."),
-    "auth.inactive": ("Akun ini dinonaktifkan.", "This account is deactivated."),
+    "auth.failed": ("Tidak bisa masuk: email atau kata sandi salah, atau akun sedang dikunci sementara setelah "
+                    "beberapa kali gagal. Coba lagi nanti, atau hubungi admin.",
+                    "Could not sign in: wrong e-mail or password, or the account is locked for a while after "
+                    "several failures. Try again later, or contact the admin."),
     "auth.password_short": ("Kata sandi minimal 10 karakter.", "The password needs at least 10 characters."),
     "guard.signed_in_as": ("Masuk sebagai {name} ({roles})", "Signed in as {name} ({roles})"),
     "guard.sign_out": ("Keluar", "Sign out"),
@@ -392,6 +392,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.invalid": ("Isian belum benar.", "Some input is not right."),
     "error.workflow": ("Tindakan tidak bisa dilakukan.", "The action cannot be taken."),
     "error.store": ("Penyimpanan gagal.", "Saving failed."),
+    "error.busy": ("Google Sheets sedang sibuk. Tidak ada yang disimpan; coba lagi sebentar lagi.",
+                   "Google Sheets is busy. Nothing was saved; try again in a moment."),
+    "error.unconfirmed": ("Perubahan sudah dikirim, tetapi Google Sheets belum memastikan apakah tersimpan. Muat "
+                          "ulang halaman dan periksa sebelum mencoba lagi.",
+                          "The change was sent, but Google Sheets has not confirmed whether it was saved. Reload "
+                          "the page and check before trying again."),
+    "error.actor_refused": ("Akun Anda sudah dinonaktifkan atau tidak lagi memegang peran ini. Tidak ada yang "
+                            "disimpan.", "Your account has been deactivated or no longer has this role. Nothing "
+                            "was saved."),
+    "error.not_found": ("Konten ini sudah tidak ada. Tidak ada yang disimpan.",
+                        "This item no longer exists. Nothing was saved."),
+    "error.duplicate": ("Konten dengan nomor ini sudah ada. Tidak ada yang disimpan.",
+                        "An item with this number already exists. Nothing was saved."),
+    "done.saved_stale": ("{id} disimpan, tetapi tampilan ini belum diperbarui. Muat ulang halaman.",
+                         "{id} was saved, but this view is not up to date. Reload the page."),
     "error.sheets_busy": ("Google Sheets sedang sibuk, mencoba lagi…", "Google Sheets is busy, retrying…"),
 }
 

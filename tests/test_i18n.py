@@ -117,3 +117,16 @@ def test_channel_status_words_never_fail(status) -> None:
     key, values = i18n.status_key("publisher.status", status)
     for lang in i18n.LANGS:
         assert i18n.t(key, lang, **values)
+
+
+def test_every_store_outcome_has_its_message() -> None:
+    """Each store error names its message (``key``): the page shows that, in the user's language, never the
+    English detail beside it."""
+    from sopkit.store import base, gsheets
+
+    classes = [c for m in (base, gsheets) for c in vars(m).values()
+               if isinstance(c, type) and issubclass(c, base.StoreError)]
+    assert len(classes) >= 8
+    for cls in classes:
+        assert cls.key in i18n.CATALOGUE, cls
+    assert len({c.key for c in classes}) >= 7  # stale, busy, unconfirmed, actor, not found, duplicate, store

@@ -18,6 +18,7 @@ import pytest
 from multiproc import all_at_once, workers
 
 from fakes.sheets_server import FakeSheets, connect
+from sopkit import auth
 from sopkit.schema import Item, User, item_from_row
 from sopkit.store.base import Store
 from sopkit.store.gsheets import GSheetsStore
@@ -152,3 +153,23 @@ def test_deactivated_in_another_process_is_refused_at_the_next_action(env: Env, 
         assert result["outcome"] == "refused", result
     assert env.fresh().get_item(item.id).step == 3
     assert [r["action"] for r in env.fresh().read_log(item.id)][-1] == "submit"
+
+
+def test_parallel_guessers_in_processes_get_five_tries_in_all(env: Env, tmp_path: Path) -> None:
+    """Four processes guess a password at once, ten times each: the failure count is one ledger, appended to
+    before each check, so only MAX_FAILURES guesses are ever checked and the account ends locked (the right
+    password is refused too, with the same message as any failure)."""
+    password = "kata-sandi-benar"
+    env.store.save_user(User("ana@x.go.id", "Ana", ("officer",),
+                             password_hash=auth.hash_password(password, n=2**10)))
+    with workers(tmp_path, 4) as group:
+        for w in group:
+            assert w.ask(**env.open_command)["ok"]
+        results = all_at_once(group, [{"op": "signin", "email": "ana@x.go.id", "password": f"salah-{n}",
+                                       "times": 10} for n in range(4)])
+        codes = [c for r in results for c in r["codes"]]
+        assert codes == ["auth.failed"] * 40
+        # the right password now: refused, the same message
+        assert group[0].ask(op="signin", email="ana@x.go.id", password=password)["codes"] == ["auth.failed"]
+    checked = auth.checked_attempts(env.fresh(), "ana@x.go.id")
+    assert checked == auth.MAX_FAILURES

@@ -30,7 +30,6 @@ from . import session
 from .session import t
 
 _ERROR_KEYS: tuple[tuple[type[Exception], str], ...] = (
-    (StaleWrite, "error.stale"),
     (Forbidden, "error.forbidden"),
     (NoteRequired, "error.note_required"),
     (MakerChecker, "error.maker_checker"),
@@ -39,28 +38,44 @@ _ERROR_KEYS: tuple[tuple[type[Exception], str], ...] = (
     (ChecksFailed, "creator.fix_first"),
     (InvalidInput, "error.invalid"),
     (WorkflowError, "error.workflow"),
-    (StoreError, "error.store"),
 )
 
 
 def run(action: str, fn: Callable[..., Item], *args: Any, done_key: str = "done.saved", **kwargs: Any) -> Item | None:
+    """One message per outcome: saved / refused because it changed / busy, nothing saved / sent but not
+    confirmed / saved but this view could not be updated. The page's snapshot is patched from what the store
+    returned (the saved item, or the item as it is now), so nothing is read again."""
     try:
         item = fn(*args, **kwargs)
+    except StoreError as e:  # each store outcome has its own message (``e.key``)
+        detail = f" ({e})" if e.key == StoreError.key else ""  # an unexpected failure: say what it was
+        session.flash("error", t(e.key) + detail)
+        if isinstance(e, StaleWrite):
+            _patch(e.item_id, e.current)  # show what the other user changed
+        return None
     except tuple(cls for cls, _ in _ERROR_KEYS) as e:
         key = next(k for cls, k in _ERROR_KEYS if isinstance(e, cls))
-        if isinstance(e, StaleWrite | ChecksFailed):  # a stale write explains itself; failed checks are listed
-            detail = ""  # on the page, in the user's language
+        if isinstance(e, ChecksFailed):  # failed checks are listed on the page, in the user's language
+            detail = ""
         elif isinstance(e, BadText):  # says which field and character, in the user's language
             detail = " " + e.translated(session.lang())
         else:
             detail = f" ({e})"
         session.flash("error", t(key) + detail)
-        if isinstance(e, StaleWrite):
-            session.after_write(e.item_id)  # show what the other user changed
         return None
-    session.after_write(item.id)
-    session.flash("success", t(done_key, id=item.id))
+    if _patch(item.id, item):
+        session.flash("success", t(done_key, id=item.id))
+    else:
+        session.flash("warning", t("done.saved_stale", id=item.id))
     return item
+
+
+def _patch(item_id: str, item: Item | None) -> bool:
+    try:
+        session.after_write(item_id, item=item)
+    except StoreError:
+        return False
+    return True
 
 
 def on_click(action: str, item: Item, **extra: Any) -> None:

@@ -102,14 +102,14 @@ def _held(backend: str, path: str, sheet: str) -> _Held:
 
 
 def _read_all(s: Store) -> Snapshot:
-    """Register first, then Log: every Log row of an item at the revision read is then in the snapshot (a later
-    row bumps the item's rev, and an action on the older rev is refused as stale), so the desk may take the
-    item's makers and checkers from the snapshot's Log (:func:`item_log`) instead of reading it again."""
+    """Everything a page shows, from one read of the store (one transaction on SQLite, one values:batchGet on
+    Google Sheets): the Register and the Log as of one moment, so every Log row of an item at the revision read is
+    in the snapshot (a later row bumps the item's rev, and an action on the older rev is refused as stale), and
+    the desk may take the item's makers and checkers from the snapshot's Log (:func:`item_log`)."""
     READS["count"] += 1
-    users, problems = s.read_users()
-    register = s.read_register()
-    log = pd.DataFrame(s.read_log(), columns=list(LOG_COLUMNS))
-    return Snapshot(register, tuple(users), tuple(problems), s.read_settings(), log, dt.datetime.now(dt.UTC))
+    snap = s.read_snapshot()
+    log = pd.DataFrame(snap.log, columns=list(LOG_COLUMNS))
+    return Snapshot(snap.register, snap.users, snap.user_problems, snap.settings, log, dt.datetime.now(dt.UTC))
 
 
 def _key() -> tuple[str, str, str]:
@@ -157,13 +157,14 @@ def wait_for_refresh(timeout: float = 60) -> None:
         thread.join(timeout)
 
 
-def after_write(item_id: str | None = None, users: bool = False) -> None:
+def after_write(item_id: str | None = None, users: bool = False, item: Item | None = None) -> None:
     """Make the writer see their own change on the next run.
 
-    With ``item_id`` (a workflow action) only that item's Register row and its new Log rows are read and patched
-    into the shared snapshot: over 50k items that is milliseconds instead of a full re-read of seconds. ``users``
-    re-reads the Users table only. Without either (admin edits), the snapshot is dropped and the next run reads
-    everything. Other users' changes arrive with the background re-read either way.
+    With ``item_id`` (a workflow action) only that item's Register row and its new Log rows are patched into the
+    shared snapshot: over 50k items that is milliseconds instead of a full re-read of seconds. With ``item`` (what
+    the commit returned, or a refusal's current item) nothing is read: its Log rows are the ones the store already
+    holds after its commit. ``users`` re-reads the Users table only. Without either (admin edits), the snapshot
+    is dropped and the next run reads everything. Other users' changes arrive with the background re-read.
     """
     if item_id is None and not users:
         _held.clear()
@@ -171,13 +172,14 @@ def after_write(item_id: str | None = None, users: bool = False) -> None:
     held = _held(*_key())
     s = store()
     with held.lock:
-        READS["count"] += 1
+        if item is None:
+            READS["count"] += 1
         if users:
             held.patched_users = True
             _patch_users(held, s)
         else:
             held.patched_items.add(str(item_id))
-            _patch_item(held, s, str(item_id))
+            _patch_item(held, s, str(item_id), item)
 
 
 def _patch_users(held: _Held, s: Store) -> None:
@@ -186,16 +188,18 @@ def _patch_users(held: _Held, s: Store) -> None:
                         read_at=dt.datetime.now(dt.UTC))
 
 
-def _patch_item(held: _Held, s: Store, item_id: str) -> None:
-    """Idempotent: the item as stored now, and any of its Log rows the snapshot does not have yet."""
+def _patch_item(held: _Held, s: Store, item_id: str, item: Item | None = None) -> None:
+    """Idempotent: the item as stored now (``item``, or read), and any of its Log rows the snapshot lacks."""
     snap = held.snap
-    try:
-        item = s.get_item(item_id)
-    except StoreError:
-        return
+    cached = item is not None
+    if item is None:
+        try:
+            item = s.get_item(item_id)
+        except StoreError:
+            return
     reg = replace(snap.register, items=_swap(snap.register.items, item, lambda i: i.id),
                   rows=_swap(snap.register.rows, item.to_row(), lambda r: r.get("id")))
-    stored = s.read_log(item.id)
+    stored = s.read_log(item.id, cached=cached)
     have = int((snap.log["item_id"] == item.id).sum())
     log = snap.log
     if len(stored) > have:

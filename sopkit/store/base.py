@@ -222,6 +222,10 @@ class Store(Protocol):
         """Record that ``attempt`` signed in (it resets the count of failures)."""
         ...
 
+    def read_sign_ins(self, email: str) -> list[SignInEvent]:
+        """The address's sign-in events, in append order."""
+        ...
+
 
 def check_actor(change: Change, user: User | None) -> None:
     """Refuse (ActorRefused) unless ``user`` (the actor's Users row as read inside the commit) is active and

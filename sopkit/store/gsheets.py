@@ -781,7 +781,9 @@ class GSheetsStore:
         return True
 
     def _append_signin(self, row: Row) -> None:
-        header = self._signins.header or list(SIGNIN_COLUMNS)
+        if not self._signins.header:
+            self._sync_signins()
+        header = self._signins.header
         cells = [[str(row.get(c, "")) for c in header]]
         self._batch_update([_append_cells(self._sheet_id(SIGNINS), cells)])
 
@@ -806,7 +808,9 @@ class GSheetsStore:
             for _ in range(3):
                 got = self._batch_get([*self._signin_ranges(), quote(USERS)], retry=False)
                 if self._absorb_signins(got[0], got[1]):
-                    return self._signin_events(email), got[2]
+                    events = self._signin_events(email)
+                    last = max((i for i, e in enumerate(events) if e.kind == "success"), default=0)
+                    return events[last:], got[2]  # what counts: since the last success
             raise StoreError("The SignIns tab keeps changing under the app; check that nobody edits it by hand.")
 
         def step() -> tuple[str, list[SignInEvent], User | None]:
@@ -829,10 +833,23 @@ class GSheetsStore:
         with self._lock:
             return self._retrying(step)
 
-    def record_sign_in_success(self, email: str, attempt: str, at: dt.datetime) -> None:
+    def _sync_signins(self) -> None:
+        for _ in range(3):
+            got = self._batch_get(self._signin_ranges())
+            if self._absorb_signins(got[0], got[1]):
+                return
+        raise StoreError("The SignIns tab keeps changing under the app; check that nobody edits it by hand.")
+
+    def read_sign_ins(self, email: str) -> list[SignInEvent]:
         with self._lock:
-            self._append_signin({"at": to_iso(at), "email": email.strip().lower(), "kind": "success",
-                                 "attempt": attempt, "id": new_change_id()})
+            self._sync_signins()
+            return self._signin_events(email.strip().lower())
+
+    def record_sign_in_success(self, email: str, attempt: str, at: dt.datetime) -> None:
+        row = {"at": to_iso(at), "email": email.strip().lower(), "kind": "success", "attempt": attempt,
+               "id": new_change_id()}
+        with self._lock:  # appended twice after a lost answer, it still means the same: harmless
+            self._retrying(lambda: self._append_signin(row))
 
     # -- init -----------------------------------------------------------------------------------------------
     def init(self) -> None:

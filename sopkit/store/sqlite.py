@@ -192,12 +192,19 @@ class SQLiteStore:
         with self._tx() as c:
             c.execute('INSERT INTO "SignIns" (at, email, kind, attempt, id) VALUES (?, ?, \'attempt\', \'\', ?)',
                       (to_iso(at), email, attempt))
-            rows = c.execute('SELECT id, at, kind, attempt FROM "SignIns" WHERE email = ? ORDER BY rowid',
-                             (email,)).fetchall()
+            rows = c.execute(  # what counts: the events since the address's last success
+                'SELECT id, at, kind, attempt FROM "SignIns" WHERE email = ? AND rowid >= COALESCE('
+                '(SELECT max(rowid) FROM "SignIns" WHERE email = ? AND kind = \'success\'), 0) ORDER BY rowid',
+                (email, email)).fetchall()
             user_row = c.execute('SELECT * FROM "Users" WHERE email = ?', (email,)).fetchone()
-        events = [SignInEvent(r["id"], parse_iso(r["at"]), r["kind"], r["attempt"]) for r in rows]
         user = user_from_row(dict(user_row))[0] if user_row is not None else None
-        return attempt, events, user
+        return attempt, _events(rows), user
+
+    def read_sign_ins(self, email: str) -> list[SignInEvent]:
+        self._require_tables()
+        rows = self._conn().execute('SELECT id, at, kind, attempt FROM "SignIns" WHERE email = ? ORDER BY rowid',
+                                    (email.strip().lower(),)).fetchall()
+        return _events(rows)
 
     def record_sign_in_success(self, email: str, attempt: str, at: dt.datetime) -> None:
         with self._tx() as c:
@@ -291,6 +298,10 @@ def _dicts(cur: sqlite3.Cursor) -> list[Row]:
     cur.row_factory = None  # type: ignore[assignment]
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur]
+
+
+def _events(rows: list[sqlite3.Row]) -> list[SignInEvent]:
+    return [SignInEvent(r["id"], parse_iso(r["at"]), r["kind"], r["attempt"]) for r in rows]
 
 
 def _item(row: Row) -> Item:

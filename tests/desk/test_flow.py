@@ -135,6 +135,22 @@ def test_stale_write_when_two_users_act_on_one_item(app, env) -> None:
     assert f"w_take_{item.id}" not in [b.key for b in second.button]
 
 
+def test_a_user_deactivated_elsewhere_is_refused_at_the_next_click(app, env) -> None:
+    """Another process (not this app, whose snapshot still shows the user active) deactivates the supervisor: the
+    next action is refused by the store in the same read it already makes, in Indonesian, and nothing changes."""
+    from dataclasses import replace
+
+    from sopkit.store.sqlite import SQLiteStore
+
+    item = env.advance(3)
+    at = open_page(app(email_for("supervisor")), "supervisor")
+    elsewhere = SQLiteStore(env.path)  # nobody tells this app's cache
+    elsewhere.save_user(replace(env.user(email_for("supervisor")), active=False))
+    at.button(key=f"w_take_{item.id}").click().run()
+    assert errors(at) == [t("error.actor_refused")]
+    assert env.item(item.id).verifier == "" and env.item(item.id).rev == item.rev
+
+
 def test_cancel_before_it_goes_out(app, env) -> None:
     item = env.advance(6)
     at = open_page(app(email_for("supervisor")), "supervisor")
