@@ -137,18 +137,31 @@ def test_api_calls_per_operation(store: GSheetsStore, fake: FakeSheets, name: st
     assert got == expected
 
 
-def test_a_cold_process_pays_one_metadata_read_once(fake: FakeSheets, store: GSheetsStore, key: str) -> None:
-    """A process that never read the sheet: the whole Register with the read, and the tab ids (for the atomic
-    batchUpdate) once; the next commit is back to three calls."""
+def test_a_cold_process_commits_in_three_calls_too(fake: FakeSheets, store: GSheetsStore, key: str) -> None:
+    """A process that never read the sheet: the whole Register comes with its first read, and the tab ids for
+    the atomic batchUpdate are the ones ``init`` gave the tabs, so no metadata read."""
     cold = GSheetsStore(connect(fake), key, sleep=lambda s: None)
     fake.reset_counts()
     saved = cold.commit(edit())
     assert (saved.rev, saved.title, saved.summary) == (2, "Baru", "")
-    assert fake.counts["total"] == 4
-    assert fake.counts["spreadsheets.get"] == 1 and fake.counts["spreadsheets.batchUpdate"] == 1
+    assert fake.counts["total"] == 3 and fake.counts["spreadsheets.get"] == 0
     fake.reset_counts()
     cold.commit(edit(rev=2, title="Lagi"))
-    assert fake.counts["spreadsheets.get"] == 0 and fake.counts["total"] == 3  # tab ids cached
+    assert fake.counts["total"] == 3
+
+
+def test_tabs_not_made_by_init_cost_one_metadata_read_then_the_write_is_redone(fake: FakeSheets) -> None:
+    key = fake.create_spreadsheet("Lama", sheets=[SheetSpec("Register"), SheetSpec("Log"), SheetSpec("Users"),
+                                                  SheetSpec("Settings"), SheetSpec("SignIns")], locale="id_ID")
+    first = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    first.init()
+    create(first, "A-1")
+    cold = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    fake.reset_counts()
+    saved = cold.commit(Change("A-1", 1, {"title": "Baru"}, (LogRow(T0, "A-1", 1, "edit", "o@x.id", "officer"),)))
+    assert saved.title == "Baru" and fake.counts["spreadsheets.get"] == 1
+    assert [r["action"] for r in cold.read_log("A-1")] == ["start", "edit"]
+    assert sheet_rows(fake, key)[0]["title"] == "Baru"
 
 
 # -- admin hand edits between read and write -----------------------------------------------------------------

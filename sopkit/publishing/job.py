@@ -260,10 +260,11 @@ class PublishJob:
         return lines
 
     # -- run ------------------------------------------------------------------------------------------------------
-    def run(self) -> RunReport:
+    def run(self, register: Register | None = None) -> RunReport:
+        """Post what is due in ``register`` (just read by the caller), or in a fresh read of the store."""
         self.report = RunReport()
         now = self.desk.now()
-        register = self.desk.store.read_register()
+        register = register if register is not None else self.desk.store.read_register()
         for problem in register.problems:
             self.say(f"warning: {problem}")
         for item in self.due_items(register, now):

@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..channels.base import CredentialStatus
-from ..config import ROOT, Config, ConfigError, load_settings, open_store
+from ..config import ROOT, Config, ConfigError, open_store
 from ..redact import redact
+from ..settings import from_rows
 from ..store.base import Register, StoreError
 from ..timeutil import Now, server_now, to_iso
 from ..workflow import Desk
@@ -145,8 +146,9 @@ def _publish(config: Config, setup: ChannelSetup, *, dry_run: bool, say: Say, no
              sleep: Callable[[float], None], warned: set[str] | None) -> int:
     try:
         store = open_store(config)
-        settings, problems = load_settings(store, config)
-        register = store.read_register()
+        snapshot = store.read_snapshot(with_log=False)  # one read (one values:batchGet on Google Sheets)
+        settings, problems = from_rows(snapshot.settings, default_timezone=config.timezone)
+        register = snapshot.register
         lease = dt.timedelta(minutes=config_int(config, "lease_minutes", int(DEFAULT_LEASE.total_seconds() // 60)))
         max_attempts = config_int(config, "max_attempts", DEFAULT_MAX_ATTEMPTS)
     except (StoreError, ConfigError) as e:
@@ -165,6 +167,6 @@ def _publish(config: Config, setup: ChannelSetup, *, dry_run: bool, say: Say, no
             say(line)
         say(f"dry run done: {sum('would publish' in line for line in lines)} post(s) would be sent")
         return EXIT_OK
-    report = job.run()
+    report = job.run(register)  # the register read above: an idle run reads nothing more
     say(report.summary())
     return EXIT_OK if report.ok else EXIT_FAILED

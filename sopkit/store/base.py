@@ -168,8 +168,9 @@ class Store(Protocol):
 
     def read_register(self) -> Register: ...
 
-    def read_snapshot(self) -> StoreSnapshot:
-        """Register, Log, Users and Settings as of one moment (one read on Google Sheets)."""
+    def read_snapshot(self, *, with_log: bool = True) -> StoreSnapshot:
+        """Register, Log, Users and Settings as of one moment (one read on Google Sheets). ``with_log=False``: no
+        Log (``log`` is empty), for a caller that needs only the items (the publish job)."""
         ...
 
     def get_item(self, item_id: str) -> Item:

@@ -230,6 +230,7 @@ class GSheetsStore:
         self._rng = random.Random()
         self._headers: dict[str, list[str]] = {}
         self._sheet_ids: dict[str, int] = {}
+        self._guessing = False  # the ids in _sheet_ids are init's guesses, not read
         self._ledger = Ledger()
         self._log_header: list[str] = []
         self._range_header: list[str] = []
@@ -294,8 +295,16 @@ class GSheetsStore:
             "fields": "properties(locale,timeZone),sheets.properties(sheetId,title)"}))
         self._props.update(meta.get("properties", {}))
         self._sheet_ids = {s["properties"]["title"]: s["properties"]["sheetId"] for s in meta.get("sheets", [])}
+        self._guessing = False
 
     def _sheet_id(self, title: str) -> int:
+        """The tab's id for spreadsheets:batchUpdate. Before the metadata was ever read, the id ``init`` gives a
+        tab it creates (a checksum of the title) is tried: a wrong guess is refused by Google as a whole batch
+        ("No grid with id"), and then the ids are read and the step redone. So a process's first write costs no
+        metadata read on a sheet ``init`` made."""
+        if title not in self._sheet_ids and not self._sheet_ids and not self._guessing:
+            self._guessing = True
+            self._sheet_ids = {t: _new_sheet_id(t, set()) for t in SHEETS}
         if title not in self._sheet_ids:
             self._metadata()
         if title not in self._sheet_ids:
@@ -327,9 +336,14 @@ class GSheetsStore:
         try:
             self._call(send) if retry else self._once(send, write=True)
         except StoreError as e:
-            if "No grid with id" in str(e):  # a tab was deleted and re-created since the ids were read
-                self._sheet_ids.clear()
-            raise
+            if "No grid with id" not in str(e):
+                raise
+            self._sheet_ids.clear()
+            if self._guessing:  # the guessed ids were wrong (tabs not made by init): read them, redo the step
+                self._guessing = False
+                self._metadata()
+                raise _Retry("the tab ids were read", 0.0) from e
+            raise  # a tab was deleted and re-created since the ids were read
 
     def _rows(self, header: list[str], values: Iterable[list[Any]], first: int,
               keep_blank: bool = False) -> list[tuple[int, Row]]:
@@ -442,13 +456,16 @@ class GSheetsStore:
             (values,) = self._read([quote(REGISTER)])
             return self._register(values)[0]
 
-    def read_snapshot(self) -> StoreSnapshot:
+    def read_snapshot(self, *, with_log: bool = True) -> StoreSnapshot:
+        """One values:batchGet. Without the Log, rows are explained as far as this process knows the Log; a row a
+        crashed writer left wrong then shows as stored, and a commit on it is refused (its read explains it)."""
         with self._lock:
-            reg_values, user_values, setting_values = self._read([quote(REGISTER), quote(USERS), quote(SETTINGS)])
+            reg_values, user_values, setting_values = self._read([quote(REGISTER), quote(USERS), quote(SETTINGS)],
+                                                                 with_log=with_log)
             register = self._register(reg_values)[0]
             users, problems = self._users(user_values)
-            return StoreSnapshot(register, self._ledger.visible(), tuple(users), tuple(problems),
-                                 self._settings(setting_values))
+            return StoreSnapshot(register, self._ledger.visible() if with_log else [], tuple(users),
+                                 tuple(problems), self._settings(setting_values))
 
     def get_item(self, item_id: str) -> Item:
         reg = self.read_register()
@@ -861,6 +878,7 @@ class GSheetsStore:
             self._props.update(meta.get("properties", {}))
             tabs = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
             self._sheet_ids = {t: s["properties"]["sheetId"] for t, s in tabs.items()}
+            self._guessing = False
             used_ids = {s["properties"]["sheetId"] for s in tabs.values()}
             present = [t for t in SHEETS if t in tabs]
             got = self._batch_get([f"{quote(t)}!1:1" for t in present]) if present else []

@@ -172,14 +172,14 @@ class SQLiteStore:
             cur = self._conn().execute(f'SELECT {cols} FROM "Log" WHERE item_id = ? ORDER BY rowid', (item_id,))
         return _dicts(cur)
 
-    def read_snapshot(self) -> StoreSnapshot:
+    def read_snapshot(self, *, with_log: bool = True) -> StoreSnapshot:
         """Every table as of one moment: one read transaction."""
         self._require_tables()
         conn = self._conn()
         conn.execute("BEGIN")
         try:
             register = self.read_register()
-            log = self.read_log()
+            log = self.read_log() if with_log else []
             users, problems = self.read_users()
             settings = self.read_settings()
         finally:

@@ -2001,6 +2001,32 @@ def loopback_http_client(base_url: str) -> type[HTTPClient]:
     return LoopbackHTTPClient
 
 
+@contextmanager
+def gspread_pointed_at(server: FakeSheets) -> Iterator[None]:
+    """Inside, every gspread client, however it is made (the production ``service_account_from_dict`` path
+    included), talks to ``server``: the URL constants ``gspread.http_client`` imported are rewritten."""
+    import gspread.http_client as module
+
+    saved = {name: value for name, value in vars(module).items() if name.endswith("_URL") and isinstance(value, str)}
+    for name, value in saved.items():
+        setattr(module, name, rewrite_url(value, server.url))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
+@lru_cache(maxsize=1)
+def private_key_pem() -> str:
+    """An RSA key for a test service account (made once per process)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
 def service_account_info(server: FakeSheets, private_key_pem: str,
                          client_email: str = "desk@fake-project.iam.gserviceaccount.com") -> JSON:
     """A service-account dict whose ``token_uri`` is the fake's token endpoint."""
@@ -2013,6 +2039,6 @@ def service_account_info(server: FakeSheets, private_key_pem: str,
 
 __all__ = [
     "ApiError", "Cell", "FakeSheets", "Fault", "LoopbackSession", "NumberFormat", "SheetSpec", "col_index",
-    "col_letters", "connect", "datetime_to_serial", "loopback_http_client", "rewrite_url",
-    "serial_to_datetime", "service_account_info",
+    "col_letters", "connect", "datetime_to_serial", "gspread_pointed_at", "loopback_http_client", "rewrite_url",
+    "serial_to_datetime", "service_account_info", "private_key_pem",
 ]

@@ -1,0 +1,109 @@
+"""Google Sheets API calls through the path a user takes: the desk in AppTest and the publish job, both over the
+production service-account path (``open_gsheets_store`` → ``gspread.service_account_from_dict``), pointed at the
+loopback Sheets fake. The fake counts every request; the budget is what issue 8 asks:
+
+* a page view: 1 read (one values:batchGet of Register, Log, Users, Settings), 0 while the snapshot is fresh;
+* a desk action, including what the page does after it: at most 3 calls;
+* an idle publish run: 1 read; a busy one: 1 read plus 6 calls per item-channel (a claim and a result, each a
+  read, an atomic write and a verifying read: fewer would mean writing without reading).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from desk_helpers import email_for, errors, open_page, successes
+from streamlit.testing.v1 import AppTest
+
+from fakes.desk_on_sheets import SheetEnv, sheet_desk
+from fakes.sheets_server import connect
+from sopkit import sop
+from sopkit.i18n import t
+from sopkit.schema import Item
+from sopkit.store.base import Change
+from sopkit.store.gsheets import GSheetsStore
+from sopkit.timeutil import AGENCY_TZ, to_iso
+from sopkit.workflow import Desk
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app_factory() -> Callable[[str], AppTest]:
+    from pages._ui import session
+
+    def make(email: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state[session.AUTH_KEY] = email
+        return at
+
+    return make
+
+
+@pytest.fixture
+def sheet(tmp_path: Path) -> Iterator[SheetEnv]:
+    with sheet_desk(tmp_path) as env:
+        yield env
+
+
+def test_a_page_view_is_one_read_and_an_action_with_its_rerun_three_calls(app_factory, sheet: SheetEnv) -> None:
+    item = sheet.item_at(3)
+    at = app_factory(email_for("supervisor"))
+    sheet.fake.reset_counts()
+    open_page(at, "supervisor")  # a fresh server process: its first page view
+    assert sheet.calls() == {"values.batchGet": 1, "read": 1, "total": 1}
+    sheet.fake.reset_counts()
+    at.run()
+    at.run()
+    assert sheet.calls() == {}  # the snapshot is fresh: no call at all
+    at.button(key=f"w_take_{item.id}").click().run()  # the callback's commit, then the page's rerun
+    assert successes(at) == [t("done.take", id=item.id)]
+    assert sheet.calls() == {"values.batchGet": 2, "spreadsheets.batchUpdate": 1, "read": 2, "write": 1,
+                             "total": 3}
+    assert sheet.store.get_item(item.id).verifier == email_for("supervisor")
+    assert f"w_approve_{item.id}" in [b.key for b in at.button]  # and the page shows it, without a read
+
+
+def test_a_refused_action_costs_one_read_and_says_so_in_indonesian(app_factory, sheet: SheetEnv) -> None:
+    item = sheet.item_at(3)
+    at = open_page(app_factory(email_for("supervisor")), "supervisor")
+    other = Desk(GSheetsStore(connect(sheet.fake), sheet.key, sleep=lambda s: None))
+    other.take(sheet.user("supervisor2"), other.store.get_item(item.id))  # another host, just before the click
+    sheet.fake.reset_counts()
+    at.button(key=f"w_take_{item.id}").click().run()
+    assert errors(at) == [t("error.stale")]
+    assert sheet.calls()["total"] == 1 and sheet.calls().get("write", 0) == 0
+    assert f"w_take_{item.id}" not in [b.key for b in at.button]  # the page shows the other's take already
+
+
+def _due(sheet: SheetEnv, n: int) -> list[Item]:
+    """``n`` items scheduled for the website a few minutes ago (steps 4 and 5 set by hand: the budget is about
+    the job)."""
+    items = []
+    for k in range(n):
+        item = sheet.item_at(3)
+        when = dt.datetime.now(AGENCY_TZ) - dt.timedelta(minutes=1 + k)
+        items.append(sheet.store.commit(Change(item.id, item.rev, {
+            "step": "6", "status": sop.STATUS_BY_STEP[6], "publish_at": to_iso(when), "channels": "site"},
+            seen=item)))
+    return items
+
+
+@pytest.mark.parametrize("due", [0, 1, 3])
+def test_publish_runs_idle_one_read_busy_one_read_plus_six_per_item(sheet: SheetEnv, due: int) -> None:
+    from jobs.publish import run_once
+    from sopkit import config
+
+    items = _due(sheet, due)
+    sheet.fake.reset_counts()
+    lines: list[str] = []
+    code = run_once(config.load(), say=lines.append, sleep=lambda s: None)
+    assert code == 0, lines
+    calls = sheet.calls()
+    assert calls["total"] == 1 + 6 * due, (calls, lines)
+    assert calls["read"] == 1 + 4 * due and calls.get("write", 0) == 2 * due
+    for item in items:
+        assert sheet.store.get_item(item.id).status == sop.PUBLISHED
