@@ -494,6 +494,10 @@ def test_a_loser_is_told_and_repairs_at_once(fake: FakeSheets, store: GSheetsSto
     raw = _raw(fake, key, "A-2")
     assert (raw["title"], raw["step"], raw["rev"]) == ("Judul 2", "2", "2")  # repaired: A's state
     assert [r["action"] for r in store.read_log("A-2")] == ["start", "submit"]
+    tab = [r for r in sheet_rows(fake, key, "Log") if r["item_id"] == "A-2"]
+    assert [r["action"] for r in tab] == ["start", "submit", "void", "sopkit:repair"]  # for people reading it
+    assert tab[2]["note"].startswith("edit not saved: change ")
+    assert [r["action"] for r in GSheetsStore(connect(fake), key).read_log("A-2")] == ["start", "submit"]
 
 
 @pytest.mark.parametrize(("name", "hand_edit"), HAND_EDITS[:3], ids=[h[0] for h in HAND_EDITS[:3]])
@@ -530,3 +534,41 @@ def test_a_row_moved_inside_the_last_round_trip_is_reported_and_the_item_rolled_
     assert reg.by_id()["A-2"].title == "Baru" == saved.title
     victims = [p for p in reg.problems if p.column == "change_id"]
     assert len(victims) == 1 and "A-2" in victims[0].reason
+
+
+# -- the Log read incrementally ---------------------------------------------------------------------------------
+def _log_ranges_asked(store: GSheetsStore) -> list[str]:
+    asked: list[str] = []
+    get = store._http.values_batch_get
+
+    def spy(key, ranges, params=None):  # type: ignore[no-untyped-def]
+        asked.extend(r for r in ranges if r.startswith("'Log'!") and r != "'Log'!1:1")
+        return get(key, ranges, params=params)
+
+    store._http.values_batch_get = spy  # type: ignore[method-assign]
+    return asked
+
+
+def test_a_snapshot_reads_only_the_log_rows_appended_since_the_last(store: GSheetsStore, fake: FakeSheets,
+                                                                     key: str) -> None:
+    """The first read of a process takes the whole Log without its payload column; later ones start at the last
+    known row (read again to check nothing above moved) and see what other hosts appended."""
+    cold = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    asked = _log_ranges_asked(cold)
+    assert [r["action"] for r in cold.read_snapshot().log] == ["start"] * 3
+    other = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    other.commit(edit())
+    assert [r["action"] for r in cold.read_snapshot().log] == ["start"] * 3 + ["edit"]
+    assert asked == ["'Log'!A2:K", "'Log'!A4:L"]  # rows 2-4 known after the first: row 4 read again
+
+
+def test_a_log_edited_by_hand_above_the_known_rows_is_read_again_whole(store: GSheetsStore, fake: FakeSheets,
+                                                                      key: str) -> None:
+    reader = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    reader.read_snapshot()
+    fake.admin_delete_rows(key, "Log", 2)  # someone deletes the first Log row by hand
+    GSheetsStore(connect(fake), key, sleep=lambda s: None).commit(edit())
+    asked = _log_ranges_asked(reader)
+    log = reader.read_snapshot().log
+    assert [(r["item_id"], r["action"]) for r in log] == [("A-2", "start"), ("A-3", "start"), ("A-2", "edit")]
+    assert asked == ["'Log'!A4:L", "'Log'!A2:K"]  # the known last row moved: the whole Log again

@@ -26,10 +26,11 @@ applied one after the other; ``appendCells`` puts rows after the last row holdin
    one appended wins, and every process computes the same answer from the Log alone. The winner is told "saved";
    the loser is told "changed by someone else" (StaleWrite), its Log rows are void (``read_log`` never returns
    them), and it repairs the cells its batch wrote over the winner's (one more batchUpdate, recorded as a
-   ``sopkit:repair`` row). If it dies before repairing, every reader still sees the right state: the row's
-   ``change_id`` names the last write it received, and a loser's write is undone from the payloads (winner's
-   values, or the values the loser read) in the cells that still hold what the loser wrote; the next writer of
-   the item writes those cells back in its own batch.
+   ``sopkit:repair`` row, which also marks its own rows ``void`` for whoever reads the tab). If it dies before
+   repairing, every reader still sees the right state: the row's ``change_id`` names the last write it
+   received, and a loser's write is undone from the payloads (winner's values, or the values the loser read) in
+   the cells that still hold what the loser wrote; the next writer of the item writes those cells back in its
+   own batch.
 
 **Retries.** Nothing prepared is ever re-sent: a 429, 5xx, timeout or dropped connection anywhere restarts at
 step 1, which re-finds the row by id and re-checks everything; if the failed call was a write that may have been
@@ -149,6 +150,7 @@ BUSY_MESSAGE = ("Google Sheets is busy (too many requests or a temporary server 
                 "please try again in a minute.")
 UNCONFIRMED_MESSAGE = ("The change was sent to Google Sheets but its answer was lost, and Google Sheets stayed busy "
                        "while the store looked for it. Reload to see whether it was saved.")
+VOID_ACTION = "void"  # a losing change's own Log rows, once its author repaired what it wrote
 PAYLOAD_MEMORY = 20_000_000  # characters of Log payload kept in memory before the old ones are dropped
 
 _LOCKS: dict[str, threading.RLock] = {}
@@ -659,19 +661,35 @@ class GSheetsStore:
         truth = self._explain(change.item_id, left)
         fix = {c: str(truth.get(c, "") or "") for c in data["set"] if str(truth.get(c, "") or "") != data["set"][c]}
         current, _ = item_from_row(truth, row_no or 0)
-        if not fix or row_no is None:
-            return current
         head = self._ledger.head(change.item_id)
-        requests_ = _update_runs(self._sheet_id(REGISTER), row_no - 1,
-                                 {i: fix[c] for i, c in enumerate(view.header) if c in fix})
-        marker = {"at": to_iso(dt.datetime.now(AGENCY_TZ)), "item_id": change.item_id, "action": REPAIR_ACTION,
-                  "actor": change.actor or "", "change_id": change.change_id, PARENT: head}
-        requests_.append(_append_cells(self._sheet_id(LOG), self._log_cells([marker], encode_payload(fix))))
+        requests_ = self._void_marks(entry.rows, head)
+        if fix and row_no is not None:
+            requests_ += _update_runs(self._sheet_id(REGISTER), row_no - 1,
+                                      {i: fix[c] for i, c in enumerate(view.header) if c in fix})
+            marker = {"at": to_iso(dt.datetime.now(AGENCY_TZ)), "item_id": change.item_id,
+                      "action": REPAIR_ACTION, "actor": change.actor or "", "change_id": change.change_id,
+                      PARENT: head}
+            requests_.append(_append_cells(self._sheet_id(LOG), self._log_cells([marker], encode_payload(fix))))
         try:
             self._batch_update(requests_, retry=True)
         except StoreError:
             pass
         return current
+
+    def _void_marks(self, rows: list[int], winner: str) -> list[dict[str, Any]]:
+        """Mark a losing change's own Log rows, for people reading the tab (the rule needs no mark): ``action``
+        becomes ``void`` and the note says which action lost to which change."""
+        header = self._log_header
+        out: list[dict[str, Any]] = []
+        for index in rows:
+            row = self._ledger.rows[index]
+            action = str(row.get("action", "") or "")
+            if action.startswith("sopkit:") or action == VOID_ACTION:
+                continue
+            note = f"{action} not saved: change {winner} was saved first"
+            out += _update_runs(self._sheet_id(LOG), index + 1, {header.index("action"): VOID_ACTION,
+                                                                 header.index("note"): note})
+        return out
 
     def _log_requests(self, change: Change, head: str, written: Row, before: Row | None) -> list[dict[str, Any]]:
         base = {"change_id": change.change_id, "base_rev": str(change.expected_rev or 0), PARENT: head}
