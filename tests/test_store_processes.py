@@ -85,7 +85,7 @@ def seed(store: Store) -> dict[str, User]:
 
 def at_step3(desk: Desk, people: dict[str, User], title: str) -> Item:
     officer, creator = people["petugas@x.go.id"], people["konten@x.go.id"]
-    item = desk.start(officer, title=title, channels=("site",))
+    item = desk.start(officer, title=title, summary="Ringkasan.", channels=("site",))
     item = desk.submit(officer, item)
     item = desk.edit(creator, desk.take(creator, item), body="Isi.")
     return desk.submit(creator, item)

@@ -41,8 +41,11 @@ never doubled). Creates append the Register row and the Log rows in one batch (n
 write, verify) and returns the saved item, so the page patches its snapshot without reading again;
 :meth:`GSheetsStore.read_snapshot` is one ``values:batchGet`` of Register, Log, Users and Settings, and only
 reads the Log rows appended since the last snapshot (a cold process reads the Log once without the payload
-column). The spreadsheet's metadata (tab ids for writes, locale and time zone for dates typed by hand) is read
-once, when first needed. A refused action costs its one read; a lost race 4 calls.
+column). The spreadsheet's metadata is read only when needed: the tab ids a batchUpdate needs are first taken
+to be the ones ``init`` gives the tabs it creates (a wrong guess is refused whole, then the ids are read and the
+step redone), and locale and time zone only for a date an admin typed. A refused action costs its one read; a
+lost race 4 calls. The sign-in ledger (SignIns tab) is read and appended the same way: 2 calls a failed sign-in,
+3 a successful one.
 
 **What it does not cover.** Between the read of step 1 and the write of step 2 (one round trip, never a retry
 wait) an admin's sort can still move another row under the write; the ``change_id`` cell then names a change of

@@ -34,7 +34,7 @@ class SheetEnv:
 
     def item_at(self, step: int) -> Item:
         d = Desk(self.store)
-        item = d.start(self.user("officer"), title="Jembatan Kapuas", channels=("site",))
+        item = d.start(self.user("officer"), title="Jembatan Kapuas", summary="Ditutup sementara.", channels=("site",))
         item = d.submit(self.user("officer"), item)
         if step >= 3:
             creator = self.user("creator")
