@@ -44,7 +44,7 @@ def test_token_round_trip_and_the_store_never_holds_it(store: SQLiteStore) -> No
     assert sid == record.id and len(sid) == 64
     assert token not in repr(store.get_session(sid)) and token.split(".")[0] not in repr(store.get_session(sid))
     assert sessions.check(store, sid, now=at(T0 + dt.timedelta(hours=9))).email == "ani@dishub.go.id"
-    assert record.expires_at == "2026-11-23T17:30:00+07:00"  # a working day (10 h by default)
+    assert record.expires_at == "2026-11-23T17:30:00.000+07:00"  # a working day (10 h by default), to the ms
 
 
 @pytest.mark.parametrize("tamper", ["signature", "payload", "other-secret"])

@@ -241,6 +241,7 @@ class GSheetsStore:
         self._range_header: list[str] = []
         self._signins = _Tail([], [])
         self._row_hint: dict[str, int] = {}
+        self._users_read: tuple[int, float, tuple[list[User], list[RowProblem]]] | None = None
         self._lock = _lock_for(self._key)
 
     # -- plumbing -------------------------------------------------------------------------------------------
@@ -502,6 +503,9 @@ class GSheetsStore:
 
     def read_users(self) -> tuple[list[User], list[RowProblem]]:
         with self._lock:
+            stash, self._users_read = self._users_read, None
+            if stash is not None and stash[0] == threading.get_ident() and time.monotonic() - stash[1] < 1.0:
+                return stash[2]  # read with the session a moment ago, by this same caller
             (values,) = self._read([quote(USERS)], with_log=False)
             return self._users(values)
 
@@ -773,15 +777,19 @@ class GSheetsStore:
     def save_session(self, session: SessionRecord) -> None:
         self._upsert(SESSIONS, "id", [session.to_row()], str.strip)
 
-    def _sessions(self) -> list[tuple[int, Row]]:
-        (values,) = self._read([quote(SESSIONS)], with_log=False)
-        header = _header(values[0] if values else [])
+    def _sessions(self, with_users: bool = False) -> list[tuple[int, Row]]:
+        got = self._read([quote(SESSIONS), *([quote(USERS)] if with_users else [])], with_log=False)
+        header = _header(got[0][0] if got[0] else [])
         _require(SESSIONS, header, ("id",))
-        return self._rows(header, values[1:], 2)
+        if with_users:  # a session check reads the Users next: they come with this read (one moment, one call)
+            self._users_read = (threading.get_ident(), time.monotonic(), self._users(got[1]))
+        return self._rows(header, got[0][1:], 2)
 
     def get_session(self, session_id: str) -> SessionRecord | None:
+        """The Sessions row, in one batchGet with the Users: ``read_users`` right after, in the same thread,
+        answers from that read (``sopkit.sessions.check`` reads both: one call instead of two)."""
         with self._lock:
-            rows = self._sessions()
+            rows = self._sessions(with_users=True)
         return next((s for _, row in rows if (s := session_from_row(row)) and s.id == session_id), None)
 
     def purge_sessions(self, before: dt.datetime) -> int:

@@ -2,7 +2,8 @@
 production service-account path (``open_gsheets_store`` → ``gspread.service_account_from_dict``), pointed at the
 loopback Sheets fake. The fake counts every request; the budget is what issue 8 asks:
 
-* a page view: 1 read (one values:batchGet of Register, Log, Users, Settings), 0 while the snapshot is fresh;
+* a page view: 1 read for the snapshot (one values:batchGet of Register, Log, Users, Settings; 0 while it is
+  fresh) and 1 for the check of the user's sign-in session (Sessions and Users; 0 within recheck_seconds);
 * a desk action, including what the page does after it: at most 3 calls;
 * an idle publish run: 1 read; a busy one: 1 read plus 6 calls per item-channel (a claim and a result, each a
   read, an atomic write and a verifying read: fewer would mean writing without reading).
@@ -32,12 +33,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def app_factory() -> Callable[[str], AppTest]:
+def app_factory(sheet: SheetEnv) -> Callable[[str], AppTest]:
+    """A browser tab signed in as the form leaves it: a stored session (``sopkit.sessions``) in the sheet."""
     from pages._ui import session
+    from sopkit import sessions
 
     def make(email: str) -> AppTest:
+        user = next(u for u in sheet.store.read_users()[0] if u.email == email)
+        _, record = sessions.issue(sheet.store, user, sessions.SessionConfig(secret="test-secret"))
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.session_state[session.AUTH_KEY] = email
+        at.session_state[session.AUTH_KEY] = record.id
         return at
 
     return make
@@ -54,7 +59,9 @@ def test_a_page_view_is_one_read_and_an_action_with_its_rerun_three_calls(app_fa
     at = app_factory(email_for("supervisor"))
     sheet.fake.reset_counts()
     open_page(at, "supervisor")  # a fresh server process: its first page view
-    assert sheet.calls() == {"values.batchGet": 1, "read": 1, "total": 1}
+    # the snapshot (Register, Log, Users, Settings) and the sign-in session's check (Sessions + Users): one
+    # values:batchGet each; the session is checked again every [session] recheck_seconds (15 s on Sheets)
+    assert sheet.calls() == {"values.batchGet": 2, "read": 2, "total": 2}
     sheet.fake.reset_counts()
     at.run()
     at.run()
