@@ -26,7 +26,8 @@ def _reason(e: Exception) -> str:
 
 
 st.title(t("page.admin"))
-credential_problems = credential_warnings(session.cfg(), ctx.snap.register, dt.datetime.now(dt.UTC))
+credential_problems = credential_warnings(session.cfg(), ctx.snap.register, dt.datetime.now(dt.UTC),
+                                          lang=session.lang())
 if credential_problems:
     st.warning("\n".join([t("admin.credentials"), "", *(f"- {escape(w)}" for w in credential_problems)]),
                icon=":material/key:")

@@ -408,6 +408,358 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "done.saved_stale": ("{id} disimpan, tetapi tampilan ini belum diperbarui. Muat ulang halaman.",
                          "{id} was saved, but this view is not up to date. Reload the page."),
     "error.sheets_busy": ("Google Sheets sedang sibuk, mencoba lagi…", "Google Sheets is busy, retrying…"),
+    # publishing: what the job and the channels write into an item's channel result (stored in Indonesian) and
+    # what the admin page says about the channels' configuration
+    "job.unknown": ("tidak pasti — periksa kanal", "unknown — check the channel"),
+    "job.unknown_detail": ("{unknown}: {detail}. {look}", "{unknown}: {detail}. {look}"),
+    "job.unexpected": ("galat tak terduga setelah permintaan mungkin terkirim ({detail})",
+                       "unexpected error after the request may have gone out ({detail})"),
+    "job.look_generic": ("Buka kanal {channel} dan cari posting ini; jika sudah tayang, catat URL-nya; jika belum, "
+                         "serahkan kembali ke job.",
+                         "Open {channel} and look for this post; if it is out, record its URL; if not, hand it "
+                         "back to the job."),
+    "job.claim_unfinished_unavailable": ("{unknown}: job sebelumnya mengambil kanal ini dan tidak selesai, dan job "
+                                         "kini tidak bisa memposting ke sana ({reason}). {look}",
+                                         "{unknown}: a run claimed it and did not finish, and the job can no "
+                                         "longer post there ({reason}). {look}"),
+    "job.claim_unfinished_unsearchable": ("{unknown}: job sebelumnya mengambil kanal ini dan tidak selesai, dan "
+                                          "kanal ini tidak bisa dicari ({detail}). {look}",
+                                          "{unknown}: a run claimed it and did not finish, and the channel cannot "
+                                          "be searched ({detail}). {look}"),
+    "job.could_not_ask": ("tidak bisa menanyakan ke {channel} apakah posting sudah ada: {detail}",
+                          "could not ask {channel} whether it already has the post: {detail}"),
+    "job.could_not_prepare": ("posting tidak bisa disiapkan: {detail}", "could not prepare the post: {detail}"),
+    "job.gave_up": ("berhenti mencoba setelah {runs} putaran job: {detail}", "gave up after {runs} runs: {detail}"),
+    "job.try_next_run": ("dicoba lagi pada putaran job berikutnya: {detail}",
+                         "will try again on the next run: {detail}"),
+    "job.throttled": ("batas penggunaan tercapai; job menunggu sampai {until}: {detail}",
+                      "rate limit reached; the job waits until {until}: {detail}"),
+    "job.channel_answered": ("kanal menjawab {status}", "the channel answered {status}"),
+    "job.not_configured": ("{channel} belum diatur: unggah manual", "{channel} is not configured: post by hand"),
+    "job.requeue_only_person": ("{channel} berstatus {status}; hanya kanal yang gagal atau tidak pasti yang bisa "
+                                "diserahkan kembali ke job.",
+                                "{channel} is {status}; only failed or unknown channels can be handed back to the "
+                                "job."),
+    "job.requeue_note": ("Tulis apa yang sudah Anda periksa di kanal sebelum menyerahkannya kembali ke job.",
+                         "Say what you checked on the channel before handing it back to the job."),
+    "job.handed_back": ("diserahkan kembali oleh {who}: {note}", "handed back by {who}: {note}"),
+    "wiring.no_poster": ("tidak ada pemosting untuk kanal {channel!r}", "no poster for the channel {channel!r}"),
+    "wiring.hand_posted": ("belum ada pemosting {channel} di versi ini: unggah manual",
+                           "no {channel} poster in this version: post by hand"),
+    "wiring.switched_off": ("dimatikan ([{channel}] enabled = false): unggah manual",
+                            "switched off ([{channel}] enabled = false): post by hand"),
+    "wiring.no_credentials": ("kredensial belum ada ([{channel}] {keys} belum diisi): unggah manual",
+                              "no credentials ([{channel}] {keys} not set): post by hand"),
+    "wiring.no_image_host": ("{channel} mengambil gambarnya dari situs web, tetapi situs web dimatikan: unggah manual",
+                             "{channel} fetches its pictures from the website, which is switched off: post by hand"),
+    "wiring.images_need_public": ("ditahan: Meta mengunduh gambar {channel} sendiri dari situs web, tetapi alamat "
+                                  "situs ([{home}] base_url = {url}) {why}; isi alamat publik situs (https://…) "
+                                  "lalu job memposting lagi",
+                                  "held back: Meta fetches {channel}'s pictures from the website itself, but its "
+                                  "address ([{home}] base_url = {url}) {why}; set the site's public address "
+                                  "(https://…) and the job posts again"),
+    "wiring.links_need_public": ("ditahan: posting {channel} memuat tautan ke situs web, tetapi alamat situs "
+                                 "([{home}] base_url = {url}) {why}, jadi pembaca akan mendapat tautan mati; isi "
+                                 "alamat publik situs (https://…) atau matikan situs ([{home}] enabled = false)",
+                                 "held back: {channel} posts carry the website's link, but its address ([{home}] "
+                                 "base_url = {url}) {why}, so readers would get a dead link; set the site's public "
+                                 "address (https://…) or switch the site off ([{home}] enabled = false)"),
+    "addr.not_web": ("bukan alamat web http(s)", "is not an http(s) address"),
+    "addr.loopback": ("menunjuk ke komputer ini sendiri (loopback), tidak bisa dibuka dari internet",
+                      "points at this computer itself (loopback), which the internet cannot open"),
+    "addr.private_ip": ("adalah alamat jaringan privat, tidak bisa dibuka dari internet",
+                        "is a private network address, which the internet cannot open"),
+    "addr.private_name": ("adalah nama lokal, tidak bisa dibuka dari internet",
+                          "is a local name, which the internet cannot open"),
+    "channel.link_not_public": ("{channel}: tautan posting {url} {why}; tidak dikirim",
+                                "{channel}: the post's link {url} {why}; not sent"),
+    "channel.x.hand_posted": ("belum ada pemosting X (Twitter) di versi ini: unggah manual lalu tempel URL-nya",
+                              "no X (Twitter) poster in this version: post by hand and paste the URL"),
+    "channel.manual.hand_posted": ("diunggah manual: tempel URL-nya di halaman Pengelola",
+                                   "posted by hand: paste the URL on the publisher page"),
+    "cred.waiting": ("{n} konten terjadwal menuju kanal ini, yang pertama {due}",
+                     "{n} scheduled item(s) target it, the first due {due}"),
+    "cred.unavailable": ("{channel}: {reason}; {waiting}: konten akan menunggu di antrean Pengelola.",
+                         "{channel}: {reason}; {waiting}: they will wait on the publisher's queue."),
+    "cred.bad_expiry": ("{channel}: [{channel}] token_expires = {value} bukan tanggal seperti 2027-01-31",
+                        "{channel}: [{channel}] token_expires = {value} is not a date like 2027-01-31"),
+    "cred.not_working": ("{channel}: kredensial tidak berfungsi: {message}",
+                         "{channel}: credentials do not work: {message}"),
+    "cred.expired": ("{channel}: token kedaluwarsa pada {at}; perbarui di file rahasia",
+                     "{channel}: the token expired on {at}; renew it in the secrets file"),
+    "cred.expires_before_due": ("{channel}: token kedaluwarsa pada {at}, sebelum konten berikutnya jatuh tempo "
+                                "({waiting}); perbarui sekarang.",
+                                "{channel}: the token expires on {at}, before the next item is due on it "
+                                "({waiting}); renew it now."),
+    "cred.expires_soon": ("{channel}: token kedaluwarsa pada {at}; perbarui sebelum itu.",
+                          "{channel}: the token expires on {at}; renew it before then."),
+    "http.connect_timeout": ("{what}: tidak bisa tersambung dalam batas waktu", "{what}: could not connect in time"),
+    "http.no_answer": ("{what}: tidak ada jawaban dalam batas waktu", "{what}: no answer in time"),
+    "http.sent_no_answer": ("{what}: permintaan sudah terkirim tetapi tidak ada jawaban dalam {seconds} detik; "
+                            "posting mungkin sudah dibuat",
+                            "{what}: the request was sent but no answer came within {seconds} s; the post may "
+                            "have been made"),
+    "http.tls": ("{what}: jabat tangan TLS gagal: {detail}", "{what}: TLS handshake failed: {detail}"),
+    "http.cannot_connect": ("{what}: tidak bisa tersambung: {detail}", "{what}: could not connect: {detail}"),
+    "http.dropped": ("{what}: sambungan terputus", "{what}: connection dropped"),
+    "http.dropped_after_send": ("{what}: sambungan terputus setelah permintaan terkirim; posting mungkin sudah "
+                                "dibuat",
+                                "{what}: the connection dropped after the request was sent; the post may have "
+                                "been made"),
+    "http.unreadable": ("{what}: jawaban tidak terbaca", "{what}: unreadable answer"),
+    "http.unreadable_after_send": ("{what}: kanal menjawab tetapi jawabannya tidak terbaca; posting mungkin sudah "
+                                   "dibuat",
+                                   "{what}: the channel answered but the reply could not be read; the post may "
+                                   "have been made"),
+    "http.server_error": ("{what}: galat server ({detail})", "{what}: server error ({detail})"),
+    "http.server_error_after_send": ("{what}: galat server ({detail}) setelah permintaan terkirim; layanan ini "
+                                     "sering sudah membuat posting sebelum menjawab galat",
+                                     "{what}: server error ({detail}) after the request was sent; this service "
+                                     "often makes the post before answering with an error"),
+    "http.rate_limited": ("{what}: dibatasi layanan, dicoba lagi nanti ({detail})",
+                          "{what}: rate limited, tried again later ({detail})"),
+    "http.refused": ("{what}: ditolak ({detail})", "{what}: refused ({detail})"),
+    "graph.token_problem": ("{what}: {advice} ({detail})", "{what}: {advice} ({detail})"),
+    "graph.token.expired": ("token kedaluwarsa atau dicabut: buat token baru dan isi di file rahasia",
+                            "the token expired or was revoked: make a new one and put it in the secrets file"),
+    "graph.token.app_removed": ("pemilik token mencabut izin aplikasi Meta: izinkan lagi aplikasinya lalu buat "
+                                "token baru",
+                                "the token's owner removed the Meta app: allow the app again, then make a new "
+                                "token"),
+    "graph.token.checkpoint": ("akun Facebook pemilik token terkena pemeriksaan keamanan (checkpoint): masuk ke "
+                               "www.facebook.com dengan akun itu dan selesaikan pemeriksaannya; token tidak perlu "
+                               "diganti",
+                               "the token owner's Facebook account is checkpointed: log in at www.facebook.com "
+                               "with that account and clear the check; the token need not be replaced"),
+    "graph.token.password_changed": ("kata sandi akun pemilik token diganti sehingga token batal: buat token baru",
+                                     "the token owner changed their password, which voids the token: make a new "
+                                     "one"),
+    "graph.token.unconfirmed": ("akun pemilik token belum dikonfirmasi: masuk ke www.facebook.com dan ikuti "
+                                "petunjuknya",
+                                "the token owner's account is not confirmed: log in at www.facebook.com and follow "
+                                "the instructions"),
+    "graph.token.page_role": ("pemilik token tidak lagi punya peran yang cukup di Halaman: minta admin Halaman "
+                              "mengembalikan perannya (minimal membuat konten); token baru dari akun yang sama tidak "
+                              "membantu sebelum itu",
+                              "the token's owner no longer has a sufficient role on the Page: ask a Page admin to "
+                              "restore it (at least content creation); a new token from the same account does not "
+                              "help before that"),
+    "graph.permission": ("{what}: izin token kurang ({detail}); beri izin yang diminta lalu buat token baru",
+                         "{what}: the token lacks a permission ({detail}); grant it and make a new token"),
+    "graph.usage_pause": ("{what}: tidak dikirim; {header} menunjukkan batas penggunaan Graph hampir atau sudah "
+                          "tercapai, tunggu sekitar {minutes} menit",
+                          "{what}: not sent; {header} shows Graph's rate limit (nearly) reached, wait about "
+                          "{minutes} min"),
+    "graph.what.token_check": ("pemeriksaan token", "token check"),
+    "graph.unreachable": ("Graph API tidak bisa dihubungi: {detail}", "could not reach Graph API: {detail}"),
+    "graph.token_unchecked": ("token bisa membaca {name}, tetapi masa berlaku dan izinnya TIDAK bisa diperiksa: "
+                              "isi app_id dan app_secret aplikasi Meta agar /debug_token bisa ditanya",
+                              "the token can read {name}, but its expiry and permissions could NOT be checked: set "
+                              "the Meta app's app_id and app_secret so /debug_token can be asked"),
+    "graph.token_invalid": ("token tidak berlaku: {advice} {detail}", "the token is not valid: {advice} {detail}"),
+    "graph.token_type": ("token berjenis {kind}, padahal yang dibutuhkan {wanted} (untuk Halaman: ambil token "
+                         "Halaman lewat /me/accounts)",
+                         "the token is a {kind} token, {wanted} is needed (for a Page: take the Page token from "
+                         "/me/accounts)"),
+    "graph.token_other_page": ("token ini milik Halaman lain ({page}), bukan page_id yang diisi",
+                               "the token belongs to another Page ({page}), not the configured page_id"),
+    "graph.token_scopes": ("izin token kurang: {missing}", "token lacks permission: {missing}"),
+    "graph.token_ok": ("token {kind} berlaku untuk {name}, {until}", "{kind} token valid for {name}, {until}"),
+    "graph.expires": ("kedaluwarsa {at}", "expires {at}"),
+    "graph.never_expires": ("tidak kedaluwarsa (menurut /debug_token)", "does not expire (says /debug_token)"),
+    "graph.version_bad": ("{channel}: graph_version = {version} bukan versi seperti {default}",
+                          "{channel}: graph_version = {version} is not a version like {default}"),
+    "graph.version_ended": ("{channel}: Graph API {version} sudah berakhir pada {date}; ganti [{channel}] "
+                            "graph_version ke {default}",
+                            "{channel}: Graph API {version} ended on {date}; set [{channel}] graph_version to "
+                            "{default}"),
+    "graph.version_ending": ("{channel}: Graph API {version} berakhir pada {date}; ganti [{channel}] graph_version "
+                             "ke {default} sebelum itu",
+                             "{channel}: Graph API {version} ends on {date}; set [{channel}] graph_version to "
+                             "{default} before then"),
+    "graph.no_app_token": ("{channel}: masa berlaku token tidak bisa diperiksa: isi [{channel}] app_id dan "
+                           "app_secret (aplikasi Meta pemilik token) agar desk bisa menanyakannya ke /debug_token",
+                           "{channel}: the token's expiry cannot be checked: set [{channel}] app_id and app_secret "
+                           "(the token's Meta app) so the desk can ask /debug_token"),
+    "facebook.what.photo": ("posting foto Facebook", "Facebook photo post"),
+    "facebook.what.feed": ("posting Facebook", "Facebook feed post"),
+    "facebook.what.permalink": ("tautan posting Facebook", "Facebook permalink"),
+    "facebook.what.search": ("pencarian posting Halaman Facebook", "Facebook Page post search"),
+    "facebook.nothing": ("Facebook: tidak ada yang bisa diposting (tanpa keterangan, tautan, atau gambar)",
+                         "Facebook: nothing to post (no caption, link or image)"),
+    "facebook.no_id": ("Facebook menerima posting tetapi tidak memberi id-nya",
+                       "Facebook accepted the post but returned no id"),
+    "facebook.cannot_search": ("Halaman tidak bisa dicari (izin pages_read_engagement?): {detail}",
+                               "the Page cannot be searched (pages_read_engagement?): {detail}"),
+    "facebook.look": ("Buka {page} dan cari posting dengan tautan atau teks \u201c{clue}\u201d; jika sudah ada, "
+                      "catat URL-nya; jika belum, serahkan kembali ke job.",
+                      "Open {page} and look for a post with the link or text \u201c{clue}\u201d; if it is there, "
+                      "record its URL; if not, hand it back to the job."),
+    "instagram.what.container": ("wadah media Instagram", "Instagram media container"),
+    "instagram.what.status": ("status wadah Instagram", "Instagram container status"),
+    "instagram.what.publish": ("penerbitan Instagram", "Instagram publish"),
+    "instagram.what.permalink": ("tautan posting Instagram", "Instagram permalink"),
+    "instagram.what.quota": ("batas penerbitan Instagram", "Instagram publishing limit"),
+    "instagram.caption_long": ("keterangan {n} karakter, Instagram membolehkan {limit}",
+                               "caption is {n} characters, Instagram allows {limit}"),
+    "instagram.hashtags": ("keterangan memuat {n} tagar, Instagram membolehkan {limit}",
+                           "caption has {n} hashtags, Instagram allows {limit}"),
+    "instagram.mentions": ("keterangan memuat {n} sebutan @akun, Instagram membolehkan {limit}",
+                           "caption has {n} @mentions, Instagram allows {limit}"),
+    "instagram.needs_image": ("Instagram membutuhkan gambar", "Instagram needs an image"),
+    "instagram.no_public_url": ("gambar belum punya alamat publik (Instagram mengunduhnya dari situs web)",
+                                "the image has no public URL yet (Instagram downloads it from the website)"),
+    "instagram.image_not_public": ("alamat gambar {url} {why} (Meta mengunduh gambar sendiri)",
+                                   "the image address {url} {why} (Meta downloads the picture itself)"),
+    "instagram.jpeg_only": ("Instagram hanya menerima gambar JPEG, bukan {mime}",
+                            "Instagram accepts JPEG images only, not {mime}"),
+    "instagram.refused": ("Instagram: {problems}", "Instagram: {problems}"),
+    "instagram.fetch_failed": ("Meta belum bisa mengunduh gambar {url}; dicoba lagi ({detail})",
+                               "Meta could not download the image {url} yet; trying again ({detail})"),
+    "instagram.no_container_id": ("wadah media Instagram: id tidak diberikan", "Instagram media container: no id"),
+    "instagram.container_not_visible": ("wadah {container} belum terlihat (100/33); dicoba lagi",
+                                        "container {container} not visible yet (100/33); trying again"),
+    "instagram.container_failed": ("Instagram tidak bisa memproses gambar ({status}: {detail})",
+                                   "Instagram could not process the image ({status}: {detail})"),
+    "instagram.still_processing": ("wadah Instagram {container} masih {status}",
+                                   "Instagram container {container} still {status}"),
+    "instagram.not_finished": ("Instagram belum selesai memproses gambar setelah {n} pemeriksaan",
+                               "Instagram did not finish processing the image after {n} checks"),
+    "instagram.quota": ("batas penerbitan Instagram tercapai ({used} dari {total} dalam 24 jam)",
+                        "Instagram publishing limit reached ({used} of {total} in 24 h)"),
+    "instagram.quota_refused": ("Instagram menolak karena batas penerbitan harian tercapai ({detail})",
+                                "Instagram refused: the daily publishing limit is reached ({detail})"),
+    "instagram.not_ready": ("wadah belum siap diterbitkan (9007/2207027); dicoba lagi ({detail})",
+                            "the container is not ready for publishing (9007/2207027); trying again ({detail})"),
+    "instagram.publish_again": ("wadah masih FINISHED (belum terbit) setelah jawaban tidak jelas; diterbitkan lagi "
+                                "dengan wadah yang sama ({detail})",
+                                "the container is still FINISHED (not published) after an unclear answer; "
+                                "publishing the same container again ({detail})"),
+    "instagram.no_media_id": ("Instagram menerima penerbitan tetapi tidak memberi id media, dan status wadah tidak "
+                              "bisa dipastikan",
+                              "Instagram accepted the publish but returned no media id, and the container's status "
+                              "could not be confirmed"),
+    "instagram.container_gone": ("wadah {container} dari percobaan sebelumnya tidak bisa dibaca lagi (100/33)",
+                                 "the container {container} of an earlier try cannot be read any more (100/33)"),
+    "instagram.cannot_search": ("Instagram tidak bisa dicari tanpa id wadah dari percobaan sebelumnya",
+                                "Instagram cannot be searched without the container id of an earlier try"),
+    "instagram.look": ("Buka akun Instagram {account} dan cari posting berketerangan \u201c{caption}\u201d (wadah "
+                       "{container}); jika sudah ada, catat URL-nya; jika belum, serahkan kembali ke job.",
+                       "Open the Instagram account {account} and look for a post captioned \u201c{caption}\u201d "
+                       "(container {container}); if it is there, record its URL; if not, hand it back to the job."),
+    "telegram.what": ("Telegram {method}", "Telegram {method}"),
+    "telegram.migrated": ("{what}: grup sudah menjadi supergrup; isi chat_id {chat_id} di [telegram]",
+                          "{what}: the group became a supergroup; set chat_id {chat_id} in [telegram]"),
+    "telegram.token_rejected": ("{what}: token bot ditolak ({detail}); buat token baru di @BotFather dan isi "
+                                "[telegram] bot_token",
+                                "{what}: bot token rejected ({detail}); make a new one with @BotFather and set "
+                                "[telegram] bot_token"),
+    "telegram.forbidden": ("{what}: {detail} (apakah bot sudah menjadi admin kanal?)",
+                           "{what}: {detail} (is the bot an administrator of the channel?)"),
+    "telegram.cannot_search": ("Bot API tidak bisa membaca riwayat kanal",
+                               "the Bot API cannot read a channel's history"),
+    "telegram.the_chat": ("chat {chat}", "the chat {chat}"),
+    "telegram.look": ("Buka {where} dan cari pesan dengan tautan atau teks \u201c{clue}\u201d; jika sudah ada, "
+                      "catat URL-nya; jika belum, serahkan kembali ke job.",
+                      "Open {where} and look for a message with the link or text \u201c{clue}\u201d; if it is "
+                      "there, record its URL; if not, hand it back to the job."),
+    "telegram.caption_long": ("Telegram: keterangan foto paling banyak {limit} karakter, yang ini {n}; persingkat "
+                              "keterangan Telegram atau terbitkan tanpa gambar",
+                              "Telegram: a photo caption allows {limit} characters, this one has {n}; shorten the "
+                              "Telegram caption or publish without the image"),
+    "telegram.nothing": ("Telegram: tidak ada yang bisa diposting (keterangan kosong dan tanpa gambar)",
+                         "Telegram: nothing to post (empty caption and no image)"),
+    "telegram.text_long": ("Telegram: pesan paling banyak {limit} karakter, yang ini {n}",
+                           "Telegram: a message allows {limit} characters, this one has {n}"),
+    "telegram.no_id": ("Telegram menerima posting tetapi tidak memberi id pesan",
+                       "Telegram accepted the post but returned no message id"),
+    "telegram.unreachable": ("Telegram tidak bisa dihubungi: {detail}", "could not reach Telegram: {detail}"),
+    "telegram.ok": ("bot @{bot} bisa menjangkau {chat}", "bot @{bot} can reach {chat}"),
+    "wordpress.what.discovery": ("penemuan API WordPress", "WordPress API discovery"),
+    "wordpress.what.sign_in": ("masuk WordPress", "WordPress sign-in"),
+    "wordpress.what.lookup": ("pencarian posting WordPress", "WordPress post lookup"),
+    "wordpress.what.post": ("posting WordPress", "WordPress post"),
+    "wordpress.what.image": ("gambar WordPress {n} ({name})", "WordPress image {n} ({name})"),
+    "wordpress.what.tag": ("tag WordPress {name!r}", "WordPress tag {name!r}"),
+    "wordpress.what.category": ("kategori WordPress {name!r}", "WordPress category {name!r}"),
+    "wordpress.refused_401": ("WordPress menolak kata sandi aplikasi (401) untuk pengguna {user!r}{detail}",
+                              "WordPress refused the application password (401) for user {user!r}{detail}"),
+    "wordpress.forbidden": ("{what}: pengguna WordPress {user!r} tidak diizinkan (403){detail}",
+                            "{what}: WordPress user {user!r} is not allowed (403){detail}"),
+    "wordpress.refused": ("{what}: WordPress menolak permintaan (HTTP {status}){detail}",
+                          "{what}: WordPress refused the request (HTTP {status}){detail}"),
+    "wordpress.no_rest_api": ("{what}: {url} tidak mengumumkan REST API (tidak ada header Link maupun elemen <link> "
+                              "rel=\"{rel}\"); apakah ini situs WordPress dengan REST API aktif?",
+                              "{what}: {url} announces no REST API (neither a Link header nor a <link> element "
+                              "rel=\"{rel}\"); is this a WordPress site with the REST API enabled?"),
+    "wordpress.html_reply": ("{what}: WordPress menjawab {status} berupa halaman HTML, bukan JSON {expect}; periksa "
+                             "alamat situs dan pengaturan permalink-nya",
+                             "{what}: WordPress answered {status} with an HTML page instead of {expect} JSON; check "
+                             "the site address and its permalink settings"),
+    "wordpress.no_user": ("{what}: /users/me tidak menjelaskan seorang pengguna",
+                          "{what}: /users/me did not describe a user"),
+    "wordpress.401_needs_https": ("WordPress tidak menerima kata sandi aplikasi untuk {user!r} (401): situs "
+                                  "{url} dibuka lewat http biasa, dan WordPress hanya mengaktifkan Application "
+                                  "Passwords lewat HTTPS; ganti [wordpress] base_url ke alamat https://",
+                                  "WordPress did not accept the application password for {user!r} (401): the "
+                                  "site {url} is plain http, and WordPress enables Application Passwords over "
+                                  "HTTPS only; set [wordpress] base_url to its https:// address"),
+    "wordpress.401_disabled": ("WordPress tidak menerima kata sandi aplikasi untuk {user!r} (401): situs ini "
+                               "mematikan Application Passwords (plugin keamanan atau pengaturan); aktifkan lagi",
+                               "WordPress did not accept the application password for {user!r} (401): this site "
+                               "has Application Passwords switched off (a security plugin or setting); switch them "
+                               "back on"),
+    "wordpress.401_password_or_header": ("WordPress tidak melihat pengguna yang masuk (401) untuk {user!r}. "
+                                         "Penyebabnya salah satu dari dua: (1) kata sandi aplikasi salah atau "
+                                         "dicabut: buat yang baru di Profil pengguna WordPress dan isi [wordpress] "
+                                         "app_password; (2) server web membuang header Authorization sebelum "
+                                         "sampai ke WordPress (umum pada PHP CGI/FastCGI; Site Health WordPress "
+                                         "menyebut \u201cThe authorization header is missing\u201d): tambahkan "
+                                         "RewriteRule .* - [E=HTTP_AUTHORIZATION:%{{HTTP:Authorization}}] di "
+                                         ".htaccess",
+                                         "WordPress saw no signed-in user (401) for {user!r}. It is one of two: (1) "
+                                         "the application password is wrong or revoked: make a new one in the "
+                                         "WordPress user's Profile and set [wordpress] app_password; (2) the web "
+                                         "server drops the Authorization header before WordPress sees it (common "
+                                         "with PHP under CGI/FastCGI; WordPress Site Health says \u201cThe "
+                                         "authorization header is missing\u201d): add RewriteRule .* - "
+                                         "[E=HTTP_AUTHORIZATION:%{{HTTP:Authorization}}] to .htaccess"),
+    "wordpress.no_key": ("WordPress: posting tidak punya kunci, jadi tidak akan pernah bisa ditemukan lagi",
+                         "WordPress: the post has no key, so it could never be found again"),
+    "wordpress.unreachable": ("WordPress tidak bisa dihubungi: {detail}", "could not reach WordPress: {detail}"),
+    "wordpress.lacks": ("pengguna WordPress {user} tidak punya izin: {caps}", "WordPress user {user} lacks: {caps}"),
+    "wordpress.ok": ("masuk ke WordPress sebagai {user}", "signed in to WordPress as {user}"),
+    "wordpress.naive_time": ("WordPress: waktu tayang {at} tidak punya zona waktu",
+                             "WordPress: publish_at {at} has no time zone"),
+    "wordpress.no_id": ("WordPress menerima posting tetapi tidak memberi id-nya",
+                        "WordPress accepted the post but returned no id"),
+    "wordpress.no_media_id": ("{what}: WordPress tidak memberi id media", "{what}: WordPress returned no media id"),
+    "wordpress.no_term_id": ("{what}: WordPress tidak memberi id istilah", "{what}: WordPress returned no term id"),
+    "site.not_writable": ("folder situs web tidak bisa ditulisi: {detail}",
+                          "the website folder is not writable: {detail}"),
+    "site.write_failed": ("menulis situs web gagal: {detail}", "writing the website failed: {detail}"),
+    "site.same_file_name": ("dua gambar posting ini bernama file sama; ganti nama salah satunya lalu terbitkan lagi",
+                            "two images of this post have the same file name; rename one and publish again"),
+    "site.naive_time": ("waktu tayang tidak punya zona waktu", "the publication time has no time zone"),
+    "site.manifest_damaged": ("daftar posting situs {path} rusak; pulihkan dari cadangan: {detail}",
+                              "the site manifest {path} is damaged; restore it from backup: {detail}"),
+    "site.bad_key": ("{slug!r} tidak bisa dipakai sebagai alamat halaman (hanya a-z, 0-9 dan '-')",
+                     "{slug!r} cannot be used as a page address (only a-z, 0-9 and '-')"),
+    "site.mime": ("situs web tidak menyajikan gambar {mime}", "the site does not serve {mime} images"),
+    "site.not_web": ("alamat situs {url!r} bukan alamat http(s)", "the site address {url!r} is not an http(s) URL"),
+    "site.cannot_write": ("tidak bisa menulis ke folder situs web {root}: {detail}",
+                          "cannot write to the website folder {root}: {detail}"),
+    "site.ok": ("menulis ke {root}, disajikan di {url}", "writing to {root}, served at {url}"),
+    "media.no_folder": ("job tidak diberi folder media, jadi gambar konten ini tidak bisa diposting",
+                        "the job was given no media folder, so it cannot post this item's pictures"),
+    "media.no_path": ("gambar {name}: rujukannya tidak punya path", "image {name}: the reference has no path"),
+    "media.missing": ("gambar {name} tidak ada di folder media {folder}",
+                      "image {name} is missing from the media folder {folder}"),
+    "media.unusable": ("gambar {name}: {detail}", "image {name}: {detail}"),
+    "wordpress.look": ("Buka {url} dan cari posting dengan slug {slug}; jika sudah ada, catat URL-nya; jika belum, "
+                       "serahkan kembali ke job.",
+                       "Open {url} and look for the post with the slug {slug}; if it is there, record its URL; if "
+                       "not, hand it back to the job."),
 }
 
 

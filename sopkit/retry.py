@@ -26,12 +26,22 @@ class TransientError(Exception):
         self.retry_after = retry_after
 
 
-class RetriesExhausted(Exception):
-    """The last try failed too; ``last`` is the final transient error."""
+class Throttled(TransientError):
+    """The service said how long to wait (a rate limit): nothing was done, and asking again sooner is pointless.
 
-    def __init__(self, message: str, last: TransientError):
+    A wait longer than the backoff's ``max_retry_after`` ends the retries at once (:class:`RetriesExhausted`), so
+    a run does not sleep through an hour-long Graph back-off; the publish job then parks the channel until
+    ``retry_after`` has passed (Mixpost's ``ManagesRateLimit`` does the same with Graph's usage headers).
+    """
+
+
+class RetriesExhausted(Exception):
+    """The last try failed too; ``last`` is the final transient error, ``tries`` how many were made."""
+
+    def __init__(self, message: str, last: TransientError, tries: int = 0):
         super().__init__(message)
         self.last = last
+        self.tries = tries
 
 
 @dataclass(frozen=True)
@@ -62,8 +72,10 @@ def call_with_retry(
         try:
             return fn()
         except TransientError as e:
+            if isinstance(e, Throttled) and (e.retry_after or 0.0) > backoff.max_retry_after:
+                raise RetriesExhausted(f"{e} (wait {e.retry_after:.0f} s)", e, attempt) from e
             if attempt == backoff.tries:
-                raise RetriesExhausted(f"gave up after {attempt} tries: {e}", e) from e
+                raise RetriesExhausted(f"gave up after {attempt} tries: {e}", e, attempt) from e
             delay = backoff.wait(attempt, e.retry_after, rng)
             if on_retry:
                 on_retry(attempt, delay, e)

@@ -10,7 +10,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/fakes and tests/services import as top-level packages
 
-from services.conftest_wordpress import wordpress  # noqa: E402,F401  (a real WordPress on loopback)
+from services.conftest_wordpress import (  # noqa: E402,F401  (a real WordPress on loopback)
+    wordpress,
+    wordpress_production,
+)
 from sopkit.schema import User  # noqa: E402
 from sopkit.store.sqlite import SQLiteStore  # noqa: E402
 from sopkit.timeutil import AGENCY_TZ  # noqa: E402

@@ -98,10 +98,12 @@ def test_a_registered_channel_is_known_everywhere(clips, tmp_path: Path) -> None
     item = Item(id="a", channels=("clips",), status="scheduled", step=6, publish_at=T0 + dt.timedelta(hours=1))
     from sopkit.store.base import Register
 
-    assert credential_warnings(Config(secrets={}), Register((item,)), T0) == [
+    assert credential_warnings(Config(secrets={}), Register((item,)), T0, lang="en") == [
         "clips: no credentials ([clips] api_key not set): post by hand; 1 scheduled item(s) target it, the first "
-        "due 2026-11-23 09:00 WIB: they will wait on the publisher's queue."]
-    assert "clips" in build_channels(Config(secrets={"clips": {"api_key": "k-123|+/="}})).channels
+        "due 23 Nov 2026 09:00 WIB: they will wait on the publisher's queue."]
+    public = {"site": {"base_url": "https://dishub.kalbarprov.go.id/"}}  # clips fetches its picture from the site
+    assert "clips" in build_channels(Config(secrets=public | {"clips": {"api_key": "k-123|+/="}})).channels
+    assert "loopback" in build_channels(Config(secrets={"clips": {"api_key": "k"}})).unavailable["clips"]
 
 
 def test_the_workflow_and_the_creators_checks_follow_the_registry(clips, desk: Desk, users) -> None:  # noqa: ANN001
@@ -133,18 +135,18 @@ def test_the_job_publishes_to_a_registered_channel_with_its_picture_hosted_by_th
                 step=6, publish_at=T0, body="Isi.", captions={"clips": "Uji KIR #dishub"}, media=[ref],
                 created_at=T0 - dt.timedelta(days=1))
     store.import_rows([item.to_row() | {"rev": "1"}], [])
-    config = Config(path=db, secrets={"site": {"root": str(tmp_path / "site"), "base_url": "https://dishub.example/"},
+    config = Config(path=db, secrets={"site": {"root": str(tmp_path / "site"), "base_url": "https://dishub.kalbarprov.go.id/"},
                                       "clips": {"api_key": "k-123|+/="},
                                       "publish": {"lock": str(tmp_path / "publish.lock")}})
     lines: list[str] = []
     assert run_once(config, say=lines.append, now=lambda: T0 + dt.timedelta(minutes=1)) == 0, lines
     [channel] = POSTED
     [post] = channel.received
-    assert post.caption == "Uji KIR #dishub" and post.link == "https://dishub.example/berita/sop-v1/"
+    assert post.caption == "Uji KIR #dishub" and post.link == "https://dishub.kalbarprov.go.id/berita/sop-v1/"
     [image] = post.images
     width, height = PILImage.open(io.BytesIO(image.data)).size
     assert abs(width / height - 1080 / 1920) < 0.01 and image.alt == "Petugas memeriksa bus"
-    assert image.public_url and image.public_url.startswith("https://dishub.example/berita/sop-v1/")
+    assert image.public_url and image.public_url.startswith("https://dishub.kalbarprov.go.id/berita/sop-v1/")
     assert (tmp_path / "site" / "berita" / "sop-v1" / image.public_url.rsplit("/", 1)[1]).is_file()
     done = store.get_item("v1")
     assert done.status == "published" and done.channel_results["clips"]["url"] == "https://clips.example/v/sop-v1"

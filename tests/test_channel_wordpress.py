@@ -91,7 +91,9 @@ class Fault:
     """Hit the next ``times`` requests matching method + route end.
 
     ``kind``: "respond" answers with ``status`` and never reaches WordPress; "after" lets WordPress apply the
-    request, then replaces its answer with ``status``; "timeout_after" applies it, then loses the answer.
+    request, then replaces its answer with ``status``; "timeout_after" applies it, then loses the answer;
+    "strip" passes the real answer without the headers named in ``strip`` (a cache that drops ``Link``);
+    "no_auth" sends the request without its ``Authorization`` header (a CGI/FastCGI host that drops it).
     """
 
     method: str
@@ -102,6 +104,7 @@ class Fault:
     body: bytes = b'{"code":"injected","message":"injected fault"}'
     times: int = 1
     exact: bool = False  # match the whole path, not its end
+    strip: tuple[str, ...] = ()
     hits: int = 0
 
     def matches(self, request: requests.PreparedRequest) -> bool:
@@ -121,7 +124,14 @@ class FaultyAdapter(HTTPAdapter):
                 fault.hits += 1
                 if fault.kind == "respond":
                     return self._canned(request, fault)
+                if fault.kind == "no_auth":
+                    request.headers.pop("Authorization", None)
+                    return super().send(request, **kwargs)
                 real = super().send(request, **kwargs)
+                if fault.kind == "strip":
+                    for name in fault.strip:
+                        real.headers.pop(name, None)
+                    return real
                 assert real.status_code < 300, real.text
                 if fault.kind == "timeout_after":
                     raise requests.exceptions.ReadTimeout("injected: answer lost", request=request)
@@ -212,19 +222,29 @@ def test_existing_category_and_tags_are_reused_not_duplicated(channel: WordPress
     [
         (dt.timedelta(days=3), "future"),
         (dt.timedelta(hours=-5), "publish"),
+        (dt.timedelta(minutes=-3), "publish"),
     ],
 )
-def test_publish_at_schedules_or_backdates(
+def test_publish_at_schedules_or_takes_the_real_publish_time(
     channel: WordPressChannel, admin: Admin, offset: dt.timedelta, status: str
 ) -> None:
+    """A future time is scheduled on WordPress; a time that has come (a catch-up after a missed run) is published
+    with the moment it really went out, WordPress's own clock: dated at its missed schedule it would sit below
+    newer posts and be skipped by feed readers that already polled past that time (the module docstring)."""
     pontianak = dt.timezone(dt.timedelta(hours=7))
     when = (dt.datetime.now(pontianak) + offset).replace(microsecond=0)
 
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     result = channel.publish(make_post(publish_at=when))
+    after = dt.datetime.now(dt.UTC)
 
     wp_post = admin.get(f"wp/v2/posts/{result.post_id}", context="edit")
     assert wp_post["status"] == status
-    assert dt.datetime.fromisoformat(wp_post["date_gmt"]).replace(tzinfo=dt.UTC) == when
+    dated = dt.datetime.fromisoformat(wp_post["date_gmt"]).replace(tzinfo=dt.UTC)
+    if status == "future":
+        assert dated == when
+    else:
+        assert before - dt.timedelta(seconds=2) <= dated <= after + dt.timedelta(seconds=2), (dated, when)
 
 
 def test_markdown_is_stored_as_safe_html(channel: WordPressChannel, admin: Admin) -> None:
@@ -288,8 +308,9 @@ def test_find_ignores_a_post_whose_slug_only_starts_with_the_key(channel: WordPr
 def test_wrong_password_is_permanent_with_a_clear_message(wordpress: WordPressServer) -> None:  # noqa: F811
     bad = WordPressChannel(wordpress.base_url, wordpress.username, "abcd efgh ijkl mnop qrst uvwx", backoff=FAST)
 
-    with pytest.raises(PermanentError, match=r"refused the application password \(401\)"):
+    with pytest.raises(PermanentError, match=r"tidak melihat pengguna yang masuk \(401\)") as info:
         bad.publish(make_post())
+    assert "kata sandi aplikasi salah atau dicabut" in str(info.value)  # the cause here, named first
     with pytest.raises(PermanentError, match="401"):
         bad.find(make_post())
     status = bad.check_credentials()
@@ -334,7 +355,7 @@ def test_author_creating_a_category_is_refused_with_403(wordpress: WordPressServ
     as_author = WordPressChannel(wordpress.base_url, name, app["password"], backoff=FAST)
     post = make_post(category=f"Baru {uuid.uuid4().hex[:6]}")
 
-    with pytest.raises(PermanentError, match=r"not allowed \(403\)"):
+    with pytest.raises(PermanentError, match=r"tidak diizinkan \(403\)"):
         as_author.publish(post)
     assert admin.posts_for(post.key) == []
 
@@ -386,7 +407,7 @@ def test_lost_answer_after_posting_is_outcome_unknown_and_find_recovers_it(
 ) -> None:
     post = make_post()
 
-    with pytest.raises(OutcomeUnknown, match="check the channel"):
+    with pytest.raises(OutcomeUnknown, match="posting mungkin sudah dibuat"):
         faulty(Fault("POST", "/wp/v2/posts", "timeout_after")).publish(post)
 
     found = channel.find(post)
@@ -414,7 +435,7 @@ def test_html_instead_of_201_json_is_permanent(faulty: Callable[..., WordPressCh
     )
     post = make_post()
 
-    with pytest.raises(PermanentError, match="HTML page instead of 201 JSON"):
+    with pytest.raises(PermanentError, match="berupa halaman HTML, bukan JSON 201"):
         channel.publish(post)
     assert admin.posts_for(post.key) == []
 
@@ -426,7 +447,7 @@ def test_connection_refused_is_transient(sleeps: list[float]) -> None:
         channel = WordPressChannel(f"http://127.0.0.1:{port}", "admin", "x", backoff=FAST, sleep=sleeps.append)
         with pytest.raises(RetriesExhausted) as caught:
             channel.publish(make_post())
-    assert "could not connect" in str(caught.value.last)
+    assert "tidak bisa tersambung" in str(caught.value.last)
     assert len(sleeps) == FAST.tries - 1
 
 
@@ -437,12 +458,63 @@ def test_site_without_rest_link_is_permanent(faulty: Callable[..., WordPressChan
     )
     post = make_post()
 
-    with pytest.raises(PermanentError, match="announces no REST API"):
+    with pytest.raises(PermanentError, match="tidak mengumumkan REST API"):
         channel.publish(post)
     assert admin.posts_for(post.key) == []
 
 
 def test_naive_publish_at_is_refused_before_any_request() -> None:
     channel = WordPressChannel("http://127.0.0.1:9", "admin", "x", backoff=FAST)
-    with pytest.raises(PermanentError, match="time zone"):
+    with pytest.raises(PermanentError, match="zona waktu"):
         channel.publish(make_post(publish_at=dt.datetime(2026, 12, 1, 9, 0)))
+
+
+# -- discovery and sign-in as real hosts break them ------------------------------------------------------------
+
+
+def test_the_rest_root_is_found_in_the_page_when_a_cache_drops_the_link_header(
+    faulty: Callable[..., WordPressChannel], admin: Admin
+) -> None:
+    """developer.wordpress.org/rest-api/using-the-rest-api/discovery: the ``Link`` header, or the ``<link>``
+    element WordPress prints into every page's ``<head>`` (``rest_output_link_wp_head``)."""
+    channel = faulty(Fault("GET", "/", "strip", strip=("Link",), exact=True, times=99))
+    post = make_post()
+    result = channel.publish(post)
+    assert channel.api_root().endswith("/wp-json/")
+    assert [p["id"] for p in admin.posts_for(post.key)] == [int(result.post_id)]
+
+
+def test_html_api_link_reads_only_the_rest_relation() -> None:
+    from sopkit.channels.wordpress import html_api_link
+
+    page = ('<html><head><link rel="alternate" href="https://x.id/feed/"><LINK REL="https://api.w.org/" '
+            'HREF="https://x.id/wp-json/"></head><body></body></html>')
+    assert html_api_link(page) == "https://x.id/wp-json/"
+    assert html_api_link("<html><body>no api</body></html>") == ""
+
+
+def test_a_host_that_drops_the_authorization_header_is_named_in_the_401(
+    faulty: Callable[..., WordPressChannel], admin: Admin
+) -> None:
+    channel = faulty(Fault("GET", "", "no_auth", times=99), Fault("POST", "", "no_auth", times=99))
+    post = make_post()
+    with pytest.raises(PermanentError, match=r"\(401\)") as info:
+        channel.publish(post)
+    message = str(info.value)
+    assert "membuang header Authorization" in message and "CGI/FastCGI" in message and ".htaccess" in message
+    assert "HTTP_AUTHORIZATION" in message and admin.posts_for(post.key) == []
+    assert not channel.check_credentials().ok
+
+
+def test_application_passwords_over_plain_http_say_https_is_needed(
+    wordpress_production: WordPressServer,  # noqa: F811
+) -> None:
+    """Outside a "local" environment WordPress offers Application Passwords only over HTTPS, and says so only by
+    leaving them out of the REST index: the 401 must say it, not "renew the password"."""
+    wp = wordpress_production
+    channel = WordPressChannel(wp.base_url, wp.username, wp.app_password, backoff=FAST)
+    with pytest.raises(PermanentError, match="lewat HTTPS") as info:
+        channel.publish(make_post())
+    assert "https://" in str(info.value) and "kata sandi aplikasi salah" not in str(info.value)
+    status = channel.check_credentials()
+    assert not status.ok and "HTTPS" in status.message and wp.app_password not in status.message

@@ -70,6 +70,29 @@ def test_keys_raised_by_the_library_exist() -> None:
     assert {f.key for f in checks.pre_submit(_bad_item())} <= set(i18n.CATALOGUE)
 
 
+@pytest.mark.parametrize("key", sorted(i18n.CATALOGUE))
+def test_no_placeholder_is_named_like_an_argument_of_t(key) -> None:
+    """``t(key, lang, **values)``: a ``{key}`` or ``{lang}`` placeholder could never be filled."""
+    assert not fields(i18n.CATALOGUE[key][0]) & {"key", "lang"}
+
+
+def test_every_key_the_channels_and_the_job_write_exists() -> None:
+    """Channel results and the admin's warnings are written through the catalogue (issue 15): a key typo would
+    turn a publish into a KeyError, so every literal key in those modules, and every computed one, must exist."""
+    from sopkit.channels import addresses, http
+
+    files = [*ROOT.glob("sopkit/channels/*.py"), *ROOT.glob("sopkit/publishing/*.py")]
+    used = {k for f in files for k in LITERAL_KEY.findall(f.read_text(encoding="utf-8"))}
+    assert len(used) > 100, "the scan found too few keys: the pattern is broken"
+    computed = {f"graph.token.{a}" for a in (*http.GRAPH_TOKEN_ADVICE.values(), "expired")}
+    computed |= {f"addr.{p}" for p in ("not_web", "loopback", "private_ip", "private_name")}
+    computed |= {"wordpress.what.category", "wiring.images_need_public", "wiring.links_need_public"}
+    assert {addresses.address_problem(u) for u in ("ftp://x", "http://127.0.0.1/", "http://10.0.0.1/",
+                                                   "http://intranet/")} == {"not_web", "loopback", "private_ip",
+                                                                           "private_name"}
+    assert sorted((used | computed) - set(i18n.CATALOGUE)) == []
+
+
 def _bad_item():  # type: ignore[no-untyped-def]
     from sopkit.schema import Item
 

@@ -82,7 +82,9 @@ class Crash(BaseException):
 
 
 #: What one ``publish`` call does: ok; transient / 429 (refused, nothing made); permanent (refused for good);
-#: lost (no answer, nothing made); sent_lost (made, then no answer); crash_before / crash_after (the job dies).
+#: lost (no answer, nothing made); sent_lost (made, then no answer); 5xx_made / 5xx_not_made (a server error after
+#: the request went out, as Graph's code 2: the channel cannot tell which, so both are unknown outcomes);
+#: crash_before / crash_after (the job dies).
 Outcome = str
 
 
@@ -123,6 +125,8 @@ class FakeChannel:
             raise PermanentError(f"{self.name}: HTTP 400 the caption is refused")
         if outcome == "lost":
             raise OutcomeUnknown(f"{self.name}: no answer within 60 s")
+        if outcome == "5xx_not_made":
+            raise OutcomeUnknown(f"{self.name}: HTTP 500 An unexpected error has occurred")
         if outcome == "crash_before":
             raise Crash(f"{self.name}: died before sending")
         if self.delay:
@@ -135,6 +139,8 @@ class FakeChannel:
             self.results[post.key] = result
         if outcome == "sent_lost":
             raise OutcomeUnknown(f"{self.name}: the request was sent but no answer came")
+        if outcome == "5xx_made":
+            raise OutcomeUnknown(f"{self.name}: HTTP 500 An unexpected error has occurred")
         if outcome == "crash_after":
             raise Crash(f"{self.name}: died after sending")
         return result
@@ -232,8 +238,8 @@ def test_post_key(item_id: str, key: str) -> None:
     ({"kind": "image", "path": "/etc/passwd", "name": "x.jpg"}, "Bad media path"),
     ({"kind": "image", "path": "../secrets.toml"}, "Bad media path"),
     ({"kind": "image", "path": "ab/../../x.jpg"}, "Bad media path"),
-    ({"kind": "image", "alt": "no path"}, "has no path"),
-    ({"kind": "image", "path": "ab/missing.jpg", "name": "foto.jpg"}, "foto.jpg is missing"),
+    ({"kind": "image", "alt": "no path"}, "tidak punya path"),
+    ({"kind": "image", "path": "ab/missing.jpg", "name": "foto.jpg"}, "foto.jpg tidak ada di folder media"),
 ])
 def test_bad_media_references_fail_with_the_file_named(tmp_path: Path, ref: dict[str, Any], problem: str) -> None:
     with pytest.raises(MediaError, match=problem):
@@ -369,10 +375,11 @@ def test_exhausted_retries_try_again_next_run_then_fail_with_the_reason(store: S
     job = make_job(store, clock, {"telegram": tg}, max_attempts=2)
     assert job.run().pending == 1
     s = state(store, "r3", "telegram")
-    assert s["status"] == PENDING and "will try again" in s["error"] and "HTTP 503" in s["error"]
+    assert s["status"] == PENDING and "dicoba lagi pada putaran job berikutnya" in s["error"]
+    assert "HTTP 503" in s["error"]
     assert make_job(store, clock, {"telegram": tg}, max_attempts=2).run().failed == 1
     s = state(store, "r3", "telegram")
-    assert s["status"] == FAILED and s["error"].startswith("gave up after 2 runs")
+    assert s["status"] == FAILED and s["error"].startswith("berhenti mencoba setelah 2 putaran job")
     assert tg.posts == {}
 
 
@@ -394,21 +401,42 @@ def test_outcome_unknown_is_left_for_a_person_and_never_sent_again(store: SQLite
     assert make_job(store, clock, {"facebook": fb}).run().unknown == 1
     s = state(store, "u1", "facebook")
     assert s["status"] == UNKNOWN and s["error"].startswith(UNKNOWN_TEXT)
+    assert "Buka kanal facebook" in s["error"]  # and what to check, where
     clock.advance(hours=2)
     make_job(store, clock, {"facebook": fb}).run()
-    assert fb.calls == ["publish sop-u1"] and sum(fb.posts.values()) == posted
+    assert fb.calls == ["publish sop-u1", "find sop-u1"] and sum(fb.posts.values()) == posted  # looked once
+
+
+@pytest.mark.parametrize("outcome,posted", [("sent_lost", 1), ("lost", 0)])
+def test_an_unknown_outcome_on_a_searchable_channel_is_resolved_by_looking(store: SQLiteStore, clock: Clock,
+                                                                           outcome: str, posted: int) -> None:
+    add_item(store, "u4", ("facebook",))
+    fb = FakeChannel("facebook", searchable=True, script=[outcome])
+    report = make_job(store, clock, {"facebook": fb}).run()
+    s = state(store, "u4", "facebook")
+    assert fb.calls == ["publish sop-u4", "find sop-u4"] and sum(fb.posts.values()) == posted
+    if posted:  # it was made: found by looking, recorded, no person needed
+        assert (report.resolved, report.unknown, s["status"]) == (1, 0, PUBLISHED)
+        assert s["url"] == fb.results["sop-u4"].url
+    else:  # not found right after: it may still appear, so it waits for a person and is never re-sent here
+        assert (report.resolved, report.unknown, s["status"]) == (0, 1, UNKNOWN)
+    make_job(store, clock, {"facebook": fb}).run()
+    assert sum(fb.posts.values()) == posted
 
 
 def test_a_person_hands_an_unknown_channel_back_and_the_job_asks_first(store: SQLiteStore, clock: Clock) -> None:
     add_item(store, "u2", ("wordpress",))
-    wp = FakeChannel("wordpress", script=["sent_lost"])
+    fails = iter([True])  # the lookup right after the lost answer fails: a person must check
+    wp = FakeChannel("wordpress", script=["sent_lost"], find_fails=lambda: next(fails, False))
     make_job(store, clock, {"wordpress": wp}).run()
-    publisher = User("pub@dishub.go.id", roles=("publisher",))
+    assert state(store, "u2", "wordpress")["status"] == UNKNOWN
+    publisher = User("pub@dishub.go.id", name="Pengelola Medsos", roles=("publisher",))
     store.save_user(publisher)  # every actor is re-checked against the Users table in the commit
     requeue_channel(Desk(store, now=clock), publisher, store.get_item("u2"), "wordpress", "checked the site")
     assert state(store, "u2", "wordpress") | {"status": PENDING, "attempts": 0} == state(store, "u2", "wordpress")
+    assert "diserahkan kembali oleh Pengelola Medsos" in state(store, "u2", "wordpress")["error"]
     make_job(store, clock, {"wordpress": wp}).run()
-    assert wp.calls == ["publish sop-u2", "find sop-u2"]  # asked, found the lost post: not sent again
+    assert wp.calls == ["publish sop-u2", "find sop-u2", "find sop-u2"]  # asked, found the lost post
     assert wp.posts == {"sop-u2": 1} and state(store, "u2", "wordpress")["status"] == PUBLISHED
 
 
@@ -416,7 +444,7 @@ def test_a_person_hands_an_unknown_channel_back_and_the_job_asks_first(store: SQ
 def test_only_failed_or_unknown_channels_can_be_handed_back(store: SQLiteStore, clock: Clock, status: str) -> None:
     item = add_item(store, "u3", ("wordpress",), channel_results={"wordpress": {"status": status, "url": "u"}})
     publisher = User("pub@dishub.go.id", roles=("publisher",))
-    with pytest.raises(WorkflowError, match="only failed or unknown"):
+    with pytest.raises(WorkflowError, match="hanya kanal yang gagal atau tidak pasti"):
         requeue_channel(Desk(store, now=clock), publisher, item, "wordpress", "checked")
 
 
@@ -456,7 +484,7 @@ def test_an_expired_claim_is_taken_over_only_after_asking_the_channel(
     assert s["status"] == expected and sum(tg.posts.values()) == posts
     assert tg.calls[0] == "find sop-c2"
     if expected == UNKNOWN:
-        assert s["error"].startswith(UNKNOWN_TEXT) and "did not finish" in s["error"]
+        assert s["error"].startswith(UNKNOWN_TEXT) and "tidak selesai" in s["error"]
 
 
 def test_a_failed_lookup_gives_the_claim_back_for_the_next_run(store: SQLiteStore, clock: Clock) -> None:
@@ -467,7 +495,7 @@ def test_a_failed_lookup_gives_the_claim_back_for_the_next_run(store: SQLiteStor
     report = make_job(store, clock, {"wordpress": wp}).run()
     assert report.errors and wp.posts == {}
     s = state(store, "c3", "wordpress")
-    assert s["status"] == CLAIMED and "could not ask" in s["error"] and s["lease_until"] == to_iso(clock())
+    assert s["status"] == CLAIMED and "tidak bisa menanyakan" in s["error"] and s["lease_until"] == to_iso(clock())
     wp.find_fails = None
     make_job(store, clock, {"wordpress": wp}).run()
     assert wp.posts == {"sop-c3": 1}
@@ -552,19 +580,19 @@ def test_a_missing_image_fails_that_channel_with_its_name(store: SQLiteStore, cl
     site = FakeChannel("site")
     make_job(store, clock, {"site": site}, media_root=tmp_path).run()
     s = state(store, "s2", "site")
-    assert s["status"] == FAILED and "hilang.jpg is missing" in s["error"] and site.calls == []
+    assert s["status"] == FAILED and "gambar hilang.jpg tidak ada di folder media" in s["error"] and site.calls == []
 
 
 # -- configuration and warnings -------------------------------------------------------------------------------------
 
 
 def test_build_channels_from_the_secrets_file(tmp_path: Path) -> None:
-    config = Config(secrets={"site": {"root": str(tmp_path / "site"), "base_url": "https://dishub.example/"},
+    config = Config(secrets={"site": {"root": str(tmp_path / "site"), "base_url": "https://dishub.kalbarprov.go.id/"},
                              "telegram": {"bot_token": "123:abc", "chat_id": "@dishub"},
                              "facebook": {"page_id": "42"}})
     setup = build_channels(config)
     assert sorted(setup.channels) == ["site", "telegram"]
-    assert setup.channels["site"].base_url == "https://dishub.example/"
+    assert setup.channels["site"].base_url == "https://dishub.kalbarprov.go.id/"
     assert "page_token" in setup.unavailable["facebook"] and "wordpress" in setup.unavailable
     assert set(setup.unavailable) == {"wordpress", "facebook", "instagram", "x", "manual"}
 
@@ -588,34 +616,74 @@ def due(item_id: str, channels: tuple[str, ...], hours: float) -> Item:
     return Item(id=item_id, channels=channels, status="scheduled", step=6, publish_at=T0 + dt.timedelta(hours=hours))
 
 
+SITE = {"site": {"base_url": "https://dishub.kalbarprov.go.id/"}}  # a public home page: nothing held back
+TG = {"bot_token": "t", "chat_id": "c"}
+
+
 @pytest.mark.parametrize("secrets,items,expected", [
     ({}, [due("a", ("facebook",), 2)], ["facebook: no credentials ([facebook] page_id, page_token not set)"]),
     ({}, [], []),  # nothing targets it: no noise
     ({}, [due("a", ("manual", "site"), 2)], []),
-    ({"telegram": {"bot_token": "t", "chat_id": "c", "token_expires": "2026-11-20"}}, [],
-     ["telegram: the token expired on 2026-11-20 00:00 WIB"]),
-    ({"telegram": {"bot_token": "t", "chat_id": "c", "token_expires": "2026-12-20"}},
-     [due("a", ("telegram",), 24 * 30)], ["telegram: the token expires on 2026-12-20 00:00 WIB, before the next"]),
-    ({"telegram": {"bot_token": "t", "chat_id": "c", "token_expires": "2026-11-30"}}, [],
-     ["telegram: the token expires on 2026-11-30 00:00 WIB; renew it before then."]),
-    ({"telegram": {"bot_token": "t", "chat_id": "c", "token_expires": "2027-06-30"}}, [due("a", ("telegram",), 1)],
-     []),
-    ({"telegram": {"bot_token": "t", "chat_id": "c", "token_expires": "soon"}}, [],
+    (SITE | {"telegram": TG | {"token_expires": "2026-11-20"}}, [],
+     ["telegram: the token expired on 20 Nov 2026 00:00 WIB"]),
+    (SITE | {"telegram": TG | {"token_expires": "2026-12-20"}},
+     [due("a", ("telegram",), 24 * 30)], ["telegram: the token expires on 20 Dec 2026 00:00 WIB, before the next"]),
+    (SITE | {"telegram": TG | {"token_expires": "2026-11-30"}}, [],
+     ["telegram: the token expires on 30 Nov 2026 00:00 WIB; renew it before then."]),
+    (SITE | {"telegram": TG | {"token_expires": "2027-06-30"}}, [due("a", ("telegram",), 1)], []),
+    (SITE | {"telegram": TG | {"token_expires": "soon"}}, [],
      ["telegram: [telegram] token_expires = 'soon' is not a date"]),
+    # a configured channel held back by a private website address is said at once, items or not
+    ({"telegram": TG}, [], ["telegram: held back: telegram posts carry the website's link, but its address ([site] "
+                            "base_url = http://127.0.0.1:8080/) points at this computer itself (loopback)"]),
+    ({"instagram": {"ig_user_id": "1", "token": "t", "app_id": "1", "app_secret": "s"}},
+     [due("a", ("instagram",), 2)], ["instagram: held back: Meta fetches instagram's pictures from the website"]),
+    ({"site": {"enabled": False}, "instagram": {"ig_user_id": "1", "token": "t", "app_id": "1", "app_secret": "s"}},
+     [due("a", ("instagram",), 2)], ["instagram: instagram fetches its pictures from the website, which is "
+                                     "switched off"]),
+    ({"site": {"base_url": "http://192.168.1.20/"}, "telegram": TG}, [], ["telegram: held back", ]),
+    (SITE | {"facebook": {"page_id": "1", "page_token": "t"}}, [],
+     ["facebook: the token's expiry cannot be checked: set [facebook] app_id and app_secret"]),
+    (SITE | {"facebook": {"page_id": "1", "page_token": "t", "app_id": "1", "app_secret": "s",
+                          "graph_version": "v21.0"}}, [],
+     ["facebook: Graph API v21.0 ends on 21 Jan 2027; set [facebook] graph_version to v25.0 before then"]),
 ])
 def test_credential_warnings(secrets: dict[str, Any], items: list[Item], expected: list[str]) -> None:
-    warnings = credential_warnings(Config(secrets=secrets), register_with(*items), NOW)
-    assert len(warnings) == len(expected)
+    warnings = credential_warnings(Config(secrets=secrets), register_with(*items), NOW, lang="en")
+    assert len(warnings) == len(expected), warnings
     for warning, start in zip(warnings, expected, strict=True):
         assert warning.startswith(start), warning
 
 
+def test_credential_warnings_are_indonesian_by_default() -> None:
+    warnings = credential_warnings(Config(secrets={"telegram": TG | {"token_expires": "2026-11-20"}}),
+                                   register_with(due("a", ("telegram",), 2)), NOW)
+    assert warnings[0].startswith("telegram: ditahan: posting telegram memuat tautan ke situs web")
+    assert warnings[1] == ("telegram: token kedaluwarsa pada 20 Nov 2026 00.00 WIB; perbarui di file rahasia "
+                           "(1 konten terjadwal menuju kanal ini, yang pertama 26 Nov 2026 12.00 WIB).")
+
+
 def test_credential_warnings_use_a_live_check_expiry() -> None:
-    config = Config(secrets={"facebook": {"page_id": "1", "page_token": "t"}})
+    config = Config(secrets=SITE | {"facebook": {"page_id": "1", "page_token": "t", "app_id": "1", "app_secret": "s"}})
     status = CredentialStatus(True, "ok", expires_at=T0 + dt.timedelta(hours=3))
-    warnings = credential_warnings(config, register_with(due("a", ("facebook",), 5)), NOW, {"facebook": status})
-    assert warnings == ["facebook: the token expires on 2026-11-26 13:00 WIB, before the next item is due on it "
-                        "(1 scheduled item(s) target it, the first due 2026-11-26 15:00 WIB); renew it now."]
+    warnings = credential_warnings(config, register_with(due("a", ("facebook",), 5)), NOW, {"facebook": status},
+                                   lang="en")
+    assert warnings == ["facebook: the token expires on 26 Nov 2026 13:00 WIB, before the next item is due on it "
+                        "(1 scheduled item(s) target it, the first due 26 Nov 2026 15:00 WIB); renew it now."]
+
+
+def test_a_private_website_address_holds_link_and_picture_channels_back(tmp_path: Path) -> None:
+    """The default address is right for ``make run`` and wrong for Meta: Instagram would fail with 9004 /
+    2207052 and Facebook/Telegram posts would link to 127.0.0.1. The channel is not built; the item waits on the
+    publisher's queue with the reason, and goes out once the address is public."""
+    secrets = {"site": {"root": str(tmp_path / "site")}, "telegram": {"bot_token": "123:abc", "chat_id": "@x"},
+               "instagram": {"ig_user_id": "1", "token": "t"}, "facebook": {"page_id": "1", "page_token": "t"}}
+    setup = build_channels(Config(secrets=secrets))
+    assert sorted(setup.channels) == ["site"]
+    for name in ("telegram", "instagram", "facebook"):
+        assert "http://127.0.0.1:8080/" in setup.unavailable[name] and "loopback" in setup.unavailable[name]
+    public = build_channels(Config(secrets=secrets | {"site": secrets["site"] | {"base_url": "https://dishub.id/"}}))
+    assert sorted(public.channels) == ["facebook", "instagram", "site", "telegram"]
 
 
 # -- the command line -----------------------------------------------------------------------------------------------
@@ -643,9 +711,13 @@ def test_loop_runs_now_and_on_schedule_and_survives_a_failing_tick() -> None:
     assert len(ticks) == 2 and 0.9 <= ticks[1] - ticks[0] <= 2.5
 
 
-def write_secrets(tmp_path: Path, extra: str = "") -> Path:
+PUBLIC_SITE = "https://dishub.kalbarprov.go.id/"
+
+
+def write_secrets(tmp_path: Path, extra: str = "", site_url: str = "") -> Path:
     path = tmp_path / "secrets.toml"
-    path.write_text(f'[register]\npath = "{tmp_path / "sop.db"}"\n[site]\nroot = "{tmp_path / "site"}"\n'
+    site = f'base_url = "{site_url}"\n' if site_url else ""
+    path.write_text(f'[register]\npath = "{tmp_path / "sop.db"}"\n[site]\nroot = "{tmp_path / "site"}"\n{site}'
                     f'[publish]\nlock = "{tmp_path / "publish.lock"}"\n{extra}')
     return path
 
@@ -676,7 +748,7 @@ def test_cli_once_publishes_to_the_site_and_a_second_process_waits_for_the_lock(
     dry = cli_run(secrets, "--once", "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "cli1 site: would publish" in dry.stdout and store.get_item("cli1").rev == 1
-    assert "warning: facebook: no credentials" in dry.stdout
+    assert "warning: facebook: kredensial belum ada" in dry.stdout
     with cli.host_lock(tmp_path / "publish.lock"):
         held = cli_run(secrets, "--once")
     assert held.returncode == 0 and "another publish run holds the lock" in held.stdout
@@ -728,8 +800,9 @@ def test_check_credentials_only_checks_and_never_shows_a_token(tmp_path: Path, a
     from urllib.parse import quote, quote_plus
 
     token = "EAAGm0PX4ZCps|x+y/z="
-    graph = f"http://127.0.0.1:{closed_port()}/v21.0"  # Graph unreachable: the error names the request URL
-    secrets = write_secrets(tmp_path, f'[facebook]\npage_id = "42"\npage_token = "{token}"\ngraph_url = "{graph}"\n')
+    graph = f"http://127.0.0.1:{closed_port()}"  # Graph unreachable: the error names the request URL
+    secrets = write_secrets(tmp_path, f'[facebook]\npage_id = "42"\npage_token = "{token}"\ngraph_url = "{graph}"\n'
+                            'app_id = "42"\napp_secret = "app-s3cret"\n', site_url=PUBLIC_SITE)
     store = SQLiteStore(tmp_path / "sop.db")
     store.init()
     now = dt.datetime.now(AGENCY_TZ).replace(microsecond=0)
@@ -737,9 +810,9 @@ def test_check_credentials_only_checks_and_never_shows_a_token(tmp_path: Path, a
     result = cli_run(secrets, *args)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out  # facebook is configured and does not work
-    assert "credentials site: ok" in out and "credentials facebook: NOT OK: could not reach Graph API" in out
+    assert "credentials site: ok" in out and "credentials facebook: NOT OK: Graph API tidak bisa dihubungi" in out
     assert "credentials x: not configured" in out
-    for form in (token, quote(token, safe=""), quote_plus(token), "input_token", "access_token"):
+    for form in (token, quote(token, safe=""), quote_plus(token), "input_token", "access_token", "app-s3cret"):
         assert form not in out, form
     assert store.get_item("chk1").rev == 1 and not (tmp_path / "site" / "berita").exists()  # nothing published
     assert "publish run" not in out and not (tmp_path / "publish.lock").exists()
@@ -765,3 +838,21 @@ def test_run_lines_are_redacted_whatever_produced_them(store: SQLiteStore, clock
     say = redacting(lines.append, ("s3cr|t+/=",))
     say("telegram: HTTP 500 at https://api.example/bots3cr%7Ct%2B%2F%3D/send?x=1 token s3cr|t+/=")
     assert lines == ["telegram: HTTP 500 at https://api.example/bot***/send?… token ***"]
+
+
+def test_refs_a_channel_learnt_stay_through_later_claims(store: SQLiteStore, clock: Clock) -> None:
+    """An Instagram container id written on a failed try must reach the next try's ``Post.refs`` (and find)."""
+    add_item(store, "refs1", ("instagram",), channel_results={"instagram": {
+        "status": PENDING, "attempts": 1, "refs": {"container_id": "c-9"}, "key": "sop-refs1"}})
+    ig = FakeChannel("instagram")
+    seen: list[Post] = []
+    original = ig.find
+
+    def find(post: Post) -> Result | None:
+        seen.append(post)
+        return original(post)
+
+    ig.find = find  # type: ignore[method-assign]
+    make_job(store, clock, {"instagram": ig}).run()
+    assert seen and seen[0].refs == {"container_id": "c-9"} and ig.received[0].refs == {"container_id": "c-9"}
+    assert state(store, "refs1", "instagram")["refs"] == {"container_id": "c-9"}

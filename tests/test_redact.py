@@ -65,10 +65,10 @@ def closed_port() -> int:
 @pytest.mark.parametrize("token", TOKENS)
 def test_graph_credential_check_never_shows_the_token(token: str) -> None:
     """The reported leak: ``input_token=EAA…%7Cx%2By`` in ``--check-credentials`` output."""
-    ch = FacebookChannel("1", token, graph_url=f"http://127.0.0.1:{closed_port()}/v21.0", backoff=ONE_TRY,
+    ch = FacebookChannel("1", token, graph_url=f"http://127.0.0.1:{closed_port()}", backoff=ONE_TRY,
                          sleep=lambda s: None)
     status = ch.check_credentials()
-    assert not status.ok and "could not connect" in status.message
+    assert not status.ok and "tidak bisa tersambung" in status.message
     assert leaked(status.message, token) == [] and "input_token" not in status.message
 
 
@@ -78,7 +78,7 @@ def test_telegram_never_shows_the_token_in_its_path(token: str) -> None:
                          sleep=lambda s: None)
     with pytest.raises(RetriesExhausted) as info:
         ch.publish(Post("sop-1", "1", "Judul", "", "Keterangan"))
-    assert "could not connect" in str(info.value)
+    assert "tidak bisa tersambung" in str(info.value)
     assert leaked(str(info.value), token) == [] and leaked(str(info.value.last), token) == []
 
 
@@ -89,7 +89,7 @@ def test_a_server_echoing_the_token_is_redacted_by_the_wiring_for_every_channel(
     with FakeGraph(token=token) as graph, FakeTelegram() as tg:
         graph.inject(Fault("respond", "/feed", status=400,
                            body=g.graph_error(100, f"Invalid parameter access_token={quote_plus(token)} / {token}")))
-        config = Config(secrets={"site": {"root": str(tmp_path / "site")},
+        config = Config(secrets={"site": {"root": str(tmp_path / "site"), "base_url": "https://dishub.kalbarprov.go.id/"},
                                  "facebook": {"page_id": graph.page_id, "page_token": token,
                                               "graph_url": graph.graph_url},
                                  "telegram": {"bot_token": tg.token, "chat_id": "@dishubkalbar",
@@ -100,3 +100,22 @@ def test_a_server_echoing_the_token_is_redacted_by_the_wiring_for_every_channel(
             setup.channels["facebook"].publish(Post("sop-1", "1", "Judul", "", "Keterangan"))
         assert "Invalid parameter" in str(info.value) and leaked(str(info.value), token) == []
         assert setup.channels["telegram"].check_credentials().ok  # the wrapper changes words, not behaviour
+
+
+@pytest.mark.parametrize("secret", ["s3cr+t/app=|x", "abcdef0123456789"])
+def test_the_meta_app_secret_is_redacted_everywhere_it_travels(tmp_path, secret: str) -> None:  # noqa: ANN001
+    """Issue 15 puts ``app_id|app_secret`` into ``/debug_token``'s query string: a server echoing it, or a
+    connection error naming the URL, must not bring it into a message."""
+    with FakeGraph(app_secret=secret) as graph:
+        graph.inject(Fault("respond", "/debug_token", status=400,
+                           body=g.graph_error(100, f"Invalid parameter access_token={quote_plus(graph.app_token)} "
+                                                   f"/ {graph.app_token} / {secret}")))
+        config = Config(secrets={"site": {"root": str(tmp_path / "site"), "base_url": "https://dishub.kalbarprov.go.id/"},
+                                 "facebook": {"page_id": graph.page_id, "page_token": graph.token,
+                                              "graph_url": graph.graph_url, "app_id": graph.app_id,
+                                              "app_secret": secret}})
+        setup = build_channels(config)
+        assert secret in setup.secrets
+        status = setup.channels["facebook"].check_credentials()
+        assert not status.ok and "Invalid parameter" in status.message
+        assert leaked(status.message, secret) == [] and leaked(status.message, graph.app_token) == []

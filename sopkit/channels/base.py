@@ -8,9 +8,12 @@ The publish job turns a Register item into a :class:`Post` per channel; a channe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
+
+from sopkit.redact import errors_within
 
 
 class ChannelState(StrEnum):
@@ -59,6 +62,11 @@ class Post:
     images: tuple[Image, ...] = ()
     link: str | None = None  # the item's page on the website, when it has one
     publish_at: dt.datetime | None = None  # aware datetime
+    refs: Mapping[str, str] = field(default_factory=dict)  # what an earlier try learnt (see :func:`refs_of`)
+    #: Called by a channel with refs it must not lose before an irreversible step (Instagram's container id just
+    #: before ``media_publish``): the job writes them into its claim, so a run that dies mid-request can be
+    #: resumed by looking. Best effort; None when nobody listens.
+    remember: Callable[[Mapping[str, str]], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class Result:
     post_id: str = ""
     error: str = ""
     at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    refs: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         status = ChannelState(self.status)
@@ -93,6 +102,28 @@ class OutcomeUnknown(Exception):
 
 class CannotSearch(Exception):
     """This channel has no way to look up a post by its idempotency key."""
+
+
+def with_refs(exc: BaseException, **refs: str) -> BaseException:
+    """``exc`` carrying identifiers the channel learnt before it failed (Instagram's container id).
+
+    Why: a container that may have been published is the only way to find out later whether it was (Postiz and
+    trypost keep it for the same reason). The job stores them in the item's channel result (``refs``) and hands
+    them back as :attr:`Post.refs` on the next try, so ``find`` and ``publish`` resume instead of starting over.
+    """
+    old = getattr(exc, "refs", None)
+    exc.refs = {**(old if isinstance(old, dict) else {}), **{k: v for k, v in refs.items() if v}}  # type: ignore[attr-defined]
+    return exc
+
+
+def refs_of(exc: BaseException) -> dict[str, str]:
+    """Every ref attached to ``exc`` or to the errors it carries (``RetriesExhausted.last``, causes)."""
+    found: dict[str, str] = {}
+    for e in reversed(list(errors_within(exc))):
+        refs = getattr(e, "refs", None)
+        if isinstance(refs, dict):
+            found.update({str(k): str(v) for k, v in refs.items() if v})
+    return found
 
 
 class Channel(Protocol):

@@ -1,50 +1,60 @@
 """One place that decides what an HTTP failure means for a publish: retry, give up, or "ask a human".
 
 The three answers matter more than the details. Retrying something that may already be on the page is how peer
-schedulers posted duplicates (see docs on "outcome unknown"), so the rule here is strict:
+schedulers posted duplicates, so the rule here is strict:
 
 * :class:`~sopkit.retry.TransientError` only when we know nothing was applied: the connection never opened, the
-  server said "slow down" (429, Graph rate-limit codes, Telegram ``retry_after``) or failed with a 5xx.
+  server said "slow down" (429, Graph rate-limit codes, Telegram ``retry_after``: throttled requests are refused,
+  developers.facebook.com/docs/graph-api/overview/rate-limiting), or a request with no visible effect failed.
 * :class:`~sopkit.channels.base.PermanentError` when a retry cannot help (400/401/403, expired token).
-* :class:`~sopkit.channels.base.OutcomeUnknown` when the request went out and no readable answer came back
-  (read timeout, connection dropped mid-answer) -- unless the caller says the request is idempotent (a GET, or a
-  step with no visible effect), in which case it is merely transient.
+* :class:`~sopkit.channels.base.OutcomeUnknown` when a request that creates something went out and no clear "no"
+  came back: a read timeout, a connection dropped mid-answer, **and a 5xx or Graph code 1/2**. Graph's
+  "An unexpected error has occurred" (code 2, HTTP 500) often comes back after the photo was made: koala #699
+  (seven identical photos from a retried upload), php-graph-sdk #1141 and koala #397 report the same. Telegram's
+  5xx on sendMessage/sendPhoto is the same case, and the Bot API cannot be searched afterwards. So a create is
+  retried only when the channel can look the post up first (WordPress, by slug), never blindly.
 
-Also holds :class:`GraphApi`, the few lines Facebook and Instagram share (token in the body, retry, credential
-check), so the two channel modules stay about their own publishing flow.
+``idempotent`` is the caller's word for "this request changes nothing visible" (a GET, an Instagram container,
+which stays invisible until ``media_publish``): only then is a 5xx merely transient.
+
+Every text here goes through :mod:`sopkit.i18n` (Indonesian by default): they end in the item's channel result.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import requests
 import urllib3.exceptions
 
-from sopkit.channels.base import CredentialStatus, OutcomeUnknown, PermanentError
+from sopkit.channels.base import OutcomeUnknown, PermanentError
+from sopkit.i18n import t
 from sopkit.redact import errors_within, redact, redact_exception
-from sopkit.retry import Backoff, RetriesExhausted, TransientError, call_with_retry, parse_retry_after
+from sopkit.retry import Backoff, TransientError, parse_retry_after
 
 Timeout = tuple[float, float]  # (connect, read) seconds, as requests takes them
 Sleep = Callable[[float], None]
 OnRetry = Callable[[int, float, TransientError], None]
 DEFAULT_BACKOFF = Backoff()
 
-# Graph API codes worth waiting out (developers.facebook.com/docs/graph-api/guides/error-handling):
-# 1 API unknown / 2 API service (temporary), 4 app rate limit, 17 user rate limit, 32 page rate limit,
-# 613 custom rate limit, 80001-80014 business-use-case rate limits.
-GRAPH_RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80001, 80015)})
-GRAPH_TRANSIENT_CODES = GRAPH_RATE_LIMIT_CODES | {1, 2}
-GRAPH_TOKEN_CODES = frozenset({190, 102})  # OAuthException: expired, revoked, password changed, ...
-TOKEN_EXPIRED = "token expired, renew it in Settings"
+# Graph API codes (developers.facebook.com/docs/graph-api/guides/error-handling, .../overview/rate-limiting):
+# 4 app, 17 user, 32 page, 341 application limit, 613 custom, 80001-80014 business-use-case rate limits.
+GRAPH_RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
+GRAPH_SERVER_CODES = frozenset({1, 2})  # "API Unknown" / "API Service": "temporary issue due to downtime"
+GRAPH_TOKEN_CODES = frozenset({190, 102})  # OAuthException / API Session: see the subcode
+GRAPH_PERMISSION_CODES = frozenset({3, 10, *range(200, 300)})
+#: Authentication subcodes and what actually fixes each ("Authentication Error Subcodes" in the guide above):
+#: a checkpointed user (459) needs to log in on facebook.com, not a new token; 492 means the token's user lost
+#: their role on the Page, which a new token from the same user does not fix.
+GRAPH_TOKEN_ADVICE = {458: "app_removed", 459: "checkpoint", 460: "password_changed", 463: "expired",
+                      464: "unconfirmed", 467: "expired", 492: "page_role"}
 
 
 class TokenRejected(PermanentError):
-    """The credential itself is bad (expired, revoked): the fix is in Settings, not in the post."""
+    """The credential itself is unusable (expired, revoked, its user checkpointed): the fix is not in the post."""
 
 
 @contextlib.contextmanager
@@ -75,29 +85,24 @@ def send(
     secrets: Iterable[str] = (),
     **kwargs: Any,
 ) -> requests.Response:
-    """Do one request and translate transport failures; ``what`` names the step for people ("Facebook photo")."""
+    """Do one request and translate transport failures; ``what`` names the step for people ("posting foto")."""
     secrets = tuple(secrets)
     try:
         return session.request(method, url, timeout=timeout, **kwargs)
     except requests.exceptions.ConnectTimeout as e:
-        raise TransientError(f"{what}: could not connect in time") from e
+        raise TransientError(t("http.connect_timeout", what=what)) from e
     except requests.exceptions.ReadTimeout as e:
         if idempotent:
-            raise TransientError(f"{what}: no answer in time") from e
-        raise OutcomeUnknown(
-            f"{what}: the request was sent but no answer came within {timeout[1]:g} s; "
-            "check the channel before posting again"
-        ) from e
+            raise TransientError(t("http.no_answer", what=what)) from e
+        raise OutcomeUnknown(t("http.sent_no_answer", what=what, seconds=f"{timeout[1]:g}")) from e
     except requests.exceptions.SSLError as e:
-        raise TransientError(f"{what}: TLS handshake failed: {redact(str(e), secrets)}") from e
+        raise TransientError(t("http.tls", what=what, detail=redact(str(e), secrets))) from e
     except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as e:
         if _never_sent(e):
-            raise TransientError(f"{what}: could not connect: {redact(str(e), secrets)}") from e
+            raise TransientError(t("http.cannot_connect", what=what, detail=redact(str(e), secrets))) from e
         if idempotent:
-            raise TransientError(f"{what}: connection dropped") from e
-        raise OutcomeUnknown(
-            f"{what}: the connection dropped after the request was sent; check the channel before posting again"
-        ) from e
+            raise TransientError(t("http.dropped", what=what)) from e
+        raise OutcomeUnknown(t("http.dropped_after_send", what=what)) from e
 
 
 def json_body(resp: requests.Response) -> Any:
@@ -111,40 +116,72 @@ def json_body(resp: requests.Response) -> Any:
 def unreadable_success(what: str, idempotent: bool) -> Exception:
     """A 2xx we cannot read: the write may have happened, so a POST is unknown and only a GET is retryable."""
     if idempotent:
-        return TransientError(f"{what}: unreadable answer")
-    return OutcomeUnknown(f"{what}: the channel answered but the reply could not be read; check the channel")
+        return TransientError(t("http.unreadable", what=what))
+    return OutcomeUnknown(t("http.unreadable_after_send", what=what))
 
 
-def graph_error(resp: requests.Response, what: str) -> Exception:
+def server_failed(what: str, detail: str, idempotent: bool, retry_after: float | None = None) -> Exception:
+    """A 5xx (or Graph code 1/2): transient for a request without visible effect, unknown for a create."""
+    if idempotent:
+        return TransientError(t("http.server_error", what=what, detail=detail), retry_after)
+    return OutcomeUnknown(t("http.server_error_after_send", what=what, detail=detail))
+
+
+def graph_error(resp: requests.Response, what: str, *, idempotent: bool = True) -> Exception:
     """Map a failed Graph API reply ({"error": {"code", "error_subcode", "is_transient", ...}}) to our errors.
 
     The payload wins over the HTTP status: Graph reports rate limits as 400/403 with a code, which a status-only
-    rule would wrongly call permanent.
+    rule would wrongly call permanent. The returned error carries ``graph`` = {"code", "subcode", "message"} so
+    a channel can refine it (Instagram's container codes).
     """
     body = json_body(resp)
     err = body.get("error") if isinstance(body, dict) else None
     retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-    if isinstance(err, dict):
-        code = err.get("code")
-        message = str(err.get("error_user_msg") or err.get("message") or "").strip()
-        detail = f"{what}: Graph error {code}" + (f"/{err['error_subcode']}" if err.get("error_subcode") else "")
-        detail += f": {message}" if message else ""
-        if code in GRAPH_TOKEN_CODES:
-            return TokenRejected(f"{what}: {TOKEN_EXPIRED} (Graph error {code}: {message})")
-        if code in GRAPH_RATE_LIMIT_CODES:
-            return TransientError(f"{detail} (rate limited)", retry_after)
-        if code in GRAPH_TRANSIENT_CODES or err.get("is_transient") is True or resp.status_code >= 500:
-            return TransientError(detail, retry_after)
+    if not isinstance(err, dict):
+        detail = f"HTTP {resp.status_code}"
         if resp.status_code == 429:
-            return TransientError(detail, retry_after)
-        return PermanentError(detail)
-    if resp.status_code == 429 or resp.status_code >= 500:
-        return TransientError(f"{what}: HTTP {resp.status_code}", retry_after)
-    return PermanentError(f"{what}: HTTP {resp.status_code}")
+            return TransientError(t("http.rate_limited", what=what, detail=detail), retry_after)
+        if resp.status_code >= 500:
+            return server_failed(what, detail, idempotent, retry_after)
+        return PermanentError(t("http.refused", what=what, detail=detail))
+    code, subcode = err.get("code"), err.get("error_subcode")
+    message = str(err.get("error_user_msg") or err.get("message") or "").strip()
+    detail = f"Graph {code}" + (f"/{subcode}" if subcode else "") + (f": {message}" if message else "")
+    error: Exception
+    if code in GRAPH_TOKEN_CODES or subcode in GRAPH_TOKEN_ADVICE:
+        advice = GRAPH_TOKEN_ADVICE.get(subcode, "expired") if isinstance(subcode, int) else "expired"
+        error = TokenRejected(t("graph.token_problem", what=what, advice=t(f"graph.token.{advice}"), detail=detail))
+    elif code in GRAPH_RATE_LIMIT_CODES or resp.status_code == 429:
+        error = TransientError(t("http.rate_limited", what=what, detail=detail), retry_after)
+    elif code in GRAPH_SERVER_CODES or resp.status_code >= 500:
+        error = server_failed(what, detail, idempotent, retry_after)
+    elif err.get("is_transient") is True:
+        error = server_failed(what, detail, idempotent, retry_after)
+    elif code in GRAPH_PERMISSION_CODES:
+        error = PermanentError(t("graph.permission", what=what, detail=detail))
+    else:
+        error = PermanentError(t("http.refused", what=what, detail=detail))
+    error.graph = {"code": code, "subcode": subcode, "message": message}  # type: ignore[attr-defined]
+    return error
 
 
-def telegram_error(resp: requests.Response, what: str) -> Exception:
-    """Map a failed Bot API reply ({"ok": false, "error_code", "description", "parameters"}) to our errors."""
+def graph_codes(exc: BaseException) -> tuple[Any, Any]:
+    """(code, subcode) of the Graph error behind ``exc``, or (None, None)."""
+    for e in errors_within(exc):
+        info = getattr(e, "graph", None)
+        if isinstance(info, dict):
+            return info.get("code"), info.get("subcode")
+    return None, None
+
+
+def telegram_error(resp: requests.Response, what: str, *, idempotent: bool = True) -> Exception:
+    """Map a failed Bot API reply ({"ok": false, "error_code", "description", "parameters"}) to our errors.
+
+    A 429 carries ``parameters.retry_after`` (core.telegram.org/bots/api#responseparameters; python-telegram-bot
+    raises RetryAfter for it): the message was refused, so waiting and sending again is safe. A 5xx after
+    sendMessage/sendPhoto may have delivered the message, and the Bot API cannot read a channel's history to
+    check, so it is unknown.
+    """
     body = json_body(resp)
     body = body if isinstance(body, dict) else {}
     code = body.get("error_code") or resp.status_code
@@ -154,18 +191,16 @@ def telegram_error(resp: requests.Response, what: str) -> Exception:
         retry_after = params.get("retry_after")
         if not isinstance(retry_after, int | float):
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-        return TransientError(f"{what}: {description}", retry_after)
+        return TransientError(t("http.rate_limited", what=what, detail=description), retry_after)
     if resp.status_code >= 500 or (isinstance(code, int) and code >= 500):
-        return TransientError(f"{what}: {description}")
+        return server_failed(what, description, idempotent)
     if params.get("migrate_to_chat_id"):
-        return PermanentError(
-            f"{what}: the group became a supergroup; set chat id {params['migrate_to_chat_id']} in Settings"
-        )
+        return PermanentError(t("telegram.migrated", what=what, chat_id=params["migrate_to_chat_id"]))
     if code == 401:
-        return TokenRejected(f"{what}: bot token rejected ({description}), renew it in Settings")
+        return TokenRejected(t("telegram.token_rejected", what=what, detail=description))
     if code == 403:
-        return PermanentError(f"{what}: {description} (is the bot an administrator of the channel?)")
-    return PermanentError(f"{what}: {description}")
+        return PermanentError(t("telegram.forbidden", what=what, detail=description))
+    return PermanentError(t("http.refused", what=what, detail=description))
 
 
 def from_timestamp(value: Any) -> dt.datetime | None:
@@ -173,118 +208,3 @@ def from_timestamp(value: Any) -> dt.datetime | None:
     if isinstance(value, int | float) and value > 0:
         return dt.datetime.fromtimestamp(value, dt.UTC)
     return None
-
-
-class GraphApi:
-    """Graph API calls with the token sent as ``access_token`` (body for POST, query for GET) and bounded retry."""
-
-    def __init__(
-        self,
-        graph_url: str,
-        token: str,
-        *,
-        session: requests.Session | None,
-        timeout: Timeout,
-        backoff: Backoff,
-        sleep: Sleep,
-        on_retry: OnRetry | None,
-    ):
-        self.graph_url = graph_url.rstrip("/")
-        self.token = token
-        self.session = session or requests.Session()
-        self.timeout = timeout
-        self.backoff = backoff
-        self.sleep = sleep
-        self.on_retry = on_retry
-
-    def once(
-        self,
-        method: str,
-        path: str,
-        *,
-        what: str,
-        idempotent: bool,
-        params: Mapping[str, str] | None = None,
-        data: Mapping[str, str] | None = None,
-        files: Mapping[str, tuple[str, bytes, str]] | None = None,
-    ) -> dict[str, Any]:
-        """One try; raises TransientError / PermanentError / OutcomeUnknown."""
-        if method == "GET":
-            params = {**(params or {}), "access_token": self.token}
-        else:
-            data = {**(data or {}), "access_token": self.token}
-        with redacting((self.token,)):
-            resp = send(
-                self.session,
-                method,
-                f"{self.graph_url}/{path.lstrip('/')}",
-                what=what,
-                timeout=self.timeout,
-                idempotent=idempotent,
-                secrets=(self.token,),
-                params=params,
-                data=data,
-                files=files,
-            )
-            if not resp.ok:
-                raise graph_error(resp, what)
-            body = json_body(resp)
-            if not isinstance(body, dict) or "error" in body:
-                raise unreadable_success(what, idempotent)
-            return body
-
-    def call(self, method: str, path: str, *, what: str, idempotent: bool, **kwargs: Any) -> dict[str, Any]:
-        """``once`` under call_with_retry: only TransientError is retried, OutcomeUnknown never is."""
-        return call_with_retry(
-            lambda: self.once(method, path, what=what, idempotent=idempotent, **kwargs),
-            self.backoff,
-            sleep=self.sleep,
-            on_retry=self.on_retry,
-        )
-
-    def best_effort_field(self, object_id: str, field: str, what: str) -> str:
-        """A field read after a successful post (its link): never turns a published post into an error."""
-        try:
-            body = self.once("GET", object_id, what=what, idempotent=True, params={"fields": field})
-        except (TransientError, PermanentError, OutcomeUnknown):
-            return ""
-        value = body.get(field)
-        return value if isinstance(value, str) else ""
-
-    def check(self, probe: str, probe_fields: str, needed_scopes: Iterable[str]) -> CredentialStatus:
-        """Validate the token with ``/debug_token`` (expiry, scopes) and that it can read ``probe``."""
-        try:
-            try:
-                debug = self.call(
-                    "GET",
-                    "debug_token",
-                    what="token check",
-                    idempotent=True,
-                    params={"input_token": self.token},
-                )
-            except TokenRejected:
-                raise
-            except PermanentError:
-                debug = {}  # only app developers may call /debug_token; the probe below still proves the token
-            me = self.call("GET", probe, what="token check", idempotent=True, params={"fields": probe_fields})
-        except (TransientError, RetriesExhausted, OutcomeUnknown) as e:
-            return CredentialStatus(ok=False, message=f"could not reach Graph API: {e}")
-        except PermanentError as e:
-            return CredentialStatus(ok=False, message=str(e))
-        data = debug.get("data") if isinstance(debug.get("data"), dict) else {}
-        expiries = [t for t in (from_timestamp(data.get(k)) for k in ("expires_at", "data_access_expires_at")) if t]
-        expires_at = min(expiries) if expiries else None
-        if data.get("is_valid") is False:
-            reason = (data.get("error") or {}).get("message", "") if isinstance(data.get("error"), dict) else ""
-            return CredentialStatus(ok=False, message=f"{TOKEN_EXPIRED} {reason}".strip(), expires_at=expires_at)
-        scopes = data.get("scopes")
-        missing = [s for s in needed_scopes if isinstance(scopes, list) and s not in scopes]
-        if missing:
-            return CredentialStatus(
-                ok=False, message=f"token lacks permission: {', '.join(missing)}", expires_at=expires_at
-            )
-        if expires_at and expires_at <= dt.datetime.fromtimestamp(time.time(), dt.UTC):
-            return CredentialStatus(ok=False, message=TOKEN_EXPIRED, expires_at=expires_at)
-        name = me.get("name") or me.get("username") or me.get("id", "")
-        until = f", expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ", does not expire"
-        return CredentialStatus(ok=True, message=f"token valid for {name}{until}", expires_at=expires_at)

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from sopkit.channels.spec import ChannelSpec
+from sopkit.i18n import t
 
-SPEC = ChannelSpec(name="manual", order=90, hand_posted="posted by hand: paste the URL on the publisher page")
+SPEC = ChannelSpec(name="manual", order=90, hand_posted=t("channel.manual.hand_posted"))

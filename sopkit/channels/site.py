@@ -43,6 +43,7 @@ from PIL import ImageOps
 
 from sopkit.channels.base import ChannelState, CredentialStatus, Image, PermanentError, Post, Result
 from sopkit.channels.spec import ChannelContext, ChannelSpec, RenditionSpec
+from sopkit.i18n import t
 from sopkit.markup import clean_text, render_markdown
 from sopkit.retry import TransientError
 
@@ -175,14 +176,14 @@ class SiteChannel:
     def check_credentials(self) -> CredentialStatus:
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            return CredentialStatus(False, f"The site address '{self.base_url}' is not an http(s) URL.")
+            return CredentialStatus(False, t("site.not_web", url=self.base_url))
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.root, prefix=".tmp-check-"):
                 pass
         except OSError as exc:
-            return CredentialStatus(False, f"Cannot write to the website folder {self.root}: {exc.strerror}.")
-        return CredentialStatus(True, f"Writing to {self.root}, served at {self.base_url}.")
+            return CredentialStatus(False, t("site.cannot_write", root=str(self.root), detail=str(exc.strerror)))
+        return CredentialStatus(True, t("site.ok", root=str(self.root), url=self.base_url))
 
     def find(self, post: Post) -> Result | None:
         key = _check_key(post.key)
@@ -204,9 +205,9 @@ class SiteChannel:
                 atomic_write(self.root / "index.html", self.render_index(entries).encode())
                 atomic_write(self.root / "feed.xml", self.render_feed(entries))
         except PermissionError as exc:
-            raise PermanentError(f"The website folder is not writable: {exc}") from exc
+            raise PermanentError(t("site.not_writable", detail=str(exc))) from exc
         except OSError as exc:  # disk full, NFS hiccup: the manifest was not replaced, so retrying is safe
-            raise TransientError(f"Writing the website failed: {exc}") from exc
+            raise TransientError(t("site.write_failed", detail=str(exc))) from exc
         return Result(ChannelState.PUBLISHED, url=self.item_url(key), post_id=key)
 
     # --- writing ---------------------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ class SiteChannel:
         folder = self.root / "berita" / post.key
         names = [image_filename(img.filename, img.mime) for img in post.images]
         if len(set(names)) != len(names):
-            raise PermanentError("Two images of this post have the same file name; rename one and publish again.")
+            raise PermanentError(t("site.same_file_name"))
         for img, name in zip(post.images, names, strict=True):
             atomic_write(folder / name, img.data)
         thumb = ""
@@ -239,7 +240,7 @@ class SiteChannel:
                 thumb = f"berita/{post.key}/{names[0]}"
         when = post.publish_at or dt.datetime.now(dt.UTC)
         if when.tzinfo is None:
-            raise PermanentError("The publication time has no time zone.")
+            raise PermanentError(t("site.naive_time"))
         first = post.images[0] if post.images else None
         entry = Entry(
             key=post.key, title=clean_text(post.title).strip(), published=when.isoformat(),
@@ -261,7 +262,7 @@ class SiteChannel:
         except FileNotFoundError:
             return []
         except (ValueError, OSError) as exc:
-            raise PermanentError(f"The site manifest {path} is damaged; restore it from backup: {exc}") from exc
+            raise PermanentError(t("site.manifest_damaged", path=str(path), detail=str(exc))) from exc
         fields = set(Entry.__dataclass_fields__)
         return [Entry(**{k: v for k, v in item.items() if k in fields}) for item in raw.get("posts", [])]
 
@@ -398,7 +399,7 @@ def own_media(images: tuple[Image, ...], names: list[str]) -> dict[str, str]:
 
 def _check_key(key: str) -> str:
     if not _KEY_RE.match(key):
-        raise PermanentError(f"'{key}' cannot be used as a page address (only a-z, 0-9 and '-').")
+        raise PermanentError(t("site.bad_key", slug=key))
     return key
 
 
@@ -413,7 +414,7 @@ def image_filename(filename: str, mime: str | None = None) -> str:
         stem = f"gambar-{stem}"
     if mime is not None:
         if mime not in _EXT_BY_MIME:
-            raise PermanentError(f"The site does not serve {mime} images.")
+            raise PermanentError(t("site.mime", mime=mime))
         ext = _EXT_BY_MIME[mime]
     ext = {"jpeg": "jpg"}.get(ext.lower(), ext.lower())
     return f"{stem}.{ext}" if ext in _EXT_BY_MIME.values() else f"{stem}.jpg"
@@ -510,6 +511,6 @@ def _factory(ctx: ChannelContext) -> SiteChannel:
 
 #: Rendition: our own pages; 1200 px covers a 600 px column on 2x screens; 1 MB keeps a page light on mobile data.
 SPEC = ChannelSpec(
-    name="site", order=10, factory=_factory, home=True,
+    name="site", order=10, factory=_factory, home=True, address=("base_url", DEFAULT_BASE_URL),
     rendition=RenditionSpec("fit", ((1200, 1200),), 1024 * 1024, min_aspect=1 / 2, max_aspect=3.0),
 )

@@ -8,6 +8,7 @@ them), so adding a channel is one module plus its tests.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -76,6 +77,8 @@ class ChannelContext:
 
 
 Factory = Callable[[ChannelContext], Channel]
+#: ``(channel name, its [name] section, now, language) -> warnings``: what the admin page says about a section.
+ConfigWarnings = Callable[[str, Mapping[str, Any], dt.datetime, str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,11 @@ class ChannelSpec:
     factory needs; a channel missing any of them is posted by hand too. ``secrets`` name the keys whose values
     must never appear in a message (they are redacted in every encoding). Limits count UTF-16 units; a limit of
     None means the channel takes no caption of its own (it uses the article and its summary).
+
+    ``public_images`` and ``links_home`` say the channel needs the home page's address to be public (Meta fetches
+    the picture itself; a post links readers to it), so the wiring holds the channel back while it is not
+    (``publishing.wiring``). ``address`` names the ``[name]`` key holding the public address of a channel that
+    serves pages (and its default); ``config_warnings`` lets a channel say what in its section needs fixing.
     """
 
     name: str
@@ -100,7 +108,10 @@ class ChannelSpec:
     hashtag_limit: int | None = None
     mention_limit: int | None = None
     public_images: bool = False  # fetches its pictures from a public URL, so a channel that hosts images goes first
+    links_home: bool = False  # its posts carry the home page's link
     home: bool = False  # its published page is the link the other channels' posts carry
+    address: tuple[str, str] | None = None  # (key, default) of the address it serves at, for ``home``
+    config_warnings: ConfigWarnings | None = None
 
     @property
     def automatic(self) -> bool:

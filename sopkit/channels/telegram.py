@@ -6,6 +6,10 @@ duplicate. The publisher shortens the caption (or drops the image) and the post 
 
 Text is sent without ``parse_mode`` so nothing in a caption can break Markdown/HTML parsing; Telegram still links
 URLs by itself. Only the first image is sent (an album needs ``sendMediaGroup``, which cannot carry a long text).
+
+The Bot API cannot read a channel's history, so nothing can be looked up afterwards: a 5xx or a lost answer after
+sendPhoto/sendMessage is "unknown" for a person to check (``http.telegram_error``), and only a refusal that says
+so (429 with ``retry_after``, which python-telegram-bot raises as ``RetryAfter``) is waited out and sent again.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 import requests
 
+from sopkit.channels.addresses import IsPublic, address_problem, is_public_url
 from sopkit.channels.base import (
     CannotSearch,
     ChannelState,
@@ -37,6 +42,7 @@ from sopkit.channels.http import (
 )
 from sopkit.channels.spec import ChannelContext, ChannelSpec, RenditionSpec
 from sopkit.channels.spec import utf16_length as telegram_length
+from sopkit.i18n import t
 from sopkit.retry import Backoff, RetriesExhausted, TransientError, call_with_retry
 
 API_URL = "https://api.telegram.org"
@@ -82,7 +88,9 @@ class TelegramChannel:
         timeout: Timeout = (5.0, 60.0),
         sleep: Sleep = time.sleep,
         on_retry: OnRetry | None = None,
+        is_public: IsPublic = is_public_url,
     ):
+        self.is_public = is_public
         self.bot_token = bot_token
         self.chat_id = str(chat_id)
         self.api_url = api_url.rstrip("/")
@@ -93,7 +101,7 @@ class TelegramChannel:
         self.on_retry = on_retry
 
     def _once(self, method: str, *, idempotent: bool, **kwargs: Any) -> Any:
-        what = f"Telegram {method}"
+        what = t("telegram.what", method=method)
         with redacting((self.bot_token,)):
             resp = send(
                 self.session,
@@ -107,7 +115,7 @@ class TelegramChannel:
             )
             body = json_body(resp)
             if not resp.ok or (isinstance(body, dict) and body.get("ok") is False):
-                raise telegram_error(resp, what)
+                raise telegram_error(resp, what, idempotent=idempotent)
             if not isinstance(body, dict) or "result" not in body:
                 raise unreadable_success(what, idempotent)
             return body["result"]
@@ -121,16 +129,21 @@ class TelegramChannel:
         )
 
     def find(self, post: Post) -> Result | None:
-        raise CannotSearch("the Bot API cannot read a channel's history; check the channel by hand")
+        raise CannotSearch(t("telegram.cannot_search"))
+
+    def where_to_look(self, post: Post) -> str:
+        chat = self.chat_id[1:] if self.chat_id.startswith("@") else ""
+        where = f"https://t.me/{chat}" if chat else t("telegram.the_chat", chat=self.chat_id)
+        return t("telegram.look", where=where, clue=(post.link or post.caption.strip()[:80] + "…"))
 
     def publish(self, post: Post) -> Result:
+        if post.link and not self.is_public(post.link):
+            raise PermanentError(t("channel.link_not_public", channel="Telegram", url=post.link,
+                                   why=t(f"addr.{address_problem(post.link) or 'private_name'}")))
         text = text_with_link(post.caption, post.link)
         if post.images:
             if (n := telegram_length(text)) > MAX_CAPTION:
-                raise PermanentError(
-                    f"Telegram: a photo caption allows {MAX_CAPTION} characters, this one has {n}; "
-                    "shorten the Telegram caption or publish without the image"
-                )
+                raise PermanentError(t("telegram.caption_long", limit=MAX_CAPTION, n=n))
             image = post.images[0]
             message = self._call(
                 "sendPhoto",
@@ -140,12 +153,12 @@ class TelegramChannel:
             )
         else:
             if not text:
-                raise PermanentError("Telegram: nothing to post (empty caption and no image)")
+                raise PermanentError(t("telegram.nothing"))
             if (n := telegram_length(text)) > MAX_TEXT:
-                raise PermanentError(f"Telegram: a message allows {MAX_TEXT} characters, this one has {n}")
+                raise PermanentError(t("telegram.text_long", limit=MAX_TEXT, n=n))
             message = self._call("sendMessage", idempotent=False, json={"chat_id": self.chat_id, "text": text})
         if not isinstance(message, dict) or "message_id" not in message:
-            raise OutcomeUnknown("Telegram accepted the post but returned no message id; check the channel")
+            raise OutcomeUnknown(t("telegram.no_id"))
         url = message_url(self.chat_id, message)
         return Result(ChannelState.PUBLISHED, url=url, post_id=str(message["message_id"]))
 
@@ -155,12 +168,12 @@ class TelegramChannel:
             me = self._call("getMe", idempotent=True)
             chat = self._call("getChat", idempotent=True, json={"chat_id": self.chat_id})
         except (TransientError, RetriesExhausted, OutcomeUnknown) as e:
-            return CredentialStatus(ok=False, message=f"could not reach Telegram: {e}")
+            return CredentialStatus(ok=False, message=t("telegram.unreachable", detail=str(e)))
         except PermanentError as e:
             return CredentialStatus(ok=False, message=str(e))
         bot = me.get("username", "?") if isinstance(me, dict) else "?"
         title = chat.get("title") or chat.get("username") or self.chat_id if isinstance(chat, dict) else self.chat_id
-        return CredentialStatus(ok=True, message=f"bot @{bot} can reach {title}")
+        return CredentialStatus(ok=True, message=t("telegram.ok", bot=bot, chat=title))
 
 
 def _factory(ctx: ChannelContext) -> TelegramChannel:
@@ -173,5 +186,5 @@ def _factory(ctx: ChannelContext) -> TelegramChannel:
 SPEC = ChannelSpec(
     name="telegram", order=50, factory=_factory, credentials=("bot_token", "chat_id"), secrets=("bot_token",),
     rendition=RenditionSpec("fit", ((1280, 1280),), 10 * 1024 * 1024, min_aspect=1 / 20, max_aspect=20.0),
-    caption_limit=MAX_CAPTION,
+    caption_limit=MAX_CAPTION, links_home=True,
 )

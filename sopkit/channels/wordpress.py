@@ -2,9 +2,21 @@
 
 Why it is shaped like this:
 
-* The REST root is read from the home page's ``Link: <...>; rel="https://api.w.org/"`` header, never guessed:
-  with plain permalinks ``/wp-json/`` is served the home page (200 HTML) and a POST there creates nothing. Every
-  write must come back 201 JSON or it did not happen.
+* The REST root is read from the home page, never guessed: the ``Link: <...>; rel="https://api.w.org/"`` header,
+  or the ``<link rel="https://api.w.org/" href="...">`` element of its ``<head>`` when a hardened or cached site
+  drops the header (developer.wordpress.org/rest-api/using-the-rest-api/discovery: "Link Header" and "Element";
+  WordPress prints both, ``rest_output_link_header`` / ``rest_output_link_wp_head``). With plain permalinks
+  ``/wp-json/`` is served the home page (200 HTML) and a POST there creates nothing, so every write must come back
+  201 JSON or it did not happen.
+* A 401 says why when it can: Application Passwords exist only over HTTPS (or in a "local" environment,
+  ``wp_is_application_passwords_available``), which the REST index shows by leaving out
+  ``authentication.application-passwords`` (``rest_add_application_passwords_to_index``); and WordPress answers
+  the same ``rest_not_logged_in`` for a wrong password and for a server that never passed the ``Authorization``
+  header on (PHP under CGI/FastCGI drops it unless told otherwise, WordPress Site Health "The authorization header
+  is missing"), so that 401 names both.
+* A catch-up post gets the real publish time: the job only posts what is due, and a post dated at its missed
+  schedule would sit below newer ones and be skipped by feed readers that already polled past that time, so
+  ``date_gmt`` is sent only for a future schedule and WordPress stamps its own clock otherwise.
 * The slug is the idempotency key, so :meth:`WordPressChannel.find` can ask WordPress whether an earlier run
   already posted (a crash between the post and the write-back). WordPress would silently rename a second post to
   ``key-2``, so the post step re-checks with ``find`` before every retry.
@@ -23,6 +35,7 @@ import mimetypes
 import re
 import time
 from collections.abc import Callable, Mapping
+from html.parser import HTMLParser
 from typing import Any, TypeVar
 
 import requests
@@ -39,6 +52,7 @@ from sopkit.channels.http import (
     unreadable_success,
 )
 from sopkit.channels.spec import ChannelContext, ChannelSpec, RenditionSpec
+from sopkit.i18n import t
 from sopkit.markup import render_markdown
 from sopkit.retry import Backoff, RetriesExhausted, TransientError, call_with_retry, parse_retry_after
 
@@ -62,21 +76,48 @@ def _upload_filename(image: Image, slug: str) -> str:
 
 
 def _wp_error(resp: requests.Response, what: str, username: str) -> Exception:
-    """Map a failed WordPress reply ({"code", "message", "data": {"status"}}) to our errors."""
+    """Map a failed WordPress reply ({"code", "message", "data": {"status"}}) to our errors; the error keeps the
+    WordPress ``code`` as ``wp_code`` and the status as ``wp_status``."""
     body = json_body(resp)
     code = str(body.get("code", "")) if isinstance(body, dict) else ""
     message = html.unescape(str(body.get("message", ""))).strip() if isinstance(body, dict) else ""
     detail = f" [{code}] {message}" if code or message else ""
     status = resp.status_code
+    error: Exception
     if status == 429 or status >= 500 or status == 408:
-        return TransientError(f"{what}: HTTP {status}{detail}", parse_retry_after(resp.headers.get("Retry-After")))
-    if status == 401:
-        return PermanentError(
-            f"WordPress refused the application password (401) for user {username!r}{detail}; renew it in Settings"
-        )
-    if status == 403:
-        return PermanentError(f"{what}: WordPress user {username!r} is not allowed (403){detail}")
-    return PermanentError(f"{what}: WordPress refused the request (HTTP {status}){detail}")
+        error = TransientError(f"{what}: HTTP {status}{detail}", parse_retry_after(resp.headers.get("Retry-After")))
+    elif status == 401:
+        error = PermanentError(t("wordpress.refused_401", user=username, detail=detail))
+    elif status == 403:
+        error = PermanentError(t("wordpress.forbidden", what=what, user=username, detail=detail))
+    else:
+        error = PermanentError(t("wordpress.refused", what=what, status=status, detail=detail))
+    error.wp_code, error.wp_status = code, status  # type: ignore[attr-defined]
+    return error
+
+
+class _ApiLink(HTMLParser):
+    """Collects ``<link rel="https://api.w.org/" href=...>`` from a page's HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.href = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): v or "" for k, v in attrs}
+        if tag.lower() == "link" and not self.href and API_REL in values.get("rel", "").split():
+            self.href = values.get("href", "").strip()
+
+
+def html_api_link(page: str) -> str:
+    """The REST root a WordPress page announces in its ``<head>``, "" when it announces none."""
+    parser = _ApiLink()
+    try:
+        parser.feed(page)
+        parser.close()
+    except Exception:  # a page too broken to parse announces nothing we can trust
+        return ""
+    return parser.href
 
 
 class WordPressChannel:
@@ -121,16 +162,15 @@ class WordPressChannel:
         return self._api_root
 
     def _discover(self) -> str:
-        what = "WordPress API discovery"
+        what = t("wordpress.what.discovery")
         resp = send(self.session, "GET", f"{self.base_url}/", what=what, timeout=self.timeout, idempotent=True)
         if not resp.ok:
             raise _wp_error(resp, what, self.username)
         link = resp.links.get(API_REL, {}).get("url")
+        if not link and "html" in resp.headers.get("Content-Type", "html"):
+            link = html_api_link(resp.text)
         if not link:
-            raise PermanentError(
-                f'{what}: {self.base_url}/ announces no REST API (no Link rel="{API_REL}" header); '
-                "is this a WordPress site with the REST API enabled?"
-            )
+            raise PermanentError(t("wordpress.no_rest_api", what=what, url=f"{self.base_url}/", rel=API_REL))
         return link if ("?" in link or link.endswith("/")) else f"{link}/"
 
     def _once(
@@ -168,10 +208,7 @@ class WordPressChannel:
             body = json_body(resp)
             if body is None and "html" in resp.headers.get("Content-Type", ""):
                 # The signature of plain permalinks or a wrong root: the home page came back and nothing was made.
-                raise PermanentError(
-                    f"{what}: WordPress answered {resp.status_code} with an HTML page instead of {expect} JSON; "
-                    "check the site address and its permalink settings"
-                )
+                raise PermanentError(t("wordpress.html_reply", what=what, status=resp.status_code, expect=expect))
             if body is None or resp.status_code != expect:
                 raise unreadable_success(what, idempotent)
             return body
@@ -184,15 +221,34 @@ class WordPressChannel:
         asking ``/users/me`` first turns all of that into one clear 401.
         """
         if self._me is None:
-            me = self._retry(
-                lambda: self._once(
-                    "GET", "wp/v2/users/me", what="WordPress sign-in", idempotent=True, params={"context": "edit"}
-                )
-            )
+            what = t("wordpress.what.sign_in")
+            try:
+                me = self._retry(lambda: self._once("GET", "wp/v2/users/me", what=what, idempotent=True,
+                                                    params={"context": "edit"}))  # fmt: skip
+            except PermanentError as e:
+                if getattr(e, "wp_status", None) == 401:
+                    raise PermanentError(self._why_401()) from e
+                raise
             if not isinstance(me, dict):
-                raise PermanentError("WordPress sign-in: /users/me did not describe a user")
+                raise PermanentError(t("wordpress.no_user", what=what))
             self._me = me
         return self._me
+
+    def _why_401(self) -> str:
+        """Why WordPress did not see a signed-in user: read from the REST index, which lists Application
+        Passwords only where WordPress allows them (HTTPS, or a "local" environment)."""
+        what = t("wordpress.what.discovery")
+        try:
+            index = self._retry(lambda: json_body(send(self.session, "GET", self.api_root(), what=what,
+                                                       idempotent=True, timeout=self.timeout)))  # fmt: skip
+        except (TransientError, RetriesExhausted, OutcomeUnknown):
+            index = None
+        auth = index.get("authentication") if isinstance(index, dict) else None
+        if isinstance(index, dict) and not (isinstance(auth, dict) and "application-passwords" in auth):
+            if self.base_url.startswith("http://"):
+                return t("wordpress.401_needs_https", user=self.username, url=self.base_url)
+            return t("wordpress.401_disabled", user=self.username)
+        return t("wordpress.401_password_or_header", user=self.username)
 
     # -- Channel ---------------------------------------------------------------------------------------------
 
@@ -206,7 +262,7 @@ class WordPressChannel:
             lambda: self._once(
                 "GET",
                 "wp/v2/posts",
-                what="WordPress post lookup",
+                what=t("wordpress.what.lookup"),
                 idempotent=True,
                 params={"slug": post.key, "status": POST_STATUSES},
             )
@@ -217,9 +273,13 @@ class WordPressChannel:
                 return Result(ChannelState.PUBLISHED, url=str(item.get("link", "")), post_id=str(item.get("id", "")))
         return None
 
+    def where_to_look(self, post: Post) -> str:
+        return t("wordpress.look", url=f"{self.base_url}/wp-admin/edit.php?post_status=all&s={post.key}",
+                 slug=post.key)
+
     def publish(self, post: Post) -> Result:
         if not post.key:
-            raise PermanentError("WordPress: the post has no key, so it could never be found again")
+            raise PermanentError(t("wordpress.no_key"))
         body: dict[str, Any] = {
             "slug": post.key,
             "title": html.escape(post.title, quote=False),
@@ -248,27 +308,29 @@ class WordPressChannel:
         try:
             me = self.me()
         except (TransientError, RetriesExhausted, OutcomeUnknown) as e:
-            return CredentialStatus(ok=False, message=f"could not reach WordPress: {e}")
+            return CredentialStatus(ok=False, message=t("wordpress.unreachable", detail=str(e)))
         except PermanentError as e:
             return CredentialStatus(ok=False, message=str(e))
         caps = me.get("capabilities") if isinstance(me.get("capabilities"), dict) else {}
         name = me.get("name") or me.get("slug") or self.username
         lacking = [c for c in NEEDED_CAPABILITIES if not caps.get(c)]
         if lacking:
-            return CredentialStatus(ok=False, message=f"WordPress user {name} lacks: {', '.join(lacking)}")
-        return CredentialStatus(ok=True, message=f"signed in to WordPress as {name}")
+            return CredentialStatus(ok=False, message=t("wordpress.lacks", user=name, caps=", ".join(lacking)))
+        return CredentialStatus(ok=True, message=t("wordpress.ok", user=name))
 
     # -- steps -----------------------------------------------------------------------------------------------
 
     def _schedule(self, post: Post) -> dict[str, str]:
-        """``date_gmt`` + ``future`` for a later time (WordPress publishes it then), ``publish`` otherwise."""
+        """``future`` + ``date_gmt`` for a later time (WordPress publishes it then); for a time that has come,
+        ``publish`` with no date, so WordPress stamps the moment it really went out (see the module docstring)."""
         if post.publish_at is None:
             return {"status": "publish"}
         if post.publish_at.tzinfo is None or post.publish_at.utcoffset() is None:
-            raise PermanentError(f"WordPress: publish_at {post.publish_at} has no time zone")
+            raise PermanentError(t("wordpress.naive_time", at=str(post.publish_at)))
         when = post.publish_at.astimezone(dt.UTC)
-        status = "future" if when > self.now() else "publish"
-        return {"status": status, "date_gmt": when.strftime("%Y-%m-%dT%H:%M:%S")}
+        if when > self.now():
+            return {"status": "future", "date_gmt": when.strftime("%Y-%m-%dT%H:%M:%S")}
+        return {"status": "publish"}
 
     def _create_post(self, post: Post, body: dict[str, Any]) -> Result:
         tries = 0
@@ -278,10 +340,10 @@ class WordPressChannel:
             tries += 1
             if tries > 1 and (earlier := self.find(post)) is not None:
                 return earlier  # the failed try did create it after all (e.g. a 5xx from a hook after insert)
-            created = self._once("POST", "wp/v2/posts", what="WordPress post", idempotent=False, expect=201,
+            created = self._once("POST", "wp/v2/posts", what=t("wordpress.what.post"), idempotent=False, expect=201,
                                  json=body)  # fmt: skip
             if not isinstance(created, dict) or "id" not in created:
-                raise OutcomeUnknown("WordPress accepted the post but returned no id; check the site")
+                raise OutcomeUnknown(t("wordpress.no_id"))
             return Result(ChannelState.PUBLISHED, url=str(created.get("link", "")), post_id=str(created["id"]))
 
         return self._retry(attempt)
@@ -289,7 +351,7 @@ class WordPressChannel:
     def _ensure_media(self, post: Post, n: int, image: Image) -> dict[str, Any]:
         """Upload one image once: its slug ``<key>-image-<n>`` is looked up first, so a re-run reuses it."""
         slug = f"{post.key}-image-{n}".lower()
-        what = f"WordPress image {n} ({image.filename})"
+        what = t("wordpress.what.image", n=n, name=image.filename)
 
         def attempt() -> dict[str, Any]:
             found = self._once("GET", "wp/v2/media", what=what, idempotent=True,
@@ -313,14 +375,14 @@ class WordPressChannel:
                 headers={"Content-Type": image.mime, "Content-Disposition": f'attachment; filename="{filename}"'},
             )
             if not isinstance(created, dict) or "id" not in created:
-                raise TransientError(f"{what}: WordPress returned no media id")
+                raise TransientError(t("wordpress.no_media_id", what=what))
             return created
 
         return self._retry(attempt)
 
     def _ensure_term(self, taxonomy: str, name: str) -> int:
         """The id of the category/tag called ``name``, created when missing (case-insensitive match)."""
-        what = f"WordPress {taxonomy[:-1] if taxonomy == 'tags' else 'category'} {name!r}"
+        what = t("wordpress.what.tag" if taxonomy == "tags" else "wordpress.what.category", name=name)
 
         def existing_term(resp: requests.Response) -> int | None:
             body = json_body(resp)
@@ -341,7 +403,7 @@ class WordPressChannel:
             if isinstance(created, int):
                 return created
             if not isinstance(created, dict) or "id" not in created:
-                raise TransientError(f"{what}: WordPress returned no term id")
+                raise TransientError(t("wordpress.no_term_id", what=what))
             return int(created["id"])
 
         return self._retry(attempt)

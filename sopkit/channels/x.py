@@ -7,9 +7,10 @@ it; a poster later is a ``factory`` here and nothing else.
 from __future__ import annotations
 
 from sopkit.channels.spec import ChannelSpec, RenditionSpec
+from sopkit.i18n import t
 
 #: Rendition: 1200x675 (16:9) shows uncropped in the timeline; the media upload limit for images is 5 MB.
 SPEC = ChannelSpec(
-    name="x", order=60, hand_posted="no X (Twitter) poster in this version: post by hand and paste the URL",
+    name="x", order=60, hand_posted=t("channel.x.hand_posted"),
     rendition=RenditionSpec("fill", ((1200, 675),), 5 * 1024 * 1024), caption_limit=280,
 )

@@ -1,7 +1,12 @@
-"""What an admin must fix before scheduled items fall due: the channel credentials the job will need.
+"""What an admin must fix before scheduled items fall due: the channel credentials and settings the job will need.
 
 Reads the registry (every channel with a poster), the secrets file and the Register; with the live results of
-``check_credentials()`` when the job has them. No network here, so the admin page can call it on every view.
+``check_credentials()`` when the job has them. No network here, so the admin page can call it on every view, in
+the reader's language (``lang``).
+
+Besides missing and expiring tokens it says what each channel's own ``config_warnings`` finds (an old Graph API
+version, no Meta app token to check expiry with) and, for a configured channel, that it is held back because the
+website's address is not public (``wiring.address_reason``): before any item is due, not when one fails.
 """
 
 from __future__ import annotations
@@ -13,13 +18,13 @@ from .. import sop
 from ..channels import registry
 from ..channels.base import ChannelState, CredentialStatus
 from ..config import Config
+from ..i18n import DEFAULT_LANG, format_time, t
 from ..store.base import Register
 from ..timeutil import AGENCY_TZ, parse_iso
-from .job import local_time
-from .wiring import unavailable_reason
+from .wiring import address_reason, unavailable_reason
 
 
-def _expiry(config: Config, channel: str) -> tuple[dt.datetime | None, str | None]:
+def _expiry(config: Config, channel: str, lang: str) -> tuple[dt.datetime | None, str | None]:
     """``[channel] token_expires`` (a date or an ISO time; a date means the start of that day, local time)."""
     text = str(config.section(channel).get("token_expires", "") or "").strip()
     if not text:
@@ -30,14 +35,15 @@ def _expiry(config: Config, channel: str) -> tuple[dt.datetime | None, str | Non
             return dt.datetime.combine(day, dt.time(), AGENCY_TZ), None
         return parse_iso(text), None
     except ValueError:
-        return None, f"{channel}: [{channel}] token_expires = {text!r} is not a date like 2027-01-31"
+        return None, t("cred.bad_expiry", lang, channel=channel, value=repr(text))
 
 
 def credential_warnings(config: Config, register: Register, now: dt.datetime,
                         statuses: Mapping[str, CredentialStatus] | None = None,
-                        soon: dt.timedelta = dt.timedelta(days=7)) -> list[str]:
-    """Channels with no credentials that items target, and tokens that have expired, expire within ``soon``, or
-    expire before an item is due on them.
+                        soon: dt.timedelta = dt.timedelta(days=7), lang: str = DEFAULT_LANG) -> list[str]:
+    """Channels with no credentials that items target, channels held back for a private website address, the
+    channels' own configuration warnings, and tokens that have expired, expire within ``soon``, or expire before
+    an item is due on them.
 
     ``statuses`` are optional live results of ``channel.check_credentials()`` (their ``expires_at`` and ``ok``
     count too); without them this reads only the configuration and the Register, so a page can call it freely.
@@ -52,35 +58,44 @@ def credential_warnings(config: Config, register: Register, now: dt.datetime,
                 continue
             count[ch] = count.get(ch, 0) + 1
             first_due[ch] = min(first_due.get(ch, item.publish_at), item.publish_at)
+
+    def when(moment: dt.datetime) -> str:
+        return format_time(moment, lang, AGENCY_TZ)
+
     warnings: list[str] = []
     for spec in registry.specs():
         ch = spec.name
         if not spec.automatic:
             continue
         due = first_due.get(ch)
-        waiting = f"{count[ch]} scheduled item(s) target it, the first due {local_time(due)}" if due else ""
-        reason = unavailable_reason(config, ch)
-        if reason:
+        waiting = t("cred.waiting", lang, n=count[ch], due=when(due)) if due else ""
+        address = address_reason(config, spec, lang)
+        reason = unavailable_reason(config, ch, lang)
+        if reason and reason != address:  # not configured (or switched off): only worth saying if items wait
             if due:
-                warnings.append(f"{ch}: {reason}; {waiting}: they will wait on the publisher's queue.")
+                warnings.append(t("cred.unavailable", lang, channel=ch, reason=reason, waiting=waiting))
             continue
-        expires, problem = _expiry(config, ch)
+        if address:  # configured, but held back: say it now, before the first item falls due
+            warnings.append(f"{ch}: {address}" + (f" ({waiting})" if due else ""))
+        if spec.config_warnings is not None:
+            warnings += spec.config_warnings(ch, config.section(ch), now, lang)
+        expires, problem = _expiry(config, ch, lang)
         if problem:
             warnings.append(problem)
         status = (statuses or {}).get(ch)
         if status is not None:
             if not status.ok:
-                warnings.append(f"{ch}: credentials do not work: {status.message}" + (f"; {waiting}" if due else ""))
+                warnings.append(t("cred.not_working", lang, channel=ch, message=status.message)
+                                + (f"; {waiting}" if due else ""))
             if status.expires_at and (expires is None or status.expires_at < expires):
                 expires = status.expires_at
         if expires is None:
             continue
         if expires <= now:
-            warnings.append(f"{ch}: the token expired on {local_time(expires)}; renew it in the secrets file"
+            warnings.append(t("cred.expired", lang, channel=ch, at=when(expires))
                             + (f" ({waiting})." if due else "."))
         elif due and expires <= due:
-            warnings.append(f"{ch}: the token expires on {local_time(expires)}, before the next item is due on it "
-                            f"({waiting}); renew it now.")
+            warnings.append(t("cred.expires_before_due", lang, channel=ch, at=when(expires), waiting=waiting))
         elif expires - now <= soon:
-            warnings.append(f"{ch}: the token expires on {local_time(expires)}; renew it before then.")
+            warnings.append(t("cred.expires_soon", lang, channel=ch, at=when(expires)))
     return warnings

@@ -26,9 +26,12 @@ marked a whole post failed for one bad channel, e.g. Mixpost #89):
     job           the run that wrote it (claimed and after)
     lease_until   claimed only: after this another run may take over (after asking the channel first)
     url, post_id  published only
-    error         failed / unknown / manual / pending: the reason, in words for the publisher
+    error         failed / unknown / manual / pending: the reason, in words for the publisher (``sopkit.i18n``)
+    refs          what a channel learnt on the way (Instagram's container id), handed back to it as ``Post.refs``
+    not_before    pending only: a rate limit asked the job not to try before this time
 
-``pending`` = the job tries (again) on its next run (transient errors, or a person asked for another try);
+``pending`` = the job tries (again) on its next run (transient errors, or a person asked for another try; a rate
+limit that names its wait sets ``not_before`` and does not count as a failed attempt);
 ``manual`` = the job cannot post there (no credentials, or a hand-posted channel): the item stays on the
 publisher's queue with the reason, and the job takes it as soon as the channel is configured. ``failed`` and
 ``unknown`` wait for a person (:func:`requeue_channel` hands a channel back to the job).
@@ -36,10 +39,16 @@ publisher's queue with the reason, and the job takes it as soon as the channel i
 Channels are read by capability, never by name: the registry's order (the home page first), the ``home`` channel
 whose page the others link to, and for a channel with ``public_images`` the channel that can host pictures
 (:class:`~sopkit.channels.base.ImageHost`, the website).
+
+**Unknown outcomes are looked up at once.** When a post may have gone out (a 5xx or code 2 from Graph, a lost
+answer), the job asks the channel right away; found, it is recorded as published. Not found, or not searchable,
+it stays ``unknown`` with what to check and where (the channel's ``where_to_look``): a post that was made but is
+not visible yet must not be made twice, so the job never posts again on its own after an unknown outcome.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import random
@@ -63,8 +72,10 @@ from ..channels.base import (
     PermanentError,
     Post,
     Result,
+    refs_of,
 )
-from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry
+from ..i18n import t
+from ..retry import Backoff, RetriesExhausted, Throttled, TransientError, call_with_retry
 from ..schema import Item, User
 from ..store.base import NotFound, Register, StaleWrite
 from ..timeutil import AGENCY_TZ, parse_iso, to_iso
@@ -73,7 +84,7 @@ from .media import MediaError
 
 PENDING, MANUAL, CLAIMED = ChannelState.PENDING, ChannelState.MANUAL, ChannelState.CLAIMED
 PUBLISHED, FAILED, UNKNOWN = ChannelState.PUBLISHED, ChannelState.FAILED, ChannelState.UNKNOWN
-UNKNOWN_TEXT = "unknown — check the channel"
+UNKNOWN_TEXT = t("job.unknown")
 
 DEFAULT_LEASE = dt.timedelta(minutes=10)
 DEFAULT_MAX_ATTEMPTS = 5
@@ -112,7 +123,7 @@ Renditions = Callable[[Item, str], tuple[Image, ...]]
 def no_media(item: Item, channel: str) -> tuple[Image, ...]:
     """The default picture source: fine for items without pictures, a clear failure for the others."""
     if any(str(ref.get("kind", "image")) == "image" and ref.get("use", True) is not False for ref in item.media):
-        raise MediaError("the job was given no media folder, so it cannot post this item's pictures")
+        raise MediaError(t("media.no_folder"))
     return ()
 
 
@@ -126,7 +137,8 @@ def local_time(t: dt.datetime | None) -> str:
 Action = Literal["claim", "skip", "manual", "unknown"]
 
 
-def next_action(state: Mapping[str, Any] | None, available: str | None, now: dt.datetime) -> tuple[Action, str]:
+def next_action(state: Mapping[str, Any] | None, available: str | None, now: dt.datetime,
+                channel: str = "") -> tuple[Action, str]:
     """Decide for one item-channel. ``available`` is None when the job can post there, else the reason it cannot.
 
     Returns the action and the reason in words: ``claim`` (post, after asking the channel first when an earlier
@@ -136,6 +148,8 @@ def next_action(state: Mapping[str, Any] | None, available: str | None, now: dt.
     status = str((state or {}).get("status", "") or "")
     if status == PUBLISHED:
         return "skip", "already published"
+    if status == PENDING and (not_before := _when((state or {}).get("not_before"))) and not_before > now:
+        return "skip", f"rate limited until {local_time(not_before)}"
     if status in FOR_A_PERSON:
         return "skip", f"{status}, waiting for a person: {state.get('error', '') if state else ''}".rstrip(": ")
     if status == CLAIMED:
@@ -143,8 +157,8 @@ def next_action(state: Mapping[str, Any] | None, available: str | None, now: dt.
         if until is not None and until > now:
             return "skip", f"held by run {state.get('job', '?') if state else '?'} until {local_time(until)}"
         if available:
-            return "unknown", (f"{UNKNOWN_TEXT}: a run claimed it and did not finish, and the job can no longer "
-                               f"post there ({available})")
+            return "unknown", t("job.claim_unfinished_unavailable", unknown=UNKNOWN_TEXT, reason=available,
+                                look=t("job.look_generic", channel=channel or "?"))
         return "claim", "the lease of a run that did not finish has run out"
     if available:
         if status == MANUAL and (state or {}).get("error") == available:
@@ -172,13 +186,14 @@ def requeue_channel(desk: Desk, user: User, item: Item, channel: str, note: str)
     """
     state = item.channel_results.get(channel, {})
     if state.get("status") not in FOR_A_PERSON:
-        raise WorkflowError(f"{channel} is {state.get('status') or 'not started'}; only failed or unknown channels "
-                            "can be handed back to the job.")
+        raise WorkflowError(t("job.requeue_only_person", channel=channel,
+                              status=state.get("status") or t("publisher.status.none")))
     note = checked_text(note or "", "note", multiline=True).strip()
     if not note:
-        raise WorkflowError("Say what you checked on the channel before handing it back to the job.")
-    result = {**state, "status": PENDING, "error": f"handed back by {user.email}: {note}", "lease_until": "",
-              "attempts": 0}  # a fresh set of tries; PENDING still makes the job ask the channel first
+        raise WorkflowError(t("job.requeue_note"))
+    result = {**state, "status": PENDING, "error": t("job.handed_back", who=user.name or user.email, note=note),
+              "lease_until": "", "not_before": "", "attempts": 0}
+    # a fresh set of tries; PENDING still makes the job ask the channel first, and ``refs`` stay for it
     return desk.record_channel(user, item, channel, result)
 
 
@@ -194,6 +209,7 @@ class RunReport:
     pending: int = 0
     held: int = 0
     retries: int = 0
+    resolved: int = 0  # unknown outcomes the job settled by looking the post up
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -203,7 +219,8 @@ class RunReport:
     def summary(self) -> str:
         return (f"run done: {self.published} published, {self.failed} failed, {self.unknown} unknown, "
                 f"{self.pending} to retry, {self.manual} manual, {self.held} held by another run, "
-                f"{self.retries} retries, {len(self.errors)} errors")
+                f"{self.retries} retries, {self.resolved} unknown outcomes resolved by looking, "
+                f"{len(self.errors)} errors")
 
 
 class PublishJob:
@@ -232,7 +249,7 @@ class PublishJob:
     def _available(self, channel: str) -> str | None:
         if channel in self.channels:
             return None
-        return self.unavailable.get(channel) or f"{channel} is not configured: post by hand"
+        return self.unavailable.get(channel) or t("job.not_configured", channel=channel)
 
     def due_items(self, register: Register, now: dt.datetime) -> list[Item]:
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -251,7 +268,7 @@ class PublishJob:
         lines = []
         for item in self.due_items(self.desk.store.read_register(), now):
             for ch in self.ordered(item.channels):
-                action, reason = next_action(item.channel_results.get(ch), self._available(ch), now)
+                action, reason = next_action(item.channel_results.get(ch), self._available(ch), now, ch)
                 what = {"claim": "would publish", "skip": "would skip", "manual": "would leave for a person",
                         "unknown": "would mark unknown"}[action]
                 images = f", {len(item.media)} image reference(s)" if action == "claim" and item.media else ""
@@ -295,14 +312,17 @@ class PublishJob:
             if not is_due(item, now) or ch not in item.channels:  # cancelled, rescheduled or re-targeted meanwhile
                 return item
             state = item.channel_results.get(ch)
-            action, reason = next_action(state, self._available(ch), now)
+            action, reason = next_action(state, self._available(ch), now, ch)
             if action == "skip":
                 if state and state.get("status") == CLAIMED:
                     self.report.held += 1
                     self.say(f"{item.id} {ch}: skipped, {reason}")
                 return item
-            base = {"key": post_key(item.id), "attempts": int((state or {}).get("attempts", 0) or 0),
-                    "job": self.job_id, "at": to_iso(now)}
+            base: dict[str, Any] = {"key": post_key(item.id), "attempts": int((state or {}).get("attempts", 0) or 0),
+                                    "job": self.job_id, "at": to_iso(now)}
+            known = (state or {}).get("refs")
+            if isinstance(known, dict) and known:
+                base["refs"] = dict(known)  # what earlier tries learnt (a container id) stays with the channel
             try:
                 if action == "manual":
                     self.report.manual += 1
@@ -328,21 +348,20 @@ class PublishJob:
 
     def _post(self, item: Item, ch: str, before: Mapping[str, Any] | None) -> Item | None:
         channel = self.channels[ch]
-        key = post_key(item.id)
         prior = before or {}
         had_claim = prior.get("status") == CLAIMED
         ask_first = had_claim or prior.get("status") == PENDING or int(prior.get("attempts", 0) or 0) > 0
-        probe = Post(key=key, item_id=item.id, title=item.title, body_markdown=item.body, caption="")
+        probe = self._probe(item, ch)
         if ask_first:
             try:
                 found = channel.find(probe)
             except CannotSearch as e:
                 if had_claim:
-                    return self._finish(item, ch, UNKNOWN, f"{UNKNOWN_TEXT}: a run claimed it and did not finish, "
-                                                           f"and the channel cannot be searched ({e})")
+                    return self._finish(item, ch, UNKNOWN, t("job.claim_unfinished_unsearchable", unknown=UNKNOWN_TEXT,
+                                                             detail=str(e), look=_look(channel, probe)))
                 found = None  # pending after a transient failure or a person's hand-back: nothing went out
             except (TransientError, RetriesExhausted, PermanentError, OutcomeUnknown) as e:
-                return self._release(item, ch, f"could not ask {ch} whether it already has the post: {e}")
+                return self._release(item, ch, t("job.could_not_ask", channel=ch, detail=str(e)))
             if found is not None:
                 self.say(f"{item.id} {ch}: found the post of an earlier run, not posting again")
                 return self._finish(item, ch, PUBLISHED, "", found)
@@ -351,7 +370,7 @@ class PublishJob:
         except MediaError as e:
             return self._finish(item, ch, FAILED, str(e))
         except Exception as e:  # nothing was sent yet, so "failed" is the truth
-            return self._finish(item, ch, FAILED, f"could not prepare the post: {type(e).__name__}: {e}")
+            return self._finish(item, ch, FAILED, t("job.could_not_prepare", detail=f"{type(e).__name__}: {e}"))
         tries = 0
 
         def attempt() -> Result:
@@ -373,30 +392,89 @@ class PublishJob:
         try:
             result = call_with_retry(attempt, self.backoff, sleep=self.sleep, on_retry=on_retry, rng=self.rng)
         except RetriesExhausted as e:
-            attempts = int(item.channel_results.get(ch, {}).get("attempts", 1) or 1)
-            if attempts >= self.max_attempts:
-                return self._finish(item, ch, FAILED, f"gave up after {attempts} runs: {e}")
-            return self._finish(item, ch, PENDING, f"will try again on the next run: {e}")
+            return self._exhausted(item, ch, e)
         except OutcomeUnknown as e:
-            return self._finish(item, ch, UNKNOWN, f"{UNKNOWN_TEXT}: {e}")
+            return self._unknown(item, ch, post, e)
         except PermanentError as e:
-            return self._finish(item, ch, FAILED, str(e))
+            return self._finish(item, ch, FAILED, str(e), refs=refs_of(e))
         except Exception as e:  # a bug or an unmapped error after the request may have gone out: never re-send
-            return self._finish(item, ch, UNKNOWN, f"{UNKNOWN_TEXT}: unexpected {type(e).__name__}: {e}")
+            return self._unknown(item, ch, post, e)
         if result.status != PUBLISHED:
             status = UNKNOWN if result.status == UNKNOWN else FAILED
-            return self._finish(item, ch, status, result.error or f"the channel answered {result.status}")
+            return self._finish(item, ch, status, result.error or t("job.channel_answered", status=result.status))
         return self._finish(item, ch, PUBLISHED, "", result)
 
+    def _exhausted(self, item: Item, ch: str, e: RetriesExhausted) -> Item | None:
+        """Out of tries this run. A rate limit that named its wait parks the channel until then without using up
+        an attempt (nothing was sent); anything else counts towards ``max_attempts``."""
+        attempts = int(item.channel_results.get(ch, {}).get("attempts", 1) or 1)
+        last = e.last
+        if isinstance(last, Throttled) and last.retry_after:
+            until = self.desk.now() + dt.timedelta(seconds=last.retry_after)
+            return self._finish(item, ch, PENDING, t("job.throttled", until=local_time(until), detail=str(last)),
+                                refs=refs_of(e), extra={"not_before": to_iso(until), "attempts": attempts - 1})
+        if attempts >= self.max_attempts:
+            return self._finish(item, ch, FAILED, t("job.gave_up", runs=attempts, detail=str(last)), refs=refs_of(e))
+        return self._finish(item, ch, PENDING, t("job.try_next_run", detail=str(last)), refs=refs_of(e))
+
+    def _unknown(self, item: Item, ch: str, post: Post, e: BaseException) -> Item | None:
+        """The post may be out: look it up at once; found, it is published, else a person checks where we say."""
+        channel = self.channels[ch]
+        refs = refs_of(e)
+        looked = dataclasses.replace(post, refs={**post.refs, **refs})
+        what = str(e) if isinstance(e, OutcomeUnknown) else t("job.unexpected", detail=f"{type(e).__name__}: {e}")
+        try:
+            found = channel.find(looked)
+        except CannotSearch:
+            found = None
+        except Exception as lookup:  # the lookup failing says nothing about the post: a person checks
+            self.say(f"{item.id} {ch}: could not look the post up after an unknown outcome: {lookup}")
+            found = None
+        if found is not None:
+            self.report.resolved += 1
+            self.say(f"{item.id} {ch}: outcome was unknown ({what}); found the post by looking it up")
+            return self._finish(item, ch, PUBLISHED, "", found, refs=refs)
+        return self._finish(item, ch, UNKNOWN, t("job.unknown_detail", unknown=UNKNOWN_TEXT, detail=what,
+                                                 look=_look(channel, looked)), refs=refs)
+
+    def _probe(self, item: Item, ch: str) -> Post:
+        """What ``find`` needs to recognise the post (its link, caption, schedule and what earlier tries learnt),
+        without making its pictures: a post that is out must be found even when a picture can no longer be."""
+        state = item.channel_results.get(ch, {})
+        refs = state.get("refs") if isinstance(state.get("refs"), dict) else {}
+        return Post(key=post_key(item.id), item_id=item.id, title=item.title, body_markdown=item.body,
+                    caption=item.captions.get(ch) or item.summary, category=item.category,
+                    link=self._home_link(item), publish_at=item.publish_at,
+                    refs={str(k): str(v) for k, v in refs.items()})
+
     def _build(self, item: Item, ch: str) -> Post:
-        key = post_key(item.id)
+        probe = self._probe(item, ch)
         images = self.images(item, ch)
         spec = registry.get(ch)
         if spec is not None and spec.public_images:
-            images = self._hosted(key, images)
-        return Post(key=key, item_id=item.id, title=item.title, body_markdown=item.body,
-                    caption=item.captions.get(ch) or item.summary, category=item.category, images=images,
-                    link=self._home_link(item), publish_at=item.publish_at)
+            images = self._hosted(probe.key, images)
+        return dataclasses.replace(probe, images=images, remember=self._rememberer(item.id, ch))
+
+    def _rememberer(self, item_id: str, ch: str) -> Callable[[Mapping[str, str]], None]:
+        """Write refs a channel hands over mid-publish into this run's claim (never over another run's)."""
+
+        def remember(refs: Mapping[str, str]) -> None:
+            for _ in range(3):
+                item = self._fresh(item_id)
+                state = item.channel_results.get(ch, {}) if item else {}
+                if item is None or state.get("status") != CLAIMED or state.get("job") != self.job_id:
+                    return
+                known = state.get("refs") if isinstance(state.get("refs"), dict) else {}
+                try:
+                    self.desk.record_channel(self.user, item, ch, {**state, "refs": {**known, **refs}})
+                    return
+                except StaleWrite:
+                    continue
+                except Exception as e:  # the post can still go out; only a later lookup loses its clue
+                    self.say(f"{item_id} {ch}: could not keep {sorted(refs)} in the claim: {e}")
+                    return
+
+        return remember
 
     def _home_link(self, item: Item) -> str | None:
         """The item's page on the home channel (the website) once it is out there: what the other posts link to."""
@@ -420,10 +498,16 @@ class PublishJob:
         state = {**item.channel_results.get(ch, {}), "lease_until": to_iso(self.desk.now()), "error": error}
         return self._write(item, ch, state)
 
-    def _finish(self, item: Item, ch: str, status: str, error: str, result: Result | None = None) -> Item | None:
+    def _finish(self, item: Item, ch: str, status: str, error: str, result: Result | None = None, *,
+                refs: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None) -> Item | None:
         now = self.desk.now()
         state: dict[str, Any] = {**item.channel_results.get(ch, {}), "status": status, "at": to_iso(now),
-                                 "error": error, "job": self.job_id, "lease_until": ""}
+                                 "error": error, "job": self.job_id, "lease_until": "", "not_before": ""}
+        known = {**(state.get("refs") if isinstance(state.get("refs"), dict) else {}), **(refs or {}),
+                 **(dict(result.refs) if result is not None else {})}
+        if known:
+            state["refs"] = {k: v for k, v in known.items() if v}
+        state.update(extra or {})
         if result is not None:
             state.update(url=result.url, post_id=result.post_id)
         late = _late(item, now)
@@ -460,6 +544,15 @@ class PublishJob:
                 item = fresh
         self._error(f"{item.id} {ch}: could not record {state['status']} (the item kept changing)")
         return item
+
+
+def _look(channel: Channel, post: Post) -> str:
+    """Where a person checks a channel by hand (the channel's own words), or a general hint."""
+    where = getattr(channel, "where_to_look", None)
+    try:
+        return str(where(post)) if callable(where) else t("job.look_generic", channel=channel.name)
+    except Exception:
+        return t("job.look_generic", channel=channel.name)
 
 
 def _late(item: Item, now: dt.datetime) -> str:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..channels.base import Image
+from ..i18n import t
 from ..images import ImageRejected, load_upload, rendition
 from ..media import MediaRejected, read
 from ..schema import Item
@@ -35,14 +36,14 @@ def renditions(item: Item, channel: str, folder: Path) -> tuple[Image, ...]:
         label = str(ref.get("name") or ref.get("path") or ref)
         try:
             if not str(ref.get("path", "") or "").strip():
-                raise MediaError(f"image {label}: the reference has no path")
+                raise MediaError(t("media.no_path", name=label))
             name = str(ref.get("name") or Path(str(ref["path"])).name)
             upload = load_upload(read(folder, ref), name)
             out.append(replace(rendition(upload, channel, alt=str(ref.get("alt", "") or "")), source=name))
         except FileNotFoundError:
-            raise MediaError(f"image {label} is missing from the media folder {folder}") from None
+            raise MediaError(t("media.missing", name=label, folder=str(folder))) from None
         except (MediaRejected, ImageRejected, OSError) as e:
-            raise MediaError(f"image {label}: {e}") from None
+            raise MediaError(t("media.unusable", name=label, detail=str(e))) from None
     return tuple(out)
 
 

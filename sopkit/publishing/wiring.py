@@ -1,7 +1,9 @@
 """The publish job's channels, built from the secrets file by reading the channel registry.
 
 A channel whose module declares a factory, whose ``[name]`` section has every credential key and is not switched
-off (``enabled = false``) is built; every other one is listed with the reason a person posts it by hand. Each
+off (``enabled = false``) is built; every other one is listed with the reason a person posts it by hand. So is a
+channel that needs a public home address (``public_images``, ``links_home``) while the website's is loopback or
+private (:func:`address_reason`): that check lives here, on the configuration, with no switch to turn it off. Each
 built channel is wrapped in :class:`Redacted`, so whatever it raises or reports passes ``sopkit.redact`` with
 every secret of the file: a new channel cannot leak its token into ``data/publish.log`` or the Register.
 """
@@ -15,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ..channels import registry
+from ..channels.addresses import address_problem
 from ..channels.base import Channel, CredentialStatus, Post, Result
 from ..channels.spec import ChannelContext, ChannelSpec
 from ..config import ROOT, Config
+from ..i18n import DEFAULT_LANG, t
 from ..media import media_root
 from ..redact import mask, redact, redact_exception
 from ..retry import TransientError
@@ -32,20 +36,46 @@ def _off(section: Mapping[str, Any]) -> bool:
     return section.get("enabled", True) in (False, "false", "False", "no", "0", 0)
 
 
-def unavailable_reason(config: Config, channel: str) -> str | None:
-    """Why the job cannot post on ``channel`` with this configuration (None: it can)."""
+def unavailable_reason(config: Config, channel: str, lang: str = DEFAULT_LANG) -> str | None:
+    """Why the job cannot post on ``channel`` with this configuration (None: it can), in words for a person."""
     spec = registry.get(channel)
     if spec is None:
-        return f"no poster for the channel {channel!r}"
+        return t("wiring.no_poster", lang, channel=channel)
     if not spec.automatic:
-        return spec.hand_posted or f"no {channel} poster in this version: post by hand"
+        return spec.hand_posted or t("wiring.hand_posted", lang, channel=channel)
     section = config.section(channel)
     if _off(section):
-        return f"switched off ([{channel}] enabled = false): post by hand"
+        return t("wiring.switched_off", lang, channel=channel)
     missing = [k for k in spec.credentials if not str(section.get(k, "") or "").strip()]
     if missing:
-        return f"no credentials ([{channel}] {', '.join(missing)} not set): post by hand"
+        return t("wiring.no_credentials", lang, channel=channel, keys=", ".join(missing))
+    return address_reason(config, spec, lang)
+
+
+def home_address(config: Config) -> tuple[str, str] | None:
+    """(channel, address) of the switched-on home channel's pages, e.g. ("site", "https://dishub.../"); None when
+    no home channel is switched on (then posts carry no link and pictures have no host)."""
+    for spec in registry.specs():
+        if spec.home and spec.automatic and spec.address and not _off(config.section(spec.name)):
+            key, default = spec.address
+            return spec.name, str(config.section(spec.name).get(key) or default).strip()
     return None
+
+
+def address_reason(config: Config, spec: ChannelSpec, lang: str = DEFAULT_LANG) -> str | None:
+    """Why ``spec`` must wait for a public home address: Meta fetches Instagram's pictures from the website
+    itself (9004 / 2207052 otherwise), and Facebook and Telegram posts would link readers to a private address.
+    Decided from the configuration alone, so the admin page says it before anything falls due."""
+    if not (spec.public_images or spec.links_home):
+        return None
+    home = home_address(config)
+    if home is None:
+        return t("wiring.no_image_host", lang, channel=spec.name) if spec.public_images else None
+    problem = address_problem(home[1])
+    if problem is None:
+        return None
+    key = "wiring.images_need_public" if spec.public_images else "wiring.links_need_public"
+    return t(key, lang, channel=spec.name, home=home[0], url=home[1], why=t(f"addr.{problem}", lang))
 
 
 def secret_values(config: Config) -> tuple[str, ...]:
@@ -76,6 +106,11 @@ class Redacted:
     def check_credentials(self) -> CredentialStatus:
         status = self._call(self.channel.check_credentials)
         return replace(status, message=redact(status.message, self.secrets))
+
+    def where_to_look(self, post: Post) -> str:
+        """The channel's own hint for a person (redacted too), or a general one."""
+        where = getattr(self.channel, "where_to_look", None)
+        return redact(str(where(post)), self.secrets) if callable(where) else t("job.look_generic", channel=self.name)
 
     def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:

@@ -85,7 +85,8 @@ def test_failed_channel_is_handed_back_to_the_job_with_a_note(app, env) -> None:
     assert successes(at) == [t("done.requeue", id=item.id)]
     state = env.item(item.id).channel_results["site"]
     assert state["status"] == "pending" and state["attempts"] == 0
-    assert "token sudah diganti" in state["error"] and email_for("publisher") in state["error"]
+    who = env.user(email_for("publisher"))  # staff read names, not e-mail addresses
+    assert "token sudah diganti" in state["error"] and f"diserahkan kembali oleh {who.name}" in state["error"]
     assert env.item(item.id).channel_results.get("x", {}).get("status") is None  # the other channel untouched
     # the page now shows it waiting for the job, with no hand-back form
     assert f"site: {t('publisher.status.pending')}" in [e.label.split(" · ")[0] for e in at.expander]
@@ -120,8 +121,10 @@ def test_admin_sees_credential_warnings(app, env, tmp_path, monkeypatch) -> None
     monkeypatch.setenv("SOPKIT_SECRETS", str(secrets))
     at = _open(app, "admin", "admin", "id")
     [box] = [w.value for w in at.warning if w.value.startswith(t("admin.credentials"))]
-    assert "facebook: the token expired on 2020-01-31" in box
-    assert "wordpress: no credentials" in box and "1 scheduled item(s) target it" in box
+    assert "facebook: token kedaluwarsa pada 31 Jan 2020" in box  # Indonesian, dates as staff read them
+    assert "wordpress: kredensial belum ada" in box and "1 konten terjadwal menuju kanal ini" in box
+    assert "facebook: ditahan: posting facebook memuat tautan ke situs web" in box  # the loopback website address
+    assert "masa berlaku token tidak bisa diperiksa" in box  # no Meta app token in the secrets
     assert "not-a-real-token" not in repr(at._tree)
 
 

@@ -4,7 +4,10 @@ Shared machinery only; the API shapes live in ``graph_api`` and ``telegram_api``
 (query, urlencoded or multipart form, JSON), recorded, then either answered by the fake's ``handle`` or hit by the
 next matching injected fault:
 
-* ``respond`` faults answer with a canned error and apply nothing (expired token, rate limit, 500);
+* ``respond`` faults answer with a canned error and apply nothing (expired token, rate limit, a 500 that made
+  nothing);
+* ``after`` applies the request, then answers with the canned error anyway: Graph's "An unexpected error has
+  occurred" (code 2, HTTP 500) after it made the photo (koala #699), a Bot API 5xx after it sent the message;
 * ``slow`` applies the request, then waits before answering (the client's read timeout fires first);
 * ``drop_after`` applies the request, then closes the connection without a word;
 * ``drop_before`` closes the connection without applying anything (indistinguishable for the client).
@@ -50,7 +53,7 @@ class Recorded:
 
 @dataclass
 class Fault:
-    kind: str  # "respond" | "slow" | "drop_after" | "drop_before"
+    kind: str  # "respond" | "after" | "slow" | "drop_after" | "drop_before"
     path_suffix: str = ""  # only requests whose path ends with this ("" = any)
     status: int = 500
     body: Any = None
@@ -141,6 +144,11 @@ class LoopbackServer:
     def handle(self, request: Recorded) -> Reply:
         raise NotImplementedError
 
+    def decorate(self, request: Recorded, reply: Reply) -> Reply:
+        """Every reply, faults included, passes here (under ``self.lock``): where a fake adds headers it sends on
+        every answer (Graph's usage headers)."""
+        return reply
+
     def requests_to(self, path_suffix: str) -> list[Recorded]:
         with self.lock:
             return [r for r in self.requests if r.path.endswith(path_suffix)]
@@ -188,6 +196,9 @@ class LoopbackServer:
                 return
             else:
                 reply = self.handle(request)
+                if fault and fault.kind == "after":
+                    reply = Reply(fault.status, fault.body, fault.headers)
+            reply = self.decorate(request, reply)
         if fault and fault.kind == "drop_after":
             h.close_connection = True
             return

@@ -33,8 +33,11 @@ def unauthorized(path_suffix: str = "") -> Fault:
     return Fault("respond", path_suffix, status=401, body=tg_error(401, "Unauthorized"))
 
 
-def server_error(path_suffix: str = "") -> Fault:
-    return Fault("respond", path_suffix, status=500, body=tg_error(500, "Internal Server Error"))
+def server_error(path_suffix: str = "", *, applied: bool = True) -> Fault:
+    """A Bot API 5xx; ``applied`` (the default): the message was delivered before the error came back, which the
+    Bot API gives no way to check afterwards."""
+    return Fault("after" if applied else "respond", path_suffix, status=500,
+                 body=tg_error(500, "Internal Server Error"))
 
 
 def units(text: str) -> int:

@@ -15,13 +15,26 @@ import pytest
 from services.wordpress import INSTALL_SCRIPT, WordPressServer, missing_prerequisites
 
 
-@pytest.fixture(scope="session")
-def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPressServer]:
+def _require_wordpress() -> None:
     missing = missing_prerequisites()
     if missing:
         reason = f"WORDPRESS TESTS NOT RUN: missing {', '.join(missing)}. Install with: sudo sh {INSTALL_SCRIPT}"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPressServer]:
+    _require_wordpress()
     with WordPressServer(tmp_path_factory.mktemp("wordpress")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def wordpress_production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPressServer]:
+    """A second WordPress in the "production" environment over plain http: Application Passwords are off there,
+    as on any real site without HTTPS (``wp_is_application_passwords_available``)."""
+    _require_wordpress()
+    with WordPressServer(tmp_path_factory.mktemp("wordpress-production"), environment="production") as server:
         yield server

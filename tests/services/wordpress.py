@@ -85,8 +85,9 @@ class WordPressServer:
 
     username = "admin"
 
-    def __init__(self, workdir: Path, *, startup_timeout: float = 30.0) -> None:
+    def __init__(self, workdir: Path, *, startup_timeout: float = 30.0, environment: str = "local") -> None:
         self.workdir = Path(workdir)
+        self.environment = environment  # WP_ENVIRONMENT_TYPE: "local" allows Application Passwords over http
         self.startup_timeout = startup_timeout
         self.port = 0
         self.base_url = ""
@@ -239,7 +240,7 @@ class WordPressServer:
             "WP_SITEURL": self.base_url,
             "WP_CONTENT_DIR": str(self.content_dir),
             "WP_CONTENT_URL": f"{self.base_url}/wp-content",
-            "WP_ENVIRONMENT_TYPE": "local",  # Application Passwords over plain http need it
+            "WP_ENVIRONMENT_TYPE": self.environment,  # "local": Application Passwords over plain http
             "FS_METHOD": "direct",
         }
         defines |= {
