@@ -151,3 +151,14 @@ def test_the_job_publishes_to_a_registered_channel_with_its_picture_hosted_by_th
     done = store.get_item("v1")
     assert done.status == "published" and done.channel_results["clips"]["url"] == "https://clips.example/v/sop-v1"
     assert not any("k-123" in line for line in lines)
+
+
+def test_reading_the_registry_stays_light() -> None:
+    """Every page reads the registry (menus, renditions); a channel module importing pandas (through
+    ``sopkit.timeutil``) once added ~85 MiB to each rendition's peak memory."""
+    import subprocess
+    import sys
+
+    probe = "import sys; import sopkit.channels.registry as r; r.specs(); print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "False"

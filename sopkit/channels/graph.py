@@ -29,6 +29,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -49,7 +50,10 @@ from sopkit.channels.http import (
 )
 from sopkit.i18n import format_time, t
 from sopkit.retry import Backoff, RetriesExhausted, Throttled, TransientError, call_with_retry
-from sopkit.timeutil import AGENCY_TZ
+
+#: The agency's zone, for dates in messages. Not ``sopkit.timeutil.AGENCY_TZ``: that module imports pandas, and the
+#: channel modules are imported wherever the registry is read (every page's renditions), so they stay light.
+AGENCY_TZ = ZoneInfo("Asia/Pontianak")
 
 GRAPH_HOST = "https://graph.facebook.com"
 #: Each version's last day, from Meta's changelog (None: not announced yet). Keep the newest last.
