@@ -160,6 +160,7 @@ def a_person_checks_the_unknowns(store: SQLiteStore, clock: Clock, chans: dict[s
     hand the channel back to the job if it is not."""
     desk = Desk(store, now=clock)
     person = User("medsos@dishub.go.id", name="Pengelola Medsos", roles=("publisher",))
+    store.save_user(person)  # every actor is checked against the Users table in the commit
     for item_id in due_ids:
         for ch in store.get_item(item_id).channels:
             item = store.get_item(item_id)

@@ -222,6 +222,7 @@ def a_person_checks(seed: int, due_ids: list[str], store: SQLiteStore, clock: Cl
                     telegram: FakeTelegram, counts: Counter[str]) -> None:
     desk = Desk(store, now=clock)
     person = User("medsos@dishub.go.id", name="Pengelola Medsos", roles=("publisher",))
+    store.save_user(person)  # every actor is checked against the Users table in the commit
     for item_id in due_ids:
         for ch in ONLINE:
             item = store.get_item(item_id)
