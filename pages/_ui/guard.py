@@ -51,7 +51,7 @@ def sidebar(user: User | None) -> None:
             st.caption(t("guard.signed_in_as", name=user.name or user.email, roles=role_names(user.roles)))
             if st.button(t("guard.sign_out"), key="w_sign_out"):
                 signin.sign_out()
-        cookie.render()  # last, so the component frames coming and going never shift the menu's elements
+        cookie.render()  # last, so the cookie writes' element never shifts the menu's elements
 
 
 def role_names(roles: object) -> str:

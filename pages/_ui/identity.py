@@ -119,7 +119,7 @@ def _refuse(code: str) -> None:
 
 
 def refused_reason() -> str | None:
-    """Kept until the next sign-in, so the reruns the cookie component causes do not make it blink away."""
+    """Kept until the next sign-in, so it does not blink away on the next rerun (a language switch, a typo)."""
     return st.session_state.get(REFUSED_KEY)
 
 

@@ -166,3 +166,43 @@ def test_oidc_sign_out_in_one_tab_signs_the_other_out(app, env, tmp_path, monkey
     assert [x.value for x in tabs[1].title] == [t("signin.title")]
     assert t("session.signed_out") in errors(tabs[1])
     assert t("signin.oidc") in [b.label for b in tabs[1].button]  # sign in again with the provider
+
+
+def cookie_scripts(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """The bodies of the cookie writes drawn in the sidebar (``st.html`` page scripts)."""
+    return [e.proto.body for e in at.sidebar.get("html") if cookie.MARK in e.proto.body]
+
+
+def test_cookie_writes_are_page_scripts_that_answer_nothing_and_stay_drawn(app, env, browser_cookie) -> None:
+    """A cookie write is an ``st.html`` script (no component, no widget: it cannot ask for a rerun), drawn again on
+    every run of the session so that a run cut short cannot lose it, and replaced by the next write of the same
+    cookie; the browser keeps the ids it has done, so a redraw never repeats a write."""
+    at = app()
+    at.run()
+    assert cookie_scripts(at) == []  # nothing queued, nothing drawn
+    sign_in_with_form(at, email_for("officer"))
+    token = queued_cookie(at)
+    assert at.get("component_instance") == []  # no component frame, which would send a value back
+    [body] = cookie_scripts(at)
+    assert [e.proto.unsafe_allow_javascript for e in at.sidebar.get("html")] == [True]
+    assert f"{sessions.COOKIE}={token}; Path=/; Expires=" in body and "SameSite=Strict" in body
+    assert "Secure" not in body  # AppTest is plain http
+    at.run()  # any later run (a click) draws the same write again
+    assert cookie_scripts(at) == [body]
+    at.button(key="w_sign_out").click().run()
+    [deleted] = cookie_scripts(at)
+    assert token not in deleted and f"{sessions.COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970" in deleted
+    assert len(at.session_state[cookie.PENDING_KEY]) == 1  # the delete replaced the set
+
+
+def test_cookie_header_matches_what_the_browser_is_told() -> None:
+    """Values are encoded as ``encodeURIComponent`` would (``incoming`` decodes them), expiry in GMT, ``Secure``
+    only over https."""
+    value = "a b/ü!'()*~;="
+    header = cookie.header("set", "sopkit_next", value, "2026-12-02T13:00:00+07:00", True)
+    assert header == ("sopkit_next=a%20b%2F%C3%BC!'()*~%3B%3D; Path=/; Expires=Wed, 02 Dec 2026 06:00:00 GMT; "
+                      "SameSite=Strict; Secure")
+    from urllib.parse import unquote
+    assert unquote(header.split(";")[0].split("=", 1)[1]) == value
+    assert cookie.header("delete", "sopkit_session", "", "", False) == (
+        "sopkit_session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; SameSite=Strict")

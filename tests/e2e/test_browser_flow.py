@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from sopkit import sop
+from pages._ui import cookie
+from sopkit import sessions, sop
 from sopkit.i18n import t
 from sopkit.store.sqlite import SQLiteStore
 
@@ -16,19 +17,25 @@ TITLE = "Uji coba rute bus Trans Kalbar <b>baru</b>"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-COOKIE_FRAME = 'iframe[title*="cookie_manager"]'
+COOKIE_WRITES = f"[{cookie.MARK}]:not([data-done])"  # a cookie write the page has drawn but not yet done
 
 
 def idle(page: Page) -> None:
-    """The script has finished and any cookie write it asked for is done (the component's frame reruns the script
-    once it has written the cookie, and goes away in that rerun)."""
+    """The script has finished and the browser has done every cookie write it drew (``pages._ui.cookie``).
+
+    The first wait lets a rerun that the last action asked for begin (the browser batches widget changes before
+    it sends them; Streamlit's own browser tests wait the same 155 ms): ``notRunning`` is also the state before."""
     page.wait_for_timeout(150)
     page.wait_for_selector(IDLE, timeout=30_000)
     page.wait_for_selector('[data-test-connection-state="CONNECTED"]', timeout=30_000)
-    if page.locator(COOKIE_FRAME).count():
-        page.wait_for_selector(COOKIE_FRAME, state="detached", timeout=30_000)
-        page.wait_for_timeout(150)
-        page.wait_for_selector(IDLE, timeout=30_000)
+    page.wait_for_selector(COOKIE_WRITES, state="detached", timeout=30_000)
+
+
+def wait_for_session_cookie(page: Page, present: bool) -> None:
+    """Signed in (or out) means the browser holds the session cookie (or no longer does): wait for exactly that,
+    so that the next ``goto`` opens a session the way a person's next visit would."""
+    page.wait_for_function("([name, present]) => document.cookie.split('; ').some(c => c.startsWith(name + '='))"
+                           " === present", arg=[sessions.COOKIE, present], timeout=30_000)
 
 
 def shot(page: Page, name: str) -> None:
@@ -52,6 +59,7 @@ def sign_in(page: Page, url: str, role: str) -> None:
     page.get_by_label(t("signin.password"), exact=True).press("Enter")
     idle(page)
     expect(page.get_by_role("heading", name=t("page.home"))).to_be_visible()
+    wait_for_session_cookie(page, present=True)
 
 
 def go(page: Page, key: str) -> None:
@@ -206,6 +214,7 @@ def sign_out(page: Page) -> None:
     page.get_by_role("button", name=t("guard.sign_out")).click()
     idle(page)
     expect(page.get_by_role("heading", name=t("signin.title"))).to_be_visible()
+    wait_for_session_cookie(page, present=False)
 
 
 def test_deep_link_to_another_roles_page_is_refused(page: Page, server: str) -> None:
