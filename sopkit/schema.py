@@ -44,6 +44,8 @@ LEDGER_COLUMNS: tuple[str, ...] = ("change_id", "base_rev")
 USER_COLUMNS: tuple[str, ...] = ("email", "name", "roles", "active", "password_hash", "failed_logins",
                                  "locked_until")
 SETTINGS_COLUMNS: tuple[str, ...] = ("key", "value")
+#: One row per revision of the Settings table (append-only): who, when, what changed, and every row after it.
+SETTINGS_HISTORY_COLUMNS: tuple[str, ...] = ("rev", "at", "actor", "source", "changes", "settings")
 
 Row = dict[str, str]
 

@@ -4,7 +4,7 @@ Runs from its own copy of the project (this file sits beside the copied ``sopkit
 
 Commands: ``open`` (backend, path | url + key), ``view`` (item: read it and keep it, as a page does),
 ``act`` (action, email, note: the Desk action on the kept view), ``signin`` (email, password, times),
-``quit``.
+``save_settings`` (rows, email), ``quit``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,17 @@ def signin(command: dict[str, Any]) -> dict[str, Any]:
     return {"codes": codes}
 
 
-OPS = {"open": open_store, "view": view, "act": act, "signin": signin, "keep_user": keep_user}
+def save_settings(command: dict[str, Any]) -> dict[str, Any]:
+    """An admin's save of the Settings (``rows``); answers the revision it made."""
+    try:
+        rev = STATE["store"].save_settings(command["rows"], actor=command["email"])
+    except StoreError as e:
+        return {"outcome": "error", "why": f"{type(e).__name__}: {e}"}
+    return {"outcome": "saved", "rev": rev}
+
+
+OPS = {"open": open_store, "view": view, "act": act, "signin": signin, "keep_user": keep_user,
+       "save_settings": save_settings}
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -118,7 +119,11 @@ BUDGET: list[tuple[str, Callable[[GSheetsStore], object], dict[str, int]]] = [
      {"values.batchGet": 2, "spreadsheets.batchUpdate": 1, "total": 3}),
     ("create", lambda s: create(s, "B-1"), {"values.batchGet": 2, "spreadsheets.batchUpdate": 1, "total": 3}),
     ("refused as stale", lambda s: _refused(s), {"values.batchGet": 1, "total": 1}),
-    ("save settings", lambda s: s.save_settings({"a": "1"}), {"values.batchGet": 1, "values.append": 1, "total": 2}),
+    # read (Settings, history since) -> the Settings cells and the revision rows in one atomic batchUpdate ->
+    # verify (history since): the history's row order decides between two saves at once
+    ("save settings", lambda s: s.save_settings({"a": "1"}),
+     {"values.batchGet": 2, "spreadsheets.batchUpdate": 1, "total": 3}),
+    ("settings and history, nothing new", lambda s: s.sync_settings_history(), {"values.batchGet": 1, "total": 1}),
 ]
 
 
@@ -572,3 +577,157 @@ def test_a_log_edited_by_hand_above_the_known_rows_is_read_again_whole(store: GS
     log = reader.read_snapshot().log
     assert [(r["item_id"], r["action"]) for r in log] == [("A-2", "start"), ("A-3", "start"), ("A-2", "edit")]
     assert asked == ["'Log'!A4:L", "'Log'!A2:K"]  # the known last row moved: the whole Log again
+
+
+# -- Settings history: saves from two hosts at once -----------------------------------------------------------
+def _tab(fake: FakeSheets, key: str, tab: str) -> list[dict[str, str]]:
+    return sheet_rows(fake, key, tab)
+
+
+def _settings_tab(fake: FakeSheets, key: str) -> dict[str, str]:
+    return {r["key"]: r["value"] for r in _tab(fake, key, "Settings") if r["key"]}
+
+
+def settings_chain_holds(history: list[dict[str, str]]) -> None:
+    """Revisions numbered 1, 2, … in append order, each one's settings the one before plus its own changes (for
+    the process tests too)."""
+    assert [int(h["rev"]) for h in history] == list(range(1, len(history) + 1))
+    before: dict[str, str] = {}
+    for h in history:
+        after = json.loads(h["settings"])
+        assert {k for k in after if after[k] != before.get(k)} == {c.split(": ")[0] for c in h["changes"].split("; ")}
+        before = after
+
+
+def test_two_settings_saves_from_one_read_each_get_a_revision_of_their_own(fake: FakeSheets, store: GSheetsStore,
+                                                                           key: str) -> None:
+    """Host A saves between host B's read and B's write. Both batches land (no conditional write), both would be
+    revision 2: the one appended first counts, the other saves again on top of it (revision 3), so every
+    revision that counts has its own number and the later save's values stand, as with SQLite's transactions."""
+    store.save_settings({"limit_step3": "60", "limit_step4": "60"}, actor="admin@x.id", at=T0)
+    a = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    b = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    _between_read_and_write(b, lambda: a.save_settings({"limit_step3": "90", "sop_number": "A/1"}, actor="a@x.id"))
+    fake.reset_counts()
+    assert b.save_settings({"limit_step3": "75", "limit_step4": "30"}, actor="b@x.id") == 3
+    assert fake.counts["total"] - 3 == 5  # A's own 3; B: read, write, verify, and the write + verify of its redo
+    expected = {"limit_step3": "75", "limit_step4": "30", "sop_number": "A/1"}
+    reader = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    assert reader.read_settings() == expected == _settings_tab(fake, key)
+    history = reader.read_settings_history()
+    assert [(h["rev"], h["actor"], h["source"]) for h in history] == [
+        ("1", "admin@x.id", "admin"), ("2", "a@x.id", "admin"), ("3", "b@x.id", "admin")]
+    settings_chain_holds(history)
+    assert history[2]["changes"] == "limit_step3: 90 → 75; limit_step4: 60 → 30"
+    tab = _tab(fake, key, "SettingsHistory")
+    assert [(r["rev"], r["source"]) for r in tab] == [("1", "admin"), ("2", "admin"), ("2", "void"), ("3", "admin")]
+    assert tab[2]["changes"].startswith("not saved: change ")  # for people reading the tab
+    assert reader.sync_settings_history()[1] == history  # B's lost try is no hand edit
+
+
+def test_a_settings_save_that_lost_and_died_is_explained_and_the_next_save_repairs(fake: FakeSheets,
+                                                                                   store: GSheetsStore,
+                                                                                   key: str) -> None:
+    """B's lost batch wrote cells over A's (a changed value and a key only B added) and B died before saving
+    again. Every reader reads A's revision, nobody records B's leftovers as a hand edit, a real hand edit made
+    since is still one, and the next save puts the cells back."""
+    store.save_settings({"limit_step3": "60", "limit_step4": "60"}, actor="admin@x.id", at=T0)
+    a = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    b = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    _between_read_and_write(b, lambda: a.save_settings({"limit_step3": "90"}, actor="a@x.id"))
+
+    def die(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise Crash
+
+    reads = b._settings_read
+    b._settings_read = lambda **kw: reads(**kw) if not b._history.rows else die()  # type: ignore[method-assign]
+    b._history.rows.clear()
+    with pytest.raises(Crash):
+        b.save_settings({"limit_step3": "75", "extra_holidays": "2026-12-24"}, actor="b@x.id")
+    assert _settings_tab(fake, key) == {"limit_step3": "75", "limit_step4": "60", "extra_holidays": "2026-12-24"}
+    reader = GSheetsStore(connect(fake), key, sleep=lambda s: None)  # a cold process
+    truth = {"limit_step3": "90", "limit_step4": "60"}
+    assert reader.read_settings() == truth
+    settings, history = reader.sync_settings_history()
+    assert settings == truth and [h["rev"] for h in history] == ["1", "2"]  # no hand edit recorded
+    assert reader.read_snapshot(record_hand_edits=True).settings == truth
+    fake.admin_set_values(key, "Settings!B3", [["45"]])  # limit_step4, typed by an admin since
+    assert reader.read_settings() == {**truth, "limit_step4": "45"}
+    assert reader.save_settings({"sop_number": "B/2"}, actor="admin@x.id") == 4  # 3: the hand edit
+    final = {**truth, "limit_step4": "45", "sop_number": "B/2"}
+    assert _settings_tab(fake, key) == final == GSheetsStore(connect(fake), key).read_settings()
+    assert [(h["rev"], h["source"]) for h in reader.read_settings_history()] == [
+        ("1", "admin"), ("2", "admin"), ("3", "hand-edit"), ("4", "admin")]
+    settings_chain_holds(reader.read_settings_history())
+
+
+@pytest.mark.parametrize("fault", [{"drop": True}, {"status": 500}], ids=["dropped", "500"])
+def test_a_settings_save_applied_but_answer_lost_is_found_not_doubled(store: GSheetsStore, fake: FakeSheets,
+                                                                      key: str, fault: dict) -> None:
+    store.save_settings({"limit_step3": "60"}, actor="admin@x.id", at=T0)
+    fake.inject("spreadsheets.batchUpdate", after_apply=True, **fault)
+    fake.reset_counts()
+    assert store.save_settings({"limit_step3": "90"}, actor="admin@x.id") == 2
+    assert fake.counts["spreadsheets.batchUpdate"] == 1  # never re-sent
+    assert [r["rev"] for r in _tab(fake, key, "SettingsHistory")] == ["1", "2"]
+    assert store.read_settings() == {"limit_step3": "90"}
+
+
+def test_a_settings_save_never_confirmed_says_so(store: GSheetsStore, fake: FakeSheets) -> None:
+    store.save_settings({"limit_step3": "60"}, actor="admin@x.id", at=T0)
+    fake.inject("spreadsheets.batchUpdate", drop=True, after_apply=True)
+    fake.inject("read", status=None)  # the save's read goes through...
+    fake.inject("read", 503, times=100)  # ...every read after the write fails
+    with pytest.raises(Unconfirmed):
+        store.save_settings({"limit_step3": "90"}, actor="admin@x.id")
+    fake.clear_faults()
+    assert [h["rev"] for h in store.read_settings_history()] == ["1", "2"]  # it was in, once
+
+
+def test_two_hosts_recording_one_hand_edit_at_once_record_it_once(fake: FakeSheets, store: GSheetsStore,
+                                                                 key: str) -> None:
+    store.save_settings({"limit_step3": "60"}, actor="admin@x.id", at=T0)
+    fake.admin_set_values(key, "Settings!B2", [["75"]])
+    a = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    b = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    _between_read_and_write(b, lambda: a.read_snapshot(record_hand_edits=True))
+    snap = b.read_snapshot(record_hand_edits=True)
+    assert snap.settings == {"limit_step3": "75"}
+    assert [(h["rev"], h["source"]) for h in snap.settings_history] == [("1", "admin"), ("2", "hand-edit")]
+    assert [(r["rev"], r["source"]) for r in _tab(fake, key, "SettingsHistory")] == [
+        ("1", "admin"), ("2", "hand-edit"), ("2", "hand-edit")]  # B's own record did not count
+    assert GSheetsStore(connect(fake), key).read_settings_history() == list(snap.settings_history)
+
+
+def test_a_page_snapshot_reads_the_history_rows_appended_since_the_last(store: GSheetsStore, fake: FakeSheets,
+                                                                        key: str) -> None:
+    """The history comes with the snapshot's one batchGet, from the last known row on."""
+    store.save_settings({"limit_step3": "60"}, actor="admin@x.id", at=T0)
+    reader = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    assert [h["rev"] for h in reader.read_snapshot().settings_history] == ["1"]
+    store.save_settings({"limit_step3": "90"}, actor="admin@x.id")
+    fake.reset_counts()
+    snap = reader.read_snapshot(record_hand_edits=True)
+    assert fake.counts["total"] == 1
+    assert [h["rev"] for h in snap.settings_history] == ["1", "2"] and snap.settings == {"limit_step3": "90"}
+    assert reader.read_snapshot(with_log=False).settings_history == ()  # the publish job: no history
+
+
+def test_a_sheet_without_the_history_tab_reads_until_init_adds_it(fake: FakeSheets) -> None:
+    """A sheet ``init`` made before there was a history: pages and reports read (no revisions), a save says to
+    run init, and init adds the tab."""
+    from sopkit.store.gsheets import SHEETS
+
+    tabs = [SheetSpec(t, values=[list(SHEETS[t])]) for t in SHEETS if t != "SettingsHistory"]
+    key = fake.create_spreadsheet("Lama", sheets=tabs, locale="id_ID")
+    fake.admin_set_values(key, "Settings!A2:B2", [["limit_step3", "60"]])
+    store = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    snap = store.read_snapshot(record_hand_edits=True)
+    assert (snap.settings, snap.settings_history) == ({"limit_step3": "60"}, ())
+    assert store.sync_settings_history() == ({"limit_step3": "60"}, [])
+    with pytest.raises(StoreError, match="run `python -m sopkit init`"):
+        store.save_settings({"limit_step3": "90"}, actor="admin@x.id")
+    assert store.read_settings() == {"limit_step3": "60"}
+    store.init()
+    assert store.save_settings({"limit_step3": "90"}, actor="admin@x.id") == 2  # 1: the settings it found
+    assert [h["source"] for h in store.read_settings_history()] == ["existing", "admin"]

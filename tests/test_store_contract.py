@@ -6,15 +6,18 @@ A new backend (Google Sheets) adds a factory here and must pass the same tests.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_gsheets_store import gsheets_factory, gsheets_hand_edit
+from test_gsheets_store import gsheets_factory, gsheets_hand_edit, shared_fake
 
 from sopkit.schema import LogRow, SessionRecord, User
 from sopkit.store.base import ActorRefused, Change, DuplicateId, NotFound, StaleWrite, Store
+from sopkit.store.gsheets import GSheetsStore
 from sopkit.store.sqlite import SQLiteStore
 from sopkit.timeutil import AGENCY_TZ, to_iso
 
@@ -237,3 +240,77 @@ def test_sessions_save_revoke_and_purge(store: Store) -> None:
     assert store.get_session(old.id) is None and store.get_session(bad.id) is None
     assert store.get_session(live.id) == revoked
     assert store.purge_sessions(T0) == 0
+
+
+# -- Settings history --------------------------------------------------------------------------------------------
+def hand_edit_setting(store: Store, key: str, value: str) -> None:
+    """What an admin does outside the app: types into the Settings table directly (the sheet, or sqlite3)."""
+    if isinstance(store, SQLiteStore):
+        with sqlite3.connect(store.path) as conn:
+            conn.execute('INSERT INTO "Settings" (key, value) VALUES (?, ?) '
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+        return
+    assert isinstance(store, GSheetsStore)
+    fake = shared_fake()
+    values = fake.peek(store.spreadsheet_id, "'Settings'")
+    keys = [r[0] if r else "" for r in values]
+    row = keys.index(key) + 1 if key in keys else len(values) + 1
+    fake.admin_set_values(store.spreadsheet_id, f"Settings!A{row}:B{row}", [[key, value]])
+
+
+def test_every_settings_save_is_a_revision_with_who_when_what(store: Store) -> None:
+    assert store.read_settings_history() == []
+    t1 = T0 + dt.timedelta(minutes=1)
+    assert store.save_settings({"limit_step3": "60", "extra_holidays": ""}, actor="admin@x.id", source="init",
+                               at=T0) == 1
+    assert store.save_settings({"limit_step3": "90", "extra_holidays": ""}, actor="adm2@x.id", at=t1) == 2
+    assert store.save_settings({"limit_step3": "90"}, actor="adm2@x.id", at=t1) is None  # nothing changed
+    history = store.read_settings_history()
+    assert [(h["rev"], h["at"], h["actor"], h["source"]) for h in history] == [
+        ("1", "2026-11-23T08:00:00.000+07:00", "admin@x.id", "init"),
+        ("2", "2026-11-23T08:01:00.000+07:00", "adm2@x.id", "admin")]
+    assert history[1]["changes"] == "limit_step3: 60 → 90"
+    assert json.loads(history[1]["settings"]) == {"limit_step3": "90", "extra_holidays": ""} == store.read_settings()
+
+
+def test_a_hand_edit_becomes_a_revision_when_first_seen_and_only_once(store: Store) -> None:
+    store.save_settings({"limit_step3": "60"}, actor="admin@x.id", at=T0)
+    hand_edit_setting(store, "limit_step3", "75")
+    hand_edit_setting(store, "extra_holidays", "2026-11-24,2026-11-25")
+    seen = T0 + dt.timedelta(hours=2)
+    current, history = store.sync_settings_history(at=seen)
+    assert current == {"limit_step3": "75", "extra_holidays": "2026-11-24,2026-11-25"}
+    assert [(h["rev"], h["actor"], h["source"]) for h in history] == [("1", "admin@x.id", "admin"),
+                                                                       ("2", "", "hand-edit")]
+    assert history[1]["at"] == "2026-11-23T10:00:00.000+07:00"
+    assert history[1]["changes"] == "extra_holidays: (baru) → 2026-11-24,2026-11-25; limit_step3: 60 → 75"
+    assert store.sync_settings_history(at=seen + dt.timedelta(hours=1))[1] == history  # recorded once
+    assert store.read_settings_history() == history
+    # a save after a hand edit records the hand edit first, as its own revision
+    hand_edit_setting(store, "limit_step4", "30")
+    assert store.save_settings({"limit_step3": "80"}, actor="admin@x.id", at=seen + dt.timedelta(hours=2)) == 4
+    assert [(h["rev"], h["source"]) for h in store.read_settings_history()][2:] == [("3", "hand-edit"),
+                                                                                    ("4", "admin")]
+
+
+def test_settings_that_predate_the_history_are_recorded_as_they_are(store: Store) -> None:
+    hand_edit_setting(store, "limit_step1", "400")  # a store written before it kept a history
+    _, history = store.sync_settings_history(at=T0)
+    assert [(h["rev"], h["source"], json.loads(h["settings"])) for h in history] == [
+        ("1", "existing", {"limit_step1": "400"})]
+
+
+def test_a_failed_settings_save_writes_neither_the_settings_nor_the_revision(store: Store) -> None:
+    """Real failures, not mocks: the write that comes second in the one atomic write fails, and the first is undone
+    with it (SQLite: a trigger aborts the Settings upsert after the revision row went in; Sheets: the history tab's
+    id is stale, so its appendCells fails and the Settings cells of the same batchUpdate are not applied)."""
+    store.save_settings({"limit_step3": "60"}, actor="admin@x.id", at=T0)
+    if isinstance(store, SQLiteStore):
+        with sqlite3.connect(store.path) as conn:
+            conn.execute('CREATE TRIGGER refuse BEFORE UPDATE ON "Settings" BEGIN SELECT RAISE(ABORT, "disk full"); END')
+    else:
+        store._sheet_ids["SettingsHistory"] = 987654  # type: ignore[attr-defined]
+    with pytest.raises(Exception, match="disk full|No grid with id"):
+        store.save_settings({"limit_step3": "90"}, actor="admin@x.id", at=T0 + dt.timedelta(minutes=1))
+    assert store.read_settings() == {"limit_step3": "60"}
+    assert [h["rev"] for h in store.read_settings_history()] == ["1"]

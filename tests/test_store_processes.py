@@ -9,6 +9,7 @@ writes (the race the issue reported); the others run at natural speed.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from multiproc import all_at_once, workers
+from test_gsheets_store import settings_chain_holds
 
 from fakes.sheets_server import FakeSheets, connect
 from sopkit import auth
@@ -175,3 +177,34 @@ def test_parallel_guessers_in_processes_get_five_tries_in_all(env: Env, tmp_path
         assert group[0].ask(op="signin", email="ana@x.go.id", password=password)["codes"] == ["auth.failed"]
     checked = auth.checked_attempts(env.fresh(), "ana@x.go.id")
     assert checked == auth.MAX_FAILURES
+
+
+def test_settings_saved_by_two_processes_at_one_instant_are_two_revisions(env: Env, tmp_path: Path) -> None:
+    """Two admins on two hosts save the Settings at the same instant, round after round: each is told its own
+    revision number, the history counts every save once, numbered 1, 2, … with no number twice, each revision is
+    the one before plus its own changes, and the Settings table holds the last one (no loser's cell left)."""
+    env.store.save_settings({"limit_step3": "60", "limit_step4": "60"}, actor="admin@x.go.id")
+    with workers(tmp_path, 2) as (a, b):
+        for w in (a, b):
+            assert w.ask(**env.open_command)["ok"]
+        for n in range(ROUNDS):
+            if env.fake is not None and n % 2 == 0:  # hold both writes back: both have surely read first
+                env.fake.inject("spreadsheets.batchUpdate", status=None, delay=0.3, times=2)
+            results = all_at_once([a, b], [
+                {"op": "save_settings", "email": "a@x.go.id", "rows": {"limit_step3": str(70 + n), "a": str(n)}},
+                {"op": "save_settings", "email": "b@x.go.id", "rows": {"limit_step3": str(90 + n), "b": str(n)}}])
+            if env.fake is not None:
+                env.fake.clear_faults()
+            assert [r["outcome"] for r in results] == ["saved", "saved"], results
+            assert sorted(r["rev"] for r in results) == [2 + 2 * n, 3 + 2 * n], results
+    history = env.fresh().read_settings_history()
+    assert len(history) == 1 + 2 * ROUNDS
+    settings_chain_holds(history)
+    last = json.loads(history[-1]["settings"])
+    assert last["a"] == last["b"] == str(ROUNDS - 1)
+    assert env.fresh().read_settings() == last
+    if env.fake is not None:  # the tab itself holds the last revision: every loser saved again and repaired
+        key = env.store.spreadsheet_id  # type: ignore[attr-defined]
+        assert {r[0]: r[1] for r in env.fake.peek(key, "'Settings'")[1:] if r and r[0]} == last
+        sources = [r[3] for r in env.fake.peek(key, "'SettingsHistory'")[1:] if r]
+        assert sources.count("void") >= ROUNDS // 2, sources  # the held-back rounds really raced

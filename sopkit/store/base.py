@@ -142,13 +142,14 @@ class Register:
 @dataclass(frozen=True)
 class StoreSnapshot:
     """Everything a page shows, from one read: the Register, the Log (rows as ``read_log`` gives them, in append
-    order), the Users and the Settings."""
+    order), the Users, the Settings and their history (as ``read_settings_history`` gives it)."""
 
     register: Register
     log: list[Row]
     users: tuple[User, ...]
     user_problems: tuple[RowProblem, ...]
     settings: dict[str, str]
+    settings_history: tuple[Row, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,12 @@ class Store(Protocol):
 
     def read_register(self) -> Register: ...
 
-    def read_snapshot(self, *, with_log: bool = True) -> StoreSnapshot:
-        """Register, Log, Users and Settings as of one moment (one read on Google Sheets). ``with_log=False``: no
-        Log (``log`` is empty), for a caller that needs only the items (the publish job)."""
+    def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False) -> StoreSnapshot:
+        """Register, Log, Users, Settings and the Settings history as of one moment (one read on Google Sheets).
+        ``with_log=False``: neither the Log nor the history (both empty), for a caller that needs only the items
+        and the settings in force (the publish job). ``record_hand_edits``: a Settings table that differs from its
+        last revision is recorded as a revision of its own first, as :meth:`sync_settings_history` does (writes
+        only then)."""
         ...
 
     def get_item(self, item_id: str) -> Item:
@@ -192,9 +196,30 @@ class Store(Protocol):
 
     def save_user(self, user: User) -> None: ...
 
-    def read_settings(self) -> dict[str, str]: ...
+    def read_settings(self) -> dict[str, str]:
+        """The Settings rows (key → value) as they stand, hand edits included."""
+        ...
 
-    def save_settings(self, rows: dict[str, str]) -> None: ...
+    def save_settings(self, rows: dict[str, str], actor: str = "", source: str = "admin",
+                      at: dt.datetime | None = None) -> int | None:
+        """Upsert Settings rows and, in the same atomic write, append the revision they make to the Settings
+        history (``sopkit.store.settings_history``). Two saves at once are applied one after the other, each a
+        revision of its own with its own number. Returns the new revision number, or None when no value changed.
+        Raises StoreBusy or Unconfirmed like :meth:`commit`."""
+        ...
+
+    def read_settings_history(self) -> list[Row]:
+        """Settings revisions (``SETTINGS_HISTORY_COLUMNS``), in append order; [] before any. Revisions that did
+        not count (a losing concurrent save) are never among them."""
+        ...
+
+    def sync_settings_history(self, at: dt.datetime | None = None, *,
+                              cached: bool = False) -> tuple[dict[str, str], list[Row]]:
+        """The Settings rows and their history, after recording an edit made outside the app (a hand edit of the
+        Settings tab) as a revision of its own, dated when first seen. One read; a save's write and verifying
+        read only then. ``cached``: what this store read last is good enough (right after its own save: no
+        read on Google Sheets)."""
+        ...
 
     def import_rows(self, register: list[Row], log: list[Row]) -> None:
         """Add already-validated rows (CLI import); Register ids must be new."""

@@ -1,4 +1,5 @@
-"""The Google Sheets store: the Register, Log, Users, Settings and SignIns worksheets of one spreadsheet.
+"""The Google Sheets store: the Register, Log, Users, Settings, SettingsHistory, SignIns and Sessions worksheets
+of one spreadsheet.
 
 Why it is shaped like this
 ==========================
@@ -37,15 +38,22 @@ step 1, which re-finds the row by id and re-checks everything; if the failed cal
 applied, step 1 first looks for the change's id in the Log (it is there → go on to the verdict, so a Log row is
 never doubled). Creates append the Register row and the Log rows in one batch (no row to find), verified alike.
 
+**Settings saves** follow the same three steps, with the SettingsHistory tab as their ledger
+(:mod:`sopkit.store.settings_history`): read the Settings and the history rows since the last read, write the
+changed Settings cells and the revision rows (``change_id``, ``parent``) in one batchUpdate, verify. Of two saves
+made from the same read the first appended counts; the other saves again on top of it from its verifying read,
+so no two counted revisions share a number; cells a loser left are read as the counted revision has them.
+
 **Budget** (60 reads + 60 writes a minute per user, shared by the app and the job): an action is 3 calls (read,
 write, verify) and returns the saved item, so the page patches its snapshot without reading again;
-:meth:`GSheetsStore.read_snapshot` is one ``values:batchGet`` of Register, Log, Users and Settings, and only
-reads the Log rows appended since the last snapshot (a cold process reads the Log once without the payload
-column). The spreadsheet's metadata is read only when needed: the tab ids a batchUpdate needs are first taken
-to be the ones ``init`` gives the tabs it creates (a wrong guess is refused whole, then the ids are read and the
-step redone), and locale and time zone only for a date an admin typed. A refused action costs its one read; a
-lost race 4 calls. The sign-in ledger (SignIns tab) is read and appended the same way: 2 calls a failed sign-in,
-3 a successful one.
+:meth:`GSheetsStore.read_snapshot` is one ``values:batchGet`` of Register, Log, Users, Settings and
+SettingsHistory, and only reads the Log and history rows appended since the last snapshot (a cold process reads
+the Log once without the payload column); a hand edit of the Settings it finds costs a save's write and verify,
+once. A settings save is 3 calls (5 after a lost race). The spreadsheet's metadata is read only when needed:
+the tab ids a batchUpdate needs are first taken to be the ones ``init`` gives the tabs it creates (a wrong guess
+is refused whole, then the ids are read and the step redone), and locale and time zone only for a date an admin
+typed. A refused action costs its one read; a lost race 4 calls. The sign-in ledger (SignIns tab) is read and
+appended the same way: 2 calls a failed sign-in, 3 a successful one.
 
 **What it does not cover.** Between the read of step 1 and the write of step 2 (one round trip, never a retry
 wait) an admin's sort can still move another row under the write; the ``change_id`` cell then names a change of
@@ -76,6 +84,7 @@ from ..schema import (
     REGISTER_COLUMNS,
     SESSION_COLUMNS,
     SETTINGS_COLUMNS,
+    SETTINGS_HISTORY_COLUMNS,
     USER_COLUMNS,
     Item,
     Row,
@@ -122,6 +131,17 @@ from .ledger import (
     MissingPayload,
     encode_payload,
 )
+from .settings_history import (
+    CHANGE_ID,
+    HISTORY_SHEET_COLUMNS,
+    SETTINGS_HISTORY,
+    VOID,
+    WRITTEN,
+    HistoryOrder,
+    encode_written,
+    saved_revision,
+    settings_revisions,
+)
 
 T = TypeVar("T")
 
@@ -131,15 +151,17 @@ LOG_SHEET_COLUMNS: tuple[str, ...] = (*LOG_COLUMNS, *LEDGER_COLUMNS, PARENT, PAY
 SIGNIN_COLUMNS: tuple[str, ...] = ("at", "email", "kind", "attempt", "id")
 SHEETS: dict[str, tuple[str, ...]] = {
     REGISTER: REGISTER_COLUMNS, LOG: LOG_SHEET_COLUMNS, USERS: USER_COLUMNS, SETTINGS: SETTINGS_COLUMNS,
-    SIGNINS: SIGNIN_COLUMNS, SESSIONS: SESSION_COLUMNS,
+    SIGNINS: SIGNIN_COLUMNS, SESSIONS: SESSION_COLUMNS, SETTINGS_HISTORY: HISTORY_SHEET_COLUMNS,
 }
-#: Columns only the app writes: protected with a warning for admins who edit them by hand (Log, SignIns and
-#: Sessions: the whole tab).
+#: Columns only the app writes: protected with a warning for admins who edit them by hand (Log, SignIns, Sessions
+#: and SettingsHistory: the whole tab).
 MACHINE_COLUMNS: dict[str, tuple[str, ...]] = {
     REGISTER: ("id", "rev", "updated_at", "updated_by", "channel_results", "change_id"),
     USERS: ("password_hash", "failed_logins", "locked_until"),
 }
-WHOLE_TAB_PROTECTED = (LOG, SIGNINS, SESSIONS)
+WHOLE_TAB_PROTECTED = (LOG, SIGNINS, SESSIONS, SETTINGS_HISTORY)
+#: Machine columns hidden when ``init`` adds them.
+HIDDEN_COLUMNS: dict[str, tuple[str, ...]] = {LOG: (PARENT, PAYLOAD), SETTINGS_HISTORY: (CHANGE_ID, PARENT, WRITTEN)}
 DROPDOWNS: dict[str, tuple[str, ...]] = {
     "status": sop.STATUSES,
     "step": tuple(str(s) for s in sop.STEPS),
@@ -187,6 +209,21 @@ class _Tail:
 
     header: list[str]
     rows: list[Row]
+
+
+@dataclass
+class _SettingsView:
+    """The Settings tab as read, and the history it was read with."""
+
+    header: list[str]
+    cells: dict[str, str]  # as stored (a key typed twice: its lower row)
+    where: dict[str, list[tuple[int, str]]]  # every sheet row of each key, with its value
+    order: HistoryOrder
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The Settings as they stand: hand edits included, cells a losing save left read as the history has them."""
+        return self.order.explain(self.cells)
 
 
 @dataclass
@@ -240,6 +277,9 @@ class GSheetsStore:
         self._log_header: list[str] = []
         self._range_header: list[str] = []
         self._signins = _Tail([], [])
+        self._history = _Tail([], [])  # the SettingsHistory rows, as far as this process has read them
+        self._history_missing = False  # a sheet made before there was a history (until `init` runs again)
+        self._settings_last: _SettingsView | None = None
         self._row_hint: dict[str, int] = {}
         self._users_read: tuple[int, float, tuple[list[User], list[RowProblem]]] | None = None
         self._lock = _lock_for(self._key)
@@ -402,6 +442,28 @@ class GSheetsStore:
             self._ledger.forget_payloads()
         return True
 
+    def _tail_ranges(self, title: str, tail: _Tail) -> list[str]:
+        """An append-only tab's header and its rows from the last known one on (re-read to verify the prefix)."""
+        known = len(tail.rows)
+        return [f"{quote(title)}!1:1", f"{quote(title)}!A{known + 1 if known else 2}:Z"]
+
+    def _absorb_tail(self, title: str, tail: _Tail, columns: Iterable[str], key: Callable[[Row], Any],
+                     header_values: list[list[Any]], values: list[list[Any]]) -> bool:
+        """Take in what :meth:`_tail_ranges` returned; False when the known rows changed (the last known one no
+        longer has the same ``key``, or the header moved): ``tail`` is emptied, to be read again from the top."""
+        header = _header(header_values[0] if header_values else [])
+        _require(title, header, columns)
+        known = len(tail.rows)
+        parsed = [r for _, r in self._rows(header, values, known + 1 if known else 2, keep_blank=True)]
+        if known:
+            if header != tail.header or not parsed or key(parsed[0]) != key(tail.rows[-1]):
+                tail.header, tail.rows = header, []
+                return False
+            parsed = parsed[1:]
+        tail.header = header
+        tail.rows += parsed
+        return True
+
     def _reset_log(self, header: list[str]) -> None:
         self._ledger = Ledger()
         self._log_header = header
@@ -462,16 +524,24 @@ class GSheetsStore:
             (values,) = self._read([quote(REGISTER)])
             return self._register(values)[0]
 
-    def read_snapshot(self, *, with_log: bool = True) -> StoreSnapshot:
-        """One values:batchGet. Without the Log, rows are explained as far as this process knows the Log; a row a
-        crashed writer left wrong then shows as stored, and a commit on it is refused (its read explains it)."""
+    def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False) -> StoreSnapshot:
+        """One values:batchGet (Register, Users, Settings, and the Log and SettingsHistory rows appended since the
+        last read); recording a hand edit of the Settings adds a save's write and verifying read, only then.
+        Without the Log, rows are explained as far as this process knows the Log (and the Settings as far as it
+        knows their history); a row a crashed writer left wrong then shows as stored, and a commit on it is
+        refused (its read explains it)."""
         with self._lock:
-            reg_values, user_values, setting_values = self._read([quote(REGISTER), quote(USERS), quote(SETTINGS)],
-                                                                 with_log=with_log)
+            ranges = [quote(REGISTER), quote(USERS), quote(SETTINGS)]
+            history = with_log or record_hand_edits
+            got = self._read_with_history(ranges, with_log=with_log) if history else self._read(ranges, False)
+            reg_values, user_values, setting_values = got
             register = self._register(reg_values)[0]
             users, problems = self._users(user_values)
+            view = self._settings_view(setting_values)
+            if record_hand_edits:
+                view = self._record_hand_edits(view)
             return StoreSnapshot(register, self._ledger.visible() if with_log else [], tuple(users),
-                                 tuple(problems), self._settings(setting_values))
+                                 tuple(problems), view.settings, tuple(view.order.counted()) if history else ())
 
     def get_item(self, item_id: str) -> Item:
         reg = self.read_register()
@@ -508,17 +578,6 @@ class GSheetsStore:
                 return stash[2]  # read with the session a moment ago, by this same caller
             (values,) = self._read([quote(USERS)], with_log=False)
             return self._users(values)
-
-    def _settings(self, values: list[list[Any]]) -> dict[str, str]:
-        header = _header(values[0] if values else [])
-        self._headers[SETTINGS] = header
-        rows = self._rows(header, values[1:], 2)
-        return {row["key"].strip(): row.get("value", "") for _, row in rows if row.get("key", "").strip()}
-
-    def read_settings(self) -> dict[str, str]:
-        with self._lock:
-            (values,) = self._read([quote(SETTINGS)], with_log=False)
-            return self._settings(values)
 
     # -- contract: commit -------------------------------------------------------------------------------------
     def commit(self, change: Change) -> Item:
@@ -770,8 +829,183 @@ class GSheetsStore:
     def save_user(self, user: User) -> None:
         self._upsert(USERS, "email", [user.to_row()], lambda s: s.strip().lower())
 
-    def save_settings(self, rows: dict[str, str]) -> None:
-        self._upsert(SETTINGS, "key", [{"key": k, "value": str(v)} for k, v in rows.items()], str.strip)
+    # -- Settings and their history (``sopkit.store.settings_history``) ------------------------------------------
+    def _read_with_history(self, ranges: list[str], *, with_log: bool = True,
+                           retry: bool = True) -> list[list[list[Any]]]:
+        """One batchGet of ``ranges`` plus the SettingsHistory rows appended since the last read (and the Log's,
+        ``with_log``). A sheet made before there was a history (no tab until ``init`` runs again) reads as one
+        without revisions."""
+        for _ in range(3):
+            if self._history_missing:
+                return self._read(ranges, with_log, retry=retry)
+            tail = self._tail_ranges(SETTINGS_HISTORY, self._history)
+            try:
+                got = self._read([*ranges, *tail], with_log, retry=retry)
+            except StoreError as e:
+                if not _missing_tab(e):
+                    raise
+                self._history_missing = True
+                continue
+            if self._absorb_tail(SETTINGS_HISTORY, self._history, SETTINGS_HISTORY_COLUMNS, _history_key,
+                                 got[-2], got[-1]):
+                return got[:-2]
+        raise StoreError("The SettingsHistory tab keeps changing under the app; check that nobody edits it by hand.")
+
+    def _settings_view(self, values: list[list[Any]]) -> _SettingsView:
+        header = _header(values[0] if values else [])
+        self._headers[SETTINGS] = header
+        cells: dict[str, str] = {}
+        where: dict[str, list[tuple[int, str]]] = {}
+        for n, row in self._rows(header, values[1:], 2):
+            key = row.get("key", "").strip()
+            if key:  # a key typed twice: the lower row counts, and a save writes both
+                cells[key] = row.get("value", "")
+                where.setdefault(key, []).append((n, cells[key]))
+        return _SettingsView(header, cells, where, HistoryOrder(self._history.rows))
+
+    def _settings_read(self, *, retry: bool = True) -> _SettingsView:
+        (values,) = self._read_with_history([quote(SETTINGS)], with_log=False, retry=retry)
+        self._settings_last = self._settings_view(values)
+        return self._settings_last
+
+    def read_settings(self) -> dict[str, str]:
+        with self._lock:
+            return self._settings_read().settings
+
+    def read_settings_history(self) -> list[Row]:
+        with self._lock:
+            return self._settings_read().order.counted()
+
+    def sync_settings_history(self, at: dt.datetime | None = None, *,
+                              cached: bool = False) -> tuple[dict[str, str], list[Row]]:
+        with self._lock:
+            view = self._settings_last if cached and self._settings_last is not None else self._settings_read()
+            view = self._record_hand_edits(view, at)
+            return view.settings, view.order.counted()
+
+    def _record_hand_edits(self, view: _SettingsView, at: dt.datetime | None = None) -> _SettingsView:
+        if self._history_missing or not settings_revisions(view.order.counted(), view.settings, None, "", "", at):
+            return view
+        return self._save(None, "", "", at, view)[1]
+
+    def save_settings(self, rows: dict[str, str], actor: str = "", source: str = "admin",
+                      at: dt.datetime | None = None) -> int | None:
+        """Read (Settings and the history since the last read) → one atomic batchUpdate (the changed cells and
+        the revision rows, carrying the save's ``change_id`` and ``parent``) → a verifying read of the history:
+        3 calls. A save that lost to one appended first saves again on top of it, from the verifying read (2
+        calls more). Retries restart from the read and look for the save's id first."""
+        rows = {str(k).strip(): str(v) for k, v in rows.items()}
+        with self._lock:
+            return self._save(rows, actor, source, at)[0]
+
+    def _save(self, rows: dict[str, str] | None, actor: str, source: str, at: dt.datetime | None,
+              view: _SettingsView | None = None) -> tuple[int | None, _SettingsView]:
+        """The protocol of :meth:`save_settings` (``rows`` None: only record what the Settings tab holds)."""
+        if self._history_missing:
+            raise StoreError("The Google Sheet has no SettingsHistory worksheet. Nothing was saved; run "
+                             "`python -m sopkit init` to create it.")
+        state: dict[str, Any] = {"change": new_change_id(), "lost": [], "maybe": False, "view": view}
+
+        def step(write: bool = True) -> tuple[int | None, _SettingsView]:
+            current = state["view"] or self._settings_read(retry=False)
+            state["view"] = None
+            for _ in range(self.backoff.tries):  # a lost race saves again at once, from the verifying read
+                outcome = current.order.outcome(state["change"])
+                if outcome is None:
+                    if not write:
+                        raise _NotInLog(state["change"])
+                    requests_ = self._settings_requests(current, rows, actor, source, at, state)
+                    if requests_ is None:  # no value changes (the winner of a lost race may have saved the same)
+                        self._void_saves(current.order, state["lost"])
+                        return None, current
+                    try:
+                        self._batch_update(requests_)
+                    except _Retry as e:
+                        state["maybe"] = state["maybe"] or e.maybe_applied
+                        raise
+                    current = self._settings_read(retry=False)
+                    outcome = current.order.outcome(state["change"])
+                    if outcome is None:
+                        raise _Retry("the save is not in the SettingsHistory tab")
+                if outcome:
+                    return saved_revision(current.order.rows_of(state["change"]), source), current
+                state["lost"].append(state["change"])
+                state["change"], state["maybe"] = new_change_id(), False
+            raise SheetsBusy(BUSY_MESSAGE)
+
+        def settle() -> tuple[int | None, _SettingsView]:
+            if not state["maybe"]:
+                raise SheetsBusy(BUSY_MESSAGE)
+            try:
+                return step(write=False)
+            except _NotInLog as e:
+                raise SheetsBusy(BUSY_MESSAGE) from e
+            except _Retry as e:
+                raise Unconfirmed(UNCONFIRMED_MESSAGE) from e
+
+        return self._retrying(step, settle=settle)
+
+    def _settings_requests(self, view: _SettingsView, rows: dict[str, str] | None, actor: str, source: str,
+                           at: dt.datetime | None, state: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """One save's batch (None: no revision to make): the Settings cells that differ from what the save leaves
+        (its values, and the values of cells a losing save left), its revision rows, and the void marks of its
+        own lost tries."""
+        _require(SETTINGS, view.header, SETTINGS_COLUMNS)
+        _require(SETTINGS_HISTORY, self._history.header, HISTORY_SHEET_COLUMNS)
+        revisions = settings_revisions(view.order.counted(), view.settings, rows, actor, source, at)
+        if not revisions:
+            return None
+        requests_ = self._void_marks_of(view.order, state["lost"])
+        after = {**view.settings, **(rows or {})}
+        sheet_id = self._sheet_id(SETTINGS)
+        i_key, i_value = view.header.index("key"), view.header.index("value")
+        written: dict[str, str | None] = {}
+        new_rows: list[list[str]] = []
+        for key, value in after.items():
+            if key not in view.where:
+                new_rows.append([{i_key: key, i_value: value}.get(i, "") for i in range(len(view.header))])
+                written[key] = value
+            for n, held in view.where.get(key, []):
+                if held != value:
+                    requests_ += _update_runs(sheet_id, n - 1, {i_value: value})
+                    written[key] = value
+        for key in view.where.keys() - after.keys():  # a key only a losing save added: its rows are cleared
+            for n, _ in view.where[key]:
+                requests_ += _update_runs(sheet_id, n - 1, {i_key: "", i_value: ""})
+            written[key] = None
+        if new_rows:
+            requests_.append(_append_cells(sheet_id, new_rows))
+        ledger = {CHANGE_ID: state["change"], PARENT: view.order.head}
+        appended = [{**r, **ledger} for r in revisions]
+        appended[-1][WRITTEN] = encode_written(written)
+        header = self._history.header
+        requests_.append(_append_cells(self._sheet_id(SETTINGS_HISTORY),
+                                       [[r.get(c, "") if c in HISTORY_SHEET_COLUMNS else "" for c in header]
+                                        for r in appended]))
+        return requests_
+
+    def _void_saves(self, order: HistoryOrder, lost: list[str]) -> None:
+        """Best effort, on their own: the marks of lost tries when the save has nothing left to write."""
+        marks = self._void_marks_of(order, lost)
+        if marks:
+            try:
+                self._batch_update(marks, retry=True)
+            except StoreError:
+                pass
+
+    def _void_marks_of(self, order: HistoryOrder, lost: list[str]) -> list[dict[str, Any]]:
+        """Mark the rows of this save's lost tries for people reading the tab (the rule needs no mark)."""
+        header = self._history.header
+        out: list[dict[str, Any]] = []
+        for change_id in lost:
+            for index in order.saves[change_id].rows if change_id in order.saves else []:
+                row = order.rows[index]
+                if row.get("source", "") == VOID:
+                    continue
+                note = f"not saved: change {order.head} was saved first ({row.get('changes', '')})"
+                out += _update_runs(self._sheet_id(SETTINGS_HISTORY), index + 1,
+                                    {header.index("source"): VOID, header.index("changes"): note})
+        return out
 
     # -- sign-in sessions: one read to check, a read and a write to save or purge ---------------------------
     def save_session(self, session: SessionRecord) -> None:
@@ -809,22 +1043,10 @@ class GSheetsStore:
 
     # -- sign-in ledger -----------------------------------------------------------------------------------------
     def _signin_ranges(self) -> list[str]:
-        known = len(self._signins.rows)
-        return [f"{quote(SIGNINS)}!1:1", f"{quote(SIGNINS)}!A{known + 1 if known else 2}:Z"]
+        return self._tail_ranges(SIGNINS, self._signins)
 
     def _absorb_signins(self, header_values: list[list[Any]], tail: list[list[Any]]) -> bool:
-        header = _header(header_values[0] if header_values else [])
-        _require(SIGNINS, header, SIGNIN_COLUMNS)
-        known = len(self._signins.rows)
-        parsed = [r for _, r in self._rows(header, tail, known + 1 if known else 2, keep_blank=True)]
-        if known:
-            if header != self._signins.header or not parsed or parsed[0] != self._signins.rows[-1]:
-                self._signins = _Tail(header, [])
-                return False
-            parsed = parsed[1:]
-        self._signins.header = header
-        self._signins.rows += parsed
-        return True
+        return self._absorb_tail(SIGNINS, self._signins, SIGNIN_COLUMNS, _whole_row, header_values, tail)
 
     def _append_signin(self, row: Row) -> None:
         if not self._signins.header:
@@ -942,12 +1164,13 @@ class GSheetsStore:
                 if missing:
                     values.append({"range": f"{quote(title)}!{col_letters(len(header))}1",
                                    "majorDimension": "ROWS", "values": [missing]})
-                if title == LOG and PARENT in missing:  # machine columns nobody needs to see: hidden
-                    first = final.index(PARENT)
-                    structure.append({"updateDimensionProperties": {
-                        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": first,
-                                  "endIndex": first + 2},
-                        "properties": {"hiddenByUser": True}, "fields": "hiddenByUser"}})
+                for column in HIDDEN_COLUMNS.get(title, ()):  # machine columns nobody needs to see: hidden
+                    if column in missing:
+                        i = final.index(column)
+                        structure.append({"updateDimensionProperties": {
+                            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": i,
+                                      "endIndex": i + 1},
+                            "properties": {"hiddenByUser": True}, "fields": "hiddenByUser"}})
                 self._headers[title] = final
             self._log_header = self._headers[LOG]
             if structure:  # addSheet/appendDimension come first in their own list order
@@ -957,6 +1180,7 @@ class GSheetsStore:
                 self._call(lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW",
                                                                               "data": values}))
             self._ledger = Ledger()  # headers may have grown: the next read starts from the top
+            self._history, self._history_missing, self._settings_last = _Tail([], []), False, None
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
@@ -965,6 +1189,15 @@ def _header(cells: list[Any]) -> list[str]:
     while header and not header[-1]:
         header.pop()
     return header
+
+
+def _whole_row(row: Row) -> Row:
+    return row
+
+
+def _history_key(row: Row) -> tuple[str, ...]:
+    """What never changes in a SettingsHistory row (a lost save's ``source`` and ``changes`` get a void mark)."""
+    return tuple(str(row.get(c, "") or "") for c in ("rev", "at", "settings", CHANGE_ID))
 
 
 def _log_key(row: Row) -> tuple[str, ...]:
@@ -1052,12 +1285,21 @@ def _update_run(sheet_id: int, row_index: int, run: list[int], cells: dict[int, 
                             "rows": [{"values": [_cell(cells[c]) for c in run]}], "fields": "userEnteredValue"}}
 
 
+def _missing_tab(error: StoreError) -> bool:
+    """The error was Google's 400 "Unable to parse range": the tab a read named does not exist."""
+    cause = error.__cause__
+    if not isinstance(cause, gspread.exceptions.APIError) or cause.response.status_code != 400:
+        return False
+    message = cause.error.get("message", "") if isinstance(cause.error, dict) else str(cause)
+    return "Unable to parse range" in str(message)
+
+
 def _api_error(e: gspread.exceptions.APIError) -> StoreError:
     status = e.response.status_code
     message = str(e.error.get("message", "")) if isinstance(e.error, dict) else str(e)
     if status == 400 and "Unable to parse range" in message:
-        return StoreError("The Google Sheet is missing a worksheet (Register, Log, Users, Settings or SignIns). "
-                          "Nothing was saved; run `python -m sopkit init` to create it.")
+        return StoreError("The Google Sheet is missing a worksheet (Register, Log, Users, Settings, SignIns, "
+                          "Sessions or SettingsHistory). Nothing was saved; run `python -m sopkit init` to create it.")
     if status in (401, 403):
         return StoreError("The app's service account may not open this Google Sheet: share the sheet with the "
                           "service account's email as an Editor.")

@@ -20,6 +20,7 @@ from ..schema import (
     LOG_COLUMNS,
     REGISTER_COLUMNS,
     SESSION_COLUMNS,
+    SETTINGS_HISTORY_COLUMNS,
     USER_COLUMNS,
     Item,
     Row,
@@ -43,6 +44,7 @@ from .base import (
     check_unchanged,
     new_change_id,
 )
+from .settings_history import SETTINGS_HISTORY, saved_revision, settings_revisions
 
 LOG_TABLE_COLUMNS: tuple[str, ...] = (*LOG_COLUMNS, *LEDGER_COLUMNS)
 SIGNIN_COLUMNS: tuple[str, ...] = ("at", "email", "kind", "attempt", "id")
@@ -95,7 +97,8 @@ class SQLiteStore:
         with self._tx() as c:
             for table, columns, key in (("Register", REGISTER_COLUMNS, "id"), ("Log", LOG_TABLE_COLUMNS, None),
                                         ("Users", USER_COLUMNS, "email"), ("Settings", ("key", "value"), "key"),
-                                        ("SignIns", SIGNIN_COLUMNS, None)):
+                                        ("SignIns", SIGNIN_COLUMNS, None),
+                                        (SETTINGS_HISTORY, SETTINGS_HISTORY_COLUMNS, None)):
                 c.execute(_ddl(table, columns, key))
                 have = {r[1] for r in c.execute(f'PRAGMA table_info("{table}")')}
                 for column in columns:  # a store made by an older version: add the new columns
@@ -172,8 +175,9 @@ class SQLiteStore:
             cur = self._conn().execute(f'SELECT {cols} FROM "Log" WHERE item_id = ? ORDER BY rowid', (item_id,))
         return _dicts(cur)
 
-    def read_snapshot(self, *, with_log: bool = True) -> StoreSnapshot:
-        """Every table as of one moment: one read transaction."""
+    def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False) -> StoreSnapshot:
+        """Every table as of one moment: one read transaction (and a write transaction after it only when a hand
+        edit of the Settings is to be recorded)."""
         self._require_tables()
         conn = self._conn()
         conn.execute("BEGIN")
@@ -182,9 +186,12 @@ class SQLiteStore:
             log = self.read_log() if with_log else []
             users, problems = self.read_users()
             settings = self.read_settings()
+            history = self.read_settings_history() if with_log or record_hand_edits else []
         finally:
             conn.execute("COMMIT")
-        return StoreSnapshot(register, log, tuple(users), tuple(problems), settings)
+        if record_hand_edits and settings_revisions(history, settings, None, "", ""):
+            settings, history = self.sync_settings_history()
+        return StoreSnapshot(register, log, tuple(users), tuple(problems), settings, tuple(history))
 
     def record_sign_in(self, email: str, at: dt.datetime) -> tuple[str, list[SignInEvent], User | None]:
         email = email.strip().lower()
@@ -236,13 +243,49 @@ class SQLiteStore:
         self._require_tables()
         return {r["key"]: r["value"] for r in self._conn().execute('SELECT key, value FROM "Settings"')}
 
-    def save_settings(self, rows: dict[str, str]) -> None:
+    def save_settings(self, rows: dict[str, str], actor: str = "", source: str = "admin",
+                      at: dt.datetime | None = None) -> int | None:
         with self._tx() as c:
+            revisions = self._revisions(c, rows, actor, source, at)
             c.executemany(
                 'INSERT INTO "Settings" (key, value) VALUES (?, ?) '
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [(k, str(v)) for k, v in rows.items()],
             )
+        return saved_revision(revisions, source)
+
+    def read_settings_history(self) -> list[Row]:
+        self._require_tables()
+        if not self._has_history():
+            return []
+        return _dicts(self._conn().execute(f'SELECT * FROM "{SETTINGS_HISTORY}" ORDER BY rowid'))
+
+    def sync_settings_history(self, at: dt.datetime | None = None, *,
+                              cached: bool = False) -> tuple[dict[str, str], list[Row]]:
+        self._require_tables()
+        with self._tx() as c:
+            self._revisions(c, None, "", "", at)
+            current = {r[0]: r[1] for r in c.execute('SELECT key, value FROM "Settings"')}
+            history = _dicts(c.execute(f'SELECT * FROM "{SETTINGS_HISTORY}" ORDER BY rowid'))
+        return current, history
+
+    def _has_history(self) -> bool:
+        row = self._conn().execute("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
+                                   (SETTINGS_HISTORY,)).fetchone()
+        return bool(row[0])
+
+    def _revisions(self, c: sqlite3.Connection, rows: dict[str, str] | None, actor: str, source: str,
+                   at: dt.datetime | None) -> list[Row]:
+        """Inside the caller's write transaction: append the revision(s) ``rows`` make (see settings_revisions)."""
+        c.execute(_ddl(SETTINGS_HISTORY, SETTINGS_HISTORY_COLUMNS, None))  # a file made before there was a history
+        current = {r[0]: r[1] for r in c.execute('SELECT key, value FROM "Settings"')}
+        history = _dicts(c.execute(f'SELECT * FROM "{SETTINGS_HISTORY}" ORDER BY rowid'))
+        revisions = settings_revisions(history, current, rows, actor, source, at)
+        cols = ", ".join(f'"{k}"' for k in SETTINGS_HISTORY_COLUMNS)
+        marks = ", ".join("?" * len(SETTINGS_HISTORY_COLUMNS))
+        c.executemany(f'INSERT INTO "{SETTINGS_HISTORY}" ({cols}) VALUES ({marks})',
+                      [[r[k] for k in SETTINGS_HISTORY_COLUMNS] for r in revisions])
+        return revisions
 
     def import_rows(self, register: list[Row], log: list[Row]) -> None:
         with self._tx() as c:
