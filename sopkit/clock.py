@@ -9,12 +9,18 @@ milliseconds.
 Days: the weekday's windows from Settings, none on Indonesian public holidays and cuti bersama (``holidays``
 package, categories public + government) or on an admin's extra holidays; an admin's extra working day gets
 Monday's windows.
+
+:meth:`WorkCalendar.explain` answers "why is this late?" for one attempt: the stretch from start to end cut into
+the working windows counted and what was skipped between them (breaks, hours outside the windows, weekends,
+holidays with their names in Indonesian or English). It walks the days in Python: for one attempt, not 100k.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import holidays
 import numpy as np
@@ -26,9 +32,56 @@ MINUTES_PER_DAY = 24 * 60
 NS_PER_MINUTE = 60 * 10**9
 
 
+HOLIDAY_CATEGORIES = ("public", "government")  # public holidays and cuti bersama (joint leave)
+#: The ``holidays`` package's name for each of our UI languages.
+HOLIDAY_LANGUAGES = {"id": "id", "en": "en_US"}
+
+
 @lru_cache(maxsize=64)
 def _public_holidays(year: int) -> frozenset[dt.date]:
-    return frozenset(holidays.country_holidays("ID", categories=("public", "government"), years=year).keys())
+    return frozenset(holidays.country_holidays("ID", categories=HOLIDAY_CATEGORIES, years=year).keys())
+
+
+@lru_cache(maxsize=64)
+def holiday_names(year: int, lang: str = "id") -> dict[dt.date, str]:
+    """Public holidays and cuti bersama of one year with their names ("Cuti Bersama Hari Raya Idul Fitri")."""
+    found = holidays.country_holidays("ID", categories=HOLIDAY_CATEGORIES, years=year,
+                                      language=HOLIDAY_LANGUAGES.get(lang, "id"))
+    return dict(found.items())
+
+
+def holidays_version() -> str:
+    """The ``holidays`` package's version: its estimated dates (e.g. Idul Fitri years ahead) change between versions,
+    so a report states the one it used."""
+    return str(holidays.__version__)
+
+
+SpanKind = Literal["work", "extra_work", "break", "off_hours", "weekend", "holiday", "extra_holiday"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of an attempt: a working window counted (``work``; ``extra_work`` on an admin's extra working day)
+    or time skipped — a ``break`` between two windows, ``off_hours`` before the first or after the last window of
+    a working day, a ``weekend`` (a weekday without windows), a public ``holiday`` or cuti bersama (``name``), an
+    admin's ``extra_holiday``. Times are local to the calendar's zone."""
+
+    kind: SpanKind
+    start: dt.datetime
+    end: dt.datetime
+    minutes: float  # working minutes counted: the span's length for work, 0 for the rest
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    start: dt.datetime
+    end: dt.datetime
+    spans: tuple[Span, ...]
+
+    @property
+    def minutes(self) -> float:
+        return sum(s.minutes for s in self.spans)
 
 
 class WorkCalendar:
@@ -174,6 +227,59 @@ class WorkCalendar:
 
     def deadline(self, start: dt.datetime, minutes: float) -> dt.datetime:
         return self.add_working_minutes([start], [minutes])[0].round("s").to_pydatetime()
+
+    def explain(self, start: dt.datetime, end: dt.datetime, lang: str = "id") -> Breakdown:
+        """The working time from ``start`` to ``end`` as spans (see :class:`Span`); adjacent spans of the same kind
+        and name are merged, and the work spans add up to :meth:`working_between`."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("naive timestamps: give aware datetimes (ISO 8601 with an offset)")
+        s, e = start.astimezone(self.tz), end.astimezone(self.tz)
+        spans: list[Span] = []
+        day = s.date()
+        while e > s and day <= e.date():
+            midnight = dt.datetime.combine(day, dt.time(), self.tz)
+            lo, hi = max(s, midnight), min(e, midnight + dt.timedelta(days=1))
+            if hi > lo:
+                spans += self._day_spans(day, midnight, lo, hi, lang)
+            day += dt.timedelta(days=1)
+        merged: list[Span] = []
+        for span in spans:
+            if merged and merged[-1].kind == span.kind and merged[-1].name == span.name and span.kind not in (
+                    "work", "extra_work") and merged[-1].end == span.start:
+                merged[-1] = Span(span.kind, merged[-1].start, span.end, 0.0, span.name)
+            else:
+                merged.append(span)
+        return Breakdown(s, e, tuple(merged))
+
+    def _day_spans(self, day: dt.date, midnight: dt.datetime, lo: dt.datetime, hi: dt.datetime,
+                   lang: str) -> list[Span]:
+        """The spans of ``lo``..``hi``, a part of one local day."""
+        if day not in self._extra_on:
+            named = holiday_names(day.year, lang).get(day)
+            if named is not None:
+                return [Span("holiday", lo, hi, 0.0, named)]
+            if day in self._extra_off:
+                return [Span("extra_holiday", lo, hi, 0.0)]
+            if not self.settings.hours[day.weekday()]:
+                return [Span("weekend", lo, hi, 0.0)]
+        kind: SpanKind = "extra_work" if day in self._extra_on else "work"
+        out: list[Span] = []
+        cursor, first = lo, True
+        for w0, w1 in self.windows_of(day):
+            a = max(lo, midnight + dt.timedelta(minutes=w0))
+            b = min(hi, midnight + dt.timedelta(minutes=w1))
+            if b <= a:
+                if midnight + dt.timedelta(minutes=w1) <= lo:
+                    first = False  # a window already over before the stretch starts: what follows is a break
+                continue
+            if a > cursor:
+                out.append(Span("off_hours" if first else "break", cursor, a, 0.0))
+            out.append(Span(kind, a, b, (b - a).total_seconds() / 60))
+            cursor, first = b, False
+        if hi > cursor:
+            last_end = midnight + dt.timedelta(minutes=self.windows_of(day)[-1][1]) if self.windows_of(day) else lo
+            out.append(Span("off_hours" if first or cursor >= last_end else "break", cursor, hi, 0.0))
+        return out
 
 
 def _as_index(values) -> pd.DatetimeIndex:  # type: ignore[no-untyped-def]

@@ -9,32 +9,47 @@ Rules (``shared/sop/SOP.md``; every pass through a step after a rejection is its
   ``publish``, in calendar minutes, never below 0 (a later ``schedule`` while waiting reschedules it).
 - Steps 1-5 count working minutes of the agency's calendar (``clock.WorkCalendar``). ``cancel`` ends whatever
   attempt is open.
+- Each attempt is judged by the Settings revision in force when it started (its limit and working calendar;
+  a rejection returns to the step the revision in force at that instant names): see ``settings.History``.
 - A row that cannot be used (bad timestamp, unknown step or action, an action the item's state does not allow
   such as an approve with no submit before it) is skipped and reported with its row number and the reason.
 
+Order. An item's rows are replayed in time order, whatever order they come in. Rows of one item at the same
+instant (a Log typed to the minute, an import, two people at once) are replayed in an order the item's state
+allows: as many of them as can be taken, choosing among the orders that take rows while any fits the one that
+lets the item's later rows be taken too; among equals, the preferred order wins — the store's own row order
+(``stored_order=True``: the Log's append order) or, for a file whose row order means nothing, the SOP's sequence
+(start, submit 1, submit 2, decision 3, decision 4, schedule, publish, cancel), then action, actor and
+``publish_at``. So a reject and the
+next submit typed with the same time replay as reject, then submit, and shuffling a file never changes the report.
+
 The happy path is vectorised: rows are validated column-wise, each row's required state is compared with the
 state the previous row leaves, and attempts are paired with a shift. Only items with an out-of-order row are
-replayed one row at a time, to skip exactly the rows a sequential reading would skip.
+replayed one row at a time (and their same-instant groups solved as above), to skip exactly the rows a sequential
+reading would skip.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import sop
-from .clock import WorkCalendar
+from .clock import Breakdown, WorkCalendar
 from .schema import LOG_COLUMNS
-from .settings import Settings
+from .settings import History, Revision, Settings
 from .timeutil import parse_iso_series
 
 ATTEMPT_COLUMNS: tuple[str, ...] = (
     "item_id", "step", "attempt", "started_at", "ended_at", "clock", "minutes", "limit_minutes", "on_time",
     "remaining_minutes", "outcome", "actor",
 )
+#: What a report file has beyond the required columns: the Settings revision each attempt was judged by.
+EXPORT_COLUMNS: tuple[str, ...] = (*ATTEMPT_COLUMNS, "settings_rev")
 PROBLEM_COLUMNS: tuple[str, ...] = ("row", "item_id", "reason")
 REQUIRED_COLUMNS: tuple[str, ...] = ("at", "item_id", "step", "action")
 
@@ -42,7 +57,8 @@ DONE = 7  # state after publish or cancel
 NONE = 0  # state before start
 EPS = 1e-6
 
-#: Tie order for rows of one item with the same timestamp: the SOP's own sequence.
+#: Preferred order of same-instant rows of one item in a file (the replay may take them in another order when the
+#: item's state needs it): the SOP's own sequence; cancel (not listed) comes last.
 _RANK = {("start", 1): 0, ("submit", 1): 1, ("submit", 2): 2, ("approve", 3): 3, ("reject", 3): 3,
          ("approve", 4): 4, ("reject", 4): 4, ("schedule", 5): 5, ("schedule", 6): 6, ("publish", 6): 7}
 #: The state (open step) each flow row requires, and the one it leaves; rejections follow Settings.reject_to.
@@ -57,8 +73,13 @@ class Report:
     attempts: pd.DataFrame
     problems: pd.DataFrame
     as_of: dt.datetime
-    settings: Settings = field(default_factory=Settings)
-    _calendar: WorkCalendar | None = field(default=None, repr=False)
+    settings: Settings = field(default_factory=Settings)  # the latest revision's: summaries and the page use it
+    history: History | None = None  # every revision; attempts carry the one they were judged by (settings_rev)
+    _calendars: dict[int, WorkCalendar] = field(default_factory=dict, repr=False)  # shared by filtered views
+
+    def __post_init__(self) -> None:
+        if self.history is None:
+            self.history = History.of(self.settings)
 
     # -- summaries ----------------------------------------------------------------------------------------------
     def closed(self) -> pd.DataFrame:
@@ -111,21 +132,45 @@ class Report:
         out["rejections"] = out.sum(axis=1)
         return out.reset_index()
 
+    # -- the calendars of the revisions ---------------------------------------------------------------------
     @property
     def calendar(self) -> WorkCalendar:
-        """The working calendar of this report's settings, built once (its day table is the costly part)."""
-        if self._calendar is None:
-            self._calendar = WorkCalendar(self.settings)
-        return self._calendar
+        """The working calendar of the latest settings, built once (its day table is the costly part)."""
+        return self.calendar_of(len(self.revisions) - 1)
+
+    @property
+    def revisions(self) -> tuple[Revision, ...]:
+        assert self.history is not None
+        return self.history.revisions
+
+    def calendar_of(self, index: int) -> WorkCalendar:
+        """The working calendar of revision ``index`` (a position in ``history.revisions``), built once."""
+        if index not in self._calendars:
+            self._calendars[index] = WorkCalendar(self.revisions[index].settings)
+        return self._calendars[index]
+
+    def working_minutes(self, starts: pd.Series, ends: pd.Series) -> np.ndarray:
+        """Working minutes of each (start, end), each by the calendar of the revision in force at its start."""
+        assert self.history is not None
+        out = np.full(len(starts), np.nan)
+        which = self.history.index_at(_ns(starts))
+        for i in np.unique(which):
+            mask = which == i
+            out[mask] = self.calendar_of(int(i)).working_minutes(starts[mask], ends[mask])
+        return out
+
+    def revisions_used(self) -> tuple[Revision, ...]:
+        """The revisions the attempts were judged by, oldest first."""
+        used = set(self.attempts["settings_rev"].tolist()) if "settings_rev" in self.attempts else set()
+        return tuple(r for r in self.revisions if r.rev in used)
 
     def lead_times(self) -> pd.DataFrame:
         a = self.attempts
         first = a[a["step"] == 1].groupby("item_id")["started_at"].min()
         pub = a[(a["step"] == 6) & (a["outcome"] == "publish")].groupby("item_id")["ended_at"].max()
         both = pd.concat([first.rename("started_at"), pub.rename("published_at")], axis=1).dropna()
-        cal = self.calendar
         both["calendar_hours"] = (both["published_at"] - both["started_at"]).dt.total_seconds() / 3600
-        both["working_minutes"] = cal.working_minutes(both["started_at"], both["published_at"])
+        both["working_minutes"] = self.working_minutes(both["started_at"], both["published_at"])
         return both.reset_index().rename(columns={"index": "item_id"})
 
     def summary(self) -> dict[str, float]:
@@ -144,14 +189,54 @@ class Report:
         }
 
     def attempts_for_export(self) -> pd.DataFrame:
-        """Attempts with ISO 8601 timestamps in the agency's zone, the required columns first."""
+        """Attempts with ISO 8601 timestamps in the agency's zone, the required columns first, then the Settings
+        revision each was judged by."""
         out = self.attempts.copy()
         tz = self.settings.timezone
         for col in ("started_at", "ended_at"):
             out[col] = iso_strings(out[col], tz)
         out["minutes"] = out["minutes"].round(2)
         out["remaining_minutes"] = out["remaining_minutes"].round(2)
-        return out[list(ATTEMPT_COLUMNS)]
+        return out[list(EXPORT_COLUMNS)]
+
+    # -- why late -------------------------------------------------------------------------------------------
+    def late(self) -> pd.DataFrame:
+        """Attempts past their limit: closed late, or open and overdue at ``as_of``."""
+        return self.attempts[~self.attempts["on_time"]]
+
+    def explain(self, attempt: pd.Series, lang: str = "id") -> tuple[Breakdown, dt.datetime | None]:
+        """The working-time breakdown of one attempt (a row of ``attempts``) by the calendar it was judged by, from
+        its start to its end (``as_of`` while open), and its deadline (None for step 6, which runs on the
+        calendar: its limit is plain minutes after the planned time)."""
+        assert self.history is not None
+        index = self.revisions.index(self.history.by_rev(int(attempt["settings_rev"])))
+        cal = self.calendar_of(index)
+        start = attempt["started_at"].to_pydatetime()
+        end = self.as_of if pd.isna(attempt["ended_at"]) else attempt["ended_at"].to_pydatetime()
+        if attempt["clock"] != "working":
+            return Breakdown(start.astimezone(cal.tz), end.astimezone(cal.tz), ()), None
+        return cal.explain(start, end, lang), cal.deadline(start, float(attempt["limit_minutes"]))
+
+    def why_late(self, lang: str = "id") -> pd.DataFrame:
+        """One row per span of every late attempt at steps 1-5 (see ``clock.Span``): why it took what it took."""
+        rows = []
+        tz = self.settings.timezone
+        for _, a in self.late().iterrows():
+            if a["clock"] != "working":
+                continue
+            breakdown, deadline = self.explain(a, lang)
+            for span in breakdown.spans:
+                rows.append((a["item_id"], a["step"], a["attempt"], a["settings_rev"], a["limit_minutes"],
+                             deadline, span.kind, span.start, span.end, span.minutes, span.name))
+        out = pd.DataFrame(rows, columns=list(WHY_LATE_COLUMNS))
+        for col in ("deadline", "from", "to"):
+            out[col] = iso_strings(pd.to_datetime(out[col], utc=True), tz) if len(out) else out[col]
+        out["minutes"] = out["minutes"].astype(float).round(2)
+        return out
+
+
+WHY_LATE_COLUMNS: tuple[str, ...] = ("item_id", "step", "attempt", "settings_rev", "limit_minutes", "deadline",
+                                     "kind", "from", "to", "minutes", "name")
 
 
 def iso_strings(times: pd.Series, tz: str) -> pd.Series:
@@ -167,45 +252,55 @@ def iso_strings(times: pd.Series, tz: str) -> pd.Series:
 
 
 def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datetime | None = None,
-            first_row: int = 2) -> Report:
+            first_row: int = 2, *, history: History | None = None, stored_order: bool = False) -> Report:
     """Per-attempt compliance from a Log table of text cells (``LOG_COLUMNS``; extra columns are ignored).
 
+    ``history``: the Settings revisions (each attempt is judged by the one in force when it started); without it,
+    ``settings`` (default: the SOP's) apply at every instant. ``stored_order``: the rows are in the store's append
+    order, which then breaks ties between rows of one item at the same instant (see the module docstring).
     ``first_row`` is the row number of the first data row in the user's file (2 when a header row precedes).
     Raises ValueError only when a required column is missing altogether.
     """
-    settings = settings or Settings()
+    history = history or History.of(settings or Settings())
+    settings = settings or history.latest.settings
     as_of = as_of or dt.datetime.now(dt.UTC)
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a time zone")
     df, problems = check_cells(log, settings, first_row)
     flow = df.loc[df["action"].isin(sop.FLOW_ACTIONS), ["row", "item_id", "action", "actor", "t", "step_n", "pub"]]
-    # From here on plain numpy arrays: items and actors as integer codes, times as int64 ns (UTC), and each row's
-    # required and resulting state looked up by action × 10 + step in small tables.
-    item, items = pd.factorize(flow["item_id"])
-    actor, actors = pd.factorize(flow["actor"])
+    # From here on plain numpy arrays: items and actors as integer codes (sorted, so they do not depend on the rows'
+    # order), times as int64 ns (UTC), and each row's required and resulting state looked up by action × 10 + step
+    # in small tables (one per Settings revision: a rejection returns where the revision in force then says).
+    item, items = pd.factorize(flow["item_id"], sort=True)
+    actor, actors = pd.factorize(flow["actor"], sort=True)
     act = flow["action"].map({a: i for i, a in enumerate(sop.FLOW_ACTIONS)}).to_numpy(dtype=np.int64)
     step = flow["step_n"].to_numpy(dtype=np.int64)
     rows = flow["row"].to_numpy(dtype=np.int64)
     t = _ns(flow["t"])
     pub = _ns(flow["pub"])
     code = act * 10 + step
-    nxt = {("reject", 3): settings.reject_to.get(3, 2), ("reject", 4): settings.reject_to.get(4, 2), **_NEXT}
+    nxt_tables = np.stack([_table({("reject", 3): r.settings.reject_to.get(3, 2),
+                                   ("reject", 4): r.settings.reject_to.get(4, 2), **_NEXT}, -1)
+                           for r in history.revisions])
     cancel = act == _ACT["cancel"]
-    rank = _table(_RANK, 8)[code]
     need = np.where(cancel, -2, _table(_NEED, -1)[code])
-    nxt_state = np.where(cancel, DONE, _table(nxt, -1)[code])
+    nxt_state = np.where(cancel, DONE, nxt_tables[history.index_at(t), code])
     impossible = need == -1
     if impossible.any():
         bad = pd.DataFrame({"row": rows[impossible], "item_id": items[item[impossible]]})
         bad["reason"] = [f"action {sop.FLOW_ACTIONS[a]} is not possible at step {st}"
                          for a, st in zip(act[impossible], step[impossible], strict=True)]
         problems.append(bad)
-    order = np.lexsort((rows, rank, t, item))
+    if stored_order:
+        order = np.lexsort((rows, t, item))
+    else:
+        order = np.lexsort((rows, pub, actor, code, _table(_RANK, 8)[code], t, item))
     order = order[~impossible[order]]
     cols = {"item": item[order], "act": act[order], "step": step[order], "row": rows[order], "t": t[order],
             "pub": pub[order], "actor": actor[order], "need": need[order], "next": nxt_state[order]}
 
-    valid = _valid_rows(cols)
+    replayed, valid = _replay(cols)
+    cols = {k: v[replayed] for k, v in cols.items()}
     if not valid.all():
         bad = pd.DataFrame({"row": cols["row"][~valid], "item_id": items[cols["item"][~valid]]})
         bad["reason"] = [_why(sop.FLOW_ACTIONS[a], st)
@@ -213,13 +308,12 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
         problems.append(bad)
     cols = {k: v[valid] for k, v in cols.items()}
 
-    cal = WorkCalendar(settings)
-    attempts = _attempts(cols, np.asarray(items, dtype=object), np.asarray(actors, dtype=object), cal, as_of)
+    report = Report(_empty_attempts(), pd.DataFrame(columns=list(PROBLEM_COLUMNS)), as_of, settings, history)
+    report.attempts = _attempts(cols, np.asarray(items, dtype=object), np.asarray(actors, dtype=object), report)
     probs = (pd.concat(problems, ignore_index=True) if problems
              else pd.DataFrame(columns=list(PROBLEM_COLUMNS)))
-    probs = probs[list(PROBLEM_COLUMNS)].sort_values("row", kind="stable").reset_index(drop=True)
-    return Report(attempts, probs, as_of, settings, cal)
-
+    report.problems = probs[list(PROBLEM_COLUMNS)].sort_values("row", kind="stable").reset_index(drop=True)
+    return report
 
 
 def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -278,9 +372,10 @@ NAT = np.iinfo(np.int64).min
 _ACT = {a: i for i, a in enumerate(sop.FLOW_ACTIONS)}
 
 
-def _ns(times: pd.Series) -> np.ndarray:
+def _ns(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """int64 ns since the epoch (UTC); NaT becomes the smallest int64."""
-    return times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    idx = pd.DatetimeIndex(times)
+    return idx.tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
 def _table(values: dict[tuple[str, int], int], default: int) -> np.ndarray:
@@ -290,25 +385,108 @@ def _table(values: dict[tuple[str, int], int], default: int) -> np.ndarray:
     return out
 
 
-def _valid_rows(cols: dict[str, np.ndarray]) -> np.ndarray:
-    """Which rows a sequential reading of each item's Log would accept (it skips a row whose state is wrong)."""
+def _replay(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows a sequential reading of each item's Log accepts (it skips a row whose state is wrong), and the
+    order it takes them in: (a permutation of the rows that keeps each item's block where it is, and for the
+    permuted rows whether each is accepted)."""
     items, need, nxt, steps, acts = cols["item"], cols["need"], cols["next"], cols["step"], cols["act"]
     prev = _previous(items, nxt, NONE)
     ok = _accepts(need, acts, steps, prev)
+    perm = np.arange(len(items))
     valid = ok.copy()
     bad_items = np.unique(items[~ok])
     if len(bad_items):
         # Replay only the items that have an out-of-order row, one row at a time.
         idx = np.flatnonzero(np.isin(items, bad_items))
-        state, current = NONE, -1
-        for i in idx:
-            if items[i] != current:
-                state, current = NONE, items[i]
-            accept = bool(_accepts(need[i:i + 1], acts[i:i + 1], steps[i:i + 1], np.array([state]))[0])
-            valid[i] = accept
-            if accept:
-                state = nxt[i]
-    return valid
+        cuts = np.flatnonzero(np.r_[True, items[idx][1:] != items[idx][:-1], True])
+        plain = {k: cols[k].tolist() for k in ("need", "next", "step", "act", "t")}
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=False):
+            block = idx[lo:hi].tolist()
+            taken = _replay_item(block, plain)
+            chosen = set(taken)
+            perm[block] = taken + [i for i in block if i not in chosen]
+            valid[block] = np.arange(len(block)) < len(taken)
+    return perm, valid
+
+
+def _fits(i: int, state: int, c: dict[str, list[int]]) -> bool:
+    """Whether row ``i`` can be taken when the item is in ``state`` (cancel: any open step; a schedule labelled
+    step 5 while already scheduled is a reschedule)."""
+    need = c["need"][i]
+    if need == -2:
+        return 1 <= state <= 6
+    return need == state or (state == 6 and c["act"][i] == _ACT["schedule"] and c["step"][i] == 5)
+
+
+def _replay_item(block: list[int], c: dict[str, list[int]]) -> list[int]:
+    """The rows of one item (positions, in time order, ties in the preferred order) that a sequential reading takes,
+    in the order it takes them. Without same-instant rows: each row in turn, taken when it fits. With them: each
+    group of same-instant rows may be taken in any order that takes rows while one fits; the choice takes the most
+    rows of the whole item, then the most of the group, then the preferred order (see the module docstring)."""
+    groups: list[list[int]] = [[block[0]]]
+    for i in block[1:]:
+        if c["t"][i] == c["t"][groups[-1][0]]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    if len(groups) == len(block):
+        taken, state = [], NONE
+        for i in block:
+            if _fits(i, state, c):
+                taken.append(i)
+                state = c["next"][i]
+        return taken
+    # Backwards over the groups: the most rows the rest of the item can take from each state, and the best choice.
+    future = [0] * (DONE + 1)
+    choices: list[list[tuple[int, tuple[int, ...]]]] = []
+    for group in reversed(groups):
+        solve = _group_solver(group, c)
+        best_here: list[tuple[int, tuple[int, ...]]] = []
+        totals = []
+        for state in range(DONE + 1):
+            options = solve(state)
+            exit_, (count, seq) = min(options.items(), key=lambda o: (-(o[1][0] + future[o[0]]), -o[1][0], o[1][1]))
+            best_here.append((exit_, seq))
+            totals.append(count + future[exit_])
+        future = totals
+        choices.append(best_here)
+    taken, state = [], NONE
+    for best_here in reversed(choices):
+        state, seq = best_here[state]
+        taken += seq
+    return taken
+
+
+def _group_solver(group: list[int], c: dict[str, list[int]]
+                  ) -> Callable[[int], dict[int, tuple[int, tuple[int, ...]]]]:
+    """For rows at one instant: from an entry state, each reachable exit state with the most rows an order takes to
+    get there (taking rows while any fits) and the preferred such order. Rows with the same action, step and next
+    state are interchangeable: they are taken in their preferred order, so the search runs over how many of each
+    kind are taken, not over permutations."""
+    kinds: dict[tuple[int, int, int], list[int]] = {}
+    for i in group:  # positions ascend in the preferred order
+        kinds.setdefault((c["act"][i], c["step"][i], c["next"][i]), []).append(i)
+    lists = list(kinds.values())
+    memo: dict[tuple[int, tuple[int, ...]], dict[int, tuple[int, tuple[int, ...]]]] = {}
+
+    def solve(state: int, used: tuple[int, ...]) -> dict[int, tuple[int, tuple[int, ...]]]:
+        key = (state, used)
+        if key in memo:
+            return memo[key]
+        best: dict[int, tuple[int, tuple[int, ...]]] = {}
+        for k, rows in enumerate(lists):
+            if used[k] == len(rows) or not _fits(rows[used[k]], state, c):
+                continue
+            row = rows[used[k]]
+            for exit_, (count, seq) in solve(c["next"][row], (*used[:k], used[k] + 1, *used[k + 1:])).items():
+                option = (count + 1, (row, *seq))
+                held = best.get(exit_)
+                if held is None or (-option[0], option[1]) < (-held[0], held[1]):
+                    best[exit_] = option
+        memo[key] = best or {state: (0, ())}  # nothing fits: the rest of the group is skipped
+        return memo[key]
+
+    return lambda state: solve(state, (0,) * len(lists))
 
 
 def _previous(items: np.ndarray, values: np.ndarray, first: int) -> np.ndarray:
@@ -326,8 +504,7 @@ def _accepts(need: np.ndarray, acts: np.ndarray, steps: np.ndarray, prev: np.nda
     return np.where(cancel, (prev >= 1) & (prev <= 6), (need == prev) | resched)
 
 
-def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray, cal: WorkCalendar,
-              as_of: dt.datetime) -> pd.DataFrame:
+def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray, report: Report) -> pd.DataFrame:
     """Pair each row that opens a step with the item's next row (rows are valid and sorted by item and time)."""
     if len(cols["item"]) == 0:
         return _empty_attempts()
@@ -354,15 +531,20 @@ def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray
     attempt = pd.DataFrame({"i": item, "s": step}).groupby(["i", "s"], sort=False).cumcount().to_numpy() + 1
 
     is_open = ended == NAT
-    end = np.where(is_open, pd.Timestamp(as_of).value, ended)
+    end = np.where(is_open, pd.Timestamp(report.as_of).value, ended)
     working = step != 6
     minutes = np.empty(len(step))
-    settings = cal.settings
     utc = lambda ns: pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")  # noqa: E731
-    minutes[working] = cal.working_minutes(utc(started[working]), utc(end[working]))
+    # Each attempt by the Settings revision in force when it started: its calendar and its limit.
+    assert report.history is not None
+    revision = report.history.index_at(started)
+    for r in np.unique(revision[working]):
+        mask = working & (revision == r)
+        minutes[mask] = report.calendar_of(int(r)).working_minutes(utc(started[mask]), utc(end[mask]))
     minutes[~working] = (end[~working] - started[~working]) / 60e9
     minutes = np.clip(minutes, 0, None)
-    limits = np.array([settings.limits.get(n, 0) for n in range(8)])[step]
+    limits = np.array([[r.settings.limits.get(n, 0) for n in range(8)] for r in report.revisions])[revision, step]
+    revs = np.array([r.rev for r in report.revisions], dtype=np.int64)[revision]
     outcomes = np.array([*sop.FLOW_ACTIONS, "open"], dtype=object)
     return pd.DataFrame({
         "item_id": items[item],
@@ -377,6 +559,7 @@ def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray
         "remaining_minutes": np.where(is_open, limits - minutes, np.nan),
         "outcome": outcomes[outcome],
         "actor": np.where(closer >= 0, actors[np.maximum(closer, 0)] if len(actors) else "", ""),
+        "settings_rev": revs,
     })
 
 
@@ -387,5 +570,5 @@ def _empty_attempts() -> pd.DataFrame:
         "clock": pd.Series(dtype="string"), "minutes": pd.Series(dtype=float),
         "limit_minutes": pd.Series(dtype=float), "on_time": pd.Series(dtype=bool),
         "remaining_minutes": pd.Series(dtype=float), "outcome": pd.Series(dtype="string"),
-        "actor": pd.Series(dtype="string"),
+        "actor": pd.Series(dtype="string"), "settings_rev": pd.Series(dtype=int),
     })

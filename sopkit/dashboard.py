@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -52,7 +52,7 @@ def filtered(report: Report, items: pd.DataFrame, f: Filters) -> Report:
         mask &= a["item_id"].isin(keep["item_id"]).to_numpy()
     if f.people:
         mask &= a["actor"].isin(f.people).to_numpy()
-    return Report(a[mask].reset_index(drop=True), report.problems, report.as_of, report.settings, report.calendar)
+    return replace(report, attempts=a[mask].reset_index(drop=True))  # shares the report's calendars
 
 
 def kpis(report: Report, as_of: dt.datetime) -> dict[str, float]:

@@ -1,17 +1,33 @@
-"""Admin-revisable SOP settings, stored as ``key, value`` text rows in the store's Settings table.
+"""Admin-revisable SOP settings, stored as ``key, value`` text rows in the store's Settings table, and their history.
 
 The defaults are the signed SOP's values (``sopkit.sop``). A value an admin typed that cannot be read is
 reported as a problem and the default is used instead, so a typo never stops the desk.
+
+History (:class:`History`): every save appends a revision (who, when, what changed, and every row after it) to
+the store's SettingsHistory, atomically with the save; an edit made outside the app (the Settings tab of the Google
+Sheet typed into by hand, or the SQLite file) becomes a revision of its own the first time the app reads it
+(``source`` "hand-edit", dated when first seen: the sheet cannot say when the cell was typed). Compliance judges
+each attempt by the revision in force when the attempt started: the latest revision recorded at or before that
+instant. A revision therefore never changes an attempt that had started before it was recorded: an extra holiday
+added "after the fact" (on the 10th, for the 3rd) counts only for attempts that start from the 10th on. Before the
+first recorded revision, the first one applies (a store's first revision is written by ``init``, so that is the
+SOP's defaults or what the store held when it started keeping a history).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
+
 from . import sop
+from .timeutil import parse_iso
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -90,14 +106,24 @@ def format_windows(windows: tuple[Window, ...]) -> str:
     return ",".join(f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in windows)
 
 
+#: Day 0 of a spreadsheet's date serials: a single date typed into a Sheets cell is stored as a number of days.
+SERIAL_EPOCH = dt.date(1899, 12, 30)
+
+
 def _parse_dates(text: str) -> tuple[dt.date, ...]:
     out = []
     for part in (p.strip() for p in text.replace(";", ",").split(",")):
-        if part:
-            try:
-                out.append(dt.date.fromisoformat(part))
-            except ValueError:
-                raise SettingsError(f"'{part}' is not a date like 2026-12-24") from None
+        if not part:
+            continue
+        if re.fullmatch(r"\d{5}(?:\.0+)?", part):  # 46380 = 2026-12-24, as a sheet reads a typed date back
+            day = SERIAL_EPOCH + dt.timedelta(days=int(float(part)))
+            if 2000 <= day.year <= 2100:
+                out.append(day)
+                continue
+        try:
+            out.append(dt.date.fromisoformat(part))
+        except ValueError:
+            raise SettingsError(f"'{part}' is not a date like 2026-12-24") from None
     return tuple(sorted(set(out)))
 
 
@@ -177,3 +203,126 @@ def from_rows(rows: dict[str, str], default_timezone: str = DEFAULT_TIMEZONE) ->
         else:
             problems.append(f"{key}: unknown setting (ignored)")
     return replace(base, limits=limits, reject_to=reject_to, hours=hours, header=header, **changes), problems
+
+
+# -- history ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Revision:
+    """One revision of the Settings: ``rev`` 0 with no ``at`` stands for "no recorded history" (in force always)."""
+
+    rev: int
+    at: dt.datetime | None
+    settings: Settings
+    actor: str = ""
+    source: str = ""
+    changes: str = ""
+    rows: dict[str, str] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class History:
+    """Settings revisions in the order they came into force (see the module docstring for the rule)."""
+
+    revisions: tuple[Revision, ...]
+    problems: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.revisions:
+            raise ValueError("a History needs at least one revision")
+
+    @classmethod
+    def of(cls, settings: Settings, rows: dict[str, str] | None = None) -> History:
+        """One revision in force at every instant: no history, or a report given settings without one."""
+        return cls((Revision(0, None, settings, rows=dict(rows or {})),))
+
+    @property
+    def latest(self) -> Revision:
+        return self.revisions[-1]
+
+    def __len__(self) -> int:
+        return len(self.revisions)
+
+    def index_at(self, ns: np.ndarray) -> np.ndarray:
+        """For instants as int64 ns since the epoch (UTC), the index of the revision in force at each one."""
+        ns = np.asarray(ns, dtype=np.int64)
+        if len(self.revisions) == 1:
+            return np.zeros(len(ns), dtype=np.int64)
+        starts = np.array([_ns(r.at) for r in self.revisions[1:]], dtype=np.int64)
+        return np.searchsorted(starts, ns, side="right").astype(np.int64)
+
+    def in_force(self, when: dt.datetime) -> Revision:
+        return self.revisions[int(self.index_at(np.array([_ns(when)]))[0])]
+
+    def by_rev(self, rev: int) -> Revision:
+        return next((r for r in self.revisions if r.rev == rev), self.latest)
+
+
+def _ns(t: dt.datetime | None) -> int:
+    if t is None:
+        return np.iinfo(np.int64).min
+    return int((t - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)) * 1000
+
+
+def history_from_rows(rows: Iterable[dict[str, Any]], current: dict[str, str] | None = None,
+                      default_timezone: str = DEFAULT_TIMEZONE) -> History:
+    """Read stored history rows (``SETTINGS_HISTORY_COLUMNS``, append order). A row that cannot be read is listed
+    in ``problems`` and left out; a revision that repeats the one before it (two readers recording the same hand
+    edit at once) is dropped. With no usable row, ``current`` (the Settings table) is in force always."""
+    problems: list[str] = []
+    found: list[tuple[dt.datetime, int, Revision]] = []
+    seen: dict[int, int] = {}
+    for n, row in enumerate(rows, start=2):
+        try:
+            rev = int(float(str(row.get("rev", "")).strip()))
+            at = parse_iso(str(row.get("at", "")))
+            snap = json.loads(str(row.get("settings") or ""))
+            if not isinstance(snap, dict):
+                raise ValueError("'settings' is not a table of key: value")
+        except ValueError as e:
+            problems.append(f"SettingsHistory row {n}: {e} (row ignored)")
+            continue
+        if rev in seen:
+            problems.append(f"SettingsHistory row {n}: revision {rev} is already row {seen[rev]} (row ignored)")
+            continue
+        seen[rev] = n
+        values = {str(k): str(v) for k, v in snap.items()}
+        parsed, found_problems = from_rows(values, default_timezone)
+        found.append((at, n, Revision(rev, at, parsed, str(row.get("actor", "")), str(row.get("source", "")),
+                                      str(row.get("changes", "")), values, tuple(found_problems))))
+    found.sort(key=lambda f: (f[0], f[1]))
+    kept: list[Revision] = []
+    for _, _, r in found:
+        if kept and r.rows == kept[-1].rows:
+            continue
+        kept.append(r)
+    if not kept:
+        parsed, _ = from_rows(current or {}, default_timezone)
+        return History((Revision(0, None, parsed, rows=dict(current or {})),), tuple(problems))
+    return History(tuple(kept), tuple(problems))
+
+
+def load_history(store: Any, default_timezone: str = DEFAULT_TIMEZONE,
+                 at: dt.datetime | None = None) -> tuple[History, dict[str, str]]:
+    """The store's Settings history (a hand edit not yet recorded is recorded first) and its Settings rows."""
+    current, rows = store.sync_settings_history(at)
+    return history_from_rows(rows, current, default_timezone), current
+
+
+def history_from_table(rows: list[dict[str, Any]], default_timezone: str = DEFAULT_TIMEZONE) -> History:
+    """A settings file given to ``report --settings``: a SettingsHistory export (columns rev, at, settings, …) or a
+    plain Settings table (key, value; one revision, in force always). Raises SettingsError for anything else."""
+    columns = set(rows[0]) if rows else set()
+    if {"rev", "at", "settings"} <= columns:
+        history = history_from_rows(rows, None, default_timezone)
+        if history.latest.at is None:
+            raise SettingsError("no row of the settings history could be read: " + "; ".join(history.problems))
+        return history
+    if {"key", "value"} <= columns:
+        values = {str(r["key"]).strip(): str(r["value"]) for r in rows if str(r["key"]).strip()}
+        parsed, problems = from_rows(values, default_timezone)
+        if problems:
+            raise SettingsError("; ".join(problems))
+        return History.of(parsed, values)
+    raise SettingsError("a settings file needs the columns key, value (the Settings table) or rev, at, settings "
+                        "(the SettingsHistory table)")

@@ -7,6 +7,9 @@ import random
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as hyp_st
 
 from sopkit.clock import WorkCalendar
 from sopkit.compliance import ATTEMPT_COLUMNS, compute
@@ -245,3 +248,151 @@ def test_vectorised_matches_reference(seed: int, noise: float) -> None:
     assert len(got) == len(expected)
     for g, e in zip(got, expected, strict=True):
         assert g[:2] == e[:2] and g[2] == pytest.approx(e[2], abs=1e-3) and g[3] == e[3]
+
+
+# -- same-instant rows: replayed in the order the item's state allows ----------------------------------------------
+def prefix(item: str, *, minute: int = 0) -> list[tuple]:
+    return [(f"2026-11-23T08:{minute:02d}:00+07:00", item, "1", "start", "o"),
+            (f"2026-11-23T09:{minute:02d}:00+07:00", item, "1", "submit", "o"),
+            (f"2026-11-23T10:{minute:02d}:00+07:00", item, "2", "submit", "c")]
+
+
+@pytest.mark.parametrize("reject_step", [3, 4])
+@pytest.mark.parametrize("flip", [False, True])
+def test_a_reject_and_the_resubmit_at_the_same_instant(reject_step: int, flip: bool) -> None:
+    """The issue's case: a Log typed to the minute. A fixed rank put submit@2 before reject@3/4, skipped three
+    valid rows and made a valid item 130,000+ minutes overdue."""
+    rows = prefix("G")
+    if reject_step == 4:
+        rows.append(("2026-11-23T10:30:00+07:00", "G", "3", "approve", "v"))
+    same = [("2026-11-23T11:00:00+07:00", "G", str(reject_step), "reject", "v" if reject_step == 3 else "a"),
+            ("2026-11-23T11:00:00+07:00", "G", "2", "submit", "c")]
+    rows += same[::-1] if flip else same
+    rows += [("2026-11-23T11:30:00+07:00", "G", "3", "approve", "v"),
+             ("2026-11-23T13:30:00+07:00", "G", "4", "approve", "a"),
+             ("2026-11-23T13:40:00+07:00", "G", "5", "schedule", "v", "", "", "2026-11-23T14:00:00+07:00"),
+             ("2026-11-23T14:05:00+07:00", "G", "6", "publish", "p")]
+    r = compute(log(*rows), as_of=AS_OF)
+    assert r.problems.empty
+    a = r.attempts
+    assert a["minutes"].max() <= 120 and a["ended_at"].notna().all()
+    assert a.loc[a["step"] == 2, "attempt"].tolist() == [1, 2]
+    assert a.loc[(a["step"] == reject_step) & (a["attempt"] == 1), "outcome"].item() == "reject"
+
+
+def test_two_decisions_at_one_instant_keep_the_one_the_item_went_on_from() -> None:
+    """An approve and a reject of step 3 at the same minute (two people at once): only one can be taken; the one
+    that lets the item's later rows be taken wins, whatever the order of the rows, and the other is listed."""
+    rows = [*prefix("H"), ("2026-11-23T11:00:00+07:00", "H", "3", "reject", "v2"),
+            ("2026-11-23T11:00:00+07:00", "H", "3", "approve", "v"),
+            ("2026-11-23T13:30:00+07:00", "H", "4", "approve", "a")]
+    for order in (rows, rows[::-1]):
+        r = compute(log(*order), as_of=AS_OF)
+        assert r.attempts["outcome"].tolist() == ["submit", "submit", "approve", "approve", "open"]
+        assert len(r.problems) == 1 and r.problems["reason"].item().startswith("reject at step 3")
+
+
+# Five rows at one instant that two orders take in full: reject, submit, approve, reject@4, submit — or approve,
+# reject@4, submit, reject, submit. Both end at step 3; they differ in which decision came first.
+TWO_WAYS = [("2026-11-23T11:00:00+07:00", "K", "3", "reject", "v"), ("2026-11-23T11:00:00+07:00", "K", "2", "submit", "c"),
+            ("2026-11-23T11:00:00+07:00", "K", "3", "approve", "v"), ("2026-11-23T11:00:00+07:00", "K", "4", "reject", "a"),
+            ("2026-11-23T11:00:00+07:00", "K", "2", "submit", "c")]
+
+
+def test_the_stores_row_order_breaks_ties_between_orders_that_all_fit() -> None:
+    first_reject = log(*prefix("K"), *TWO_WAYS)
+    first_approve = log(*prefix("K"), *[TWO_WAYS[i] for i in (2, 3, 1, 0, 4)])
+
+    def step3(df: pd.DataFrame, **kw: bool) -> list[str]:
+        a = compute(df, as_of=AS_OF, **kw).attempts
+        return a.loc[a["step"] == 3, "outcome"].tolist()
+
+    assert step3(first_reject, stored_order=True) == ["reject", "approve", "open"]
+    assert step3(first_approve, stored_order=True) == ["approve", "reject", "open"]
+    # a file: the order of its rows means nothing, so both give the same (the SOP's order decides)
+    assert step3(first_reject) == step3(first_approve)
+
+
+def test_a_lone_out_of_order_row_is_still_skipped_at_an_instant_shared_with_valid_rows() -> None:
+    rows = [*prefix("L"), ("2026-11-23T11:00:00+07:00", "L", "3", "approve", "v"),
+            ("2026-11-23T11:00:00+07:00", "L", "1", "submit", "o")]
+    r = compute(log(*rows), as_of=AS_OF)
+    assert r.problems["row"].tolist() == [6] and "step 1 is not open" in r.problems["reason"].item()
+    assert r.attempts["step"].tolist() == [1, 2, 3, 4]
+
+
+# -- property: shuffling rows that share an instant never changes the report -------------------------------------
+OPTIONS = {0: [("start", 1)], 1: [("submit", 1)], 2: [("submit", 2)], 3: [("approve", 3), ("reject", 3)],
+           4: [("approve", 4), ("reject", 4)], 5: [("schedule", 5)],
+           6: [("publish", 6), ("schedule", 6), ("schedule", 5)]}
+BASE = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+
+@hyp_st.composite
+def valid_logs(draw: hyp_st.DrawFn) -> pd.DataFrame:
+    """Valid histories of a few items, timed to the minute with many rows at the same instant (gap 0), in their
+    true order: rework loops, reschedules, cancels, items left open."""
+    rows = []
+    for k in range(draw(hyp_st.integers(1, 4))):
+        t = BASE + dt.timedelta(minutes=30 * draw(hyp_st.integers(0, 3)))
+        state = 0
+        for _ in range(draw(hyp_st.integers(1, 16))):
+            if state == 7:
+                break
+            choices = OPTIONS[state] + ([("cancel", state)] if state >= 1 else [])
+            act, step = draw(hyp_st.sampled_from(choices))
+            t += dt.timedelta(minutes=draw(hyp_st.sampled_from([0, 0, 0, 1, 45, 240, 1440])))
+            pub = (t + dt.timedelta(minutes=draw(hyp_st.sampled_from([0, 20, 90])))).isoformat() if (
+                act == "schedule") else ""
+            rows.append((t.isoformat(timespec="minutes"), f"P{k}", str(step), act, draw(hyp_st.sampled_from("xy")),
+                         "", "", pub))
+            state = {"cancel": 7, "publish": 7, "schedule": 6}.get(act) or NEXT[(act, step)]
+    return log(*rows)
+
+
+def shuffle_ties(df: pd.DataFrame, rnd: random.Random) -> pd.DataFrame:
+    """The same rows, those that share an instant in another order (and the file's rows in any order)."""
+    groups = [list(g.index) for _, g in df.groupby("at", sort=False)]
+    for g in groups:
+        rnd.shuffle(g)
+    rnd.shuffle(groups)
+    return df.loc[[i for g in groups for i in g]].reset_index(drop=True)
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(valid_logs(), hyp_st.randoms(use_true_random=False))
+def test_shuffling_rows_that_share_an_instant_never_changes_the_report(df: pd.DataFrame, rnd: random.Random) -> None:
+    as_of = BASE + dt.timedelta(days=30)
+    truth = compute(df, as_of=as_of, stored_order=True)
+    assert truth.problems.empty  # the store's own order of a valid history is taken as it is
+    expected = sorted(reference(df, as_of))
+    got = sorted((a.item_id, a.step, round(a.minutes, 6), bool(a.on_time)) for a in truth.attempts.itertuples())
+    assert [g[:2] for g in got] == [e[:2] for e in expected]
+    assert [g[2] for g in got] == pytest.approx([e[2] for e in expected], abs=1e-3)
+    report = compute(df, as_of=as_of)
+    assert report.problems.empty  # as a file, in the order the state allows: every row is taken
+    shuffled = compute(shuffle_ties(df, rnd), as_of=as_of)
+    pd.testing.assert_frame_equal(shuffled.attempts_for_export(), report.attempts_for_export())
+    assert shuffled.problems.empty
+    # whichever order fits, the item spends the same time at steps 1-5 as it truly did
+    def per_step(a: pd.DataFrame) -> dict[int, tuple[int, float]]:
+        five = a[a["step"] <= 5]
+        return {s: (len(g), round(g["minutes"].sum(), 3)) for s, g in five.groupby("step")}
+    assert per_step(report.attempts) == per_step(truth.attempts)
+
+
+@hyp_settings(max_examples=80, deadline=None)
+@given(valid_logs(), hyp_st.randoms(use_true_random=False), hyp_st.data())
+def test_shuffling_ties_with_stray_rows_never_changes_the_report(df: pd.DataFrame, rnd: random.Random,
+                                                                  data: hyp_st.DataObject) -> None:
+    """Stray rows (a double approve, a submit at the wrong step) at instants shared with valid rows."""
+    strays = data.draw(hyp_st.lists(hyp_st.tuples(hyp_st.integers(0, max(len(df) - 1, 0)),
+                                                  hyp_st.sampled_from(sorted(NEXT))), max_size=4))
+    extra = [(df["at"].iloc[i], df["item_id"].iloc[i], str(step), act, "z", "", "", "") for i, (act, step) in strays
+             if len(df)]
+    full = pd.concat([df, log(*extra)], ignore_index=True) if extra else df
+    as_of = BASE + dt.timedelta(days=30)
+    a = compute(full, as_of=as_of)
+    b = compute(shuffle_ties(full, rnd), as_of=as_of)
+    pd.testing.assert_frame_equal(a.attempts_for_export(), b.attempts_for_export())
+    assert sorted(a.problems["reason"]) == sorted(b.problems["reason"])
