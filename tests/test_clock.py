@@ -128,3 +128,64 @@ def test_many_pairs_at_once_is_fast() -> None:
     out = CAL.working_minutes(starts, ends)
     assert time.perf_counter() - t0 < 5  # generous: vectorised, it takes well under a second
     assert (out >= 0).all() and len(out) == 300_000
+
+
+# -- why late: the breakdown of a stretch of time ------------------------------------------------------------------
+def spans(cal: WorkCalendar, start: dt.datetime, end: dt.datetime, lang: str = "id") -> list[tuple]:
+    return [(s.kind, s.start.strftime("%a %d %H:%M"), s.end.strftime("%a %d %H:%M"), s.minutes, s.name)
+            for s in cal.explain(start, end, lang).spans]
+
+
+def test_explain_across_lunch_and_overnight() -> None:
+    assert spans(CAL, wib(2026, 11, 23, 11, 0), wib(2026, 11, 24, 8, 0)) == [
+        ("work", "Mon 23 11:00", "Mon 23 12:00", 60, ""),
+        ("break", "Mon 23 12:00", "Mon 23 13:00", 0, ""),
+        ("work", "Mon 23 13:00", "Mon 23 16:00", 180, ""),
+        ("off_hours", "Mon 23 16:00", "Tue 24 07:30", 0, ""),
+        ("work", "Tue 24 07:30", "Tue 24 08:00", 30, ""),
+    ]
+
+
+def test_explain_names_the_idul_fitri_cuti_bersama_and_the_weekend() -> None:
+    """2026: 20 Mar (Fri) cuti bersama, 21-22 Idul Fitri (Sat-Sun), 23-24 cuti bersama, back on Wednesday."""
+    got = spans(CAL, wib(2026, 3, 19, 15, 0), wib(2026, 3, 25, 8, 0))
+    assert [(k, n) for k, _, _, _, n in got] == [
+        ("holiday", "Hari Suci Nyepi"),
+        ("holiday", "Cuti Bersama Hari Raya Idul Fitri"),
+        ("holiday", "Hari Raya Idul Fitri"),
+        ("holiday", "Hari kedua dari Hari Raya Idul Fitri"),
+        ("holiday", "Cuti Bersama Hari Raya Idul Fitri"),
+        ("off_hours", ""),
+        ("work", ""),
+    ]
+    assert got[4][1:3] == ("Mon 23 00:00", "Wed 25 00:00")  # two days of the same cuti bersama, one span
+    assert "Eid al-Fitr Joint Holiday" in [n for *_, n in spans(CAL, wib(2026, 3, 19, 15, 0),
+                                                                  wib(2026, 3, 25, 8, 0), "en")]
+
+
+def test_explain_friday_evening_to_monday_and_the_admins_days() -> None:
+    assert [(k, a, b) for k, a, b, _, _ in spans(CAL, wib(2026, 11, 27, 16, 0), wib(2026, 11, 30, 8, 0))] == [
+        ("work", "Fri 27 16:00", "Fri 27 16:30"),
+        ("off_hours", "Fri 27 16:30", "Sat 28 00:00"),
+        ("weekend", "Sat 28 00:00", "Mon 30 00:00"),
+        ("off_hours", "Mon 30 00:00", "Mon 30 07:30"),
+        ("work", "Mon 30 07:30", "Mon 30 08:00"),
+    ]
+    cal = WorkCalendar(Settings(extra_holidays=(dt.date(2026, 11, 24),), extra_working_days=(dt.date(2026, 11, 28),)))
+    assert [k for k, *_ in spans(cal, wib(2026, 11, 24, 0, 0), wib(2026, 11, 25, 0, 0))] == ["extra_holiday"]
+    sat = spans(cal, wib(2026, 11, 28, 8, 0), wib(2026, 11, 28, 9, 0))
+    assert sat == [("extra_work", "Sat 28 08:00", "Sat 28 09:00", 60, "")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(instants, instants)
+def test_explain_covers_the_stretch_and_adds_up_to_the_working_minutes(a: dt.datetime, b: dt.datetime) -> None:
+    a, b = sorted([a, b])
+    b = min(b, a + dt.timedelta(days=60))
+    bd = CAL.explain(a, b)
+    assert bd.minutes == pytest.approx(CAL.working_between(a, b), abs=1e-6)
+    if b > a:
+        assert bd.spans[0].start == a and bd.spans[-1].end == b
+        assert all(x.end == y.start for x, y in zip(bd.spans, bd.spans[1:], strict=False))
+        assert all(s.end > s.start for s in bd.spans)
+        assert all((s.minutes > 0) == (s.kind in ("work", "extra_work")) for s in bd.spans)

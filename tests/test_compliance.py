@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 
 import pandas as pd
@@ -13,7 +14,7 @@ from hypothesis import strategies as hyp_st
 
 from sopkit.clock import WorkCalendar
 from sopkit.compliance import ATTEMPT_COLUMNS, compute
-from sopkit.settings import Settings
+from sopkit.settings import History, Settings, history_from_rows
 
 AS_OF = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)  # Mon 30 Nov 17:00 WIB
 
@@ -396,3 +397,88 @@ def test_shuffling_ties_with_stray_rows_never_changes_the_report(df: pd.DataFram
     b = compute(shuffle_ties(full, rnd), as_of=as_of)
     pd.testing.assert_frame_equal(a.attempts_for_export(), b.attempts_for_export())
     assert sorted(a.problems["reason"]) == sorted(b.problems["reason"])
+
+
+# -- the rules in force at the time -----------------------------------------------------------------------------
+def history(*revisions: tuple[int, str, dict[str, str]]) -> History:
+    """A Settings history as the store keeps it: (rev, at, every settings row after it)."""
+    return history_from_rows([{"rev": str(rev), "at": at, "actor": "admin@x.id", "source": "admin", "changes": "",
+                               "settings": json.dumps(rows)} for rev, at, rows in revisions])
+
+
+def test_a_limit_changed_between_two_attempts_judges_each_by_its_own() -> None:
+    """Step 3's limit goes from 60 to 30 at 12:30 on Monday: the first verification (started 10:00, 75 minutes) is
+    late by revision 1; the second (started 14:00, after the change, 45 minutes) is late by revision 2 only."""
+    rows = log(*prefix("M"), ("2026-11-23T11:15:00+07:00", "M", "3", "reject", "v"),
+               ("2026-11-23T14:00:00+07:00", "M", "2", "submit", "c"),
+               ("2026-11-23T14:45:00+07:00", "M", "3", "approve", "v"))
+    h = history((1, "2026-11-01T00:00:00+07:00", {"limit_step3": "90"}),
+                (2, "2026-11-23T12:30:00.000+07:00", {"limit_step3": "30"}))
+    a = compute(rows, history=h, as_of=AS_OF).attempts
+    three = a[a["step"] == 3]
+    assert three[["attempt", "minutes", "limit_minutes", "on_time", "settings_rev"]].values.tolist() == [
+        [1, 75.0, 90, True, 1], [2, 45.0, 30, False, 2]]
+    # today's settings alone would have judged the first one by 30 too
+    today = compute(rows, settings=h.latest.settings, as_of=AS_OF).attempts
+    assert today.loc[today["step"] == 3, "on_time"].tolist() == [False, False]
+    # the step-2 attempt opened by the reject at 11:15 was judged by revision 1, the rest of the item's by either
+    assert a.loc[a["step"] == 2, "settings_rev"].tolist() == [1, 1]
+
+
+def test_an_extra_holiday_added_after_the_fact_does_not_rewrite_the_past() -> None:
+    """Tuesday 24 Nov is declared a holiday on Wednesday the 25th (revision 2). An approval that waited from Monday
+    15:00 to Wednesday 08:00 started under revision 1: Tuesday counts, it is late. The same wait started after the
+    revision would not count Tuesday."""
+    h = history((1, "2026-11-01T00:00:00+07:00", {}),
+                (2, "2026-11-25T07:00:00+07:00", {"extra_holidays": "2026-11-24"}))
+    before = log(*prefix("N"), ("2026-11-23T15:00:00+07:00", "N", "3", "approve", "v"),
+                 ("2026-11-25T08:00:00+07:00", "N", "4", "approve", "a"))
+    four = compute(before, history=h, as_of=AS_OF).attempts.query("step == 4").iloc[0]
+    assert (four["minutes"], four["on_time"], four["settings_rev"]) == (60 + 450 + 30, False, 1)
+    # backdated to a start after the revision: a later attempt spanning the 24th is judged by revision 2
+    assert WorkCalendar(h.latest.settings).working_between(
+        dt.datetime(2026, 11, 23, 15, tzinfo=BASE.tzinfo), dt.datetime(2026, 11, 25, 8, tzinfo=BASE.tzinfo)) == 90
+    after = log(("2026-11-25T09:00:00+07:00", "Q", "1", "start", "o"), ("2026-11-25T10:00:00+07:00", "Q", "1", "submit"))
+    assert compute(after, history=h, as_of=AS_OF).attempts["settings_rev"].tolist() == [2, 2]
+
+
+def test_a_rejection_returns_where_the_revision_in_force_then_says() -> None:
+    h = history((1, "2026-11-01T00:00:00+07:00", {"reject_to_step3": "2"}),
+                (2, "2026-11-23T12:00:00+07:00", {"reject_to_step3": "1"}))
+    rows = log(*prefix("R"), ("2026-11-23T11:00:00+07:00", "R", "3", "reject", "v"),
+               ("2026-11-23T11:10:00+07:00", "R", "2", "submit", "c"),
+               ("2026-11-23T13:00:00+07:00", "R", "3", "reject", "v"),
+               ("2026-11-23T13:10:00+07:00", "R", "1", "submit", "o"))
+    r = compute(rows, history=h, as_of=AS_OF)
+    assert r.problems.empty
+    assert r.attempts["step"].tolist() == [1, 2, 3, 2, 3, 1, 2]
+
+
+def test_attempts_before_the_first_recorded_revision_are_judged_by_it() -> None:
+    h = history((1, "2026-11-25T00:00:00+07:00", {"limit_step1": "30"}), (2, "2026-11-26T00:00:00+07:00", {}))
+    r = compute(HAPPY, history=h, as_of=AS_OF)
+    assert r.attempts.loc[r.attempts["step"] == 1, ["limit_minutes", "on_time", "settings_rev"]].values.tolist() == [
+        [30, False, 1]]
+    assert [x.rev for x in r.revisions_used()] == [1]
+
+
+def test_why_late_breaks_the_wait_into_windows_breaks_and_named_holidays() -> None:
+    """Approved at step 3 on the eve of Christmas 2026; step 4 decided on the 28th: 24 Dec is cuti bersama, the 25th
+    Christmas, then a weekend. The working windows counted add up to the attempt's minutes."""
+    rows = log(*prefix("W"), ("2026-12-23T15:00:00+07:00", "W", "3", "approve", "v"),
+               ("2026-12-28T08:30:00+07:00", "W", "4", "approve", "a"))
+    r = compute(rows, as_of=AS_OF)
+    four = r.attempts.query("step == 4").iloc[0]
+    breakdown, deadline = r.explain(four)
+    assert deadline == dt.datetime(2026, 12, 23, 16, 0, tzinfo=BASE.tzinfo)  # the limit: 60 working minutes
+    kinds = [(s.kind, s.name) for s in breakdown.spans]
+    assert kinds == [("work", ""), ("off_hours", ""), ("holiday", "Cuti Bersama Hari Raya Natal"),
+                     ("holiday", "Hari Raya Natal"), ("weekend", ""), ("off_hours", ""), ("work", "")]
+    assert breakdown.minutes == four["minutes"] == 120
+    why = r.why_late()
+    assert set(why["step"]) == {3, 4}  # step 3 waited a month too
+    why = why[why["step"] == 4]
+    assert why[["kind", "name"]].values.tolist()[2] == ["holiday", "Cuti Bersama Hari Raya Natal"]
+    assert why["deadline"].iloc[0] == "2026-12-23T16:00:00+07:00" and why["minutes"].sum() == 120
+    english = r.why_late("en")
+    assert "Christmas Day" in english["name"].tolist()
