@@ -10,19 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import compliance, config, text
-from .schema import LOG_COLUMNS, REGISTER_COLUMNS, User
-from .settings import Settings
+from . import compliance, config, report_files, text
+from .schema import LOG_COLUMNS, REGISTER_COLUMNS, SETTINGS_HISTORY_COLUMNS, User
+from .settings import History, Settings, SettingsError, history_from_table, load_history
 from .store.base import Register, Store, StoreError
 from .tableio import (
     TableFileError,
     log_frame,
     read_table,
     register_frame,
-    safe_frame,
     workbook_sheets,
     write_csv,
-    write_text,
     write_xlsx,
 )
 from .timeutil import parse_iso
@@ -44,11 +42,11 @@ def cmd_init(args: argparse.Namespace, cfg: config.Config) -> int:
     if getattr(args, "gsheets", None):  # initialise that Google Sheet, whatever the configured backend
         cfg = dataclasses.replace(cfg, backend="gsheets", sheet=args.gsheets)
     store = _store(cfg, init=True)
-    current = store.read_settings()
+    current, _ = store.sync_settings_history()  # Settings kept from before there was a history: their first revision
     defaults = Settings(timezone=cfg.timezone).to_rows()
     missing = {k: v for k, v in defaults.items() if k not in current}
     if missing:
-        store.save_settings(missing)
+        store.save_settings(missing, source="init")
     where = cfg.path if cfg.backend == "sqlite" else cfg.sheet
     print(f"store ready: {cfg.backend} {where} ({len(missing)} default settings written)")
     return 0
@@ -156,106 +154,74 @@ def cmd_export(args: argparse.Namespace, cfg: config.Config) -> int:
     store = _store(cfg)
     reg = register_frame(list(store.read_register().rows))
     log = log_frame(store.read_log())
+    # the Settings and their history go along: `report --log Log.csv --settings SettingsHistory.csv` elsewhere
+    # then gives the report this store gives
+    current, history = store.sync_settings_history()
+    settings = pd.DataFrame(list(current.items()), columns=["key", "value"])
+    revisions = pd.DataFrame(history, columns=list(SETTINGS_HISTORY_COLUMNS))
     out = Path(args.out)
     if args.format == "xlsx" or out.suffix.lower() == ".xlsx":
         path = out if out.suffix.lower() == ".xlsx" else out / "sopkit-export.xlsx"
-        write_xlsx({"Register": reg, "Log": log}, path)
+        write_xlsx({"Register": reg, "Log": log, "Settings": settings, "SettingsHistory": revisions}, path)
         print(f"wrote {path} ({len(reg)} items, {len(log)} log rows)")
     else:
         write_csv(reg, out / "Register.csv")
         write_csv(log, out / "Log.csv")
-        print(f"wrote {out / 'Register.csv'} ({len(reg)} items) and {out / 'Log.csv'} ({len(log)} log rows)")
+        write_csv(settings, out / "Settings.csv")
+        write_csv(revisions, out / "SettingsHistory.csv")
+        print(f"wrote {out / 'Register.csv'} ({len(reg)} items), {out / 'Log.csv'} ({len(log)} log rows), "
+              f"Settings.csv and SettingsHistory.csv ({len(revisions)} revisions)")
     return 0
 
 
 def cmd_report(args: argparse.Namespace, cfg: config.Config) -> int:
     as_of = parse_iso(args.as_of) if args.as_of else dt.datetime.now(dt.UTC)
+    store = None
     if args.log:
         log = _read_log_input(Path(args.log))
-        settings = Settings(timezone=cfg.timezone)
     else:
         store = _store(cfg)
         log = log_frame(store.read_log())
-        settings, setting_problems = config.load_settings(store, cfg)
-        for p in setting_problems:
-            _err(f"Settings: {p}")
     try:
-        report = compliance.compute(log, settings, as_of)
+        history = _report_history(args, cfg, store)
+    except SettingsError as e:
+        _err(f"settings: {e}")
+        return 2
+    for p in history.problems:
+        _err(f"Settings: {p}")
+    try:
+        report = compliance.compute(log, history=history, as_of=as_of, stored_order=store is not None)
     except ValueError as e:
         _err(f"cannot compute a report: {e}")
         return 1
-    out = Path(args.out)
-    problems_path = out.with_name(out.stem + ".problems.csv")
     for p in report.problems.itertuples():
         _err(f"skipped Log row {p.row} (item {p.item_id or '?'}): {p.reason}")
-    write_csv(report.problems, problems_path)
-    if args.format == "csv":
-        write_csv(report.attempts_for_export(), out)
-    elif args.format == "xlsx":
-        write_xlsx(report_sheets(report), out)
-    else:
-        write_text(report_markdown(report), out)
-    print(f"wrote {out}: {len(report.attempts)} attempts of {report.attempts['item_id'].nunique()} items"
-          + (f"; {len(report.problems)} rows skipped, listed in {problems_path}" if len(report.problems) else ""))
+    written = report_files.write(report, args.out, args.format, why_late=args.why_late)
+    problems_path = report_files.sidecar(args.out, "problems")
+    print(f"wrote {args.out}: {len(report.attempts)} attempts of {report.attempts['item_id'].nunique()} items, "
+          f"settings revision(s) {', '.join(str(r.rev) for r in report.revisions_used()) or '-'}"
+          + (f"; {len(report.problems)} rows skipped, listed in {problems_path}" if len(report.problems) else "")
+          + f"; also {', '.join(str(p) for p in written[2:])}")
     if report.attempts.empty and len(report.problems):
         _err("nothing could be computed: every row was skipped")
         return 1
     return 0
 
 
-def report_sheets(report: compliance.Report) -> dict[str, pd.DataFrame]:
-    summary = pd.DataFrame(list(report.summary().items()), columns=["measure", "value"])
-    return {
-        "Summary": summary,
-        "Attempts": report.attempts_for_export(),
-        "PerStep": report.per_step(),
-        "PerMonth": report.per_month(),
-        "PerPerson": report.per_person(),
-        "Rework": report.rework(),
-        "LeadTime": report.lead_times(),
-        "Problems": report.problems,
-    }
-
-
-def report_markdown(report: compliance.Report) -> str:
-    s = report.summary()
-    header = report.settings.header
-    lines = [
-        "# SOP compliance report",
-        "",
-        f"SOP: {header.get('sop_number') or '(no number yet)'} · as of {report.as_of.isoformat()}",
-        "",
-        f"- items: {s['items']:.0f}; published: {s['published']:.0f}",
-        f"- on time: {s['on_time_rate']:.1%} of {s['attempts']:.0f} finished attempts",
-        f"- median lead time (start → publish): {s['median_lead_time_hours']:.1f} hours",
-        f"- rework rate: {s['rework_rate']:.1%} of items sent back at least once",
-        f"- open attempts past their limit: {s['open_overdue']:.0f}",
-        f"- Log rows skipped: {s['problems']:.0f}",
-        "",
-        "## Per step",
-        "",
-        _markdown_table(report.per_step()),
-        "",
-        "## Per month",
-        "",
-        _markdown_table(report.per_month()),
-        "",
-        "## Per person",
-        "",
-        _markdown_table(report.per_person()),
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _markdown_table(df: pd.DataFrame) -> str:
-    """A table of the report, its text cells made safe like every export's and kept on one line of the table."""
-    safe = safe_frame(df)
-    for col in safe.columns:
-        if safe[col].dtype == object:
-            safe[col] = safe[col].map(lambda v: v.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-                                      if isinstance(v, str) else v)
-    return safe.to_markdown(index=False, floatfmt=".2f")
+def _report_history(args: argparse.Namespace, cfg: config.Config, store: Store | None) -> History:
+    """The Settings revisions a report judges by: ``--settings FILE``; else the store's history (the store whose Log
+    is read, or — with ``--log`` — the configured store when there is one); else the SOP's defaults."""
+    if args.settings:
+        path = Path(args.settings)
+        xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+        table = read_table(path, "SettingsHistory" if xlsx and "SettingsHistory" in workbook_sheets(path) else None)
+        return history_from_table(table.to_dict("records"), cfg.timezone)
+    if store is None and (cfg.backend == "gsheets" or cfg.path.exists()):
+        store = _store(cfg)
+    if store is None:
+        return History.of(Settings(timezone=cfg.timezone))
+    history, _ = load_history(store, cfg.timezone)
+    return history
 
 
 def cmd_users(args: argparse.Namespace, cfg: config.Config) -> int:
@@ -314,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=("csv", "xlsx", "md"), default="csv")
     r.add_argument("--out", required=True)
     r.add_argument("--as-of", help="ISO 8601 time open attempts are measured to (default now)")
+    r.add_argument("--settings", help="Settings to judge by: a SettingsHistory (or Settings) CSV/XLSX as `export` "
+                                      "writes (default: the store's history, else the SOP's values)")
+    r.add_argument("--why-late", action="store_true",
+                   help="add the working-time breakdown of every late attempt (FILE.why-late.csv, a sheet, a section)")
     u = sub.add_parser("users", help="list or add/update users")
     usub = u.add_subparsers(dest="users_cmd", required=True)
     usub.add_parser("list")

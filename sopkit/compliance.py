@@ -75,6 +75,8 @@ class Report:
     as_of: dt.datetime
     settings: Settings = field(default_factory=Settings)  # the latest revision's: summaries and the page use it
     history: History | None = None  # every revision; attempts carry the one they were judged by (settings_rev)
+    log_rows: int = 0  # Log rows read
+    log_fingerprint: str = ""  # of what the report read from them: same Log content, same fingerprint (any order)
     _calendars: dict[int, WorkCalendar] = field(default_factory=dict, repr=False)  # shared by filtered views
 
     def __post_init__(self) -> None:
@@ -308,7 +310,8 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
         problems.append(bad)
     cols = {k: v[valid] for k, v in cols.items()}
 
-    report = Report(_empty_attempts(), pd.DataFrame(columns=list(PROBLEM_COLUMNS)), as_of, settings, history)
+    report = Report(_empty_attempts(), pd.DataFrame(columns=list(PROBLEM_COLUMNS)), as_of, settings, history,
+                    len(log), _fingerprint(items, actors, item, actor, act, step, t, pub, len(log)))
     report.attempts = _attempts(cols, np.asarray(items, dtype=object), np.asarray(actors, dtype=object), report)
     probs = (pd.concat(problems, ignore_index=True) if problems
              else pd.DataFrame(columns=list(PROBLEM_COLUMNS)))
@@ -357,6 +360,30 @@ def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2) -> tu
         df = df.loc[~seen]
     df["step_n"] = df["step_n"].astype(int)
     return df, problems
+
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53], dtype=np.uint64)
+
+
+def _fingerprint(items: pd.Index, actors: pd.Index, *columns: np.ndarray | int) -> str:
+    """A short digest of the rows the report read (item, actor, action, step, time, publish_at) that does not depend
+    on their order: a vectorised 64-bit mix of each row, summed, then SHA-256 with the item and actor names and the
+    row count. Two reports with the same fingerprint read the same Log content (not a security measure)."""
+    import hashlib
+
+    *arrays, n_rows = columns
+    with np.errstate(over="ignore"):
+        x = np.zeros(len(arrays[0]), dtype=np.uint64)
+        for k, col in enumerate(arrays):
+            x += np.asarray(col).astype(np.int64).view(np.uint64) * _MIX[k]
+        x ^= x >> np.uint64(31)  # splitmix64's finaliser
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(29)
+        total = int(x.sum(dtype=np.uint64))
+    digest = hashlib.sha256(f"{total:016x}|{n_rows}|".encode())
+    digest.update("\x1f".join(map(str, items)).encode() + b"\x1e" + "\x1f".join(map(str, actors)).encode())
+    return digest.hexdigest()[:16]
+
 
 def _why(action: str, step: int) -> str:
     before = {"start": "the item was already started", "submit": f"step {step} is not open",

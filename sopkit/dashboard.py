@@ -1,5 +1,6 @@
 """The compliance page's numbers, computed from a :class:`compliance.Report` and the Register: filters, KPI
-tiles, trend, binned durations and the at-risk board. Pure pandas, so the page only draws."""
+tiles, trend, binned durations and the at-risk board. Pure pandas, so the page only draws. (Its downloads are
+``report_files``: the same bytes as the command line's report.)"""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .compliance import Report
+from .report_files import attempts_csv, xlsx_bytes
 from .schema import Item
-from .tableio import csv_bytes, xlsx_bytes
 
 
 def items_frame(items: Iterable[Item]) -> pd.DataFrame:
@@ -101,16 +102,10 @@ def at_risk(report: Report, items: pd.DataFrame, limit: int = 50) -> pd.DataFram
 
 
 def to_xlsx(report: Report, progress: Callable[[float], None] | None = None) -> bytes:
-    """The SOP's softcopy record: summary, per step, per person and every attempt, one sheet each."""
-    sheets = {
-        "summary": pd.DataFrame(sorted(report.summary().items()), columns=["measure", "value"]),
-        "per_step": report.per_step(),
-        "per_person": report.per_person(),
-        "problems": report.problems,
-        "attempts": report.attempts_for_export(),
-    }
-    return xlsx_bytes(sheets, progress=(lambda n, total, _name: progress(n / total)) if progress else None)
+    """The SOP's softcopy record: the report's workbook, the same bytes ``report --format xlsx`` writes."""
+    return xlsx_bytes(report, progress=progress)
 
 
 def to_csv(report: Report) -> bytes:
-    return csv_bytes(report.attempts_for_export())
+    """The attempts as the CSV report has them (the page downloads them in a ZIP with the problems and about)."""
+    return attempts_csv(report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import re
 import subprocess
@@ -136,3 +137,112 @@ def test_import_refuses_a_register_row_whose_times_cannot_be_read(tmp_path: Path
     from sopkit.store.sqlite import SQLiteStore
 
     assert SQLiteStore(tmp_path / "cli.db").read_register().items == ()
+
+
+# -- reproducible reports ---------------------------------------------------------------------------------------
+def run_env(tmp: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "SOPKIT_DB": str(tmp / "cli.db"), "SOPKIT_SECRETS": str(tmp / "none.toml"), **env}
+    return subprocess.run([sys.executable, "-m", "sopkit", *args], cwd=ROOT, env=full, capture_output=True,
+                          text=True, timeout=300)
+
+
+AS_OF = "2026-11-26T10:00:00+07:00"
+
+
+def report_bytes(folder: Path, fmt: str) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("r.*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "md"])
+def test_two_runs_on_different_machines_give_byte_identical_reports(demo_store: Path, tmp_path: Path,
+                                                                    fmt: str) -> None:
+    """Same store, same as-of; two processes with a different TZ (and hash seed, and locale): the same bytes in every
+    file the report writes."""
+    outs = []
+    for n, env in enumerate([{"TZ": "Asia/Pontianak", "PYTHONHASHSEED": "1", "LC_ALL": "C.UTF-8"},
+                             {"TZ": "America/Los_Angeles", "PYTHONHASHSEED": "2", "LC_ALL": "C"}]):
+        folder = tmp_path / str(n)
+        p = run_env(demo_store, env, "report", "--format", fmt, "--out", str(folder / f"r.{fmt}"), "--as-of", AS_OF,
+                    "--why-late")
+        assert p.returncode == 0, p.stderr
+        outs.append(report_bytes(folder, fmt))
+    assert set(outs[0]) == {f"r.{fmt}", "r.problems.csv", "r.about.csv", *(["r.why-late.csv"] if fmt == "csv" else [])}
+    assert outs[0] == outs[1]
+    about = pd.read_csv(tmp_path / "0" / "r.about.csv").set_index("field")["detail"]
+    import holidays
+
+    assert about["as_of"] == AS_OF and about["holidays_version"] == holidays.__version__
+    assert about["settings_revisions"] == "1" and about["settings_rev_1"].split(" | ")[2] == "init"
+
+
+def test_export_then_report_elsewhere_from_files_gives_the_stores_report(demo_store: Path, tmp_path: Path) -> None:
+    """`export` ships the Log with the Settings history; on another machine (no store, another TZ) `report --log
+    --settings` gives the bytes the store's own report gives."""
+    assert run(demo_store, "report", "--out", str(tmp_path / "store" / "r.csv"), "--as-of", AS_OF).returncode == 0
+    assert run(demo_store, "export", "--out", str(tmp_path / "x")).returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    p = run_env(elsewhere, {"TZ": "Europe/Berlin"}, "report", "--log", str(tmp_path / "x" / "Log.csv"),
+                "--settings", str(tmp_path / "x" / "SettingsHistory.csv"), "--out", str(elsewhere / "r.csv"),
+                "--as-of", AS_OF)
+    assert p.returncode == 0, p.stderr
+    assert not (elsewhere / "cli.db").exists()  # nothing was opened or created there
+    assert report_bytes(elsewhere, "csv") == report_bytes(tmp_path / "store", "csv")
+
+
+def test_the_report_judges_by_the_stores_settings_history(tmp_path: Path) -> None:
+    """A limit revised between two attempts of one item: the CSV says which revision judged each."""
+    from sopkit.settings import Settings
+    from sopkit.store.sqlite import SQLiteStore
+    from sopkit.timeutil import AGENCY_TZ
+
+    store = SQLiteStore(tmp_path / "cli.db")
+    store.init()  # as `init` on 1 November, then an admin's revision on the 23rd at 12:30
+    store.save_settings(Settings().to_rows(), source="init", at=dt.datetime(2026, 11, 1, tzinfo=AGENCY_TZ))
+    store.save_settings({"limit_step3": "30"}, actor="admin@dishub.go.id",
+                        at=dt.datetime(2026, 11, 23, 12, 30, tzinfo=AGENCY_TZ))
+    log = tmp_path / "log.csv"
+    log.write_text("at,item_id,step,action,actor\n"
+                   "2026-11-23T08:00:00+07:00,A,1,start,o\n2026-11-23T09:00:00+07:00,A,1,submit,o\n"
+                   "2026-11-23T10:00:00+07:00,A,2,submit,c\n2026-11-23T10:50:00+07:00,A,3,reject,v\n"
+                   "2026-11-23T14:00:00+07:00,A,2,submit,c\n2026-11-23T14:50:00+07:00,A,3,approve,v\n")
+    p = run(tmp_path, "report", "--log", str(log), "--out", str(tmp_path / "r.csv"), "--as-of", AS_OF)
+    assert p.returncode == 0, p.stderr
+    a = pd.read_csv(tmp_path / "r.csv")
+    three = a[a["step"] == 3]
+    assert three[["limit_minutes", "on_time", "settings_rev"]].values.tolist() == [[60, True, 1], [30, False, 2]]
+    assert "settings revision(s) 1, 2" in p.stdout
+    # the signed SOP's values instead, when asked: a plain key,value file
+    plain = tmp_path / "sop.csv"
+    plain.write_text("key,value\nlimit_step3,60\n")
+    p = run(tmp_path, "report", "--log", str(log), "--settings", str(plain), "--out", str(tmp_path / "s.csv"))
+    assert p.returncode == 0 and pd.read_csv(tmp_path / "s.csv")["settings_rev"].unique().tolist() == [0]
+
+
+@pytest.mark.parametrize("content,message", [
+    ("rev,at,settings\n1,gestern,{}\n", "no row of the settings history could be read"),
+    ("key,value\nlimit_step3,sejam\n", "limit_step3"),
+    ("a,b\n1,2\n", "needs the columns"),
+])
+def test_a_bad_settings_file_is_refused_clearly(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "s.csv").write_text(content)
+    (tmp_path / "log.csv").write_text("at,item_id,step,action\n2026-11-23T08:00:00+07:00,A,1,start\n")
+    p = run(tmp_path, "report", "--log", str(tmp_path / "log.csv"), "--settings", str(tmp_path / "s.csv"),
+            "--out", str(tmp_path / "r.csv"))
+    assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_why_late_file_lists_the_spans_of_each_late_attempt(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("at,item_id,step,action,actor\n"
+                   "2026-03-17T15:00:00+07:00,I,1,start,o\n2026-03-26T12:00:00+07:00,I,1,submit,o\n")
+    p = run(tmp_path, "report", "--log", str(log), "--out", str(tmp_path / "r.csv"), "--as-of", AS_OF, "--why-late")
+    assert p.returncode == 0, p.stderr
+    attempts = pd.read_csv(tmp_path / "r.csv")
+    assert attempts["on_time"].tolist() == [False, False]  # step 1 took 11 working hours; step 2 is still open
+    why = pd.read_csv(tmp_path / "r.why-late.csv", keep_default_na=False)
+    one = why[why["step"] == 1]
+    assert "Cuti Bersama Hari Raya Idul Fitri" in one["name"].tolist()
+    assert one["kind"].tolist()[:3] == ["work", "off_hours", "holiday"]  # Tue 15-16, the night, Nyepi's eve
+    assert one["minutes"].sum() == pytest.approx(attempts["minutes"].iloc[0])

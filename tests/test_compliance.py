@@ -295,9 +295,9 @@ def test_two_decisions_at_one_instant_keep_the_one_the_item_went_on_from() -> No
 
 # Five rows at one instant that two orders take in full: reject, submit, approve, reject@4, submit — or approve,
 # reject@4, submit, reject, submit. Both end at step 3; they differ in which decision came first.
-TWO_WAYS = [("2026-11-23T11:00:00+07:00", "K", "3", "reject", "v"), ("2026-11-23T11:00:00+07:00", "K", "2", "submit", "c"),
-            ("2026-11-23T11:00:00+07:00", "K", "3", "approve", "v"), ("2026-11-23T11:00:00+07:00", "K", "4", "reject", "a"),
-            ("2026-11-23T11:00:00+07:00", "K", "2", "submit", "c")]
+ELEVEN = "2026-11-23T11:00:00+07:00"
+TWO_WAYS = [(ELEVEN, "K", "3", "reject", "v"), (ELEVEN, "K", "2", "submit", "c"), (ELEVEN, "K", "3", "approve", "v"),
+            (ELEVEN, "K", "4", "reject", "a"), (ELEVEN, "K", "2", "submit", "c")]
 
 
 def test_the_stores_row_order_breaks_ties_between_orders_that_all_fit() -> None:
@@ -438,7 +438,8 @@ def test_an_extra_holiday_added_after_the_fact_does_not_rewrite_the_past() -> No
     # backdated to a start after the revision: a later attempt spanning the 24th is judged by revision 2
     assert WorkCalendar(h.latest.settings).working_between(
         dt.datetime(2026, 11, 23, 15, tzinfo=BASE.tzinfo), dt.datetime(2026, 11, 25, 8, tzinfo=BASE.tzinfo)) == 90
-    after = log(("2026-11-25T09:00:00+07:00", "Q", "1", "start", "o"), ("2026-11-25T10:00:00+07:00", "Q", "1", "submit"))
+    after = log(("2026-11-25T09:00:00+07:00", "Q", "1", "start", "o"),
+                ("2026-11-25T10:00:00+07:00", "Q", "1", "submit"))
     assert compute(after, history=h, as_of=AS_OF).attempts["settings_rev"].tolist() == [2, 2]
 
 

@@ -72,5 +72,12 @@ def test_trend(report, freq) -> None:
 
 
 def test_exports(report) -> None:
-    assert dashboard.to_xlsx(report)[:2] == b"PK"
-    assert dashboard.to_csv(report).decode().count("\n") == len(report.attempts) + 1
+    import io
+    import zipfile
+
+    from sopkit import report_files
+
+    assert report_files.xlsx_bytes(report)[:2] == b"PK"
+    with zipfile.ZipFile(io.BytesIO(report_files.csv_zip(report))) as z:
+        assert z.read("kepatuhan-sop.csv").decode().count("\n") == len(report.attempts) + 1
+        assert {"kepatuhan-sop.problems.csv", "kepatuhan-sop.about.csv"} <= set(z.namelist())

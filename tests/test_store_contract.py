@@ -307,7 +307,8 @@ def test_a_failed_settings_save_writes_neither_the_settings_nor_the_revision(sto
     store.save_settings({"limit_step3": "60"}, actor="admin@x.id", at=T0)
     if isinstance(store, SQLiteStore):
         with sqlite3.connect(store.path) as conn:
-            conn.execute('CREATE TRIGGER refuse BEFORE UPDATE ON "Settings" BEGIN SELECT RAISE(ABORT, "disk full"); END')
+            conn.execute('CREATE TRIGGER refuse BEFORE UPDATE ON "Settings" '
+                         'BEGIN SELECT RAISE(ABORT, "disk full"); END')
     else:
         store._sheet_ids["SettingsHistory"] = 987654  # type: ignore[attr-defined]
     with pytest.raises(Exception, match="disk full|No grid with id"):
