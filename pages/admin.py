@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages._ui import identity, session
+from pages._ui import identity, rules, session
 from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import escape, labelled, times
@@ -100,7 +100,7 @@ with settings_tab:
             new.update(extra_holidays=s["w_holidays"], extra_working_days=s["w_workdays"])
             new.update({key: s[f"w_{key}"] for key in sop.SOP_HEADER_DEFAULTS})
             try:
-                found = save_settings(session.store(), new, session.cfg().timezone)
+                found = save_settings(session.store(), new, session.cfg().timezone, actor=ctx.user.email)
             except BadText as e:
                 found = [t("admin.invalid", reason=_reason(e))]
             if found:
@@ -110,6 +110,11 @@ with settings_tab:
                 session.after_write()
                 session.flash("success", t("admin.saved_settings"))
                 st.rerun()
+
+    st.markdown(f"**{t('admin.history')}**")
+    st.caption(t("admin.history_help"))
+    history = session.history()
+    st.dataframe(rules.revisions_table(history.revisions), hide_index=True)
 
 with register_tab:
     if session.cfg().backend == "gsheets":
@@ -141,6 +146,8 @@ with problems_tab:
     found = [{"table": p.table, "row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
              for p in (*ctx.snap.register.problems, *ctx.snap.user_problems)]
     found += [{"table": "Settings", "row": 0, "column": "", "value": "", "reason": p} for p in problems]
+    found += [{"table": "SettingsHistory", "row": 0, "column": "", "value": "", "reason": p}
+              for p in session.history().problems]
     if not found:
         st.success(t("admin.no_problems"))
     else:

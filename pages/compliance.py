@@ -7,13 +7,15 @@ import math
 import altair as alt
 import streamlit as st
 
-from pages._ui import reports
+from pages._ui import reports, session
 from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import labelled, times
 from sopkit import sop
 from sopkit.channels.registry import names as channel_names
-from sopkit.dashboard import Filters, at_risk, duration_bins, filtered, kpis, to_csv, to_xlsx, trend
+from sopkit.clock import holidays_version
+from sopkit.dashboard import Filters, at_risk, duration_bins, filtered, kpis, trend
+from sopkit.report_files import csv_zip, xlsx_bytes
 
 ctx = guard("compliance")
 st.title(t("page.compliance"))
@@ -86,10 +88,13 @@ with problems_tab:
     st.dataframe(labelled(rep.problems), hide_index=True)
 
 st.markdown(f"**{t('compliance.download')}**")
+st.caption(t("compliance.about", as_of=session.local(rep.as_of), holidays=holidays_version(),
+             revs=", ".join(str(r.rev) for r in rep.revisions_used()) or "—", fingerprint=rep.log_fingerprint,
+             rows=f"{rep.log_rows:,}".replace(",", ".")))
 d1, d2 = st.columns(2)
 if d1.button(t("compliance.prepare_xlsx"), key="w_prep_xlsx"):
     bar = st.progress(0.0, text=t("compliance.preparing"))
-    st.session_state["_xlsx"] = to_xlsx(rep, progress=lambda p: bar.progress(p, text=t("compliance.preparing")))
+    st.session_state["_xlsx"] = xlsx_bytes(rep, progress=lambda p: bar.progress(p, text=t("compliance.preparing")))
     bar.empty()
 if "_xlsx" in st.session_state:
     d1.download_button(t("compliance.xlsx"), st.session_state["_xlsx"], key="w_dl_xlsx",
@@ -97,7 +102,7 @@ if "_xlsx" in st.session_state:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 if d2.button(t("compliance.prepare_csv"), key="w_prep_csv"):
     with st.spinner(t("compliance.preparing")):
-        st.session_state["_csv"] = to_csv(rep)
+        st.session_state["_csv"] = csv_zip(rep)
 if "_csv" in st.session_state:
     d2.download_button(t("compliance.csv"), st.session_state["_csv"], key="w_dl_csv",
-                       file_name=f"kepatuhan-sop-{dt.date.today()}.csv", mime="text/csv")
+                       file_name=f"kepatuhan-sop-{dt.date.today()}.zip", mime="application/zip")

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages._ui import session, widgets
+from pages._ui import rules, session, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit.compliance import compute
@@ -53,15 +53,41 @@ with content:
         st.caption(t("creator.caption_for", channel=channel))
         widgets.plain(text)
 with timeline:
+    now = dt.datetime.now(dt.UTC)
     log = ctx.snap.log[ctx.snap.log["item_id"] == item.id]
-    shown = widgets.words(widgets.times(log[["at", "step", "action", "actor", "role", "note"]], "at"))
-    shown = shown.rename(columns=lambda c: t(f"log.{c}"))
+    history = session.history()
+    report = compute(log, history=history, as_of=now, stored_order=True)
+    shown = log[["at", "step", "action", "actor", "role", "note"]]
+    # the Settings revisions made while the item was open belong to its timeline: they changed its rules
+    times_ = pd.to_datetime(log["at"], utc=True, errors="coerce", format="ISO8601")
+    if times_.notna().any():
+        until = now if item.is_open else times_.max()
+        revised = [r for r in history.revisions if r.at is not None and times_.min() < r.at <= until]
+        extra = pd.DataFrame([{"at": r.at.isoformat(), "step": "", "action": t("item.settings_changed", rev=r.rev),
+                               "actor": rules.who(r.actor) if r.actor else rules.source(r), "role": "",
+                               "note": r.changes} for r in revised], columns=shown.columns)
+        if len(extra):
+            order = pd.concat([times_, pd.to_datetime(extra["at"], utc=True)], ignore_index=True)
+            shown = pd.concat([shown, extra], ignore_index=True).iloc[order.argsort(kind="stable")]
+    shown = widgets.words(widgets.times(shown, "at")).rename(columns=lambda c: t(f"log.{c}"))
     st.dataframe(shown, hide_index=True)
-    report = compute(log, session.settings()[0], dt.datetime.now(dt.UTC))
     att = report.attempts_for_export()
     if not att.empty:
-        att = widgets.words(widgets.times(att.assign(on_time=att["on_time"].map({True: "✓", False: "✗"})),
-                                          "started_at", "ended_at"))
+        att = widgets.words(widgets.times(att.assign(on_time=att["on_time"].map({True: "✓", False: "✗"}),
+                                                     actor=att["actor"].map(rules.who)), "started_at", "ended_at"))
         st.markdown(f"**{t('item.durations')}**")
         st.dataframe(att[["step", "attempt", "started_at", "ended_at", "minutes", "limit_minutes", "on_time",
-                          "outcome", "actor"]].rename(columns=lambda c: t(f"att.{c}")), hide_index=True)
+                          "outcome", "actor", "settings_rev"]].rename(columns=lambda c: t(f"att.{c}")),
+                     hide_index=True)
+        st.caption(t("item.rules"))
+        for revision in report.revisions_used():
+            st.caption(rules.revision_line(revision))
+    late = report.late()
+    for _, attempt in late[late["clock"] == "working"].iterrows():
+        breakdown, deadline = report.explain(attempt, ctx.lang)
+        with st.expander(t("item.why_late", step=attempt["step"], attempt=attempt["attempt"])):
+            st.caption(t("item.why_summary", start=session.local(breakdown.start), limit=attempt["limit_minutes"],
+                         deadline=session.local(deadline), end=session.local(breakdown.end),
+                         until=t("item.why_until.open" if pd.isna(attempt["ended_at"]) else "item.why_until.closed"),
+                         minutes=f"{breakdown.minutes:.0f}", rev=attempt["settings_rev"]))
+            st.dataframe(rules.breakdown_table(breakdown), hide_index=True)

@@ -51,14 +51,15 @@ def save_users(store: Store, admin: User, rows: list[Row]) -> list[str]:
     return written
 
 
-def save_settings(store: Store, rows: dict[str, str], timezone: str) -> list[str]:
+def save_settings(store: Store, rows: dict[str, str], timezone: str, actor: str = "") -> list[str]:
     """Save only when every value reads; returns the problems (nothing saved) or []. A control character in
-    any value raises BadText (nothing saved)."""
+    any value raises BadText (nothing saved). The save is a revision of the Settings history by ``actor`` (the
+    admin's e-mail), dated by the server's clock."""
     rows = {k: text.check(str(v), k) for k, v in rows.items()}
     _, problems = from_rows(rows, default_timezone=timezone)
     if problems:
         return problems
-    store.save_settings(rows)
+    store.save_settings(rows, actor=actor, source="admin")
     return []
 
 

@@ -131,6 +131,34 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "att.on_time": ("Tepat waktu", "On time"),
     "att.outcome": ("Hasil", "Outcome"),
     "att.actor": ("Oleh", "By"),
+    "att.settings_rev": ("Revisi pengaturan", "Settings revision"),
+    # why late: the working-time breakdown of an attempt
+    "why.from": ("Dari", "From"),
+    "why.to": ("Sampai", "To"),
+    "why.kind": ("Jenis", "Kind"),
+    "why.minutes": ("Menit kerja", "Working minutes"),
+    "why.name": ("Keterangan", "Detail"),
+    "why.kind.work": ("Jam kerja (dihitung)", "Working hours (counted)"),
+    "why.kind.extra_work": ("Hari kerja tambahan (dihitung)", "Extra working day (counted)"),
+    "why.kind.break": ("Istirahat", "Break"),
+    "why.kind.off_hours": ("Di luar jam kerja", "Outside working hours"),
+    "why.kind.weekend": ("Akhir pekan / hari tanpa jam kerja", "Weekend / day without working hours"),
+    "why.kind.holiday": ("Libur nasional / cuti bersama", "Public holiday / joint leave"),
+    "why.kind.extra_holiday": ("Libur tambahan (pengaturan admin)", "Extra holiday (admin setting)"),
+    # Settings revisions
+    "hist.rev": ("Revisi", "Revision"),
+    "hist.at": ("Berlaku sejak", "In force from"),
+    "hist.actor": ("Oleh", "By"),
+    "hist.source": ("Sumber", "Source"),
+    "hist.changes": ("Perubahan", "Changes"),
+    "hist.source.admin": ("halaman Admin", "Admin page"),
+    "hist.source.init": ("pemasangan (init)", "set-up (init)"),
+    "hist.source.hand_edit": ("diubah langsung di tabel Settings (tercatat saat pertama terbaca)",
+                              "edited directly in the Settings table (recorded when first seen)"),
+    "hist.source.existing": ("pengaturan yang sudah ada sebelum riwayat dicatat",
+                             "settings that existed before the history was kept"),
+    "hist.source.none": ("pengaturan SOP, tanpa riwayat tercatat", "the SOP's settings, no recorded history"),
+    "hist.always": ("selalu", "always"),
     # officer
     "officer.start": ("Mulai konten baru", "Start a new item"),
     "officer.start_button": ("Mulai", "Start"),
@@ -285,6 +313,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "item.content": ("Isi", "Content"),
     "item.timeline": ("Riwayat", "Timeline"),
     "item.durations": ("Lama tiap langkah dibanding batasnya", "Time per step against its limit"),
+    "item.rules": ("Aturan yang dipakai: tiap percobaan dinilai dengan revisi pengaturan yang berlaku saat ia dimulai",
+                   "Rules applied: each attempt is judged by the settings revision in force when it started"),
+    "item.revision": ("Revisi {rev} · berlaku sejak {at} · {who} · {changes}",
+                      "Revision {rev} · in force from {at} · {who} · {changes}"),
+    "item.settings_changed": ("Pengaturan SOP diubah (revisi {rev})", "SOP settings revised (revision {rev})"),
+    "item.why_late": ("Mengapa terlambat: langkah {step}, percobaan {attempt}",
+                      "Why late: step {step}, attempt {attempt}"),
+    "item.why_summary": ("Mulai {start} · batas {limit} menit kerja, jatuh tempo {deadline} · {until} {end} · "
+                         "{minutes} menit kerja dihitung · revisi pengaturan {rev}",
+                         "Started {start} · limit {limit} working minutes, due {deadline} · {until} {end} · "
+                         "{minutes} working minutes counted · settings revision {rev}"),
+    "item.why_until.closed": ("selesai", "ended"),
+    "item.why_until.open": ("masih berjalan per", "still open as of"),
     "item.holder.officer": ("Petugas", "Officer"),
     "item.holder.creator": ("Pembuat Konten", "Creator"),
     "item.holder.verifier": ("Verifikator", "Verifier"),
@@ -311,7 +352,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "compliance.prepare_csv": ("Siapkan CSV", "Prepare CSV"),
     "compliance.preparing": ("Menyiapkan file…", "Preparing the file…"),
     "compliance.xlsx": ("Unduh XLSX", "Download XLSX"),
-    "compliance.csv": ("Unduh CSV", "Download CSV"),
+    "compliance.csv": ("Unduh CSV (ZIP: percobaan, masalah, keterangan)",
+                       "Download CSV (ZIP: attempts, problems, about)"),
+    "compliance.about": ("Dihitung per {as_of} · revisi pengaturan {revs} · paket holidays {holidays} · sidik Log "
+                         "{fingerprint} ({rows} baris)",
+                         "Computed as of {as_of} · settings revision(s) {revs} · holidays package {holidays} · Log "
+                         "fingerprint {fingerprint} ({rows} rows)"),
     "kpi.published": ("Tayang bulan ini", "Published this month"),
     "kpi.on_time": ("Tepat waktu", "On time"),
     "kpi.lead_time": ("Median waktu tempuh", "Median lead time"),
@@ -344,6 +390,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "admin.header": ("Identitas SOP", "SOP header"),
     "admin.save_settings": ("Simpan pengaturan", "Save settings"),
     "admin.saved_settings": ("Pengaturan disimpan.", "Settings saved."),
+    "admin.saved_revision": ("Tersimpan sebagai revisi {rev}.", "Saved as revision {rev}."),
+    "admin.no_change": ("Tidak ada yang berubah; tidak ada revisi baru.", "Nothing changed; no new revision."),
+    "admin.history": ("Riwayat pengaturan", "Settings history"),
+    "admin.history_help": ("Setiap penyimpanan menjadi revisi baru. Perubahan langsung di Google Sheet (atau di file "
+                           "SQLite) dicatat sebagai revisi tersendiri saat pertama kali terbaca oleh aplikasi. "
+                           "Kepatuhan menilai setiap percobaan dengan revisi yang berlaku saat percobaan itu dimulai: "
+                           "perubahan tidak mengubah penilaian percobaan yang sudah dimulai sebelumnya.",
+                           "Every save becomes a new revision. An edit made directly in the Google Sheet (or the "
+                           "SQLite file) is recorded as a revision of its own the first time the app reads it. "
+                           "Compliance judges each attempt by the revision in force when the attempt started: a "
+                           "change never alters how an attempt that had already started is judged."),
     "admin.open_sheet": ("Buka Google Sheet", "Open the Google Sheet"),
     "admin.register_help": ("Hanya kolom isi yang bisa dikoreksi; langkah dan status berubah lewat alur SOP.",
                             "Only content columns can be corrected; step and status change through the SOP flow."),

@@ -15,8 +15,8 @@ import streamlit as st
 from sopkit import config as sopconfig
 from sopkit.i18n import format_iso, format_time
 from sopkit.i18n import t as _t
-from sopkit.schema import LOG_COLUMNS, Item, RowProblem, User
-from sopkit.settings import Settings, from_rows
+from sopkit.schema import LOG_COLUMNS, Item, Row, RowProblem, User
+from sopkit.settings import History, Settings, from_rows, history_from_rows
 from sopkit.store.base import Register, Store, StoreError
 from sopkit.workflow import Desk
 
@@ -41,6 +41,7 @@ class Snapshot:
     settings_rows: dict[str, str]
     log: pd.DataFrame = field(repr=False)
     read_at: dt.datetime  # when this version was made (a full read or a patch): the key of derived caches
+    settings_history: tuple[Row, ...] = ()  # the Settings revisions (compliance judges by the one in force)
 
     def user(self, email: str) -> User | None:
         return next((u for u in self.users if u.email == email), None)
@@ -105,11 +106,13 @@ def _read_all(s: Store) -> Snapshot:
     """Everything a page shows, from one read of the store (one transaction on SQLite, one values:batchGet on
     Google Sheets): the Register and the Log as of one moment, so every Log row of an item at the revision read is
     in the snapshot (a later row bumps the item's rev, and an action on the older rev is refused as stale), and
-    the desk may take the item's makers and checkers from the snapshot's Log (:func:`item_log`)."""
+    the desk may take the item's makers and checkers from the snapshot's Log (:func:`item_log`). The Settings
+    history comes with the same read: compliance judges each attempt by the revision in force then."""
     READS["count"] += 1
-    snap = s.read_snapshot()
+    snap = s.read_snapshot(record_hand_edits=True)  # a hand edit of the Settings is recorded when first seen
     log = pd.DataFrame(snap.log, columns=list(LOG_COLUMNS))
-    return Snapshot(snap.register, snap.users, snap.user_problems, snap.settings, log, dt.datetime.now(dt.UTC))
+    return Snapshot(snap.register, snap.users, snap.user_problems, snap.settings, log, dt.datetime.now(dt.UTC),
+                    snap.settings_history)
 
 
 def _key() -> tuple[str, str, str]:
@@ -227,6 +230,12 @@ def item_log(item: Item) -> list[dict[str, str]] | None:
 
 def settings() -> tuple[Settings, list[str]]:
     return from_rows(snapshot().settings_rows, default_timezone=cfg().timezone)
+
+
+def history() -> History:
+    """Every Settings revision (the latest is :func:`settings`); unreadable history rows are in ``problems``."""
+    snap = snapshot()
+    return history_from_rows(snap.settings_history, snap.settings_rows, cfg().timezone)
 
 
 def desk() -> Desk:

@@ -60,9 +60,12 @@ class ClearingStore(SQLiteStore):
         super().save_user(user)
         _drop_cached_reads()
 
-    def save_settings(self, rows: dict[str, str]) -> None:
-        super().save_settings(rows)
-        _drop_cached_reads()
+    def save_settings(self, rows: dict[str, str], actor: str = "", source: str = "admin",
+                      at: dt.datetime | None = None) -> int | None:
+        try:
+            return super().save_settings(rows, actor, source, at)
+        finally:
+            _drop_cached_reads()
 
 
 def _drop_cached_reads() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import zipfile
 
 from desk_helpers import button, email_for, errors, open_page, successes
 
@@ -34,8 +37,14 @@ def test_compliance_page_shows_kpis_charts_and_downloads(app, env) -> None:
     assert len(at.get("vega_lite_chart")) == 3
     at.button(key="w_prep_csv").click().run()
     assert not at.exception
-    data = at.session_state["_csv"].decode()
-    assert data.splitlines()[0].startswith("item_id,step,attempt,started_at")
+    with zipfile.ZipFile(io.BytesIO(at.session_state["_csv"])) as z:  # the CSV with its problems and about files
+        data = z.read("kepatuhan-sop.csv").decode()
+        about = z.read("kepatuhan-sop.about.csv").decode()
+    header = next(csv.reader(io.StringIO(data)))  # the CLI's CSV writer: every header cell quoted
+    assert header[:4] == ["item_id", "step", "attempt", "started_at"]
+    assert "holidays_version" in about and "settings_revisions" in about
+    assert any(c.value.startswith(t("compliance.about", as_of="", revs="", holidays="", fingerprint="", rows="")[:12])
+               for c in at.caption)
     at.button(key="w_prep_xlsx").click().run()
     assert at.session_state["_xlsx"][:2] == b"PK"  # a zip: the XLSX container
     # filters: a category nobody used leaves nothing
