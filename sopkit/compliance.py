@@ -305,8 +305,11 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     cols = {k: v[replayed] for k, v in cols.items()}
     if not valid.all():
         bad = pd.DataFrame({"row": cols["row"][~valid], "item_id": items[cols["item"][~valid]]})
-        bad["reason"] = [_why(sop.FLOW_ACTIONS[a], st)
-                         for a, st in zip(cols["act"][~valid], cols["step"][~valid], strict=True)]
+        taken = _taken_at_same_instant(cols, valid)
+        bad["reason"] = [_why(sop.FLOW_ACTIONS[a], st) + (f" (row {taken[(i, when)]} of this item has the same time "
+                                                          "and fits its state)" if (i, when) in taken else "")
+                         for a, st, i, when in zip(cols["act"][~valid], cols["step"][~valid], cols["item"][~valid],
+                                                   cols["t"][~valid], strict=True)]
         problems.append(bad)
     cols = {k: v[valid] for k, v in cols.items()}
 
@@ -434,6 +437,17 @@ def _replay(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
             perm[block] = taken + [i for i in block if i not in chosen]
             valid[block] = np.arange(len(block)) < len(taken)
     return perm, valid
+
+
+def _taken_at_same_instant(cols: dict[str, np.ndarray], valid: np.ndarray) -> dict[tuple[int, int], int]:
+    """For skipped rows that share their item and instant with a row that was taken: (item, time) → that row."""
+    wanted = set(zip(cols["item"][~valid].tolist(), cols["t"][~valid].tolist(), strict=True))
+    out: dict[tuple[int, int], int] = {}
+    for i in np.flatnonzero(valid & np.isin(cols["t"], cols["t"][~valid])):
+        key = (int(cols["item"][i]), int(cols["t"][i]))
+        if key in wanted:
+            out.setdefault(key, int(cols["row"][i]))
+    return out
 
 
 def _fits(i: int, state: int, c: dict[str, list[int]]) -> bool:

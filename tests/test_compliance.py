@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 
 import pandas as pd
 import pytest
@@ -396,7 +397,10 @@ def test_shuffling_ties_with_stray_rows_never_changes_the_report(df: pd.DataFram
     a = compute(full, as_of=as_of)
     b = compute(shuffle_ties(full, rnd), as_of=as_of)
     pd.testing.assert_frame_equal(a.attempts_for_export(), b.attempts_for_export())
-    assert sorted(a.problems["reason"]) == sorted(b.problems["reason"])
+    def reasons(r) -> list[str]:  # noqa: ANN001 - the rows named in a reason move with the shuffle; the rest not
+        return sorted(re.sub(r"row \d+", "row N", x) for x in r.problems["reason"])
+
+    assert reasons(a) == reasons(b)
 
 
 # -- the rules in force at the time -----------------------------------------------------------------------------
