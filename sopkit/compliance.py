@@ -296,7 +296,7 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     if stored_order:
         order = np.lexsort((rows, t, item))
     else:
-        order = np.lexsort((rows, pub, actor, code, _table(_RANK, 8)[code], t, item))
+        order = _file_order(item, t, _table(_RANK, 8)[code] * 100 + code, actor, pub, rows)
     order = order[~impossible[order]]
     cols = {"item": item[order], "act": act[order], "step": step[order], "row": rows[order], "t": t[order],
             "pub": pub[order], "actor": actor[order], "need": need[order], "next": nxt_state[order]}
@@ -314,7 +314,7 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     cols = {k: v[valid] for k, v in cols.items()}
 
     report = Report(_empty_attempts(), pd.DataFrame(columns=list(PROBLEM_COLUMNS)), as_of, settings, history,
-                    len(log), _fingerprint(items, actors, item, actor, act, step, t, pub, len(log)))
+                    len(log), _fingerprint(items, actors, len(log), item, actor, code, t, pub))
     report.attempts = _attempts(cols, np.asarray(items, dtype=object), np.asarray(actors, dtype=object), report)
     probs = (pd.concat(problems, ignore_index=True) if problems
              else pd.DataFrame(columns=list(PROBLEM_COLUMNS)))
@@ -365,26 +365,28 @@ def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2) -> tu
     return df, problems
 
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
-                 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53], dtype=np.uint64)
+                 0xFF51AFD7ED558CCD], dtype=np.uint64)
 
 
-def _fingerprint(items: pd.Index, actors: pd.Index, *columns: np.ndarray | int) -> str:
-    """A short digest of the rows the report read (item, actor, action, step, time, publish_at) that does not depend
+def _fingerprint(items: pd.Index, actors: pd.Index, n_rows: int, *columns: np.ndarray) -> str:
+    """A short digest of the rows the report read (item, actor, action × step, time, publish_at) that does not depend
     on their order: a vectorised 64-bit mix of each row, summed, then SHA-256 with the item and actor names and the
     row count. Two reports with the same fingerprint read the same Log content (not a security measure)."""
     import hashlib
 
-    *arrays, n_rows = columns
     with np.errstate(over="ignore"):
-        x = np.zeros(len(arrays[0]), dtype=np.uint64)
-        for k, col in enumerate(arrays):
-            x += np.asarray(col).astype(np.int64).view(np.uint64) * _MIX[k]
-        x ^= x >> np.uint64(31)  # splitmix64's finaliser
+        x = np.zeros(len(columns[0]), dtype=np.uint64)
+        tmp = np.empty_like(x)
+        for k, col in enumerate(columns):
+            np.multiply(np.ascontiguousarray(col, dtype=np.int64).view(np.uint64), _MIX[k], out=tmp)
+            x += tmp
+        np.bitwise_xor(x, x >> np.uint64(31), out=x)  # splitmix64's finaliser
         x *= np.uint64(0xBF58476D1CE4E5B9)
-        x ^= x >> np.uint64(29)
+        np.bitwise_xor(x, x >> np.uint64(29), out=x)
         total = int(x.sum(dtype=np.uint64))
     digest = hashlib.sha256(f"{total:016x}|{n_rows}|".encode())
-    digest.update("\x1f".join(map(str, items)).encode() + b"\x1e" + "\x1f".join(map(str, actors)).encode())
+    digest.update("\x1f".join(map(str, items.tolist())).encode() + b"\x1e"
+                  + "\x1f".join(map(str, actors.tolist())).encode())
     return digest.hexdigest()[:16]
 
 
@@ -413,6 +415,20 @@ def _table(values: dict[tuple[str, int], int], default: int) -> np.ndarray:
     for (a, st), v in values.items():
         out[_ACT[a] * 10 + st] = v
     return out
+
+
+def _file_order(item: np.ndarray, t: np.ndarray, pref: np.ndarray, actor: np.ndarray, pub: np.ndarray,
+                rows: np.ndarray) -> np.ndarray:
+    """Rows of a file sorted by item, time and preference (SOP rank, then action × step), then — only where those
+    still tie, which is rare — actor and publish_at: an order that does not depend on the file's row order."""
+    order = np.lexsort((rows, pref, t, item))
+    i, tt, p = item[order], t[order], pref[order]
+    tie = (i[1:] == i[:-1]) & (tt[1:] == tt[:-1]) & (p[1:] == p[:-1])
+    if tie.any():
+        at = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])  # every position in a run of equal keys
+        sub = order[at]
+        order[at] = sub[np.lexsort((rows[sub], pub[sub], actor[sub], pref[sub], t[sub], item[sub]))]
+    return order
 
 
 def _replay(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
