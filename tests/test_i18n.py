@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 
 from sopkit import checks, i18n, images, sop
+from sopkit.clock import SpanKind
 from sopkit.compliance import ATTEMPT_COLUMNS
 from sopkit.permissions import PAGE_ROLES
 from sopkit.schema import LOG_COLUMNS
 from sopkit.settings import WEEKDAYS
+from sopkit.store.settings_history import EXISTING, HAND_EDIT
 from sopkit.workflow import CHANNEL_STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +57,8 @@ DYNAMIC = (
     + [f"done.{a}" for a in ("start", "edit", "take", "assign", "submit", "approve", "reject", "schedule",
                              "channel", "publish", "cancel", "requeue")]
     + [f"item.holder.{s.holder_column}" for s in sop.STEPS.values()]
+    + [f"why.kind.{k}" for k in typing.get_args(SpanKind)]
+    + [f"hist.source.{s.replace('-', '_')}" for s in ("admin", "init", HAND_EDIT, EXISTING, "none")]
 )
 
 

@@ -232,10 +232,18 @@ def settings() -> tuple[Settings, list[str]]:
     return from_rows(snapshot().settings_rows, default_timezone=cfg().timezone)
 
 
+_HISTORY: dict[str, tuple[Snapshot, History]] = {}
+
+
 def history() -> History:
-    """Every Settings revision (the latest is :func:`settings`); unreadable history rows are in ``problems``."""
+    """Every Settings revision (the latest is :func:`settings`); unreadable history rows are in ``problems``. Parsed
+    once per snapshot (every countdown badge asks)."""
     snap = snapshot()
-    return history_from_rows(snap.settings_history, snap.settings_rows, cfg().timezone)
+    held = _HISTORY.get("current")
+    if held is None or held[0] is not snap:
+        held = (snap, history_from_rows(snap.settings_history, snap.settings_rows, cfg().timezone))
+        _HISTORY["current"] = held
+    return held[1]
 
 
 def desk() -> Desk:

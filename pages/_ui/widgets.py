@@ -13,6 +13,7 @@ from sopkit.i18n import CATALOGUE, status_key
 from sopkit.markup import render_markdown
 from sopkit.queues import Countdown, countdown, format_minutes
 from sopkit.schema import Item
+from sopkit.settings import Settings
 
 from . import session
 from .session import t
@@ -28,9 +29,9 @@ def now() -> dt.datetime:
 PAGE_SIZE = 25
 
 
-def calendar() -> WorkCalendar:
+def calendar(settings: Settings | None = None) -> WorkCalendar:
     """One working-time calendar per session and settings (building its day table is the costly part)."""
-    settings = session.settings()[0]
+    settings = settings or session.settings()[0]
     key = repr(sorted(settings.to_rows().items()))
     held = st.session_state.get("_calendar")
     if not held or held[0] != key:
@@ -47,9 +48,11 @@ def capped(items: list[Item]) -> list[Item]:
 
 
 def clock_badge(item: Item) -> Countdown:
-    """The step's live countdown as a coloured badge: amber near the limit, red when late."""
-    settings = session.settings()[0]
-    c = countdown(item, settings, now(), calendar())
+    """The step's live countdown as a coloured badge: amber near the limit, red when late. Judged, as the report
+    judges it, by the Settings revision in force when the step started."""
+    started = item.publish_at if sop.STEPS[item.step].clock == "calendar" else item.step_entered_at
+    settings = session.history().in_force(started).settings if started else session.settings()[0]
+    c = countdown(item, settings, now(), calendar(settings))
     if c.state == "waiting":
         label = t("clock.waiting", at=session.local(c.started_at))
     elif c.state == "late":

@@ -72,3 +72,18 @@ def test_admin_save_is_a_revision_by_name_and_a_hand_edit_shows_as_its_own(app, 
     assert list(shown[t("hist.source")])[0] == t("hist.source.hand_edit")
     assert list(shown[t("hist.actor")])[1] == "Admin"  # names, not e-mail addresses
     assert env.store.read_settings_history()[-1]["source"] == "hand-edit"
+
+
+def test_the_live_countdown_keeps_the_limit_in_force_when_the_step_started(app, env) -> None:
+    """Publishing waits since 5 minutes (limit 15); an admin then cuts step 6's limit to 1 minute: the item's own
+    countdown keeps 15, as the report judges it; an attempt starting from now on gets 1."""
+    now = dt.datetime.now(AGENCY_TZ)
+    env.store.save_settings(Settings().to_rows(), source="init", at=now - dt.timedelta(days=1))
+    item = env.advance(6)
+    env.store.save_settings({"limit_step6": "1"}, actor=email_for("admin"), at=now)
+    at = app(email_for("manager"))
+    at.query_params["id"] = item.id
+    open_page(at, "item")
+    shown = " ".join(m.value for m in at.markdown)
+    assert t("clock.late", over="", deadline="").split()[0] not in shown
+    assert t("clock.left", left="", deadline="").split()[0] in shown
