@@ -493,18 +493,30 @@ def _replay_item(block: list[int], c: dict[str, list[int]]) -> list[int]:
                 taken.append(i)
                 state = c["next"][i]
         return taken
-    # Backwards over the groups: the most rows the rest of the item can take from each state, and the best choice.
-    future = [0] * (DONE + 1)
-    choices: list[list[tuple[int, tuple[int, ...]]]] = []
-    for group in reversed(groups):
-        solve = _group_solver(group, c)
-        best_here: list[tuple[int, tuple[int, ...]]] = []
-        totals = []
-        for state in range(DONE + 1):
-            options = solve(state)
-            exit_, (count, seq) = min(options.items(), key=lambda o: (-(o[1][0] + future[o[0]]), -o[1][0], o[1][1]))
-            best_here.append((exit_, seq))
-            totals.append(count + future[exit_])
+    # Forwards: the states the item can be in before each group. Backwards over the groups, from those states only:
+    # the most rows the rest of the item can take, and the best choice in each group.
+    solvers = [_group_solver(g, c) if len(g) > 1 else None for g in groups]
+
+    def options(k: int, state: int) -> dict[int, tuple[int, tuple[int, ...]]]:
+        solver = solvers[k]
+        if solver is not None:
+            return solver(state)
+        i = groups[k][0]  # a single row is taken where it fits
+        return {c["next"][i]: (1, (i,))} if _fits(i, state, c) else {state: (0, ())}
+
+    reach: list[set[int]] = [{NONE}]
+    for k in range(len(groups)):
+        reach.append({exit_ for state in reach[k] for exit_ in options(k, state)})
+    future = dict.fromkeys(reach[-1], 0)
+    choices: list[dict[int, tuple[int, tuple[int, ...]]]] = []
+    for k in range(len(groups) - 1, -1, -1):
+        best_here: dict[int, tuple[int, tuple[int, ...]]] = {}
+        totals: dict[int, int] = {}
+        for state in reach[k]:
+            exit_, (count, seq) = min(options(k, state).items(),
+                                      key=lambda o: (-(o[1][0] + future[o[0]]), -o[1][0], o[1][1]))
+            best_here[state] = (exit_, seq)
+            totals[state] = count + future[exit_]
         future = totals
         choices.append(best_here)
     taken, state = [], NONE
