@@ -15,7 +15,7 @@ from sopkit.admin import ADMIN_EDITABLE, AdminError, edit_register_row, save_set
 from sopkit.auth import AuthError, set_password
 from sopkit.publishing import credential_warnings
 from sopkit.settings import WEEKDAYS
-from sopkit.store.base import StaleWrite
+from sopkit.store.base import StaleWrite, StoreError
 from sopkit.text import BadText
 
 ctx = guard("admin")
@@ -103,11 +103,13 @@ with settings_tab:
                 found = save_settings(session.store(), new, session.cfg().timezone, actor=ctx.user.email)
             except BadText as e:
                 found = [t("admin.invalid", reason=_reason(e))]
+            except StoreError as e:  # Google Sheets stayed busy, or the answer was lost: one message each
+                found = [t(e.key) + (f" ({e})" if e.key == StoreError.key else "")]
             if found:
                 for p in found:
                     st.error(p)
             else:
-                session.after_write()
+                session.after_write(settings=True)  # the save's own result: no re-read of everything
                 session.flash("success", t("admin.saved_settings"))
                 st.rerun()
 

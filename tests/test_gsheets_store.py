@@ -731,3 +731,39 @@ def test_a_sheet_without_the_history_tab_reads_until_init_adds_it(fake: FakeShee
     store.init()
     assert store.save_settings({"limit_step3": "90"}, actor="admin@x.id") == 2  # 1: the settings it found
     assert [h["source"] for h in store.read_settings_history()] == ["existing", "admin"]
+
+
+def test_the_report_replays_the_stores_log_in_append_order_without_a_losers_rows(fake: FakeSheets,
+                                                                                 store: GSheetsStore,
+                                                                                 key: str) -> None:
+    """Compliance over the store's own Log (``stored_order``): five rows at one instant, which two orders would
+    both take in full, are replayed in the order they were appended; a stale host's approve at that instant lost
+    (void in the tab) and never reaches the report."""
+    from sopkit.compliance import compute
+    from sopkit.tableio import log_frame
+
+    at = dt.datetime(2026, 11, 23, 11, 0, tzinfo=AGENCY_TZ)
+
+    def act(s: GSheetsStore, when: dt.datetime, step: int, action: str, then: int, who: str = "v@x.id") -> None:
+        item = s.get_item("K-1")
+        s.commit(Change("K-1", item.rev, {"step": str(then)}, (LogRow(when, "K-1", step, action, who, "x"),),
+                        seen=item))
+
+    store.commit(Change("K-1", None, {"title": "K", "status": "collecting", "step": "1"},
+                        (LogRow(T0, "K-1", 1, "start", "o@x.id", "officer"),)))
+    act(store, T0 + dt.timedelta(hours=1), 1, "submit", 2)
+    act(store, T0 + dt.timedelta(hours=2), 2, "submit", 3)
+    stale = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    seen = stale.get_item("K-1")
+    _between_read_and_write(stale, lambda: act(store, at, 3, "reject", 2))
+    with pytest.raises(StaleWrite):  # the other host's approve of step 3, at the same instant: both wrote, it lost
+        stale.commit(Change("K-1", seen.rev, {"step": "4"}, (LogRow(at, "K-1", 3, "approve", "v2@x.id", "x"),),
+                            seen=seen))
+    for step, action, then in ((2, "submit", 3), (3, "approve", 4), (4, "reject", 2), (2, "submit", 3)):
+        act(store, at, step, action, then)
+    assert "void" in [r["action"] for r in sheet_rows(fake, key, "Log")]
+    for reader in (store, GSheetsStore(connect(fake), key, sleep=lambda s: None)):
+        report = compute(log_frame(reader.read_log("K-1")), as_of=at + dt.timedelta(hours=1), stored_order=True)
+        assert report.problems.empty
+        a = report.attempts
+        assert a.loc[a["step"] == 3, "outcome"].tolist() == ["reject", "approve", "open"]

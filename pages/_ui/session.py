@@ -92,6 +92,7 @@ class _Held:
         self.refresh: threading.Thread | None = None
         self.patched_items: set[str] = set()
         self.patched_users = False
+        self.patched_settings = False
 
 
 # cache_resource, not cache_data: cache_data hands every caller an unpickled copy, and a page asks several times per
@@ -126,7 +127,7 @@ def snapshot() -> Snapshot:
     if _age(held) > SNAPSHOT_TTL:
         with held.lock:
             if held.refresh is None and _age(held) > SNAPSHOT_TTL:  # again: a re-read may just have landed
-                held.patched_items, held.patched_users = set(), False
+                held.patched_items, held.patched_users, held.patched_settings = set(), False, False
                 held.refresh = threading.Thread(target=_refresh, args=(held, store()), daemon=True,
                                                 name="sopkit-snapshot-refresh")
                 held.refresh.start()
@@ -150,6 +151,8 @@ def _refresh(held: _Held, s: Store) -> None:
             _patch_item(held, s, item_id)
         if held.patched_users:
             _patch_users(held, s)
+        if held.patched_settings:
+            _patch_settings(held, s)
         held.refresh = None
 
 
@@ -160,16 +163,19 @@ def wait_for_refresh(timeout: float = 60) -> None:
         thread.join(timeout)
 
 
-def after_write(item_id: str | None = None, users: bool = False, item: Item | None = None) -> None:
+def after_write(item_id: str | None = None, users: bool = False, item: Item | None = None,
+                settings: bool = False) -> None:
     """Make the writer see their own change on the next run.
 
     With ``item_id`` (a workflow action) only that item's Register row and its new Log rows are patched into the
     shared snapshot: over 50k items that is milliseconds instead of a full re-read of seconds. With ``item`` (what
     the commit returned, or a refusal's current item) nothing is read: its Log rows are the ones the store already
-    holds after its commit. ``users`` re-reads the Users table only. Without either (admin edits), the snapshot
-    is dropped and the next run reads everything. Other users' changes arrive with the background re-read.
+    holds after its commit. ``users`` re-reads the Users table only. ``settings`` (after a settings save) patches
+    the Settings and their history as the save left them (no read on Google Sheets: its verifying read has them).
+    Without any (other admin edits), the snapshot is dropped and the next run reads everything. Other users'
+    changes arrive with the background re-read.
     """
-    if item_id is None and not users:
+    if item_id is None and not users and not settings:
         _held.clear()
         return
     held = _held(*_key())
@@ -177,12 +183,21 @@ def after_write(item_id: str | None = None, users: bool = False, item: Item | No
     with held.lock:
         if item is None:
             READS["count"] += 1
-        if users:
+        if settings:
+            held.patched_settings = True
+            _patch_settings(held, s)
+        elif users:
             held.patched_users = True
             _patch_users(held, s)
         else:
             held.patched_items.add(str(item_id))
             _patch_item(held, s, str(item_id), item)
+
+
+def _patch_settings(held: _Held, s: Store) -> None:
+    rows, history = s.sync_settings_history(cached=True)
+    held.snap = replace(held.snap, settings_rows=rows, settings_history=tuple(history),
+                        read_at=dt.datetime.now(dt.UTC))
 
 
 def _patch_users(held: _Held, s: Store) -> None:

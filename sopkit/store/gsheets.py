@@ -538,6 +538,8 @@ class GSheetsStore:
             register = self._register(reg_values)[0]
             users, problems = self._users(user_values)
             view = self._settings_view(setting_values)
+            if history:
+                self._settings_last = view
             if record_hand_edits:
                 view = self._record_hand_edits(view)
             return StoreSnapshot(register, self._ledger.visible() if with_log else [], tuple(users),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from desk_helpers import email_for, errors, open_page, successes
+from desk_helpers import button, email_for, errors, open_page, successes
 from streamlit.testing.v1 import AppTest
 
 from fakes.desk_on_sheets import SheetEnv, sheet_desk
@@ -84,6 +84,42 @@ def test_a_refused_action_costs_one_read_and_says_so_in_indonesian(app_factory, 
     assert errors(at) == [t("error.stale")]
     assert sheet.calls()["total"] == 1 and sheet.calls().get("write", 0) == 0
     assert f"w_take_{item.id}" not in [b.key for b in at.button]  # the page shows the other's take already
+
+
+def test_a_settings_save_is_three_calls_with_the_rerun_and_a_hand_edit_is_recorded_once(app_factory,
+                                                                                        sheet: SheetEnv) -> None:
+    """An admin's save: read, one atomic write, a verifying read; the page's rerun shows the new revision from
+    that read. A hand edit of the Settings tab is found by the next snapshot's one read and recorded once (a
+    save's write and verifying read), then costs nothing more."""
+    at = open_page(app_factory(email_for("admin")), "admin")
+    sheet.fake.reset_counts()
+    at.text_input(key="w_sop_number").input("800/123/DISHUB-C/2026")
+    button(at, "admin.save_settings").click().run()
+    assert t("admin.saved_settings") in successes(at)
+    assert sheet.calls() == {"values.batchGet": 2, "spreadsheets.batchUpdate": 1, "read": 2, "write": 1,
+                             "total": 3}
+    [shown] = [d.value for d in at.dataframe if t("hist.rev") in d.value.columns]
+    assert list(shown[t("hist.rev")]) == [1] and list(shown[t("hist.actor")]) == ["Admin"]
+    values = sheet.fake.peek(sheet.key, "'Settings'")
+    row = next(n for n, r in enumerate(values, start=1) if r and r[0] == "limit_step3")
+    sheet.fake.admin_edit(sheet.key, f"Settings!B{row}", "90")  # an admin types into the sheet
+    from pages._ui import session
+
+    session.after_write()  # as if the snapshot had aged: the next run reads everything
+    tab = app_factory(email_for("admin"))
+    sheet.fake.reset_counts()
+    at = open_page(tab, "admin")
+    # the snapshot and the session check (a page view), and recording the hand edit: a write and its verify
+    assert sheet.calls() == {"values.batchGet": 3, "spreadsheets.batchUpdate": 1, "read": 3, "write": 1,
+                             "total": 4}
+    [shown] = [d.value for d in at.dataframe if t("hist.rev") in d.value.columns]
+    assert list(shown[t("hist.rev")]) == [2, 1] and list(shown[t("hist.source")])[0] == t("hist.source.hand_edit")
+    session.after_write()
+    tab = app_factory(email_for("admin"))
+    sheet.fake.reset_counts()
+    open_page(tab, "admin")
+    assert sheet.calls() == {"values.batchGet": 2, "read": 2, "total": 2}  # recorded once: a page view again
+    assert [h["source"] for h in sheet.store.read_settings_history()] == ["admin", "hand-edit"]
 
 
 def _due(sheet: SheetEnv, n: int) -> list[Item]:

@@ -19,7 +19,7 @@ from sopkit.store.gsheets import GSheetsStore
 from sopkit.workflow import Desk
 
 ROLES = {"officer": ("officer",), "creator": ("creator",), "supervisor": ("supervisor",),
-         "supervisor2": ("supervisor",), "publisher": ("publisher",)}
+         "supervisor2": ("supervisor",), "publisher": ("publisher",), "admin": ("admin",)}
 
 
 @dataclass
