@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -53,19 +54,56 @@ EXPORT_COLUMNS: tuple[str, ...] = (*ATTEMPT_COLUMNS, "settings_rev")
 PROBLEM_COLUMNS: tuple[str, ...] = ("row", "item_id", "reason")
 REQUIRED_COLUMNS: tuple[str, ...] = ("at", "item_id", "step", "action")
 
-DONE = 7  # state after publish or cancel
+DONE = sop.AGENCY.done  # the agency's state after publish or cancel (one past its last step)
 NONE = 0  # state before start
+ANY = -2  # a row's required state when it may be taken at any open step (cancel)
 EPS = 1e-6
 
-#: Preferred order of same-instant rows of one item in a file (the replay may take them in another order when the
-#: item's state needs it): the SOP's own sequence; cancel (not listed) comes last.
-_RANK = {("start", 1): 0, ("submit", 1): 1, ("submit", 2): 2, ("approve", 3): 3, ("reject", 3): 3,
-         ("approve", 4): 4, ("reject", 4): 4, ("schedule", 5): 5, ("schedule", 6): 6, ("publish", 6): 7}
-#: The state (open step) each flow row requires, and the one it leaves; rejections follow Settings.reject_to.
-_NEED = {("start", 1): NONE, ("submit", 1): 1, ("submit", 2): 2, ("approve", 3): 3, ("reject", 3): 3,
-         ("approve", 4): 4, ("reject", 4): 4, ("schedule", 5): 5, ("schedule", 6): 6, ("publish", 6): 6}
-_NEXT = {("start", 1): 1, ("submit", 1): 2, ("submit", 2): 3, ("approve", 3): 4, ("approve", 4): 5,
-         ("schedule", 5): 6, ("schedule", 6): 6, ("publish", 6): DONE}
+
+@dataclass(frozen=True)
+class States:
+    """The replay's state tables, derived from a procedure's transitions table: for each flow row (action, step)
+    the state (open step) it requires and the one it leaves, and its preferred rank among same-instant rows. The
+    rank is the SOP's own sequence (start, submit 1, submit 2, decision 3, decision 4, schedule, reschedule,
+    publish; rows taken at any step, cancel, last). Rejections leave the item where the Settings revision in force
+    says (``reject``: their default target). ``also``: a row that also fits a later state, where the same action
+    stays (a schedule labelled step 5 while already scheduled is a reschedule)."""
+
+    need: dict[tuple[str, int], int]
+    next: dict[tuple[str, int], int]
+    rank: dict[tuple[str, int], int]
+    also: dict[tuple[str, int], int]
+    reject: dict[tuple[str, int], int]
+    anywhere: tuple[str, ...]  # flow actions possible at any open step
+    done: int
+    planned: int  # the step whose clock starts at the planned time (-1: none)
+    working: tuple[int, ...]  # steps on working time
+
+
+@lru_cache(maxsize=8)
+def states_of(procedure: sop.Procedure) -> States:
+    """:class:`States` of ``procedure`` (computed once per procedure)."""
+    need: dict[tuple[str, int], int] = {}
+    nxt: dict[tuple[str, int], int] = {}
+    reject: dict[tuple[str, int], int] = {}
+    for tr in procedure.transitions:
+        if tr.action not in sop.FLOW_ACTIONS or tr.at is None:
+            continue
+        key = (tr.action, procedure.number(tr.at))
+        need[key] = NONE if tr.creates else key[1]
+        nxt[key] = procedure.target(tr)
+        if tr.counts_rejection:
+            reject[key] = nxt[key]
+    keys = sorted({(need[k], nxt[k] != need[k]) for k in need})
+    rank = {k: keys.index((need[k], nxt[k] != need[k])) for k in need}
+    also = {(a, st): to for (a, st), to in nxt.items()
+            if to != need[(a, st)] and nxt.get((a, to)) == to == need.get((a, to))}
+    if procedure.last >= 10:
+        raise ValueError("the report codes a step in one digit: at most 9 steps")
+    return States(need, nxt, rank, also, reject,
+                  tuple(tr.action for tr in procedure.transitions if tr.action in sop.FLOW_ACTIONS and tr.at is None),
+                  procedure.done, procedure.planned_step or -1,
+                  tuple(s.number for s in procedure.steps if s.clock == "working"))
 
 
 @dataclass
@@ -77,6 +115,7 @@ class Report:
     history: History | None = None  # every revision; attempts carry the one they were judged by (settings_rev)
     log_rows: int = 0  # Log rows read
     log_fingerprint: str = ""  # of what the report read from them: same Log content, same fingerprint (any order)
+    procedure: sop.Procedure = sop.AGENCY  # the SOP whose steps the Log names
     _calendars: dict[int, WorkCalendar] = field(default_factory=dict, repr=False)  # shared by filtered views
 
     def __post_init__(self) -> None:
@@ -96,14 +135,14 @@ class Report:
             "on_time": g["on_time"].sum(),
             "median_minutes": g["minutes"].median(),
             "p90_minutes": g["minutes"].quantile(0.9),
-        }).reindex(list(sop.STEPS), fill_value=0)
+        }).reindex(list(self.procedure.by_number), fill_value=0)
         out["on_time_rate"] = np.where(out["attempts"] > 0, out["on_time"] / out["attempts"].clip(lower=1), np.nan)
         open_ = a[a["ended_at"].isna()]
         out["open"] = open_.groupby("step").size().reindex(out.index, fill_value=0)
         out["open_overdue"] = open_[~open_["on_time"]].groupby("step").size().reindex(out.index, fill_value=0)
         out["limit_minutes"] = [self.settings.limit(s) for s in out.index]
-        out["clock"] = [sop.STEPS[s].clock for s in out.index]
-        out.insert(0, "title", [sop.STEPS[s].title_en for s in out.index])
+        out["clock"] = [self.procedure.by_number[s].clock for s in out.index]
+        out.insert(0, "title", [self.procedure.by_number[s].title_en for s in out.index])
         return out.reset_index().rename(columns={"index": "step"})
 
     def per_month(self) -> pd.DataFrame:
@@ -128,8 +167,9 @@ class Report:
         rejected = a[a["outcome"] == "reject"]
         counts = rejected.groupby(["item_id", "step"]).size().unstack(fill_value=0)
         out = pd.DataFrame(index=pd.Index(a["item_id"].unique(), name="item_id"))
-        for s in (3, 4):
-            out[f"rejections_step{s}"] = counts[s] if s in counts else 0
+        for s in self.procedure.gates:  # named as the Register's counters (``rejections_step3`` …)
+            column = self.procedure.rejection_columns.get(s, f"rejections_step{s}")
+            out[column] = counts[s] if s in counts else 0
         out = out.fillna(0).astype(int)
         out["rejections"] = out.sum(axis=1)
         return out.reset_index()
@@ -168,8 +208,9 @@ class Report:
 
     def lead_times(self) -> pd.DataFrame:
         a = self.attempts
-        first = a[a["step"] == 1].groupby("item_id")["started_at"].min()
-        pub = a[(a["step"] == 6) & (a["outcome"] == "publish")].groupby("item_id")["ended_at"].max()
+        first = a[a["step"] == self.procedure.first].groupby("item_id")["started_at"].min()
+        published = a["step"].isin(self.procedure.steps_for("publish")) & (a["outcome"] == "publish")
+        pub = a[published].groupby("item_id")["ended_at"].max()
         both = pd.concat([first.rename("started_at"), pub.rename("published_at")], axis=1).dropna()
         both["calendar_hours"] = (both["published_at"] - both["started_at"]).dt.total_seconds() / 3600
         both["working_minutes"] = self.working_minutes(both["started_at"], both["published_at"])
@@ -254,21 +295,24 @@ def iso_strings(times: pd.Series, tz: str) -> pd.Series:
 
 
 def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datetime | None = None,
-            first_row: int = 2, *, history: History | None = None, stored_order: bool = False) -> Report:
+            first_row: int = 2, *, history: History | None = None, stored_order: bool = False,
+            procedure: sop.Procedure = sop.AGENCY) -> Report:
     """Per-attempt compliance from a Log table of text cells (``LOG_COLUMNS``; extra columns are ignored).
 
     ``history``: the Settings revisions (each attempt is judged by the one in force when it started); without it,
     ``settings`` (default: the SOP's) apply at every instant. ``stored_order``: the rows are in the store's append
     order, which then breaks ties between rows of one item at the same instant (see the module docstring).
     ``first_row`` is the row number of the first data row in the user's file (2 when a header row precedes).
-    Raises ValueError only when a required column is missing altogether.
+    ``procedure``: the SOP whose steps and transitions the Log follows (the agency's; its ``settings`` must give
+    each of its steps a limit). Raises ValueError only when a required column is missing altogether.
     """
-    history = history or History.of(settings or Settings())
+    history = history or History.of(settings or Settings.defaults(procedure))
     settings = settings or history.latest.settings
     as_of = as_of or dt.datetime.now(dt.UTC)
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a time zone")
-    df, problems = check_cells(log, settings, first_row)
+    df, problems = check_cells(log, settings, first_row, procedure)
+    states = states_of(procedure)
     flow = df.loc[df["action"].isin(sop.FLOW_ACTIONS), ["row", "item_id", "action", "actor", "t", "step_n", "pub"]]
     # From here on plain numpy arrays: items and actors as integer codes (sorted, so they do not depend on the rows'
     # order), times as int64 ns (UTC), and each row's required and resulting state looked up by action × 10 + step
@@ -281,12 +325,12 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     t = _ns(flow["t"])
     pub = _ns(flow["pub"])
     code = act * 10 + step
-    nxt_tables = np.stack([_table({("reject", 3): r.settings.reject_to.get(3, 2),
-                                   ("reject", 4): r.settings.reject_to.get(4, 2), **_NEXT}, -1)
+    nxt_tables = np.stack([_table({**states.next, **{k: r.settings.reject_to.get(k[1], to)
+                                                     for k, to in states.reject.items()}}, -1)
                            for r in history.revisions])
-    cancel = act == _ACT["cancel"]
-    need = np.where(cancel, -2, _table(_NEED, -1)[code])
-    nxt_state = np.where(cancel, DONE, nxt_tables[history.index_at(t), code])
+    anywhere = np.isin(act, [_ACT[a] for a in states.anywhere])
+    need = np.where(anywhere, ANY, _table(states.need, -1)[code])
+    nxt_state = np.where(anywhere, states.done, nxt_tables[history.index_at(t), code])
     impossible = need == -1
     if impossible.any():
         bad = pd.DataFrame({"row": rows[impossible], "item_id": items[item[impossible]]})
@@ -296,33 +340,40 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     if stored_order:
         order = np.lexsort((rows, t, item))
     else:
-        order = _file_order(item, t, _table(_RANK, 8)[code] * 100 + code, actor, pub, rows)
+        last_rank = max(states.rank.values(), default=-1) + 1
+        order = _file_order(item, t, _table(states.rank, last_rank)[code] * 100 + code, actor, pub, rows)
     order = order[~impossible[order]]
+    also = _table(states.also, -1)[code]
+    plans = np.isin(nxt_state, [states.planned]) & ~anywhere  # rows that (re)set the planned step's start
     cols = {"item": item[order], "act": act[order], "step": step[order], "row": rows[order], "t": t[order],
-            "pub": pub[order], "actor": actor[order], "need": need[order], "next": nxt_state[order]}
+            "pub": pub[order], "actor": actor[order], "need": need[order], "next": nxt_state[order],
+            "also": also[order], "plans": plans[order]}
 
     replayed, valid = _replay(cols)
     cols = {k: v[replayed] for k, v in cols.items()}
     if not valid.all():
         bad = pd.DataFrame({"row": cols["row"][~valid], "item_id": items[cols["item"][~valid]]})
         taken = _taken_at_same_instant(cols, valid)
-        bad["reason"] = [_why(sop.FLOW_ACTIONS[a], st) + (f" (row {taken[(i, when)]} of this item has the same time "
-                                                          "and fits its state)" if (i, when) in taken else "")
+        bad["reason"] = [_why(sop.FLOW_ACTIONS[a], st, procedure)
+                         + (f" (row {taken[(i, when)]} of this item has the same time and fits its state)"
+                            if (i, when) in taken else "")
                          for a, st, i, when in zip(cols["act"][~valid], cols["step"][~valid], cols["item"][~valid],
                                                    cols["t"][~valid], strict=True)]
         problems.append(bad)
     cols = {k: v[valid] for k, v in cols.items()}
 
     report = Report(_empty_attempts(), pd.DataFrame(columns=list(PROBLEM_COLUMNS)), as_of, settings, history,
-                    len(log), _fingerprint(items, actors, len(log), item, actor, code, t, pub))
-    report.attempts = _attempts(cols, np.asarray(items, dtype=object), np.asarray(actors, dtype=object), report)
+                    len(log), _fingerprint(items, actors, len(log), item, actor, code, t, pub), procedure)
+    report.attempts = _attempts(cols, np.asarray(items, dtype=object), np.asarray(actors, dtype=object), report,
+                                states)
     probs = (pd.concat(problems, ignore_index=True) if problems
              else pd.DataFrame(columns=list(PROBLEM_COLUMNS)))
     report.problems = probs[list(PROBLEM_COLUMNS)].sort_values("row", kind="stable").reset_index(drop=True)
     return report
 
 
-def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2, procedure: sop.Procedure = sop.AGENCY
+                ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Cell-level checks of Log rows: the usable rows (with parsed ``t``, ``step_n``, ``pub`` and their ``row``
     number) and frames of (row, item_id, reason) for the rest. Raises ValueError when a required column is
     missing altogether."""
@@ -337,7 +388,8 @@ def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2) -> tu
     df["action"] = df["action"].str.strip().str.lower()
     df["t"] = parse_iso_series(df["at"], settings.timezone)
     # a step is a small whole number ("3", or "3.0" as a spreadsheet may render it); anything else is unknown
-    step_names = {**{str(n): n for n in sop.STEPS}, **{f"{n}.0": n for n in sop.STEPS}}
+    steps = list(procedure.by_number)
+    step_names = {**{str(n): n for n in steps}, **{f"{n}.0": n for n in steps}}
     df["step_n"] = df["step"].str.strip().map(step_names)
     pub_text = df["publish_at"].str.strip()
     df["pub"] = parse_iso_series(pub_text, settings.timezone)
@@ -345,7 +397,7 @@ def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2) -> tu
     checks = [
         (df["item_id"] == "", lambda d: "missing item_id"),
         (df["t"].isna(), lambda d: "bad timestamp in 'at': " + d["at"]),
-        (~df["step_n"].isin(list(sop.STEPS)), lambda d: "unknown step " + d["step"]),
+        (~df["step_n"].isin(steps), lambda d: "unknown step " + d["step"]),
         (~df["action"].isin(sop.ACTIONS), lambda d: "unknown action " + d["action"]),
         ((pub_text != "") & df["pub"].isna(), lambda d: "bad timestamp in 'publish_at': " + d["publish_at"]),
     ]
@@ -390,12 +442,13 @@ def _fingerprint(items: pd.Index, actors: pd.Index, n_rows: int, *columns: np.nd
     return digest.hexdigest()[:16]
 
 
-def _why(action: str, step: int) -> str:
+def _why(action: str, step: int, procedure: sop.Procedure) -> str:
+    scheduling, publication = (procedure.steps_for(a)[:1] or (0,) for a in ("schedule", "publish"))
     before = {"start": "the item was already started", "submit": f"step {step} is not open",
               "approve": f"no submit before it (step {step} is not open)",
               "reject": f"no submit before it (step {step} is not open)",
-              "schedule": "the item is not approved (step 5 is not open)",
-              "publish": "the item is not scheduled (step 6 is not open)",
+              "schedule": f"the item is not approved (step {scheduling[0]} is not open)",
+              "publish": f"the item is not scheduled (step {publication[0]} is not open)",
               "cancel": "the item is not open (never started, or already published or cancelled)"}
     return f"{action} at step {step} out of order: {before[action]}"
 
@@ -435,9 +488,9 @@ def _replay(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Which rows a sequential reading of each item's Log accepts (it skips a row whose state is wrong), and the
     order it takes them in: (a permutation of the rows that keeps each item's block where it is, and for the
     permuted rows whether each is accepted)."""
-    items, need, nxt, steps, acts = cols["item"], cols["need"], cols["next"], cols["step"], cols["act"]
+    items, need, nxt = cols["item"], cols["need"], cols["next"]
     prev = _previous(items, nxt, NONE)
-    ok = _accepts(need, acts, steps, prev)
+    ok = _accepts(need, cols["also"], nxt, prev)
     perm = np.arange(len(items))
     valid = ok.copy()
     bad_items = np.unique(items[~ok])
@@ -445,7 +498,7 @@ def _replay(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         # Replay only the items that have an out-of-order row, one row at a time.
         idx = np.flatnonzero(np.isin(items, bad_items))
         cuts = np.flatnonzero(np.r_[True, items[idx][1:] != items[idx][:-1], True])
-        plain = {k: cols[k].tolist() for k in ("need", "next", "step", "act", "t")}
+        plain = {k: cols[k].tolist() for k in ("need", "next", "step", "act", "t", "also")}
         for lo, hi in zip(cuts[:-1], cuts[1:], strict=False):
             block = idx[lo:hi].tolist()
             taken = _replay_item(block, plain)
@@ -467,12 +520,12 @@ def _taken_at_same_instant(cols: dict[str, np.ndarray], valid: np.ndarray) -> di
 
 
 def _fits(i: int, state: int, c: dict[str, list[int]]) -> bool:
-    """Whether row ``i`` can be taken when the item is in ``state`` (cancel: any open step; a schedule labelled
-    step 5 while already scheduled is a reschedule)."""
+    """Whether row ``i`` can be taken when the item is in ``state`` (cancel: any open step, i.e. past NONE and
+    before the done state it leaves; a schedule labelled step 5 while already scheduled is a reschedule)."""
     need = c["need"][i]
-    if need == -2:
-        return 1 <= state <= 6
-    return need == state or (state == 6 and c["act"][i] == _ACT["schedule"] and c["step"][i] == 5)
+    if need == ANY:
+        return NONE < state < c["next"][i]
+    return need == state or c["also"][i] == state
 
 
 def _replay_item(block: list[int], c: dict[str, list[int]]) -> list[int]:
@@ -566,20 +619,19 @@ def _previous(items: np.ndarray, values: np.ndarray, first: int) -> np.ndarray:
     return prev
 
 
-def _accepts(need: np.ndarray, acts: np.ndarray, steps: np.ndarray, prev: np.ndarray) -> np.ndarray:
-    cancel = need == -2
-    # a schedule labelled step 5 while already scheduled is a reschedule
-    resched = (acts == _ACT["schedule"]) & (steps == 5) & (prev == 6)
-    return np.where(cancel, (prev >= 1) & (prev <= 6), (need == prev) | resched)
+def _accepts(need: np.ndarray, also: np.ndarray, nxt: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    """As :func:`_fits`, for every row at once against the state the previous row leaves."""
+    return np.where(need == ANY, (prev > NONE) & (prev < nxt), (need == prev) | (also == prev))
 
 
-def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray, report: Report) -> pd.DataFrame:
+def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray, report: Report,
+              states: States) -> pd.DataFrame:
     """Pair each row that opens a step with the item's next row (rows are valid and sorted by item and time)."""
     if len(cols["item"]) == 0:
         return _empty_attempts()
     item, act, t, pub = cols["item"], cols["act"], cols["t"], cols["pub"]
-    schedule = act == _ACT["schedule"]
-    resched = schedule & (_previous(item, cols["next"], NONE) == 6)
+    schedule = cols["plans"]
+    resched = _previous(item, cols["next"], NONE) == cols["next"]  # leaves the item where it was: a reschedule
     # The latest (re)schedule of each item sets its step-6 start: max(publish_at, time of that schedule).
     last_sched = np.flatnonzero(schedule)
     if len(last_sched):
@@ -593,15 +645,15 @@ def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray
     ended = np.where(same_next, np.r_[t[1:], NAT], NAT)
     outcome = np.where(same_next, np.r_[act[1:], -1], -1)
     closer = np.where(same_next, np.r_[actor[1:], -1], -1)
-    opening = (nxt >= 1) & (nxt <= 6)
+    opening = (nxt > NONE) & (nxt < states.done)
     step = nxt[opening]
-    started = np.where(step == 6, start6[item[opening]], t[opening])
+    started = np.where(step == states.planned, start6[item[opening]], t[opening])
     ended, outcome, closer, item = ended[opening], outcome[opening], closer[opening], item[opening]
     attempt = pd.DataFrame({"i": item, "s": step}).groupby(["i", "s"], sort=False).cumcount().to_numpy() + 1
 
     is_open = ended == NAT
     end = np.where(is_open, pd.Timestamp(report.as_of).value, ended)
-    working = step != 6
+    working = np.isin(step, states.working)
     minutes = np.empty(len(step))
     utc = lambda ns: pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")  # noqa: E731
     # Each attempt by the Settings revision in force when it started: its calendar and its limit.
@@ -612,7 +664,8 @@ def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray
         minutes[mask] = report.calendar_of(int(r)).working_minutes(utc(started[mask]), utc(end[mask]))
     minutes[~working] = (end[~working] - started[~working]) / 60e9
     minutes = np.clip(minutes, 0, None)
-    limits = np.array([[r.settings.limits.get(n, 0) for n in range(8)] for r in report.revisions])[revision, step]
+    limits = np.array([[r.settings.limits.get(n, 0) for n in range(states.done + 1)]
+                       for r in report.revisions])[revision, step]
     revs = np.array([r.rev for r in report.revisions], dtype=np.int64)[revision]
     outcomes = np.array([*sop.FLOW_ACTIONS, "open"], dtype=object)
     return pd.DataFrame({

@@ -17,7 +17,8 @@ from .channels import registry
 from .timeutil import parse_iso, to_iso
 
 #: Register columns. Groups by owner: the pages write the workflow and content columns, the publish job only
-#: ``channel_results``; ``rev``/``updated_*`` are written with every change.
+#: ``channel_results``; ``rev``/``updated_*`` are written with every change. The SOP's steps name theirs (holder,
+#: stage time, rejection count: ``sop.Step``); the names are the sheet's, so a new step adds its columns here.
 REGISTER_COLUMNS: tuple[str, ...] = (
     "id", "title", "summary", "category", "channels", "status", "step",
     "officer", "creator", "verifier", "approver", "scheduler", "publisher",
@@ -70,8 +71,8 @@ class Item:
     summary: str = ""
     category: str = ""
     channels: tuple[str, ...] = ()
-    status: str = sop.STATUS_BY_STEP[1]
-    step: int = 1
+    status: str = sop.STATUS_BY_STEP[sop.FIRST_STEP]
+    step: int = sop.FIRST_STEP
     officer: str = ""
     creator: str = ""
     verifier: str = ""
@@ -106,7 +107,9 @@ class Item:
         return self.status not in sop.TERMINAL_STATUSES
 
     def holder(self, step: int) -> str:
-        return str(getattr(self, sop.STEPS[step].holder_column))
+        """Who holds the agency's ``step`` for this item ("" when nobody, or the step has no holder column)."""
+        column = sop.STEPS[step].holder_column
+        return str(getattr(self, column)) if column else ""
 
     def to_row(self) -> Row:
         return {c: _format(getattr(self, c)) for c in REGISTER_COLUMNS}
@@ -169,7 +172,7 @@ def item_from_row(row: Row, row_number: int = 0) -> tuple[Item | None, list[RowP
         if step not in sop.STEPS:
             raise ValueError
     except ValueError:
-        bad("step", "step must be a number 1-6")
+        bad("step", f"step must be a number {sop.FIRST_STEP}-{sop.LAST_STEP}")
         return None, problems
     values["step"] = step
     for col in TIME_COLUMNS:
@@ -179,7 +182,7 @@ def item_from_row(row: Row, row_number: int = 0) -> tuple[Item | None, list[RowP
                 values[col] = parse_iso(text)
             except ValueError as e:
                 bad(col, str(e))
-    for col in ("rejections_step3", "rejections_step4", "rev"):
+    for col in (*sop.AGENCY.rejection_columns.values(), "rev"):
         text = str(row.get(col, "") or "").strip() or "0"
         try:
             n = int(float(text))

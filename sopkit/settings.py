@@ -53,16 +53,19 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     timezone: str = DEFAULT_TIMEZONE
-    limits: dict[int, int] = field(default_factory=lambda: {n: s.limit_minutes for n, s in sop.STEPS.items()})
-    reject_to: dict[int, int] = field(
-        default_factory=lambda: {n: s.reject_to for n, s in sop.STEPS.items() if s.reject_to}
-    )
+    limits: dict[int, int] = field(default_factory=lambda: _default_limits(sop.AGENCY))
+    reject_to: dict[int, int] = field(default_factory=lambda: dict(sop.AGENCY.reject_to))
     hours: dict[int, tuple[Window, ...]] = field(
         default_factory=lambda: {i: parse_windows(DEFAULT_HOURS[d]) for i, d in enumerate(WEEKDAYS)}
     )
     extra_holidays: tuple[dt.date, ...] = ()
     extra_working_days: tuple[dt.date, ...] = ()
     header: dict[str, str] = field(default_factory=lambda: dict(sop.SOP_HEADER_DEFAULTS))
+
+    @classmethod
+    def defaults(cls, procedure: sop.Procedure, **values: Any) -> Settings:
+        """The defaults of ``procedure`` (its steps' limits, its gates' rejection targets) and ``values``."""
+        return cls(limits=_default_limits(procedure), reject_to=dict(procedure.reject_to), **values)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -81,6 +84,10 @@ class Settings:
         rows["extra_working_days"] = ",".join(d.isoformat() for d in self.extra_working_days)
         rows.update(self.header)
         return rows
+
+
+def _default_limits(procedure: sop.Procedure) -> dict[int, int]:
+    return {n: s.limit_minutes for n, s in procedure.by_number.items()}
 
 
 def parse_windows(text: str) -> tuple[Window, ...]:
@@ -137,13 +144,14 @@ def _parse_minutes(text: str) -> int:
     return value
 
 
-def _parse_step(text: str) -> int:
+def _parse_step(text: str, targets: tuple[int, ...]) -> int:
+    """A rejection's target: one of the maker steps (``targets``)."""
     try:
         value = int(str(text).strip())
     except ValueError:
         raise SettingsError(f"'{text}' is not a step number") from None
-    if value not in (1, 2):
-        raise SettingsError(f"a rejection can return only to step 1 or 2, not {value}")
+    if value not in targets:
+        raise SettingsError(f"a rejection can return only to step {' or '.join(map(str, targets))}, not {value}")
     return value
 
 
@@ -155,9 +163,11 @@ def _parse_timezone(text: str) -> str:
     return text.strip()
 
 
-def from_rows(rows: dict[str, str], default_timezone: str = DEFAULT_TIMEZONE) -> tuple[Settings, list[str]]:
-    """Read Settings rows; unreadable values keep their default and are listed as problems."""
-    base = Settings(timezone=default_timezone)
+def from_rows(rows: dict[str, str], default_timezone: str = DEFAULT_TIMEZONE,
+              procedure: sop.Procedure = sop.AGENCY) -> tuple[Settings, list[str]]:
+    """Read Settings rows; unreadable values keep their default and are listed as problems. The keys
+    ``limit_step<n>`` and ``reject_to_step<n>`` name the steps and the gates of ``procedure``."""
+    base = Settings.defaults(procedure, timezone=default_timezone)
     problems: list[str] = []
     limits, reject_to, hours = dict(base.limits), dict(base.reject_to), dict(base.hours)
     changes: dict[str, object] = {}
@@ -178,12 +188,12 @@ def from_rows(rows: dict[str, str], default_timezone: str = DEFAULT_TIMEZONE) ->
             tz = attempt(key, _parse_timezone)
             if tz:
                 changes["timezone"] = tz
-        elif (m := re.fullmatch(r"limit_step([1-6])", key)):
+        elif (m := re.fullmatch(r"limit_step(\d)", key)) and int(m.group(1)) in procedure.by_number:
             v = attempt(key, _parse_minutes)
             if v:
                 limits[int(m.group(1))] = v
-        elif (m := re.fullmatch(r"reject_to_step([34])", key)):
-            v = attempt(key, _parse_step)
+        elif (m := re.fullmatch(r"reject_to_step(\d)", key)) and int(m.group(1)) in procedure.gates:
+            v = attempt(key, lambda text: _parse_step(text, procedure.maker_steps))
             if v:
                 reject_to[int(m.group(1))] = v
         elif key.startswith("hours_") and key[6:] in WEEKDAYS:

@@ -1,5 +1,9 @@
 """The workflow engine: every SOP action as a checked transition and one atomic store change.
 
+Where an action may be taken, by whom and where it moves the item are rows of the SOP's transitions table
+(``sopkit.sop``): a :class:`Desk` follows the :class:`~sopkit.sop.Procedure` it is given (the agency's by
+default), so a step added to that table is worked through here without a change.
+
 Each action takes the acting user and the item *as the caller read it* (its ``rev``). It checks the role
 (``permissions``), the item's state, maker-checker, and the action's inputs, then commits the changed Register
 cells and the Log row in one :meth:`Store.commit` that refuses a stale ``rev``. The time of every action is the
@@ -80,12 +84,9 @@ __all__ = [
     "WorkflowError", "WrongState",
 ]
 
-#: Fields each step's holder may edit, and the limits that keep a hand-typed value sane.
-EDITABLE: dict[int, frozenset[str]] = {
-    1: frozenset({"title", "summary", "category", "channels", "sources", "media"}),
-    2: frozenset({"title", "summary", "category", "body", "captions", "media"}),
-}
-#: What makes someone a maker of an item (at steps 1-2), and what is a decision at a gate step.
+#: Fields each maker step's holder may edit (``sop.Step.editable``), and the limits that keep a hand-typed value sane.
+EDITABLE: dict[int, frozenset[str]] = sop.AGENCY.editable
+#: What makes someone a maker of an item (at a maker step), and what is a decision at a gate step.
 MAKER_ACTIONS = frozenset({"start", "edit", "submit"})
 DECISIONS = frozenset({"approve", "reject"})
 #: The actions whose maker-checker rule reads the item's Log: a page passes the rows it read as ``log=`` (see
@@ -100,8 +101,8 @@ MULTILINE_FIELDS = frozenset({"summary", "sources", "body"})
 #: A channel's state in ``Item.channel_results``: the one vocabulary, ``channels.base.ChannelState``.
 CHANNEL_STATUSES: tuple[str, ...] = CHANNEL_STATES
 
-#: Stage timestamp written when a step is closed by its forward action.
-STAGE_COLUMN = {1: "collected_at", 2: "designed_at", 3: "verified_at", 4: "approved_at", 5: "scheduled_at"}
+#: Stage timestamp written when a step is closed by its forward action (``sop.Step.stage_column``).
+STAGE_COLUMN: dict[int, str] = sop.AGENCY.stage_columns
 
 
 def new_id(now: dt.datetime) -> str:
@@ -115,6 +116,7 @@ class Desk:
     store: Store
     settings: Settings = field(default_factory=Settings)
     now: Now = server_now
+    procedure: sop.Procedure = sop.AGENCY  # the SOP's steps and transitions the desk follows
 
     # -- helpers ----------------------------------------------------------------------------------------------
     def _commit(self, user: User, role: str, item: Item, action: str, step: int, changes: dict[str, Any],
@@ -133,21 +135,43 @@ class Desk:
         return self.store.commit(Change(item.id, None if create else item.rev, updates, log,
                                         seen=None if create else item, actor=actor, role=role))
 
-    def _moves_to(self, step: int, at: dt.datetime) -> dict[str, Any]:
-        return {"step": step, "status": sop.STATUS_BY_STEP[step], "step_entered_at": at}
+    def _step(self, number: int) -> sop.Step:
+        return self.procedure.by_number[number]
 
-    @staticmethod
-    def _require_open(item: Item, *steps: int) -> None:
+    def _holder(self, item: Item, step: int) -> str:
+        column = self._step(step).holder_column
+        return str(getattr(item, column)) if column else ""
+
+    def _moves_to(self, step: int, at: dt.datetime) -> dict[str, Any]:
+        return {"step": step, "status": self.procedure.status_by_step[step], "step_entered_at": at}
+
+    def _forward(self, user: User, item: Item, action: str, at: dt.datetime) -> dict[str, Any]:
+        """The changes of ``action`` closing the item's step: on to the table's next step, the step's stage time
+        stamped and its holder column naming who closed it."""
+        transition = self.procedure.transition(action, item.step)
+        assert transition is not None
+        step = self._step(item.step)
+        changes = self._moves_to(self.procedure.target(transition), at)
+        changes.update({c: v for c, v in ((step.stage_column, at), (step.holder_column, user.email)) if c})
+        return changes
+
+    def _require_open(self, item: Item, *steps: int) -> None:
         if not item.is_open:
             raise WrongState(f"Item {item.id} is {item.status}; nothing more can be done with it.")
         if steps and item.step not in steps:
-            where = " or ".join(f"{s} ({sop.STEPS[s].title_en})" for s in steps)
-            raise WrongState(f"Item {item.id} is at step {item.step} ({sop.STEPS[item.step].title_en}), "
+            where = " or ".join(f"{s} ({self._step(s).title_en})" for s in steps)
+            raise WrongState(f"Item {item.id} is at step {item.step} ({self._step(item.step).title_en}), "
                              f"not at step {where}.")
 
-    @staticmethod
-    def _require_holder(user: User, item: Item) -> None:
-        holder = item.holder(item.step)
+    def _require_at(self, item: Item, action: str) -> None:
+        """Open and at a step where the transitions table has ``action``."""
+        self._require_open(item, *self.procedure.steps_for(action))
+
+    def _acting_role(self, user: User, action: str, step: int | None) -> str:
+        return acting_role(user, action, step, self.procedure)
+
+    def _require_holder(self, user: User, item: Item) -> None:
+        holder = self._holder(item, item.step)
         if holder and holder != user.email:
             raise NotHolder(f"Item {item.id} is held by {holder} at step {item.step}; ask a supervisor to "
                             "reassign it.")
@@ -162,72 +186,81 @@ class Desk:
         return note
 
     def _maker_checker(self, user: User, item: Item, step: int, log: Iterable[Mapping[str, Any]] | None) -> None:
-        """Nobody checks their own work: whoever started, edited or submitted the item at steps 1-2 may not decide
-        at step 3 or 4, and whoever decided at step 3 may not decide at step 4. Who that is comes from the item's
-        Log, because the holder columns are rewritten by every take, assign and resubmission (a maker the item was
-        reassigned away from is still a maker). ``log`` is the item's Log as the caller read it; only when it is
-        not given is it read from the store (for Google Sheets one more API call)."""
+        """Nobody checks their own work: whoever started, edited or submitted the item at a maker step (1-2) may
+        not decide at a gate (3 or 4), and whoever decided at a gate may not decide at a later one. Who that is
+        comes from the item's Log, because the holder columns are rewritten by every take, assign and resubmission
+        (a maker the item was reassigned away from is still a maker). ``log`` is the item's Log as the caller read
+        it; only when it is not given is it read from the store (for Google Sheets one more API call)."""
         rows = self.store.read_log(item.id) if log is None else log
-        makers, verifiers = makers_and_verifiers(rows, item.id)
-        makers |= {item.officer, item.creator} - {""}
+        makers, deciders = makers_and_deciders(rows, item.id, self.procedure)
+        gates = self.procedure.gates
+        makers |= {self._holder(item, s) for s in self.procedure.maker_steps} - {""}
         if user.email in makers:
             raise MakerChecker(f"{user.email} collected or designed item {item.id} and so may not "
-                               f"{'verify' if step == 3 else 'approve'} it.")
-        if step == 4 and user.email in verifiers | {item.verifier} - {""}:
+                               f"{'verify' if step == gates[0] else 'approve'} it.")
+        earlier = set().union(*(deciders.get(g, set()) | {self._holder(item, g)} for g in gates if g < step))
+        if user.email in earlier - {""}:
             raise MakerChecker(f"{user.email} verified item {item.id} and so may not also give the final approval.")
 
     # -- actions ----------------------------------------------------------------------------------------------
     def start(self, user: User, *, title: str, summary: str = "", category: str = "",
               channels: Iterable[str] = (), sources: str = "", media: list[dict[str, Any]] | None = None) -> Item:
-        role = acting_role(user, "start", 1)
+        first = next(self.procedure.number(t.at) for t in self.procedure.transitions if t.creates and t.at)
+        role = self._acting_role(user, "start", first)
         at = self.now()
-        fields = _check_fields(1, {"title": title, "summary": summary, "category": category,
-                                   "channels": tuple(channels), "sources": sources, "media": media or []})
+        fields = _check_fields(first, {"title": title, "summary": summary, "category": category,
+                                       "channels": tuple(channels), "sources": sources, "media": media or []},
+                               self.procedure.editable)
         if not str(fields["title"]).strip():
             raise InvalidInput("A title is required.")
         item = Item(id=new_id(at))
-        changes = {**fields, **self._moves_to(1, at), "officer": user.email, "created_at": at}
-        return self._commit(user, role, item, "start", 1, changes, create=True, at=at)
+        holder = {c: user.email for c in (self._step(first).holder_column,) if c}
+        changes = {**fields, **self._moves_to(first, at), **holder, "created_at": at}
+        return self._commit(user, role, item, "start", first, changes, create=True, at=at)
 
     def edit(self, user: User, item: Item, **fields: Any) -> Item:
-        self._require_open(item, 1, 2)
-        role = acting_role(user, "edit", item.step)
+        self._require_at(item, "edit")
+        role = self._acting_role(user, "edit", item.step)
         self._require_holder(user, item)
-        changes = _check_fields(item.step, fields)
+        changes = _check_fields(item.step, fields, self.procedure.editable)
         changed = {k: v for k, v in changes.items() if format_value(k, v) != format_value(k, getattr(item, k))}
         if not changed:
             return item
-        holder = {sop.STEPS[item.step].holder_column: user.email}
+        holder = {c: user.email for c in (self._step(item.step).holder_column,) if c}
         return self._commit(user, role, item, "edit", item.step, {**changed, **holder},
                             note="changed: " + ", ".join(sorted(changed)))
 
     def take(self, user: User, item: Item, log: ItemLog = None) -> Item:
         self._require_open(item)
-        role = acting_role(user, "take", item.step)
+        role = self._acting_role(user, "take", item.step)
         self._require_holder(user, item)
-        if item.step in (3, 4):
+        column = self._step(item.step).holder_column
+        if not column:
+            raise WrongState(f"Nobody holds step {item.step} of item {item.id}; it needs no taking.")
+        if item.step in self.procedure.gates:
             self._maker_checker(user, item, item.step, log)
-        column = sop.STEPS[item.step].holder_column
         return self._commit(user, role, item, "take", item.step, {column: user.email})
 
     def assign(self, user: User, item: Item, assignee: User, log: ItemLog = None) -> Item:
         self._require_open(item)
-        role = acting_role(user, "assign", item.step)
-        step_role = sop.STEPS[item.step].role
-        if not assignee.has(step_role):
-            raise InvalidInput(f"{assignee.email} does not have the role {step_role} needed at step {item.step}.")
-        if item.step in (3, 4):
+        role = self._acting_role(user, "assign", item.step)
+        step = self._step(item.step)
+        if not assignee.has(step.role):
+            raise InvalidInput(f"{assignee.email} does not have the role {step.role} needed at step {item.step}.")
+        column = step.holder_column
+        if not column:
+            raise WrongState(f"Nobody holds step {item.step} of item {item.id}; it cannot be assigned.")
+        if item.step in self.procedure.gates:
             self._maker_checker(assignee, item, item.step, log)
-        column = sop.STEPS[item.step].holder_column
         return self._commit(user, role, item, "assign", item.step, {column: assignee.email},
                             note=f"assigned to {assignee.email}")
 
     def submit(self, user: User, item: Item, note: str = "") -> Item:
-        self._require_open(item, 1, 2)
-        role = acting_role(user, "submit", item.step)
+        self._require_at(item, "submit")
+        role = self._acting_role(user, "submit", item.step)
         self._require_holder(user, item)
         note = self._note(note, False, "submit")
-        if item.step == 1:
+        if self._step(item.step).name == "collection":
             if not item.title.strip():
                 raise InvalidInput("A title is required before submitting.")
             if not item.channels:
@@ -237,40 +270,46 @@ class Desk:
         elif blocking := [f for f in checks.pre_submit(item) if f.blocking]:
             raise ChecksFailed(blocking)
         at = self.now()
-        column = sop.STEPS[item.step].holder_column
-        changes = {**self._moves_to(item.step + 1, at), STAGE_COLUMN[item.step]: at, column: user.email}
-        return self._commit(user, role, item, "submit", item.step, changes, note=note, at=at)
+        return self._commit(user, role, item, "submit", item.step, self._forward(user, item, "submit", at),
+                            note=note, at=at)
 
     def approve(self, user: User, item: Item, note: str = "", log: ItemLog = None) -> Item:
-        self._require_open(item, 3, 4)
-        role = acting_role(user, "approve", item.step)
+        self._require_at(item, "approve")
+        role = self._acting_role(user, "approve", item.step)
         self._maker_checker(user, item, item.step, log)
         self._require_holder(user, item)
         at = self.now()
-        column = sop.STEPS[item.step].holder_column
-        changes = {**self._moves_to(item.step + 1, at), STAGE_COLUMN[item.step]: at, column: user.email}
-        return self._commit(user, role, item, "approve", item.step, changes, note=self._note(note, False, ""), at=at)
+        return self._commit(user, role, item, "approve", item.step, self._forward(user, item, "approve", at),
+                            note=self._note(note, False, ""), at=at)
 
     def reject(self, user: User, item: Item, note: str, log: ItemLog = None) -> Item:
-        self._require_open(item, 3, 4)
-        role = acting_role(user, "reject", item.step)
+        self._require_at(item, "reject")
+        role = self._acting_role(user, "reject", item.step)
         note = self._note(note, True, "send the content back")
         self._maker_checker(user, item, item.step, log)
         self._require_holder(user, item)
         at = self.now()
-        back = self.settings.reject_to.get(item.step, 2)
-        count = f"rejections_step{item.step}"
-        column = sop.STEPS[item.step].holder_column
-        changes = {**self._moves_to(back, at), count: getattr(item, count) + 1, "last_note": note,
-                   column: user.email}
+        transition = self.procedure.transition("reject", item.step)
+        assert transition is not None
+        step = self._step(item.step)
+        changes = {**self._moves_to(self.procedure.target(transition, self.settings.reject_to), at),
+                   "last_note": note}
+        if step.holder_column:
+            changes[step.holder_column] = user.email
+        if transition.counts_rejection and step.rejection_column:
+            changes[step.rejection_column] = getattr(item, step.rejection_column) + 1
         return self._commit(user, role, item, "reject", item.step, changes, note=note, at=at)
 
     def schedule(self, user: User, item: Item, publish_at: dt.datetime,
                  channels: Iterable[str] | None = None, note: str = "") -> Item:
-        """Step 5: set the publication time; at step 6 the same action reschedules before it goes out."""
-        self._require_open(item, 5, 6)
-        role = acting_role(user, "schedule", item.step)
-        if item.step == 5:
+        """Step 5: set the publication time; at step 6 the same action reschedules before it goes out (the
+        transitions table's ``schedule`` row that stays at its step)."""
+        self._require_at(item, "schedule")
+        role = self._acting_role(user, "schedule", item.step)
+        transition = self.procedure.transition("schedule", item.step)
+        assert transition is not None
+        moves = self.procedure.target(transition) != item.step
+        if moves:
             self._require_holder(user, item)
         if publish_at.tzinfo is None:
             raise InvalidInput("The publication time needs a time zone.")
@@ -278,24 +317,24 @@ class Desk:
         if publish_at < at - dt.timedelta(minutes=5):
             raise InvalidInput("The publication time is in the past.")
         chosen = tuple(channels) if channels is not None else item.channels
-        chosen = _check_fields(1, {"channels": chosen})["channels"]
+        chosen = _check_channels(chosen)
         if not chosen:
             raise InvalidInput("Choose at least one channel.")
         done = [c for c, r in item.channel_results.items() if r.get("status") == ChannelState.PUBLISHED]
-        if item.step == 6 and done:
+        if not moves and done:
             raise WrongState(f"Item {item.id} is already out on {', '.join(done)}; it can no longer be "
                              "rescheduled.")
         changes: dict[str, Any] = {"publish_at": publish_at, "channels": chosen}
-        if item.step == 5:
-            changes.update(self._moves_to(6, at), scheduled_at=at, scheduler=user.email)
+        if moves:
+            changes.update(self._forward(user, item, "schedule", at))
         return self._commit(user, role, item, "schedule", item.step, changes,
                             note=self._note(note, False, ""), publish_at=publish_at, at=at)
 
     def record_channel(self, user: User, item: Item, channel: str, result: dict[str, Any]) -> Item:
         """Step 6: write one channel's outcome (the job's result or a URL pasted by hand). When the last
         channel is published the item is published in the same change."""
-        self._require_open(item, 6)
-        role = acting_role(user, "channel", 6)
+        self._require_at(item, "channel")
+        role = self._acting_role(user, "channel", item.step)
         if channel not in item.channels:
             raise InvalidInput(f"Item {item.id} does not target the channel {channel}.")
         status = result.get("status")
@@ -316,46 +355,54 @@ class Desk:
             note = f"{channel}: {status} {result.get('error', '')}".strip()
         if all(results.get(c, {}).get("status") == ChannelState.PUBLISHED for c in item.channels):
             changes.update(status=sop.PUBLISHED, published_at=at, publisher=user.email)
-            channel_row = LogRow(at, item.id, 6, "channel", user.email, role, note)
-            return self._commit(user, role, item, "publish", 6, changes, extra_log=[channel_row],
+            channel_row = LogRow(at, item.id, item.step, "channel", user.email, role, note)
+            return self._commit(user, role, item, "publish", item.step, changes, extra_log=[channel_row],
                                 note="published on " + ", ".join(item.channels), at=at)
-        return self._commit(user, role, item, "channel", 6, changes, note=note, at=at)
+        return self._commit(user, role, item, "channel", item.step, changes, note=note, at=at)
 
     def publish(self, user: User, item: Item, note: str = "") -> Item:
         """Close step 6 by hand once every channel has a published result."""
-        self._require_open(item, 6)
-        role = acting_role(user, "publish", 6)
+        self._require_at(item, "publish")
+        role = self._acting_role(user, "publish", item.step)
         missing = [c for c in item.channels
                    if item.channel_results.get(c, {}).get("status") != ChannelState.PUBLISHED]
         if missing:
             raise WrongState(f"Not yet published on {', '.join(missing)}.")
         at = self.now()
         changes = {"status": sop.PUBLISHED, "published_at": at, "publisher": user.email}
-        return self._commit(user, role, item, "publish", 6, changes, note=self._note(note, False, ""), at=at)
+        return self._commit(user, role, item, "publish", item.step, changes, note=self._note(note, False, ""),
+                            at=at)
 
     def cancel(self, user: User, item: Item, note: str) -> Item:
         self._require_open(item)
-        role = acting_role(user, "cancel", item.step)
+        role = self._acting_role(user, "cancel", item.step)
         note = self._note(note, True, "cancel the item")
         at = self.now()
         changes = {"status": sop.CANCELLED, "cancelled_at": at, "last_note": note}
         return self._commit(user, role, item, "cancel", item.step, changes, note=note, at=at)
 
 
-def _check_fields(step: int, fields: dict[str, Any]) -> dict[str, Any]:
-    """Validate content fields an actor may set at ``step``; returns them normalised."""
-    allowed = EDITABLE.get(step, frozenset())
+def _check_channels(value: Iterable[Any]) -> tuple[str, ...]:
+    """Channel names, trimmed, lower-cased and each once; an unknown one is an InvalidInput."""
+    chans = tuple(dict.fromkeys(str(c).strip().lower() for c in value if str(c).strip()))
+    bad = [c for c in chans if registry.get(c) is None]
+    if bad:
+        raise InvalidInput(f"Unknown channel(s): {', '.join(bad)}.")
+    return chans
+
+
+def _check_fields(step: int, fields: dict[str, Any], editable: Mapping[int, frozenset[str]] = EDITABLE
+                  ) -> dict[str, Any]:
+    """Validate content fields an actor may set at ``step`` (``editable``: each step's fields); returns them
+    normalised."""
+    allowed = editable.get(step, frozenset())
     unknown = set(fields) - allowed
     if unknown:
         raise InvalidInput(f"These fields cannot be changed at step {step}: {', '.join(sorted(unknown))}.")
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if key == "channels":
-            chans = tuple(dict.fromkeys(str(c).strip().lower() for c in value if str(c).strip()))
-            bad = [c for c in chans if registry.get(c) is None]
-            if bad:
-                raise InvalidInput(f"Unknown channel(s): {', '.join(bad)}.")
-            out[key] = chans
+            out[key] = _check_channels(value)
         elif key == "captions":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise InvalidInput("Captions must map a channel to its text.")
@@ -386,32 +433,43 @@ def _is_web_address(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url.strip())
 
 
-def makers_and_verifiers(log: Iterable[Mapping[str, Any]], item_id: str) -> tuple[set[str], set[str]]:
+def makers_and_deciders(log: Iterable[Mapping[str, Any]], item_id: str, procedure: sop.Procedure = sop.AGENCY
+                        ) -> tuple[set[str], dict[int, set[str]]]:
     """From Log rows (text, as stored; rows of other items are skipped): who started, edited or submitted the item
-    at steps 1-2, and who approved or rejected it at step 3."""
+    at a maker step, and for each gate who approved or rejected it there."""
     makers: set[str] = set()
-    verifiers: set[str] = set()
+    deciders: dict[int, set[str]] = {g: set() for g in procedure.gates}
+    maker_steps = {str(s) for s in procedure.maker_steps}
+    gates = {str(g): g for g in procedure.gates}
     for row in log:
         if str(row.get("item_id", "")).strip() != item_id:
             continue
         actor = str(row.get("actor", "")).strip().lower()
         action = str(row.get("action", "")).strip().lower()
         step = str(row.get("step", "")).strip().removesuffix(".0")
-        if action in MAKER_ACTIONS and step in ("1", "2"):
+        if action in MAKER_ACTIONS and step in maker_steps:
             makers.add(actor)
-        elif action in DECISIONS and step == "3":
-            verifiers.add(actor)
-    return makers - {""}, verifiers - {""}
+        elif action in DECISIONS and step in gates:
+            deciders[gates[step]].add(actor)
+    return makers - {""}, {g: who - {""} for g, who in deciders.items()}
 
 
-def waiting_on(items: Iterable[Item], user: User) -> list[Item]:
+def makers_and_verifiers(log: Iterable[Mapping[str, Any]], item_id: str) -> tuple[set[str], set[str]]:
+    """The agency's makers (steps 1-2) and verifiers (who decided at its first gate, step 3):
+    :func:`makers_and_deciders` for the two-gate SOP."""
+    makers, deciders = makers_and_deciders(log, item_id)
+    return makers, deciders[sop.AGENCY.gates[0]]
+
+
+def waiting_on(items: Iterable[Item], user: User, procedure: sop.Procedure = sop.AGENCY) -> list[Item]:
     """Items whose current step needs one of the user's roles and that nobody else holds, oldest first."""
     out = []
     for item in items:
         if not item.is_open:
             continue
-        step = sop.STEPS[item.step]
-        if user.has(step.role) and item.holder(item.step) in ("", user.email):
+        step = procedure.by_number[item.step]
+        holder = str(getattr(item, step.holder_column)) if step.holder_column else ""
+        if user.has(step.role) and holder in ("", user.email):
             out.append(item)
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(out, key=lambda i: i.step_entered_at or far)
