@@ -15,7 +15,7 @@ from sopkit.workflow import waiting_on
 ctx = guard("creator")
 st.title(t("page.creator"))
 
-queue = [i for i in waiting_on(ctx.snap.register.items, ctx.user) if i.step == 2]
+queue = waiting_on(ctx.snap.register.items, ctx.user, "design")
 free = [i for i in queue if not i.creator or i.creator != ctx.user.email]
 mine = [i for i in queue if i.creator == ctx.user.email]
 
@@ -57,8 +57,8 @@ for item in widgets.capped(mine):
     with st.container(border=True):
         widgets.item_header(item)
         widgets.clock_badge(item)
-        if item.rejections_step3 or item.rejections_step4:
-            st.warning(t("creator.rework", n=item.rejections_step3 + item.rejections_step4))
+        if item.rejections:
+            st.warning(t("creator.rework", n=item.rejections))
             widgets.plain(item.last_note)
         with st.expander(t("creator.material")):
             widgets.plain(item.summary)

@@ -52,7 +52,7 @@ with st.expander(t("officer.start"), expanded=True):
         st.form_submit_button(t("officer.start_button"), type="primary", on_click=_start)
 
 st.subheader(t("officer.mine"))
-mine = [i for i in waiting_on(ctx.snap.register.items, ctx.user) if i.step == 1]
+mine = waiting_on(ctx.snap.register.items, ctx.user, "collection")
 if not mine:
     st.info(t("officer.none"))
 for item in widgets.capped(mine):

@@ -9,14 +9,14 @@ from pages._ui import renditions, session, widgets
 from pages._ui.actions import run
 from pages._ui.guard import guard
 from pages._ui.session import t
+from sopkit import queues
 from sopkit.channels.base import FOR_A_PERSON, ChannelState
 from sopkit.publishing import requeue_channel
 
 ctx = guard("publisher")
 st.title(t("page.publisher"))
 now = dt.datetime.now(dt.UTC)
-scheduled = sorted((i for i in ctx.snap.register.items if i.is_open and i.step == 6 and i.publish_at),
-                   key=lambda i: i.publish_at)
+scheduled = sorted(queues.scheduled(ctx.snap.register.items), key=lambda i: i.publish_at)
 due = [i for i in scheduled if i.publish_at <= now]
 upcoming = [i for i in scheduled if i.publish_at > now]
 

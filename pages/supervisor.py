@@ -9,7 +9,7 @@ import streamlit as st
 from pages._ui import actions, review, session, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
-from sopkit import sop
+from sopkit import queues, sop
 from sopkit.channels.registry import names as channel_names
 from sopkit.queues import collisions
 from sopkit.workflow import waiting_on
@@ -18,7 +18,6 @@ ctx = guard("supervisor")
 st.title(t("page.supervisor"))
 items = list(ctx.snap.register.items)
 tz = session.settings()[0].tz
-waiting = waiting_on(items, ctx.user)
 
 
 def _when(k: str) -> dt.datetime | None:
@@ -51,7 +50,7 @@ def _schedule_form(item) -> None:  # type: ignore[no-untyped-def]
         st.multiselect(t("field.channels"), channel_names(), default=list(item.channels), key=f"w_sched_ch_{k}",
                        placeholder=t("ui.choose_many"))
         st.checkbox(t("schedule.force"), key=f"w_force_{k}")
-        label = t("schedule.button") if item.step == 5 else t("schedule.reschedule")
+        label = t("schedule.button") if item.step == sop.number("scheduling") else t("schedule.reschedule")
         st.form_submit_button(label, type="primary", on_click=_schedule, args=(item,))
 
 
@@ -59,9 +58,9 @@ verify_tab, schedule_tab, scheduled_tab, assign_tab = st.tabs(
     [t("supervisor.verify"), t("supervisor.schedule"), t("supervisor.scheduled"), t("supervisor.assign")])
 
 with verify_tab:
-    review.queue([i for i in waiting if i.step == 3], ctx.user.email)
+    review.queue(waiting_on(items, ctx.user, "verification"), ctx.user.email)
 
-scheduled = [i for i in items if i.is_open and i.step == 6 and i.publish_at is not None]
+scheduled = queues.scheduled(items)
 with schedule_tab:
     st.markdown(f"**{t('schedule.calendar')}**")
     if scheduled:
@@ -77,7 +76,7 @@ with schedule_tab:
         st.altair_chart(chart)
     else:
         st.caption(t("schedule.nothing"))
-    todo = [i for i in waiting if i.step == 5]
+    todo = waiting_on(items, ctx.user, "scheduling")
     if not todo:
         st.info(t("queue.empty"))
     for item in widgets.capped(todo):

@@ -88,7 +88,8 @@ def channel_sets() -> tuple[tuple[str, ...], ...]:
 
 
 #: The steps at which the newest items are left open on purpose, newest last (at most a third of the items).
-OPEN_STEPS: tuple[int, ...] = (2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 1)
+_LATER = ("design", "verification", "approval", "scheduling", "publication")
+OPEN_STEPS: tuple[int, ...] = tuple(sop.number(name) for name in (*_LATER, *_LATER, "collection"))
 
 
 @dataclass
@@ -133,7 +134,9 @@ def _open_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random,
     limits = {n: s.limit_minutes for n, s in sop.STEPS.items()}
     # working minutes: 1 (to the first working minute), then each step before ``stop``, then the wait at ``stop``
     spent = [1.0] + [rng.uniform(0.2, 0.9) * limits[n] for n in range(1, stop)]
-    waited = rng.uniform(0.2, 0.8 if stop in (1, 2, 3) else 2.5) * limits[stop] if stop < 6 else 60.0
+    on_working_time = sop.STEPS[stop].clock == "working"
+    share = 0.8 if stop <= sop.number("verification") else 2.5
+    waited = rng.uniform(0.2, share) * limits[stop] if on_working_time else 60.0
     chain = [*spent, max(waited, 1.0)]
     candidates = pd.date_range(end=until - dt.timedelta(minutes=1), periods=30 * 24 * 12, freq="5min")
     ends = candidates
@@ -160,30 +163,31 @@ def _open_item(desk: Desk, clock: _Clock, cal: WorkCalendar, rng: random.Random,
     item = desk.start(officer, title=f"{subject} ({place})", category=sop.CATEGORIES[k % len(sop.CATEGORIES)],
                       summary=f"Informasi dari Dinas Perhubungan Prov. Kalbar tentang {_inline(subject)}.",
                       channels=chans, sources="https://dishub.kalbarprov.go.id/ (demo)")
-    if stop > 1:
+    if stop > sop.number("collection"):
         clock.t = times[1]
         item = desk.submit(officer, item)
-    if stop > 2:
+    if stop > sop.number("design"):
         clock.t = times[2]
         item = desk.take(creator, item)
         caption = f"{subject} di {place}. Info lengkap: dishub.kalbarprov.go.id #DishubKalbar"
         item = desk.edit(creator, item, body=_body(subject, place, 0), captions={c: caption for c in chans})
         item = desk.submit(creator, item)
-    if stop > 3:
+    if stop > sop.number("verification"):
         clock.t = times[3]
         item = desk.approve(verifier, item)
-    if stop > 4:
+    if stop > sop.number("approval"):
         clock.t = times[4]
         item = desk.approve(approver, item)
-    if stop > 5:
+    if stop > sop.number("scheduling"):
         clock.t = times[5]
         due = not second_round
         publish_at = (times[5] + dt.timedelta(minutes=30) if due else until + dt.timedelta(hours=20)).replace(
             second=0, microsecond=0)
         item = desk.schedule(scheduler, item, publish_at)
         return
-    if second_round and stop > 1:  # taken by whoever holds the step; the first of each pair waits in the queue
-        holder = {2: creator, 3: verifier, 4: approver, 5: scheduler}[stop]
+    if second_round and stop > sop.FIRST_STEP:  # taken by whoever holds the step; the first of each pair waits
+        holder = {"design": creator, "verification": verifier, "approval": approver,
+                  "scheduling": scheduler}[sop.STEPS[stop].name]
         clock.t = min(until, times[-1] + dt.timedelta(minutes=1))
         desk.take(holder, item)
 

@@ -7,6 +7,7 @@ runs on calendar time from the scheduled publication time. The pages colour a co
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,13 +71,20 @@ def format_minutes(minutes: float) -> str:
 COLLISION_MINUTES = 30
 
 
+def scheduled(items: Iterable[Item]) -> list[Item]:
+    """Open items at the publication step with a publication time: what the job will put out."""
+    publication = sop.number("publication")
+    return [i for i in items if i.is_open and i.step == publication and i.publish_at is not None]
+
+
 def collisions(items: list[Item], publish_at: dt.datetime, channels: tuple[str, ...] | list[str],
                exclude_id: str = "", window: int = COLLISION_MINUTES) -> list[Item]:
     """Scheduled, unpublished items sharing a channel with a post at ``publish_at`` within ``window`` minutes."""
     out = []
-    for other in items:
-        if other.id == exclude_id or other.step != 6 or not other.is_open or other.publish_at is None:
+    for other in scheduled(items):
+        if other.id == exclude_id:
             continue
+        assert other.publish_at is not None
         if set(other.channels) & set(channels) and abs(other.publish_at - publish_at) < dt.timedelta(minutes=window):
             out.append(other)
     return out

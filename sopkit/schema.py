@@ -106,6 +106,11 @@ class Item:
     def is_open(self) -> bool:
         return self.status not in sop.TERMINAL_STATUSES
 
+    @property
+    def rejections(self) -> int:
+        """Times the item was sent back, over every gate's counter column."""
+        return sum(getattr(self, c) for c in sop.AGENCY.rejection_columns.values())
+
     def holder(self, step: int) -> str:
         """Who holds the agency's ``step`` for this item ("" when nobody, or the step has no holder column)."""
         column = sop.STEPS[step].holder_column

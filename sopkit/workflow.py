@@ -461,11 +461,14 @@ def makers_and_verifiers(log: Iterable[Mapping[str, Any]], item_id: str) -> tupl
     return makers, deciders[sop.AGENCY.gates[0]]
 
 
-def waiting_on(items: Iterable[Item], user: User, procedure: sop.Procedure = sop.AGENCY) -> list[Item]:
-    """Items whose current step needs one of the user's roles and that nobody else holds, oldest first."""
+def waiting_on(items: Iterable[Item], user: User, step: str | None = None,
+               procedure: sop.Procedure = sop.AGENCY) -> list[Item]:
+    """Items whose current step needs one of the user's roles and that nobody else holds, oldest first; ``step``:
+    only those at the step of that name (a page's queue)."""
+    only = procedure.number(step) if step else None
     out = []
     for item in items:
-        if not item.is_open:
+        if not item.is_open or only is not None and item.step != only:
             continue
         step = procedure.by_number[item.step]
         holder = str(getattr(item, step.holder_column)) if step.holder_column else ""

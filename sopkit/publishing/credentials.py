@@ -51,7 +51,7 @@ def credential_warnings(config: Config, register: Register, now: dt.datetime,
     first_due: dict[str, dt.datetime] = {}
     count: dict[str, int] = {}
     for item in register.items:
-        if item.status != sop.STATUS_BY_STEP[6] or item.publish_at is None:
+        if item.status != sop.AGENCY["publication"].status or item.publish_at is None:
             continue
         for ch in item.channels:
             if item.channel_results.get(ch, {}).get("status") == ChannelState.PUBLISHED:

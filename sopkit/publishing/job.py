@@ -90,7 +90,9 @@ DEFAULT_LEASE = dt.timedelta(minutes=10)
 DEFAULT_MAX_ATTEMPTS = 5
 #: The job's own retry around ``channel.publish``; channels retry their single requests inside it.
 JOB_BACKOFF = Backoff(tries=4, base=2.0, cap=30.0, max_retry_after=60.0)
-LATE_AFTER = dt.timedelta(minutes=sop.STEPS[6].limit_minutes)
+#: The SOP step the job works at: items scheduled and waiting to go out.
+PUBLICATION = sop.number("publication")
+LATE_AFTER = dt.timedelta(minutes=sop.STEPS[PUBLICATION].limit_minutes)
 
 Say = Callable[[str], None]
 
@@ -175,7 +177,7 @@ def _when(text: Any) -> dt.datetime | None:
 
 
 def is_due(item: Item, now: dt.datetime) -> bool:
-    return (item.status == sop.STATUS_BY_STEP[6] and item.step == 6 and item.publish_at is not None
+    return (item.status == sop.STATUS_BY_STEP[PUBLICATION] and item.step == PUBLICATION and item.publish_at is not None
             and item.publish_at <= now)
 
 
@@ -531,7 +533,7 @@ class PublishJob:
                 self._error(f"{item.id} {ch}: not writing {state['status']}: the channel is now "
                             f"{current.get('status') or 'unset'} (another run took it over)")
                 return item
-            if not (item.is_open and item.step == 6):
+            if not (item.is_open and item.step == PUBLICATION):
                 self._error(f"{item.id} {ch}: the item is {item.status} now; the {ch} result "
                             f"({state.get('url') or state['status']}) could not be recorded: check the channel")
                 return item
