@@ -140,9 +140,11 @@ def format_value(column: str, value: Any) -> str:
 _ITEM_FIELDS = {f.name: f for f in fields(Item)}
 
 
-def item_from_row(row: Row, row_number: int = 0) -> tuple[Item | None, list[RowProblem]]:
+def item_from_row(row: Row, row_number: int = 0, procedure: sop.Procedure = sop.AGENCY
+                  ) -> tuple[Item | None, list[RowProblem]]:
     """Parse one Register row. Returns (None, problems) when the row cannot be used at all (no id, bad step or
-    status); otherwise the item, with unreadable optional values left empty and listed as problems."""
+    status: ``procedure`` names the valid ones); otherwise the item, with unreadable optional values left empty
+    and listed as problems."""
     problems: list[RowProblem] = []
 
     def bad(column: str, reason: str) -> None:
@@ -168,16 +170,16 @@ def item_from_row(row: Row, row_number: int = 0) -> tuple[Item | None, list[RowP
         bad("channels", f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(known)}")
     values["channels"] = tuple(c for c in channels if c in known)
     status = str(row.get("status", "") or "").strip().lower()
-    if status not in sop.STATUSES:
-        bad("status", f"unknown status; one of {', '.join(sop.STATUSES)}")
+    if status not in procedure.statuses:
+        bad("status", f"unknown status; one of {', '.join(procedure.statuses)}")
         return None, problems
     values["status"] = status
     try:
         step = int(float(str(row.get("step", "")).strip()))
-        if step not in sop.STEPS:
+        if step not in procedure.by_number:
             raise ValueError
     except ValueError:
-        bad("step", f"step must be a number {sop.FIRST_STEP}-{sop.LAST_STEP}")
+        bad("step", f"step must be a number {procedure.first}-{procedure.last}")
         return None, problems
     values["step"] = step
     for col in TIME_COLUMNS:
@@ -187,7 +189,7 @@ def item_from_row(row: Row, row_number: int = 0) -> tuple[Item | None, list[RowP
                 values[col] = parse_iso(text)
             except ValueError as e:
                 bad(col, str(e))
-    for col in (*sop.AGENCY.rejection_columns.values(), "rev"):
+    for col in (*procedure.rejection_columns.values(), "rev"):
         text = str(row.get(col, "") or "").strip() or "0"
         try:
             n = int(float(text))

@@ -24,6 +24,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .. import sop
 from ..schema import REGISTER_COLUMNS, Item, LogRow, Row, RowProblem, SessionRecord, User, item_from_row
 
 
@@ -118,15 +119,17 @@ class Register:
         return {i.id: i for i in self.items}
 
     @classmethod
-    def from_rows(cls, rows: list[Row], first_row: int = 2, row_numbers: list[int] | None = None) -> Register:
+    def from_rows(cls, rows: list[Row], first_row: int = 2, row_numbers: list[int] | None = None,
+                  procedure: sop.Procedure = sop.AGENCY) -> Register:
         """Parse stored rows (data row ``first_row`` is the first under the header, or each row's own number in
-        ``row_numbers``); a repeated id is a problem and only its first row is used."""
+        ``row_numbers``; steps and statuses of ``procedure``); a repeated id is a problem and only its first row
+        is used."""
         items: list[Item] = []
         problems: list[RowProblem] = []
         seen: dict[str, int] = {}
         numbers = row_numbers or range(first_row, first_row + len(rows))
         for n, row in zip(numbers, rows, strict=False):
-            item, found = item_from_row(row, n)
+            item, found = item_from_row(row, n, procedure)
             problems += found
             if item is None:
                 continue
@@ -263,12 +266,12 @@ def check_actor(change: Change, user: User | None) -> None:
                            f"role {change.role}). Nothing was saved.")
 
 
-def check_unchanged(change: Change, row: Row | None, row_no: int = 0) -> Item:
+def check_unchanged(change: Change, row: Row | None, row_no: int = 0, procedure: sop.Procedure = sop.AGENCY) -> Item:
     """The item in ``row`` (as stored now, inside the commit), or StaleWrite unless it is still what the caller
     read: there, at ``expected_rev``, readable, and equal to ``change.seen`` field for field."""
     if row is None:
         raise StaleWrite(change.item_id, change.expected_rev, None)
-    item, problems = item_from_row(row, row_no)
+    item, problems = item_from_row(row, row_no, procedure)
     if item is None:
         raise StaleWrite(change.item_id, change.expected_rev, None,
                          why="a cell was typed by hand and cannot be read: " + "; ".join(p.reason for p in problems))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import sop
 from ..schema import (
     LEDGER_COLUMNS,
     LOG_COLUMNS,
@@ -56,8 +57,9 @@ def _ddl(table: str, columns: tuple[str, ...], key: str | None) -> str:
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, procedure: sop.Procedure = sop.AGENCY):
         self.path = Path(path)
+        self.procedure = procedure  # the SOP whose steps and statuses the Register's rows hold
         self._local = threading.local()
 
     # -- connection -----------------------------------------------------------------------------------------
@@ -119,14 +121,14 @@ class SQLiteStore:
     def read_register(self) -> Register:
         self._require_tables()
         rows = _dicts(self._conn().execute('SELECT * FROM "Register" ORDER BY rowid'))
-        return Register.from_rows(rows)
+        return Register.from_rows(rows, procedure=self.procedure)
 
     def get_item(self, item_id: str) -> Item:
         self._require_tables()
         row = self._conn().execute('SELECT * FROM "Register" WHERE id = ?', (item_id,)).fetchone()
         if row is None:
             raise NotFound(f"No item with id {item_id}.")
-        item, problems = item_from_row(dict(row))
+        item, problems = item_from_row(dict(row), procedure=self.procedure)
         if item is None:
             raise StoreError(f"Item {item_id} cannot be read: " + "; ".join(p.reason for p in problems))
         return item
@@ -139,7 +141,7 @@ class SQLiteStore:
             if c.execute('SELECT 1 FROM "Log" WHERE change_id = ? LIMIT 1', (change.change_id,)).fetchone():
                 row = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
                 if row is not None:  # this very change is already in (a retried call): the same answer again
-                    return _item(dict(row))
+                    return _item(dict(row), self.procedure)
             if change.actor is not None:
                 actor = c.execute('SELECT * FROM "Users" WHERE email = ?', (change.actor.strip().lower(),)).fetchone()
                 check_actor(change, user_from_row(dict(actor))[0] if actor is not None else None)
@@ -153,7 +155,7 @@ class SQLiteStore:
                 c.execute(f'INSERT INTO "Register" ({cols}) VALUES ({", ".join("?" * len(updates))})',
                           list(updates.values()))
             else:
-                check_unchanged(change, dict(current) if current is not None else None)
+                check_unchanged(change, dict(current) if current is not None else None, procedure=self.procedure)
                 updates["rev"] = str(change.expected_rev + 1)
                 sets = ", ".join(f'"{k}" = ?' for k in updates)
                 c.execute(f'UPDATE "Register" SET {sets} WHERE id = ?', [*updates.values(), change.item_id])
@@ -164,7 +166,7 @@ class SQLiteStore:
                 [[{**r.to_row(), **ledger}[k] for k in LOG_TABLE_COLUMNS] for r in change.log],
             )
             row = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
-            return _item(dict(row))
+            return _item(dict(row), self.procedure)
 
     def read_log(self, item_id: str | None = None, *, cached: bool = False) -> list[Row]:
         self._require_tables()
@@ -347,8 +349,8 @@ def _events(rows: list[sqlite3.Row]) -> list[SignInEvent]:
     return [SignInEvent(r["id"], parse_iso(r["at"]), r["kind"], r["attempt"]) for r in rows]
 
 
-def _item(row: Row) -> Item:
-    item, problems = item_from_row(row)
+def _item(row: Row, procedure: sop.Procedure) -> Item:
+    item, problems = item_from_row(row, procedure=procedure)
     if item is None:
         raise StoreError(f"Item {row.get('id')} cannot be read: " + "; ".join(p.reason for p in problems))
     return item
