@@ -1,5 +1,6 @@
-"""Admin: users and roles, SOP settings, the Register (embedded store) and every row that fails validation; above
-them, what the publish job will need: channel credentials that are missing or expire before items fall due."""
+"""Admin: users and roles, SOP settings, the Register (its editor, or a link to the store's own when the store is
+edited by hand) and every row that fails validation; above them, what the publish job will need: channel
+credentials that are missing or expire before items fall due, and deprecated settings."""
 
 import datetime as dt
 
@@ -16,6 +17,7 @@ from sopkit.auth import AuthError, set_password
 from sopkit.publishing import credential_warnings
 from sopkit.settings import WEEKDAYS
 from sopkit.store.base import StaleWrite, StoreError
+from sopkit.store.registry import display
 from sopkit.text import BadText
 
 ctx = guard("admin")
@@ -31,6 +33,9 @@ credential_problems = credential_warnings(session.cfg(), ctx.snap.register, dt.d
 if credential_problems:
     st.warning("\n".join([t("admin.credentials"), "", *(f"- {escape(w)}" for w in credential_problems)]),
                icon=":material/key:")
+if session.cfg().deprecated:
+    st.info(t("admin.deprecated", keys=", ".join(session.cfg().deprecated), url=display(session.cfg().store)),
+            icon=":material/settings:")
 users_tab, settings_tab, register_tab, problems_tab = st.tabs(
     [t("admin.users"), t("admin.settings"), t("admin.register"), t("admin.problems")])
 
@@ -119,8 +124,9 @@ with settings_tab:
     st.dataframe(rules.revisions_table(history.revisions), hide_index=True)
 
 with register_tab:
-    if session.cfg().backend == "gsheets":
-        st.link_button(t("admin.open_sheet"), session.cfg().sheet)
+    capabilities = session.store().capabilities
+    if capabilities.hand_editable:  # admins edit the backend's own tables (a Google Sheet): link there
+        st.link_button(t("admin.open_store", name=capabilities.label), capabilities.edit_url)
     else:
         reg = pd.DataFrame([r for r in ctx.snap.register.rows])
         if reg.empty:

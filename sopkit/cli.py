@@ -14,6 +14,7 @@ from . import compliance, config, report_files, text
 from .schema import LOG_COLUMNS, REGISTER_COLUMNS, SETTINGS_HISTORY_COLUMNS, User
 from .settings import History, Settings, SettingsError, history_from_table, load_history
 from .store.base import Register, Store, StoreError
+from .store.registry import display
 from .tableio import (
     TableFileError,
     log_frame,
@@ -39,16 +40,17 @@ def _store(cfg: config.Config, init: bool = False) -> Store:
 
 # -- commands -------------------------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace, cfg: config.Config) -> int:
-    if getattr(args, "gsheets", None):  # initialise that Google Sheet, whatever the configured backend
-        cfg = dataclasses.replace(cfg, backend="gsheets", sheet=args.gsheets)
+    if getattr(args, "gsheets", None):  # deprecated spelling of --store gsheets://KEY
+        cfg = dataclasses.replace(cfg, store=config.legacy_url("gsheets", sheet=args.gsheets))
     store = _store(cfg, init=True)
     current, _ = store.sync_settings_history()  # Settings kept from before there was a history: their first revision
     defaults = Settings(timezone=cfg.timezone).to_rows()
     missing = {k: v for k, v in defaults.items() if k not in current}
     if missing:
         store.save_settings(missing, source="init")
-    where = cfg.path if cfg.backend == "sqlite" else cfg.sheet
-    print(f"store ready: {cfg.backend} {where} ({len(missing)} default settings written)")
+    print(f"store ready: {display(cfg.store)} ({len(missing)} default settings written)")
+    if note := config.deprecation_note(cfg):
+        _err(note)
     return 0
 
 
@@ -216,7 +218,7 @@ def _report_history(args: argparse.Namespace, cfg: config.Config, store: Store |
         xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
         table = read_table(path, "SettingsHistory" if xlsx and "SettingsHistory" in workbook_sheets(path) else None)
         return history_from_table(table.to_dict("records"), cfg.timezone)
-    if store is None and (cfg.backend == "gsheets" or cfg.path.exists()):
+    if store is None and config.store_exists(cfg):
         store = _store(cfg)
     if store is None:
         return History.of(Settings(timezone=cfg.timezone))
@@ -261,21 +263,29 @@ def cmd_users(args: argparse.Namespace, cfg: config.Config) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sopkit", description=__doc__)
     p.add_argument("--secrets", help="secrets file (default .streamlit/secrets.toml, env SOPKIT_SECRETS)")
+    store_help = "the store, e.g. sqlite:///data/sopkit.db or gsheets://KEY (default [register] url, env SOPKIT_STORE)"
+    p.add_argument("--store", metavar="URL", help=store_help)
+    common = argparse.ArgumentParser(add_help=False)  # --store also after the command
+    common.add_argument("--store", metavar="URL", default=argparse.SUPPRESS, help=store_help)
     sub = p.add_subparsers(dest="cmd", required=True)
-    n = sub.add_parser("init", help="create the store's tables and default settings (idempotent)")
-    n.add_argument("--gsheets", metavar="KEY_OR_URL", help="create/repair the tabs of this Google Sheet")
-    d = sub.add_parser("demo", help="seed demo users and items")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, parents=[common])
+
+    n = command("init", "create the store's tables and default settings (idempotent)")
+    n.add_argument("--gsheets", metavar="KEY_OR_URL", help="deprecated: --store gsheets://KEY")
+    d = command("demo", "seed demo users and items")
     d.add_argument("--items", type=int, default=200)
     d.add_argument("--seed", type=int, default=7)
     d.add_argument("--if-empty", action="store_true", help="do nothing when the store already has items")
-    i = sub.add_parser("import", help="import Register and/or Log rows from CSV or XLSX")
+    i = command("import", "import Register and/or Log rows from CSV or XLSX")
     i.add_argument("xlsx", nargs="?", help="an XLSX workbook with Register and/or Log sheets")
     i.add_argument("--register", help="Register CSV/XLSX")
     i.add_argument("--log", help="Log CSV/XLSX")
-    e = sub.add_parser("export", help="export Register and Log as CSV files or one XLSX workbook")
+    e = command("export", "export Register and Log as CSV files or one XLSX workbook")
     e.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     e.add_argument("--out", required=True, help="folder (CSV) or .xlsx file")
-    r = sub.add_parser("report", help="compliance report from a Log file or the configured store")
+    r = command("report", "compliance report from a Log file or the configured store")
     r.add_argument("--log", help="Log CSV/XLSX (default: the configured store's Log)")
     r.add_argument("--format", choices=("csv", "xlsx", "md"), default="csv")
     r.add_argument("--out", required=True)
@@ -284,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "writes (default: the store's history, else the SOP's values)")
     r.add_argument("--why-late", action="store_true",
                    help="add the working-time breakdown of every late attempt (FILE.why-late.csv, a sheet, a section)")
-    u = sub.add_parser("users", help="list or add/update users")
+    u = command("users", "list or add/update users")
     usub = u.add_subparsers(dest="users_cmd", required=True)
     usub.add_parser("list")
     a = usub.add_parser("add")
@@ -305,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         cfg = config.load(args.secrets)
+        if args.store:
+            cfg = dataclasses.replace(cfg, store=args.store)
         return COMMANDS[args.cmd](args, cfg)
     except (config.ConfigError, TableFileError, StoreError) as e:
         _err(str(e))

@@ -401,7 +401,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "SQLite file) is recorded as a revision of its own the first time the app reads it. "
                            "Compliance judges each attempt by the revision in force when the attempt started: a "
                            "change never alters how an attempt that had already started is judged."),
-    "admin.open_sheet": ("Buka Google Sheet", "Open the Google Sheet"),
+    "admin.open_store": ("Buka {name}", "Open the {name}"),
     "admin.register_help": ("Hanya kolom isi yang bisa dikoreksi; langkah dan status berubah lewat alur SOP.",
                             "Only content columns can be corrected; step and status change through the SOP flow."),
     "admin.save_register": ("Simpan perubahan Register", "Save Register changes"),
@@ -409,6 +409,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "admin.saved_rows": ("{n} baris disimpan.", "{n} rows saved."),
     "admin.credentials": ("Periksa kredensial kanal sebelum konten terjadwal jatuh tempo:",
                           "Check the channel credentials before scheduled items fall due:"),
+    "admin.deprecated": ("Konfigurasi memakai pengaturan lama ({keys}). Ganti dengan satu baris di [register]: "
+                         "url = \"{url}\" (atau variabel SOPKIT_STORE).",
+                         "The configuration uses deprecated settings ({keys}). Replace them with one line in "
+                         "[register]: url = \"{url}\" (or the SOPKIT_STORE variable)."),
     "admin.no_problems": ("Semua baris valid.", "Every row is valid."),
     # about
     "about.value": ("Isi", "Value"),

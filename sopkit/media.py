@@ -1,10 +1,12 @@
-"""Attachments of an item (images, video, documents), stored content-addressed beside the embedded store.
+"""Attachments of an item (images, video, documents), stored content-addressed in the media folder.
 
 The Register keeps only references (``Item.media``: a list of dicts); the bytes live in
-``<store folder>/media/<sha256[:2]>/<sha256>.<ext>``. Images pass ``images.load_upload`` first, so what is kept
-is a checked picture; renditions are made from it on demand. Videos and documents must be what their extension
-says by their content (magic bytes, :func:`content_type`), and are kept as uploaded for staff to download — never
-rendered in the page. Nothing over the desk's upload limit is read at all (:func:`check_size`).
+``<media root>/<sha256[:2]>/<sha256>.<ext>``, whatever the store (``[media] root``, default ``data/media``: the
+desk's uploads, the publish job's renditions and the pictures the site channel copies all read it). Images
+pass ``images.load_upload`` first, so what is kept is a checked picture; renditions are made from it on demand.
+Videos and documents must be what their extension says by their content (magic bytes, :func:`content_type`), and
+are kept as uploaded for staff to download — never rendered in the page. Nothing over the desk's upload limit is
+read at all (:func:`check_size`).
 """
 
 from __future__ import annotations
@@ -39,10 +41,6 @@ class MediaRejected(ValueError):
     def __init__(self, message: str, reason: str):
         super().__init__(message)
         self.reason = reason
-
-
-def media_root(store_path: Path) -> Path:
-    return Path(store_path).parent / "media"
 
 
 def check_size(size: int) -> None:

@@ -39,6 +39,7 @@ COOKIE = "sopkit_session"
 DEFAULT_HOURS = 10.0  # a working day (07.30-16.00 WIB and some slack): sign in once in the morning
 SALT = "sopkit.session.v1"
 PASSWORD, OIDC = "password", "oidc"
+RECHECK_COUNTED = 15.0  # seconds a check is reused on a store whose reads count against a quota (Google Sheets)
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,17 @@ class SessionConfig:
     recheck_seconds: float = 0.0  # 0: every check reads the store (SQLite); Sheets: a few seconds (API quota)
 
 
-def load_config(section: Mapping[str, Any], key_file: Path, backend: str = "sqlite") -> SessionConfig:
+def load_config(section: Mapping[str, Any], key_file: Path, counts_api_calls: bool = False) -> SessionConfig:
     """The session settings; without ``[session] secret`` a random key is made once in ``key_file`` (mode 0600).
 
-    Several hosts sharing one Google Sheet need the same ``secret`` (else a token from one host is refused on the
-    other and the user signs in again: inconvenient, never unsafe)."""
+    ``counts_api_calls``: the store's reads spend a shared quota (``Capabilities``), so a check is reused for
+    ``RECHECK_COUNTED`` seconds unless ``recheck_seconds`` says otherwise. Several hosts sharing one store need
+    the same ``secret`` (else a token from one host is refused on the other and the user signs in again:
+    inconvenient, never unsafe)."""
     secret = str(section.get("secret") or "").strip() or _key_from_file(key_file)
     try:
         hours = float(section.get("hours", DEFAULT_HOURS))
-        recheck = float(section.get("recheck_seconds", 0 if backend == "sqlite" else 15))
+        recheck = float(section.get("recheck_seconds", RECHECK_COUNTED if counts_api_calls else 0))
     except (TypeError, ValueError):
         raise ValueError("[session] hours and recheck_seconds must be numbers") from None
     if not 0 < hours <= 24 * 31 or recheck < 0:

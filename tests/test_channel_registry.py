@@ -135,9 +135,9 @@ def test_the_job_publishes_to_a_registered_channel_with_its_picture_hosted_by_th
                 step=6, publish_at=T0, body="Isi.", captions={"clips": "Uji KIR #dishub"}, media=[ref],
                 created_at=T0 - dt.timedelta(days=1))
     store.import_rows([item.to_row() | {"rev": "1"}], [])
-    config = Config(path=db, secrets={"site": {"root": str(tmp_path / "site"), "base_url": "https://dishub.kalbarprov.go.id/"},
-                                      "clips": {"api_key": "k-123|+/="},
-                                      "publish": {"lock": str(tmp_path / "publish.lock")}})
+    config = Config(store=f"sqlite:///{db}", media=tmp_path / "media",
+                    secrets={"site": {"root": str(tmp_path / "site"), "base_url": "https://dishub.kalbarprov.go.id/"},
+                             "clips": {"api_key": "k-123|+/="}, "publish": {"lock": str(tmp_path / "publish.lock")}})
     lines: list[str] = []
     assert run_once(config, say=lines.append, now=lambda: T0 + dt.timedelta(minutes=1)) == 0, lines
     [channel] = POSTED

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SOPKIT_DB": str(tmp / "cli.db"), "SOPKIT_SECRETS": str(tmp / "none.toml")}
+    env = {**os.environ, "SOPKIT_STORE": f"sqlite:///{tmp / 'cli.db'}", "SOPKIT_SECRETS": str(tmp / "none.toml")}
     return subprocess.run([sys.executable, "-m", "sopkit", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from fakes.sheets_server import FakeSheets, SheetSpec, col_letters, connect
-from sopkit.config import Config
+from sopkit.config import Config, ConfigError, load, open_store
 from sopkit.retry import Backoff
 from sopkit.schema import REGISTER_COLUMNS, LogRow
 from sopkit.store.base import Change, StaleWrite, Store, StoreError, Unconfirmed
-from sopkit.store.gsheets import LOG_SHEET_COLUMNS, GSheetsStore, SheetsBusy, open_gsheets_store
+from sopkit.store.gsheets import LOG_SHEET_COLUMNS, GSheetsStore, SheetsBusy
 from sopkit.timeutil import AGENCY_TZ
 
 T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=AGENCY_TZ)
@@ -38,6 +38,25 @@ def gsheets_factory(tmp_path: Path) -> Store:
     fake = shared_fake()
     key = fake.create_spreadsheet("Contract", locale="id_ID")
     return GSheetsStore(connect(fake), key, sleep=lambda s: None)
+
+
+def gsheets_old_shaped(tmp_path: Path, tables: dict[str, list[list[str]]]) -> Store:
+    """A spreadsheet as an older version left it: these tabs only, each a header row and data rows."""
+    fake = shared_fake()
+    key = fake.create_spreadsheet("Old", [SheetSpec(title, values=values) for title, values in tables.items()],
+                                  locale="id_ID")
+    return GSheetsStore(connect(fake), key, sleep=lambda s: None)
+
+
+def gsheets_layout(store: Store) -> dict[str, list[list[str]]]:
+    """Every tab's cells and its structure (frozen rows, protections, dropdowns): what ``init`` may change."""
+    assert isinstance(store, GSheetsStore)
+    fake = shared_fake()
+    out: dict[str, list[list[str]]] = {}
+    for title in fake.sheet_titles(store.spreadsheet_id):
+        props = fake.sheet_properties(store.spreadsheet_id, title)
+        out[title] = [*fake.peek(store.spreadsheet_id, f"'{title}'"), [repr(props)]]
+    return out
 
 
 def gsheets_hand_edit(store: Store, item_id: str, column: str, text: str) -> None:
@@ -405,16 +424,24 @@ def test_uninitialised_sheet_says_run_init(fake: FakeSheets) -> None:
         store.read_register()
 
 
-@pytest.mark.parametrize(("sheet", "secrets", "message"), [
-    ("", {}, "register.sheet is empty"),
-    ("abc", {}, "No Google credentials"),
-    ("abc", {"gcp_service_account": {"type": "service_account"}}, "credentials cannot be used"),
+@pytest.mark.parametrize(("url", "secrets", "message"), [
+    ("gsheets://", {}, "names no Google Sheet"),
+    ("https://docs.google.com/spreadsheets/d/", {}, "names no Google Sheet"),
+    ("gsheets://abc/tab", {}, "names no Google Sheet"),
+    ("gsheets://abc", {}, "No Google credentials"),
+    ("https://docs.google.com/spreadsheets/d/abc/edit#gid=0", {}, "No Google credentials"),
+    ("gsheets://abc", {"gcp_service_account": {"type": "service_account"}}, "credentials cannot be used"),
 ])
-def test_open_gsheets_store_config_errors(monkeypatch: pytest.MonkeyPatch, sheet: str, secrets: dict,
+def test_open_gsheets_store_config_errors(monkeypatch: pytest.MonkeyPatch, url: str, secrets: dict,
                                           message: str) -> None:
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     with pytest.raises(StoreError, match=message):
-        open_gsheets_store(Config(backend="gsheets", sheet=sheet, secrets=secrets))
+        open_store(Config(store=url, secrets=secrets))
+
+
+def test_the_deprecated_keys_with_an_empty_sheet_say_so() -> None:
+    with pytest.raises(ConfigError, match="register.sheet is empty"):
+        load(env={"SOPKIT_BACKEND": "gsheets", "SOPKIT_SECRETS": "/nonexistent.toml"})
 
 
 def test_cli_init_gsheets_uses_the_given_sheet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
@@ -718,9 +745,10 @@ def test_a_page_snapshot_reads_the_history_rows_appended_since_the_last(store: G
 def test_a_sheet_without_the_history_tab_reads_until_init_adds_it(fake: FakeSheets) -> None:
     """A sheet ``init`` made before there was a history: pages and reports read (no revisions), a save says to
     run init, and init adds the tab."""
-    from sopkit.store.gsheets import SHEETS
+    from sopkit.store.gsheets import sheet_columns
+    from sopkit.store.tables import TABLES
 
-    tabs = [SheetSpec(t, values=[list(SHEETS[t])]) for t in SHEETS if t != "SettingsHistory"]
+    tabs = [SheetSpec(t, values=[list(sheet_columns(t))]) for t in TABLES if t != "SettingsHistory"]
     key = fake.create_spreadsheet("Lama", sheets=tabs, locale="id_ID")
     fake.admin_set_values(key, "Settings!A2:B2", [["limit_step3", "60"]])
     store = GSheetsStore(connect(fake), key, sleep=lambda s: None)

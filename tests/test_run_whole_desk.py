@@ -79,7 +79,8 @@ def test_make_run_publishes_due_items_serves_the_site_and_stops_on_one_ctrl_c(tm
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'[site]\nroot = "{site_root}"\nbase_url = "http://127.0.0.1:{site_port}/"\nport = {site_port}\n'
                        f'[publish]\nlock = "{tmp_path / "publish.lock"}"\n', encoding="utf-8")
-    env = {**os.environ, "SOPKIT_DB": str(db), "SOPKIT_SECRETS": str(secrets), "SOPKIT_BACKEND": "sqlite"}
+    env = {**os.environ, "SOPKIT_STORE": f"sqlite:///{db}", "SOPKIT_MEDIA": str(tmp_path / "media"),
+           "SOPKIT_SECRETS": str(secrets)}
     subprocess.run([sys.executable, "-m", "sopkit", "demo", "--items", "40", "--if-empty"], cwd=ROOT, env=env,
                    check=True, capture_output=True, timeout=300)
     store = SQLiteStore(db)

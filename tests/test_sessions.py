@@ -210,7 +210,7 @@ def test_deactivation_by_another_process_refuses_the_session_at_once(store: SQLi
     assert sessions.check(store, record.id).active
     subprocess.run([sys.executable, "-m", "sopkit", "users", "deactivate", "ani@dishub.go.id"], check=True,
                    timeout=60, cwd=Path(__file__).resolve().parents[1],
-                   env={**os.environ, "SOPKIT_DB": str(store.path), "SOPKIT_BACKEND": "sqlite",
+                   env={**os.environ, "SOPKIT_STORE": f"sqlite:///{store.path}",
                         "SOPKIT_SECRETS": str(store.path.parent / "none.toml")})
     with pytest.raises(sessions.Refused) as e:
         sessions.check(store, record.id)
@@ -224,7 +224,7 @@ def test_config_key_file_is_made_once_private_and_shared(tmp_path: Path) -> None
     assert a.secret == b.secret and len(a.secret) == 64
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
     assert a.lifetime == dt.timedelta(hours=10) and a.recheck_seconds == 0
-    assert sessions.load_config({}, key, backend="gsheets").recheck_seconds == 15
+    assert sessions.load_config({}, key, counts_api_calls=True).recheck_seconds == 15  # Google Sheets
     c = sessions.load_config({"secret": "from-secrets", "hours": "8.5", "recheck_seconds": 5}, key)
     assert (c.secret, c.lifetime, c.recheck_seconds) == ("from-secrets", dt.timedelta(hours=8.5), 5)
     for bad in ({"hours": "sehari"}, {"hours": 0}, {"recheck_seconds": -1}):

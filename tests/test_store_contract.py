@@ -1,6 +1,7 @@
 """One contract, every backend: each test runs against every store in ``BACKENDS``.
 
-A new backend (Google Sheets) adds a factory here and must pass the same tests.
+A new backend (Google Sheets, PostgreSQL) adds a factory here, an old-shaped store maker and a layout reader (for
+the repair by ``init``) and its hand edit, and must pass the same tests.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_gsheets_store import gsheets_factory, gsheets_hand_edit, shared_fake
+from test_gsheets_store import gsheets_factory, gsheets_hand_edit, gsheets_layout, gsheets_old_shaped, shared_fake
 
-from sopkit.schema import LogRow, SessionRecord, User
-from sopkit.store.base import ActorRefused, Change, DuplicateId, NotFound, StaleWrite, Store
+from sopkit.schema import LOG_COLUMNS, REGISTER_COLUMNS, SESSION_COLUMNS, USER_COLUMNS, LogRow, SessionRecord, User
+from sopkit.store.base import ActorRefused, Capabilities, Change, DuplicateId, NotFound, StaleWrite, Store
 from sopkit.store.gsheets import GSheetsStore
 from sopkit.store.sqlite import SQLiteStore
+from sopkit.store.tables import TABLES, Table
 from sopkit.timeutil import AGENCY_TZ, to_iso
 
 T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=AGENCY_TZ)
@@ -35,9 +37,50 @@ def _sqlite_hand_edit(store: Store, item_id: str, column: str, text: str) -> Non
         c.execute(f'UPDATE "Register" SET "{column}" = ? WHERE id = ?', (text, item_id))
 
 
+def _sqlite_old_shaped(tmp_path: Path, tables: dict[str, list[list[str]]]) -> Store:
+    """A SQLite file as an older version left it: these tables only, with these columns and rows."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for table, (header, *rows) in tables.items():
+            key = TABLES[table].key if table in TABLES else None
+            conn.execute(f'CREATE TABLE "{table}" (' + ", ".join(
+                f'"{c}" TEXT NOT NULL DEFAULT \'\'' + (" PRIMARY KEY" if c == key else "") for c in header) + ")")
+            conn.executemany(f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(header))})', rows)
+    conn.close()
+    return SQLiteStore(path)
+
+
+def _sqlite_layout(store: Store) -> dict[str, list[list[str]]]:
+    """Every table's definition, indexes and rows."""
+    assert isinstance(store, SQLiteStore)
+    c = store._conn()
+    out = {"schema": [list(r) for r in c.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name")]}
+    for (table,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall():
+        out[table] = [list(r) for r in c.execute(f'SELECT * FROM "{table}" ORDER BY rowid')]
+    return out
+
+
+def _sqlite_columns(store: Store, table: str) -> list[str]:
+    assert isinstance(store, SQLiteStore)
+    return [r[1] for r in store._conn().execute(f'PRAGMA table_info("{table}")')]
+
+
+def _gsheets_columns(store: Store, table: str) -> list[str]:
+    return list(gsheets_layout(store)[table][0])
+
+
 BACKENDS: dict[str, Callable[[Path], Store]] = {"sqlite": _sqlite, "gsheets": gsheets_factory}
 HAND_EDIT: dict[str, Callable[[Store, str, str, str], None]] = {"sqlite": _sqlite_hand_edit,
                                                                  "gsheets": gsheets_hand_edit}
+#: An older version's store (``init`` repairs it), what the tables hold (to see a second ``init`` change nothing)
+#: and a table's columns as stored.
+OLD_SHAPED: dict[str, Callable[[Path, dict[str, list[list[str]]]], Store]] = {
+    "sqlite": _sqlite_old_shaped, "gsheets": gsheets_old_shaped}
+LAYOUT: dict[str, Callable[[Store], dict[str, list[list[str]]]]] = {"sqlite": _sqlite_layout,
+                                                                    "gsheets": gsheets_layout}
+COLUMNS: dict[str, Callable[[Store, str], list[str]]] = {"sqlite": _sqlite_columns, "gsheets": _gsheets_columns}
 
 
 @pytest.fixture(params=list(BACKENDS))
@@ -315,3 +358,102 @@ def test_a_failed_settings_save_writes_neither_the_settings_nor_the_revision(sto
         store.save_settings({"limit_step3": "90"}, actor="admin@x.id", at=T0 + dt.timedelta(minutes=1))
     assert store.read_settings() == {"limit_step3": "60"}
     assert [h["rev"] for h in store.read_settings_history()] == ["1"]
+
+
+def _without(columns: tuple[str, ...], *newer: str) -> list[str]:
+    return [c for c in columns if c not in newer]
+
+
+#: A store as an earlier version made it: the Register before change ids, the Log before the ledger columns, the
+#: Users before the lock-out, the Sessions before the stamp, no SignIns at all; one row in each.
+OLD_TABLES: dict[str, list[list[str]]] = {
+    "Register": [_without(REGISTER_COLUMNS, "change_id", "captions", "media"),
+                 [{"id": "A-1", "title": "Judul lama", "status": "collecting", "step": "1", "rev": "1",
+                   "created_at": T0.isoformat()}.get(c, "") for c in _without(REGISTER_COLUMNS, "change_id",
+                                                                             "captions", "media")]],
+    "Log": [list(LOG_COLUMNS), [to_iso(T0), "A-1", "1", "start", "o@x.id", "officer", "", ""]],
+    "Users": [_without(USER_COLUMNS, "failed_logins", "locked_until"),
+              ["o@x.id", "Oki", "officer", "TRUE", ""]],
+    "Settings": [["key", "value"], ["limit_step1", "480"]],
+    "Sessions": [_without(SESSION_COLUMNS, "stamp"),
+                 ["s" * 64, "o@x.id", "password", T0.isoformat(), (T0 + dt.timedelta(hours=10)).isoformat(), ""]],
+}
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_init_repairs_a_store_an_older_version_made(backend: str, tmp_path: Path) -> None:
+    """Every backend adds what a newer version added (tables, columns), keeps every row, and a second ``init``
+    changes nothing."""
+    store = OLD_SHAPED[backend](tmp_path, OLD_TABLES)
+    store.init()
+    for table, (header, *_rows) in OLD_TABLES.items():
+        columns = COLUMNS[backend](store, table)
+        assert columns[:len(header)] == header, table  # what was there stays where it was
+        assert set(columns) >= set(TABLES[table].columns), table
+    assert set(LAYOUT[backend](store)) >= set(TABLES)  # the tables it did not have (SignIns) are made
+    [item] = store.read_register().items  # the data is kept
+    assert (item.title, item.rev, item.created_at, item.captions, item.media) == ("Judul lama", 1, T0, {}, [])
+    assert [(r["action"], r["actor"], r["change_id"]) for r in store.read_log("A-1")] == [("start", "o@x.id", "")]
+    [user] = store.read_users()[0]
+    assert (user.name, user.roles, user.active, user.failed_logins) == ("Oki", ("officer",), True, 0)
+    assert store.read_settings() == {"limit_step1": "480"}
+    session = store.get_session("s" * 64)
+    assert session is not None and (session.email, session.stamp) == ("o@x.id", "")
+    # and it works as a store of this version: a change, a sign-in, a session with every column
+    change = Change("A-1", 1, {"title": "Judul baru"}, (LogRow(T0, "A-1", 1, "edit", "o@x.id", "officer"),),
+                    seen=item, actor="o@x.id", role="officer")
+    assert store.commit(change).change_id == change.change_id
+    attempt, events, found = store.record_sign_in("o@x.id", T0)
+    assert [e.id for e in events] == [attempt] and found == user
+    store.save_session(SessionRecord("t" * 64, "o@x.id", "password", T0.isoformat(), T0.isoformat(), "", "st"))
+    assert store.get_session("t" * 64).stamp == "st"  # type: ignore[union-attr]
+    before = LAYOUT[backend](store)
+    store.init()
+    assert LAYOUT[backend](store) == before
+
+
+def test_init_twice_on_a_new_store_changes_nothing(store: Store, backend: str) -> None:
+    new_item(store)
+    for table in TABLES.values():  # every table of the catalogue, with its columns in their order
+        assert COLUMNS[backend](store, table.name)[:len(table.columns)] == list(table.columns), table.name
+    before = LAYOUT[backend](store)
+    store.init()
+    assert LAYOUT[backend](store) == before
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_table_added_to_the_catalogue_is_made_and_repaired_by_init(backend: str, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new table is one line in ``store.tables``: every backend's ``init`` creates it, and when a later version
+    adds a column, appends that column and keeps the rows and an admin's own column."""
+    old = {**OLD_TABLES, "Outbox": [["at", "key", "note by hand"], [to_iso(T0), "k-1", "cek"]]}
+    store = OLD_SHAPED[backend](tmp_path, old)
+    monkeypatch.setitem(TABLES, "Outbox", Table("Outbox", ("at", "key", "event"), app_only=True, indexed=("key",)))
+    monkeypatch.setitem(TABLES, "Preferences", Table("Preferences", ("email", "lang"), key="email",
+                                                     machine=("lang",)))
+    store.init()
+    assert COLUMNS[backend](store, "Outbox") == ["at", "key", "note by hand", "event"]
+    assert COLUMNS[backend](store, "Preferences")[:2] == ["email", "lang"]
+    layout = LAYOUT[backend](store)
+    assert [to_iso(T0), "k-1", "cek"] == [str(v) for v in _data_rows(backend, layout, "Outbox")[0][:3]]
+    assert _data_rows(backend, layout, "Preferences") == []
+    store.init()
+    assert LAYOUT[backend](store) == layout  # and a second run changes nothing
+    store.read_register()  # the rest of the store is as usable as before
+
+
+def _data_rows(backend: str, layout: dict[str, list[list[str]]], table: str) -> list[list[str]]:
+    """The rows of ``table`` in a layout: SQLite's are the rows; the sheet's are after the header and before the
+    tab's properties."""
+    rows = layout[table]
+    return rows if backend == "sqlite" else rows[1:-1]
+
+
+def test_capabilities_say_what_the_backend_offers(store: Store, backend: str) -> None:
+    caps = store.capabilities
+    assert isinstance(caps, Capabilities)
+    if caps.hand_editable:  # the desk links there instead of showing its own editor
+        assert caps.edit_url.startswith("https://") and caps.label
+    else:
+        assert (caps.edit_url, caps.label) == ("", "")
+    assert (caps.hand_editable, caps.counts_api_calls) == {"sqlite": (False, False), "gsheets": (True, True)}[backend]

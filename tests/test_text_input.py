@@ -117,7 +117,7 @@ def test_a_stored_user_row_with_control_characters_is_a_problem_not_a_crash() ->
 
 
 def cli(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SOPKIT_DB": str(tmp / "cli.db"), "SOPKIT_SECRETS": str(tmp / "none.toml")}
+    env = {**os.environ, "SOPKIT_STORE": f"sqlite:///{tmp / 'cli.db'}", "SOPKIT_SECRETS": str(tmp / "none.toml")}
     return subprocess.run([sys.executable, "-m", "sopkit", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
 

@@ -10,12 +10,12 @@ the user's next click.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from sopkit import sessions
+from sopkit.config import ROOT
 from sopkit.permissions import PAGE_ROLES
 from sopkit.schema import User
 from sopkit.timeutil import parse_iso, server_now
@@ -29,24 +29,26 @@ NEXT_COOKIE = "sopkit_next"  # OIDC: the page to open after the provider sends t
 _NEXT = re.compile(r"^(?P<page>[a-z_]+)(?:\?id=(?P<id>[A-Za-z0-9_.:-]{1,64}))?$")
 
 
+KEY_FILE = ROOT / "data" / "session.key"  # the tokens' key when [session] secret is not set
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _config(backend: str, path: str, section: tuple[tuple[str, Any], ...]) -> sessions.SessionConfig:
-    return sessions.load_config(dict(section), Path(path).parent / "session.key", backend)
+def _config(url: str, section: tuple[tuple[str, Any], ...]) -> sessions.SessionConfig:
+    counted = session.store().capabilities.counts_api_calls
+    return sessions.load_config(dict(section), KEY_FILE, counts_api_calls=counted)
 
 
 def config() -> sessions.SessionConfig:
-    c = session.cfg()
-    return _config(c.backend, str(c.path), tuple(sorted(c.section("session").items())))
+    return _config(*session._key(), tuple(sorted(session.cfg().section("session").items())))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _checker(backend: str, path: str, sheet: str, seconds: float) -> sessions.Checker:
+def _checker(url: str, seconds: float) -> sessions.Checker:
     return sessions.Checker(seconds)
 
 
 def checker() -> sessions.Checker:
-    c = session.cfg()
-    return _checker(c.backend, str(c.path), c.sheet, config().recheck_seconds)
+    return _checker(*session._key(), config().recheck_seconds)
 
 
 def oidc_enabled() -> bool:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from sopkit.channels.base import Image
 from sopkit.images import RENDITIONS, ImageRejected, load_upload, rendition
-from sopkit.media import MediaRejected, media_root, read
+from sopkit.media import MediaRejected, read
 
 from . import session
 
@@ -27,7 +27,7 @@ def for_channel(ref: dict[str, Any], channel: str) -> Image | None:
     if channel not in RENDITIONS or ref.get("kind", "image") != "image":
         return None
     try:
-        return _rendition(str(media_root(session.cfg().path)), str(ref.get("path", "")), str(ref.get("sha256", "")),
+        return _rendition(str(session.cfg().media), str(ref.get("path", "")), str(ref.get("sha256", "")),
                           str(ref.get("name", "gambar.jpg")), channel, str(ref.get("alt", "")))
     except (ImageRejected, MediaRejected, OSError):
         return None

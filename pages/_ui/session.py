@@ -6,7 +6,6 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -55,8 +54,8 @@ def cfg() -> sopconfig.Config:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(backend: str, path: str, sheet: str) -> Store:
-    s = sopconfig.open_store(replace(cfg(), backend=backend, path=Path(path), sheet=sheet))
+def _store(url: str) -> Store:
+    s = sopconfig.open_store(replace(cfg(), store=url))
     if hasattr(s, "on_busy"):  # the Google Sheets store: tell the user it retries instead of freezing silently
         s.on_busy = _notify_busy
     return s
@@ -72,8 +71,7 @@ def _notify_busy(_message: str) -> None:
 
 
 def store() -> Store:
-    c = cfg()
-    return _store(c.backend, str(c.path), c.sheet)
+    return _store(*_key())
 
 
 class _Held:
@@ -99,8 +97,8 @@ class _Held:
 # run (guard, user, settings, page). Over 50k items each copy costs about a second; the shared Snapshot is
 # immutable (frozen dataclasses; pages only read and filter its frames), so one object serves every session.
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _held(backend: str, path: str, sheet: str) -> _Held:
-    return _Held(_read_all(_store(backend, path, sheet)))
+def _held(url: str) -> _Held:
+    return _Held(_read_all(_store(url)))
 
 
 def _read_all(s: Store) -> Snapshot:
@@ -116,9 +114,9 @@ def _read_all(s: Store) -> Snapshot:
                     snap.settings_history)
 
 
-def _key() -> tuple[str, str, str]:
-    c = cfg()
-    return c.backend, str(c.path), c.sheet
+def _key() -> tuple[str]:
+    """What the process's store, snapshot and session caches are keyed by: the store's URL."""
+    return (cfg().store,)
 
 
 def snapshot() -> Snapshot:

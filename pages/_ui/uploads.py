@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from sopkit.media import MAX_UPLOAD_MB, MediaRejected, check_size, media_root, save
+from sopkit.media import MAX_UPLOAD_MB, MediaRejected, check_size, save
 
 from . import session
 from .session import t
@@ -28,7 +28,7 @@ def uploader(key: str) -> None:
 def take(key: str) -> list[dict[str, Any]]:
     """The references of the uploads under ``key`` that passed; one flash per refused file."""
     files = st.session_state.get(key) or []
-    root = media_root(session.cfg().path)
+    root = session.cfg().media
     refs = []
     for f in files:
         try:

@@ -33,12 +33,12 @@ from .job import (
     service_user,
 )
 from .media import MediaError, MediaFolder, renditions
-from .wiring import ChannelSetup, Redacted, build_channels, media_folder, secret_values, unavailable_reason
+from .wiring import ChannelSetup, Redacted, build_channels, secret_values, unavailable_reason
 
 __all__ = [
     "CHANNEL_STATES", "CLAIMED", "DEFAULT_LEASE", "DEFAULT_MAX_ATTEMPTS", "FAILED", "FOR_A_PERSON", "MANUAL",
     "PENDING", "PUBLISHED", "UNKNOWN", "UNKNOWN_TEXT", "ChannelSetup", "ChannelState", "MediaError", "MediaFolder",
     "PublishJob", "Redacted", "Renditions", "RunReport", "Say", "build_channels", "credential_warnings", "is_due",
-    "media_folder", "next_action", "post_key", "renditions", "requeue_channel", "secret_values", "service_user",
+    "next_action", "post_key", "renditions", "requeue_channel", "secret_values", "service_user",
     "unavailable_reason",
 ]

@@ -28,7 +28,7 @@ from ..workflow import Desk
 from .credentials import credential_warnings
 from .job import DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS, PublishJob, Say
 from .media import MediaFolder
-from .wiring import ChannelSetup, build_channels, media_folder
+from .wiring import ChannelSetup, build_channels
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -158,7 +158,7 @@ def _publish(config: Config, setup: ChannelSetup, *, dry_run: bool, say: Say, no
         say(f"warning: settings: {problem}")
     _warn(config, register, now(), {}, say, warned)
     desk = Desk(store, settings, now)
-    job = PublishJob(desk, setup.channels, setup.unavailable, images=MediaFolder(media_folder(config)), lease=lease,
+    job = PublishJob(desk, setup.channels, setup.unavailable, images=MediaFolder(config.media), lease=lease,
                      max_attempts=max_attempts, sleep=sleep, say=say)
     say(f"publish run {job.job_id} as {job.user.email}" + (" (dry run: nothing is sent)" if dry_run else ""))
     if dry_run:

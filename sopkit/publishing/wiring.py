@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from ..channels import registry
@@ -22,14 +21,8 @@ from ..channels.base import Channel, CredentialStatus, Post, Result
 from ..channels.spec import ChannelContext, ChannelSpec
 from ..config import ROOT, Config
 from ..i18n import DEFAULT_LANG, t
-from ..media import media_root
 from ..redact import mask, redact, redact_exception
 from ..retry import TransientError
-
-
-def media_folder(config: Config) -> Path:
-    """Where ``sopkit.media`` keeps the uploads: ``media/`` beside the store file (default ``data/media``)."""
-    return media_root(config.path)
 
 
 def _off(section: Mapping[str, Any]) -> bool:

@@ -15,6 +15,9 @@ SQLite does all of it in one ``BEGIN IMMEDIATE`` transaction; the Google Sheets 
 write, by the protocol described in :mod:`sopkit.store.gsheets` (the order of the Log rows decides who wins).
 
 Every error has an i18n ``key``: one message per outcome, in the user's language (``sopkit.i18n``).
+
+A store is opened by its URL (:mod:`sopkit.store.registry`); what the pages need to know about a backend beyond
+this contract they ask its :class:`Capabilities`, never its name.
 """
 
 from __future__ import annotations
@@ -108,6 +111,21 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Capabilities:
+    """What a backend offers beyond the contract, so that pages and settings ask about a feature, not a name.
+
+    ``hand_editable``: admins edit the tables in the backend's own program (``edit_url``, shown as ``label``), so
+    the desk links there instead of offering its own Register editor. ``counts_api_calls``: every read spends a
+    per-minute quota shared by the whole desk, so a sign-in is re-checked every few seconds rather than on every
+    click (``[session] recheck_seconds``)."""
+
+    hand_editable: bool = False
+    edit_url: str = ""
+    label: str = ""
+    counts_api_calls: bool = False
+
+
+@dataclass(frozen=True)
 class Register:
     """One read of the Register: the usable items and every problem found on the way."""
 
@@ -167,8 +185,11 @@ class SignInEvent:
 
 
 class Store(Protocol):
+    capabilities: Capabilities
+
     def init(self) -> None:
-        """Create the tables (idempotent)."""
+        """Create the tables, or repair a store an older version made: add every missing table and column,
+        keeping the data (and an admin's own columns). Idempotent: a second run changes nothing."""
 
     def read_register(self) -> Register: ...
 

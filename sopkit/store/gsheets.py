@@ -1,5 +1,5 @@
-"""The Google Sheets store: the Register, Log, Users, Settings, SettingsHistory, SignIns and Sessions worksheets
-of one spreadsheet.
+"""The Google Sheets store (``gsheets://KEY``): the Register, Log, Users, Settings, SettingsHistory, SignIns and
+Sessions worksheets of one spreadsheet.
 
 Why it is shaped like this
 ==========================
@@ -72,6 +72,7 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import gspread
 import requests
@@ -79,13 +80,10 @@ import requests
 from .. import sop
 from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry, parse_retry_after
 from ..schema import (
-    LEDGER_COLUMNS,
     LOG_COLUMNS,
     REGISTER_COLUMNS,
-    SESSION_COLUMNS,
     SETTINGS_COLUMNS,
     SETTINGS_HISTORY_COLUMNS,
-    USER_COLUMNS,
     Item,
     Row,
     RowProblem,
@@ -97,6 +95,7 @@ from ..schema import (
 )
 from ..timeutil import AGENCY_TZ, parse_iso, to_iso
 from .base import (
+    Capabilities,
     Change,
     DuplicateId,
     NotFound,
@@ -131,6 +130,7 @@ from .ledger import (
     MissingPayload,
     encode_payload,
 )
+from .registry import StoreContext
 from .settings_history import (
     CHANGE_ID,
     HISTORY_SHEET_COLUMNS,
@@ -142,26 +142,17 @@ from .settings_history import (
     saved_revision,
     settings_revisions,
 )
+from .tables import SIGNIN_COLUMNS, TABLES
 
 T = TypeVar("T")
 
+SHEET_URL = "https://docs.google.com/spreadsheets/d/"
 REGISTER, LOG, USERS, SETTINGS, SIGNINS = "Register", "Log", "Users", "Settings", "SignIns"
 SESSIONS = "Sessions"
-LOG_SHEET_COLUMNS: tuple[str, ...] = (*LOG_COLUMNS, *LEDGER_COLUMNS, PARENT, PAYLOAD)
-SIGNIN_COLUMNS: tuple[str, ...] = ("at", "email", "kind", "attempt", "id")
-SHEETS: dict[str, tuple[str, ...]] = {
-    REGISTER: REGISTER_COLUMNS, LOG: LOG_SHEET_COLUMNS, USERS: USER_COLUMNS, SETTINGS: SETTINGS_COLUMNS,
-    SIGNINS: SIGNIN_COLUMNS, SESSIONS: SESSION_COLUMNS, SETTINGS_HISTORY: HISTORY_SHEET_COLUMNS,
-}
-#: Columns only the app writes: protected with a warning for admins who edit them by hand (Log, SignIns, Sessions
-#: and SettingsHistory: the whole tab).
-MACHINE_COLUMNS: dict[str, tuple[str, ...]] = {
-    REGISTER: ("id", "rev", "updated_at", "updated_by", "channel_results", "change_id"),
-    USERS: ("password_hash", "failed_logins", "locked_until"),
-}
-WHOLE_TAB_PROTECTED = (LOG, SIGNINS, SESSIONS, SETTINGS_HISTORY)
-#: Machine columns hidden when ``init`` adds them.
+#: Columns the sheet keeps beside a table's own (``tables.TABLES``), hidden when ``init`` adds them: what lets a
+#: losing writer be detected (``ledger``, ``settings_history``).
 HIDDEN_COLUMNS: dict[str, tuple[str, ...]] = {LOG: (PARENT, PAYLOAD), SETTINGS_HISTORY: (CHANGE_ID, PARENT, WRITTEN)}
+LOG_SHEET_COLUMNS: tuple[str, ...] = (*TABLES[LOG].columns, *HIDDEN_COLUMNS[LOG])
 DROPDOWNS: dict[str, tuple[str, ...]] = {
     "status": sop.STATUSES,
     "step": tuple(str(s) for s in sop.STEPS),
@@ -262,7 +253,7 @@ class GSheetsStore:
         else:
             target = key_or_url.strip()
             if not target:
-                raise StoreError("No Google Sheet configured: set register.sheet to the sheet's key or URL.")
+                raise StoreError("No Google Sheet configured: set register.url to gsheets://KEY.")
             self._http = client_or_spreadsheet.http_client
             self._key = gspread.utils.extract_id_from_url(target) if "/" in target else target
         if timeout is not None:
@@ -335,6 +326,12 @@ class GSheetsStore:
     def spreadsheet_id(self) -> str:
         return self._key
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """Admins edit the sheet by hand (the desk links to it), and every read counts against the quota."""
+        return Capabilities(hand_editable=True, edit_url=f"{SHEET_URL}{self._key}/edit", label="Google Sheet",
+                            counts_api_calls=True)
+
     def _metadata(self) -> None:
         """Tab ids, locale and time zone: one read, once per store (or again when a tab id went stale)."""
         meta = self._once(lambda: self._http.fetch_sheet_metadata(self._key, params={
@@ -350,7 +347,7 @@ class GSheetsStore:
         metadata read on a sheet ``init`` made."""
         if title not in self._sheet_ids and not self._sheet_ids and not self._guessing:
             self._guessing = True
-            self._sheet_ids = {t: _new_sheet_id(t, set()) for t in SHEETS}
+            self._sheet_ids = {t: _new_sheet_id(t, set()) for t in TABLES}
         if title not in self._sheet_ids:
             self._metadata()
         if title not in self._sheet_ids:
@@ -805,14 +802,14 @@ class GSheetsStore:
         with self._lock:
             (values,) = self._read([quote(title)], with_log=False)
             header = _header(values[0] if values else [])
-            _require(title, header, SHEETS[title])
+            _require(title, header, sheet_columns(title))
             where: dict[str, int] = {}
             for n, row in self._rows(header, values[1:], 2):
                 where.setdefault(norm(row.get(key, "")), n)
             updates: list[dict[str, Any]] = []
             new: dict[str, list[str]] = {}
             for row in rows:
-                cells = [row.get(c) if c in SHEETS[title] else None for c in header]
+                cells = [row.get(c) if c in sheet_columns(title) else None for c in header]
                 n = where.get(norm(row[key]))
                 if n is not None:
                     updates.append({"range": row_range(title, n, len(header)), "majorDimension": "ROWS",
@@ -1133,12 +1130,13 @@ class GSheetsStore:
             self._sheet_ids = {t: s["properties"]["sheetId"] for t, s in tabs.items()}
             self._guessing = False
             used_ids = {s["properties"]["sheetId"] for s in tabs.values()}
-            present = [t for t in SHEETS if t in tabs]
+            present = [t for t in TABLES if t in tabs]
             got = self._batch_get([f"{quote(t)}!1:1" for t in present]) if present else []
             headers = {t: _header(v[0] if v else []) for t, v in zip(present, got, strict=True)}
             structure: list[dict[str, Any]] = []
             values: list[dict[str, Any]] = []
-            for title, columns in SHEETS.items():
+            for title in TABLES:
+                columns = sheet_columns(title)
                 header = headers.get(title, [])
                 missing = [c for c in columns if c not in header]
                 final = header + missing
@@ -1206,6 +1204,11 @@ def _log_key(row: Row) -> tuple[str, ...]:
     return tuple(str(row.get(c, "") or "") for c in ("at", "item_id", "action", "actor", "change_id"))
 
 
+def sheet_columns(title: str) -> tuple[str, ...]:
+    """The columns of the tab ``title``: the table's own, then the sheet's extra ones."""
+    return (*TABLES[title].columns, *HIDDEN_COLUMNS.get(title, ()))
+
+
 def _require(title: str, header: list[str], columns: Iterable[str]) -> None:
     missing = sorted({c for c in columns if c not in header})
     if missing:
@@ -1231,13 +1234,14 @@ def _protections(title: str, sheet_id: int, header: list[str], existing: set[str
     """addProtectedRange (warning only) for machine-owned columns not yet protected, plus the status/step
     dropdowns the first time the Register's id column is protected (a marker: init adds both together)."""
     out: list[dict[str, Any]] = []
-    if title in WHOLE_TAB_PROTECTED:
+    table = TABLES[title]
+    if table.app_only:
         description = f"{PROTECT_PREFIX}{title} is written by the app"
         if description not in existing:
             out.append({"addProtectedRange": {"protectedRange": {
                 "range": {"sheetId": sheet_id}, "description": description, "warningOnly": True}}})
         return out
-    for column in MACHINE_COLUMNS.get(title, ()):
+    for column in table.machine:
         description = f"{PROTECT_PREFIX}{title}.{column} is written by the app"
         if description in existing:
             continue
@@ -1306,18 +1310,29 @@ def _api_error(e: gspread.exceptions.APIError) -> StoreError:
         return StoreError("The app's service account may not open this Google Sheet: share the sheet with the "
                           "service account's email as an Editor.")
     if status == 404:
-        return StoreError("The Google Sheet was not found: check register.sheet (its key or URL).")
+        return StoreError("The Google Sheet was not found: check register.url (gsheets://KEY).")
     return StoreError(f"Google Sheets refused the request (HTTP {status}: {message}). Nothing was saved.")
 
 
-def open_gsheets_store(config: Any, **kwargs: Any) -> GSheetsStore:
-    """The store for ``config.sheet``, with service-account credentials from the ``[gcp_service_account]``
-    secrets section or the file named by ``GOOGLE_APPLICATION_CREDENTIALS``."""
+def open_url(url: str, context: StoreContext) -> GSheetsStore:
+    """``gsheets://KEY`` or the sheet's address (``https://docs.google.com/spreadsheets/d/KEY/edit``), with
+    service-account credentials from the ``[gcp_service_account]`` secrets section or the file named by
+    ``GOOGLE_APPLICATION_CREDENTIALS``."""
     import os
 
-    if not config.sheet:
-        raise StoreError("register.sheet is empty: set it to the Google Sheet's key or URL.")
-    info = config.section("gcp_service_account")
+    text = url.strip()
+    parts = urlsplit(text)
+    if "/spreadsheets/d/" in text:
+        try:
+            key = gspread.utils.extract_id_from_url(text)
+        except gspread.exceptions.NoValidUrlKeyFound:
+            key = ""
+    else:
+        key = parts.netloc if parts.path in ("", "/") else ""
+    if not key:
+        raise StoreError(f"The store URL {text!r} names no Google Sheet: write gsheets://KEY (the key is the part "
+                         "after /d/ in the sheet's address) or paste the sheet's address.")
+    info = context.section("gcp_service_account")
     path = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
     try:
         if info:
@@ -1329,4 +1344,4 @@ def open_gsheets_store(config: Any, **kwargs: Any) -> GSheetsStore:
                              "GOOGLE_APPLICATION_CREDENTIALS to a service-account key file.")
     except (ValueError, KeyError, OSError) as e:
         raise StoreError(f"The Google service-account credentials cannot be used: {e}") from e
-    return GSheetsStore(client, config.sheet, **kwargs)
+    return GSheetsStore(client, key, **dict(context.options))

@@ -17,8 +17,6 @@ from pathlib import Path
 
 from .. import sop
 from ..schema import (
-    LEDGER_COLUMNS,
-    LOG_COLUMNS,
     REGISTER_COLUMNS,
     SESSION_COLUMNS,
     SETTINGS_HISTORY_COLUMNS,
@@ -34,6 +32,7 @@ from ..schema import (
 )
 from ..timeutil import parse_iso, to_iso
 from .base import (
+    Capabilities,
     Change,
     DuplicateId,
     NotFound,
@@ -45,18 +44,24 @@ from .base import (
     check_unchanged,
     new_change_id,
 )
+from .registry import StoreContext, local_path
 from .settings_history import SETTINGS_HISTORY, saved_revision, settings_revisions
+from .tables import TABLES, Table
 
-LOG_TABLE_COLUMNS: tuple[str, ...] = (*LOG_COLUMNS, *LEDGER_COLUMNS)
-SIGNIN_COLUMNS: tuple[str, ...] = ("at", "email", "kind", "attempt", "id")
+LOG_TABLE_COLUMNS: tuple[str, ...] = TABLES["Log"].columns
+#: Index names of earlier versions, dropped by ``init`` (their columns now get ``<table>_<column>`` indexes).
+OLD_INDEXES: tuple[str, ...] = ("log_item", "log_change", "signin_email")
 
 
-def _ddl(table: str, columns: tuple[str, ...], key: str | None) -> str:
-    cols = ", ".join(f'"{c}" TEXT NOT NULL DEFAULT \'\'' + (" PRIMARY KEY" if c == key else "") for c in columns)
-    return f'CREATE TABLE IF NOT EXISTS "{table}" ({cols})'
+def _ddl(table: Table) -> str:
+    cols = ", ".join(f'"{c}" TEXT NOT NULL DEFAULT \'\'' + (" PRIMARY KEY" if c == table.key else "")
+                     for c in table.columns)
+    return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({cols})'
 
 
 class SQLiteStore:
+    capabilities = Capabilities()  # nobody edits the file by hand; reads cost nothing but time
+
     def __init__(self, path: str | Path, procedure: sop.Procedure = sop.AGENCY):
         self.path = Path(path)
         self.procedure = procedure  # the SOP whose steps and statuses the Register's rows hold
@@ -96,20 +101,21 @@ class SQLiteStore:
 
     # -- contract -------------------------------------------------------------------------------------------
     def init(self) -> None:
+        """Create the missing tables and add the columns a newer version added (``ALTER TABLE ADD COLUMN``,
+        empty text in the rows already there; a key column cannot be added that way, and no version adds one).
+        A second run changes nothing."""
         with self._tx() as c:
-            for table, columns, key in (("Register", REGISTER_COLUMNS, "id"), ("Log", LOG_TABLE_COLUMNS, None),
-                                        ("Users", USER_COLUMNS, "email"), ("Settings", ("key", "value"), "key"),
-                                        ("SignIns", SIGNIN_COLUMNS, None),
-                                        (SETTINGS_HISTORY, SETTINGS_HISTORY_COLUMNS, None)):
-                c.execute(_ddl(table, columns, key))
-                have = {r[1] for r in c.execute(f'PRAGMA table_info("{table}")')}
-                for column in columns:  # a store made by an older version: add the new columns
+            for table in TABLES.values():
+                c.execute(_ddl(table))
+                have = {r[1] for r in c.execute(f'PRAGMA table_info("{table.name}")')}
+                for column in table.columns:  # a store made by an older version: add the new columns
                     if column not in have:
-                        c.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'\'')
-            c.execute('CREATE INDEX IF NOT EXISTS log_item ON "Log" (item_id)')
-            c.execute(_SESSIONS_DDL)
-            c.execute('CREATE INDEX IF NOT EXISTS log_change ON "Log" (change_id)')
-            c.execute('CREATE INDEX IF NOT EXISTS signin_email ON "SignIns" (email)')
+                        c.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'\'')
+                for column in table.indexed:
+                    c.execute(f'CREATE INDEX IF NOT EXISTS "{table.name.lower()}_{column}" '
+                              f'ON "{table.name}" ("{column}")')
+            for name in OLD_INDEXES:
+                c.execute(f'DROP INDEX IF EXISTS "{name}"')
 
     def _require_tables(self) -> None:
         row = self._conn().execute(
@@ -279,7 +285,7 @@ class SQLiteStore:
     def _revisions(self, c: sqlite3.Connection, rows: dict[str, str] | None, actor: str, source: str,
                    at: dt.datetime | None) -> list[Row]:
         """Inside the caller's write transaction: append the revision(s) ``rows`` make (see settings_revisions)."""
-        c.execute(_ddl(SETTINGS_HISTORY, SETTINGS_HISTORY_COLUMNS, None))  # a file made before there was a history
+        c.execute(_ddl(TABLES[SETTINGS_HISTORY]))  # a file made before there was a history
         current = {r[0]: r[1] for r in c.execute('SELECT key, value FROM "Settings"')}
         history = _dicts(c.execute(f'SELECT * FROM "{SETTINGS_HISTORY}" ORDER BY rowid'))
         revisions = settings_revisions(history, current, rows, actor, source, at)
@@ -309,7 +315,7 @@ class SQLiteStore:
     def save_session(self, session: SessionRecord) -> None:
         row = session.to_row()
         with self._tx() as c:
-            c.execute(_SESSIONS_DDL)
+            c.execute(_ddl(TABLES["Sessions"]))
             c.execute(f'INSERT OR REPLACE INTO "Sessions" ({", ".join(SESSION_COLUMNS)}) '
                       f'VALUES ({", ".join("?" * len(SESSION_COLUMNS))})', [row[k] for k in SESSION_COLUMNS])
 
@@ -322,13 +328,20 @@ class SQLiteStore:
 
     def purge_sessions(self, before: dt.datetime) -> int:
         with self._tx() as c:
-            c.execute(_SESSIONS_DDL)
+            c.execute(_ddl(TABLES["Sessions"]))
             gone = [r[0] for r in c.execute('SELECT id, expires_at FROM "Sessions"') if _expired(r[1], before)]
             c.executemany('DELETE FROM "Sessions" WHERE id = ?', [(i,) for i in gone])
         return len(gone)
 
 
-_SESSIONS_DDL = _ddl("Sessions", SESSION_COLUMNS, "id")
+def exists(url: str, context: StoreContext) -> bool:
+    """Whether the file is there (``registry.exists``: a report need not create a store to find none)."""
+    return local_path(url, context.root).exists()
+
+
+def open_url(url: str, context: StoreContext) -> SQLiteStore:
+    """``sqlite:///data/sopkit.db`` (relative to the project) or ``sqlite:////srv/sopkit/sopkit.db``."""
+    return SQLiteStore(local_path(url, context.root))
 
 
 def _expired(text: str, before: dt.datetime) -> bool:

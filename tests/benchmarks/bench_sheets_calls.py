@@ -2,7 +2,7 @@
 takes, against naive gspread usage measured in the same run.
 
 Ours: the Streamlit desk in AppTest and ``jobs.publish.run_once``, both on the production service-account path
-(``register.backend = "gsheets"``), talking to the loopback Sheets fake, which counts every request. The naive
+(``register.url = "gsheets://KEY"``), talking to the loopback Sheets fake, which counts every request. The naive
 baseline is the usual gspread tutorial code on a copy of the same data: ``worksheet(title)`` +
 ``get_all_records()`` for each tab a page shows, ``update_cell`` per changed field and ``append_row`` for the Log,
 and the page reading everything again after an action. Quota: 60 reads + 60 writes a minute per user. Run:

@@ -51,7 +51,7 @@ def signed_in(store, email: str) -> str:  # type: ignore[no-untyped-def]
 def test_compliance_page_renders_within_budget(big_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from pages._ui import session
 
-    monkeypatch.setenv("SOPKIT_DB", str(big_store.path))
+    monkeypatch.setenv("SOPKIT_STORE", f"sqlite:///{big_store.path}")
     monkeypatch.setenv("SOPKIT_SECRETS", str(big_store.path.parent / "none.toml"))
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -1,5 +1,5 @@
 """Fixtures for the Streamlit desk: a fresh SQLite store per test with one demo user per role, found by the app
-through ``SOPKIT_DB`` (the way ``make run`` finds its store), and AppTest sessions signed in as any of them."""
+through ``SOPKIT_STORE`` (uploads in ``SOPKIT_MEDIA``), and AppTest sessions signed in as any of them."""
 
 from __future__ import annotations
 
@@ -78,6 +78,7 @@ def _drop_cached_reads() -> None:
 class DeskEnv:
     store: SQLiteStore
     path: Path
+    media: Path  # the uploads: a folder of its own, not beside the store
 
     def user(self, email: str) -> User:
         return next(u for u in self.store.read_users()[0] if u.email == email)
@@ -126,16 +127,18 @@ def _clear_streamlit_caches() -> Iterator[None]:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DeskEnv:
-    path = tmp_path / "sopkit.db"
-    monkeypatch.setenv("SOPKIT_DB", str(path))
+    path = tmp_path / "store" / "sopkit.db"
+    for old in ("SOPKIT_DB", "SOPKIT_BACKEND", "SOPKIT_SHEET"):
+        monkeypatch.delenv(old, raising=False)
+    monkeypatch.setenv("SOPKIT_STORE", f"sqlite:///{path}")
+    monkeypatch.setenv("SOPKIT_MEDIA", str(tmp_path / "uploads"))
     monkeypatch.setenv("SOPKIT_SECRETS", str(tmp_path / "no-secrets.toml"))
-    monkeypatch.setenv("SOPKIT_BACKEND", "sqlite")
     store = ClearingStore(path)
     store.init()
     for email, roles in DEMO_USERS.items():
         store.save_user(User(email=email, name=email.split("@")[0].title(), roles=roles,
                              password_hash=demo_hash()))
-    return DeskEnv(store, path)
+    return DeskEnv(store, path, tmp_path / "uploads")
 
 
 @pytest.fixture

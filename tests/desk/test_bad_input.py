@@ -43,7 +43,8 @@ def test_bad_upload_is_refused_with_its_reason_and_nothing_is_kept(app, env, nam
     assert errors(at) == [t("upload.rejected", name=name, reason=t(reason))], errors(at)
     [item] = env.store.read_register().items
     assert item.media == []
-    assert not (env.path.parent / "media").exists() or not any((env.path.parent / "media").rglob("*.*"))
+    assert not env.media.exists() or not any(env.media.rglob("*.*"))
+    assert not (env.path.parent / "media").exists()  # nor where earlier versions kept uploads
 
 
 def test_good_picture_is_kept_and_previewed_per_channel(app, env) -> None:
@@ -55,6 +56,8 @@ def test_good_picture_is_kept_and_previewed_per_channel(app, env) -> None:
     assert not errors(at)
     [item] = env.store.read_register().items
     assert [(m["kind"], m["name"]) for m in item.media] == [("image", "rapat-koordinasi.png")]
+    assert (env.media / item.media[0]["path"]).is_file()  # in [media] root, which is not beside the store
+    assert not (env.path.parent / "media").exists()
     item = env.desk().submit(env.user(email_for("officer")), item)
     item = env.desk().take(env.user(email_for("creator")), item)
     at = open_page(app(email_for("creator")), "creator")

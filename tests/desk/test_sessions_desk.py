@@ -120,7 +120,7 @@ def test_deactivation_by_another_process_refuses_the_next_click(app, env) -> Non
     item = env.advance(3)
     at = open_page(app(email_for("supervisor")), "supervisor")
     subprocess.run([sys.executable, "-m", "sopkit", "users", "deactivate", email_for("supervisor")], check=True,
-                   timeout=60, cwd=ROOT, env={**os.environ, "SOPKIT_DB": str(env.path)})
+                   timeout=60, cwd=ROOT, env={**os.environ, "SOPKIT_STORE": f"sqlite:///{env.path}"})
     at.button(key=f"w_take_{item.id}").click().run()
     assert not at.exception
     assert [x.value for x in at.title] == [t("signin.title")]

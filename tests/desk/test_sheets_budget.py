@@ -1,6 +1,6 @@
 """Google Sheets API calls through the path a user takes: the desk in AppTest and the publish job, both over the
-production service-account path (``open_gsheets_store`` → ``gspread.service_account_from_dict``), pointed at the
-loopback Sheets fake. The fake counts every request; the budget is what issue 8 asks:
+production service-account path (``register.url = "gsheets://KEY"`` → ``gspread.service_account_from_dict``),
+pointed at the loopback Sheets fake. The fake counts every request; the budget is what issue 8 asks:
 
 * a page view: 1 read for the snapshot (one values:batchGet of Register, Log, Users, Settings; 0 while it is
   fresh) and 1 for the check of the user's sign-in session (Sessions and Users; 0 within recheck_seconds);

@@ -1,5 +1,5 @@
 """The desk, the CLI and the publish job on a Google Sheet served by the loopback fake, through the production
-path: ``register.backend = "gsheets"`` in a secrets file with a ``[gcp_service_account]`` whose token endpoint is
+path: ``register.url = "gsheets://KEY"`` in a secrets file with a ``[gcp_service_account]`` whose token endpoint is
 the fake's, and gspread's URLs pointed at the fake (:func:`sheets_server.gspread_pointed_at`). Used by the budget
 tests and ``tests/benchmarks/bench_sheets_calls.py``.
 """
@@ -64,7 +64,8 @@ def email_for(role: str) -> str:
 def sheet_desk(tmp_path: Path) -> Iterator[SheetEnv]:
     """A fresh spreadsheet (initialised, one user per role) and the environment that makes the app, the CLI and
     the job use it; both undone on exit."""
-    names = ("SOPKIT_SECRETS", "SOPKIT_BACKEND", "SOPKIT_SHEET", "SOPKIT_DB", "GOOGLE_APPLICATION_CREDENTIALS")
+    names = ("SOPKIT_SECRETS", "SOPKIT_STORE", "SOPKIT_MEDIA", "SOPKIT_BACKEND", "SOPKIT_SHEET", "SOPKIT_DB",
+             "GOOGLE_APPLICATION_CREDENTIALS")
     saved = {n: os.environ.get(n) for n in names}
     with FakeSheets() as fake, gspread_pointed_at(fake):
         key = fake.create_spreadsheet("Desk", locale="id_ID")
@@ -73,7 +74,7 @@ def sheet_desk(tmp_path: Path) -> Iterator[SheetEnv]:
         for role, roles in ROLES.items():
             store.save_user(User(email_for(role), role.title(), roles))
         secrets = tmp_path / "secrets.toml"
-        secrets.write_text(_toml({"register": {"backend": "gsheets", "sheet": key},
+        secrets.write_text(_toml({"register": {"url": f"gsheets://{key}"}, "media": {"root": str(tmp_path / "media")},
                                   "site": {"root": str(tmp_path / "site")},
                                   "publish": {"lock": str(tmp_path / "publish.lock")},
                                   "gcp_service_account": service_account_info(fake, private_key_pem())}))

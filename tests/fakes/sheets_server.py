@@ -1735,6 +1735,11 @@ class FakeSheets:
             target = resolve(book, f"{quote_title(sheet)}!{label}")
             return target.sheet.get(target.rect.r0, target.rect.c0)
 
+    def sheet_titles(self, key: str) -> list[str]:
+        """The tabs of a spreadsheet, in order."""
+        with self._lock:
+            return [s["properties"]["title"] for s in self._book(key).metadata()["sheets"]]
+
     def sheet_properties(self, key: str, sheet: str) -> JSON:
         """The tab's properties and protected ranges as spreadsheets.get would show them."""
         with self._lock:
