@@ -24,7 +24,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,15 @@ class SessionConfig:
     secret: str
     lifetime: dt.timedelta = dt.timedelta(hours=DEFAULT_HOURS)
     recheck_seconds: float = 0.0  # 0: every check reads the store (SQLite); Sheets: a few seconds (API quota)
+
+
+@dataclass(frozen=True)
+class Known:
+    """The Sessions and Users as one recent read of the whole store had them (the desk's snapshot): a check can
+    answer from them instead of reading the two tables again."""
+
+    sessions: Mapping[str, SessionRecord]
+    users: Sequence[User]
 
 
 def load_config(section: Mapping[str, Any], key_file: Path, counts_api_calls: bool = False) -> SessionConfig:
@@ -138,15 +147,19 @@ class Refused(Exception):
         self.code = code
 
 
-def check(store: Store, sid: str, now: Now = server_now) -> User:
-    """The user of the stored session ``sid`` as the store has them now, or Refused."""
+def check(store: Store, sid: str, now: Now = server_now, known: Known | None = None) -> User:
+    """The user of the stored session ``sid`` as the store has them now, or Refused. ``known``: a recent read
+    of the Sessions and Users that may answer instead (a session it does not hold, made since, is read)."""
+    record = known.sessions.get(sid) if known is not None else None
+    if record is not None:
+        return _valid(store, record, now(), known)
     record = store.get_session(sid)
     if record is None:
         raise Refused("session.unknown")
     return _valid(store, record, now())
 
 
-def _valid(store: Store, record: SessionRecord, at: dt.datetime) -> User:
+def _valid(store: Store, record: SessionRecord, at: dt.datetime, known: Known | None = None) -> User:
     if record.revoked_at:
         raise Refused("session.signed_out")
     try:
@@ -155,7 +168,7 @@ def _valid(store: Store, record: SessionRecord, at: dt.datetime) -> User:
         expired = True
     if expired:
         raise Refused("session.expired")
-    users, _ = store.read_users()
+    users = known.users if known is not None else store.read_users()[0]
     user = next((u for u in users if u.email == record.email), None)
     code = "session.inactive" if user is None or not user.active else (
         "session.changed" if record.stamp != stamp(user) else None)
@@ -166,15 +179,20 @@ def _valid(store: Store, record: SessionRecord, at: dt.datetime) -> User:
     return user  # type: ignore[return-value]
 
 
-def check_oidc(store: Store, claims: Mapping[str, Any], config: SessionConfig, now: Now = server_now) -> User:
+def check_oidc(store: Store, claims: Mapping[str, Any], config: SessionConfig, now: Now = server_now,
+               known: Known | None = None) -> User:
     """The desk user of an OIDC sign-in (``st.user``), recording the sign-in on first sight; or Refused.
 
-    The e-mail must be a Users row, active; a sign-in older than the lifetime is refused (sign in again)."""
+    The e-mail must be a Users row, active; a sign-in older than the lifetime is refused (sign in again).
+    ``known`` as for :func:`check`."""
     sid = oidc_session_id(claims)
     email = str(claims.get("email") or "").strip().lower()
     if sid is None or "@" not in email:
         raise Refused("session.no_claims")
     at = now()
+    record = known.sessions.get(sid) if known is not None else None
+    if record is not None:
+        return _valid(store, record, at, known)
     record = store.get_session(sid)
     if record is None:
         users, _ = store.read_users()
@@ -206,14 +224,28 @@ def revoke(store: Store, sid: str, now: Now = server_now) -> None:
 class Checker:
     """:func:`check` / :func:`check_oidc` with a per-process memory of ``recheck_seconds`` (Google Sheets: every
     check costs API reads, and the quota is shared by the whole desk). ``forget`` drops it after a local change
-    (sign-in, sign-out, a user edited in the desk), so this host sees its own changes at once."""
+    (sign-in, sign-out, a user edited in the desk), so this host sees its own changes at once.
+
+    Why the bound holds: an answer is remembered until ``seconds`` after the moment its *data* was read, not
+    after the check. A check may answer from data read a moment earlier (the desk's snapshot, :class:`Known`;
+    ``age`` says how long ago) only when :meth:`usable` allows: younger than ``seconds`` and read after the last
+    ``forget``. So a sign-out or deactivation on another host ends the session here within ``seconds``, wherever
+    the check's data came from."""
 
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
         self.seconds, self.clock = seconds, clock
         self._seen: dict[str, tuple[float, User | Refused]] = {}
+        self._forgot = float("-inf")
         self._lock = threading.Lock()
 
-    def __call__(self, key: str, fn: Callable[[], User]) -> User:
+    def usable(self, age: float) -> bool:
+        """Whether data read ``age`` seconds ago may answer a check."""
+        with self._lock:
+            return self.seconds > 0 and 0 <= age < self.seconds and self.clock() - age > self._forgot
+
+    def __call__(self, key: str, fn: Callable[[], User], *, age: float = 0.0) -> User:
+        """``fn``'s answer, or the one remembered for ``key``. ``age``: how old the data ``fn`` answers from is (0:
+        it reads the store now)."""
         if self.seconds > 0:
             with self._lock:
                 hit = self._seen.get(key)
@@ -221,13 +253,15 @@ class Checker:
                 if isinstance(hit[1], Refused):
                     raise hit[1]
                 return hit[1]
+        read_at = self.clock() - age
         try:
             result: User | Refused = fn()
         except Refused as e:
             result = e
         if self.seconds > 0:
             with self._lock:
-                self._seen[key] = (self.clock(), result)
+                if read_at >= self._forgot:  # a forget() while fn ran: its data may predate the local change
+                    self._seen[key] = (read_at, result)
         if isinstance(result, Refused):
             raise result
         return result
@@ -235,3 +269,4 @@ class Checker:
     def forget(self) -> None:
         with self._lock:
             self._seen.clear()
+            self._forgot = self.clock()

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -175,16 +176,25 @@ def test_oidc_refusals(store: SQLiteStore, case: str, code: str) -> None:
     assert e.value.code == code
 
 
-def test_checker_remembers_for_its_seconds_and_forgets_on_demand(store: SQLiteStore) -> None:
-    clock = {"t": 0.0}
+def _counted(store: SQLiteStore, start: float) -> tuple[dict[str, float], sessions.Checker, str,
+                                                        Callable[[], User], list[int]]:
+    """A 15 s checker on a settable clock, a fresh session of Ani's and a check of it that counts its calls."""
+    clock = {"t": start}
     checker = sessions.Checker(15, clock=lambda: clock["t"])
     _, record = sessions.issue(store, ani(store), CONFIG)
-    calls = []
+    calls: list[int] = []
 
     def check() -> User:
         calls.append(1)
         return sessions.check(store, record.id)
 
+    return clock, checker, record.id, check, calls
+
+
+def test_checker_remembers_for_its_seconds_and_forgets_on_demand(store: SQLiteStore) -> None:
+    clock, checker, sid, check, calls = _counted(store, 0.0)
+    record = store.get_session(sid)
+    assert record is not None
     assert checker(record.id, check).email == "ani@dishub.go.id"
     sessions.revoke(store, record.id)
     clock["t"] = 14.0
@@ -203,6 +213,57 @@ def test_checker_remembers_for_its_seconds_and_forgets_on_demand(store: SQLiteSt
     with pytest.raises(sessions.Refused):
         zero(record.id, check)
     assert len(calls) == 5  # 0 s: every call reads the store
+
+
+def test_checker_remembers_from_when_its_data_was_read_not_from_the_check(store: SQLiteStore) -> None:
+    """The bound a sign-out elsewhere is seen within: ``seconds`` after the data was read, wherever it came from
+    (the desk's snapshot, read ``age`` seconds before the check)."""
+    clock, checker, sid, check, calls = _counted(store, 100.0)
+    record = store.get_session(sid)
+    assert record is not None
+    assert checker.usable(14.9) and not checker.usable(15) and not checker.usable(-1)
+    assert checker(record.id, check, age=10).email == "ani@dishub.go.id"  # data read at t = 90
+    clock["t"] = 104.9
+    checker(record.id, check)
+    assert len(calls) == 1  # remembered
+    clock["t"] = 105.0
+    checker(record.id, check)
+    assert len(calls) == 2  # 15 s after the data, not after the check
+    checker.forget()  # a local change: data read before it may not answer, even when young
+    assert not checker.usable(1) and checker.usable(0) is False
+    clock["t"] = 106.0
+    assert checker.usable(0.5) and not checker.usable(1.5)
+    assert not sessions.Checker(0).usable(0)  # 0 s (SQLite): every check reads the store
+
+
+def test_check_answers_from_known_sessions_and_reads_one_it_does_not_hold(store: SQLiteStore) -> None:
+    class Counting(SQLiteStore):
+        reads: list[str] = []
+
+        def get_session(self, session_id: str):  # type: ignore[no-untyped-def]
+            self.reads.append("session")
+            return super().get_session(session_id)
+
+        def read_users(self):  # type: ignore[no-untyped-def]
+            self.reads.append("users")
+            return super().read_users()
+
+    counting = Counting(store.path)
+    _, record = sessions.issue(store, ani(store), CONFIG)
+    known = sessions.Known({record.id: record}, [ani(store)])
+    assert sessions.check(counting, record.id, known=known).email == "ani@dishub.go.id"
+    assert counting.reads == []  # no read: the snapshot's Sessions and Users answered
+    _, newer = sessions.issue(store, ani(store), CONFIG)  # signed in since that read
+    assert sessions.check(counting, newer.id, known=known).email == "ani@dishub.go.id"
+    assert counting.reads == ["session", "users"]
+    gone = sessions.Known({record.id: replace(record, revoked_at=T0.isoformat())}, [ani(store)])
+    with pytest.raises(sessions.Refused) as e:
+        sessions.check(counting, record.id, known=gone)
+    assert e.value.code == "session.signed_out"
+    changed = sessions.Known({record.id: record}, [replace(ani(store), roles=("creator",))])
+    with pytest.raises(sessions.Refused) as e:
+        sessions.check(counting, record.id, known=changed)
+    assert e.value.code == "session.changed" and store.get_session(record.id).revoked_at  # type: ignore[union-attr]
 
 
 def test_deactivation_by_another_process_refuses_the_session_at_once(store: SQLiteStore) -> None:

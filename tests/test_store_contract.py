@@ -449,6 +449,18 @@ def _data_rows(backend: str, layout: dict[str, list[list[str]]], table: str) -> 
     return rows if backend == "sqlite" else rows[1:-1]
 
 
+def test_the_snapshot_carries_the_sessions(store: Store) -> None:
+    """One read gives a page everything, the sign-in sessions included (the desk checks the user's from it)."""
+    record = SessionRecord("a" * 64, "a@x.go.id", "password", T0.isoformat(),
+                           (T0 + dt.timedelta(hours=10)).isoformat(), "", "stamp-1")
+    assert store.read_snapshot().sessions == ()
+    store.save_session(record)
+    new_item(store)
+    snap = store.read_snapshot()
+    assert snap.sessions == (record,) and [i.id for i in snap.register.items] == ["A-1"]
+    assert store.read_snapshot(with_log=False, with_sessions=False).sessions == ()
+
+
 def test_capabilities_say_what_the_backend_offers(store: Store, backend: str) -> None:
     caps = store.capabilities
     assert isinstance(caps, Capabilities)

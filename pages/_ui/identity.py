@@ -10,6 +10,7 @@ the user's next click.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -51,6 +52,16 @@ def checker() -> sessions.Checker:
     return _checker(*session._key(), config().recheck_seconds)
 
 
+def _checked(key: str, check: Callable[[sessions.Known | None], User]) -> User:
+    """``check`` through the recheck memory, answered from the process's snapshot (its one read serves the
+    page and the sign-in check) when that was read recently enough, else from the store."""
+    c = checker()
+    known, age = session.sign_ins()
+    if c.usable(age):
+        return c(key, lambda: check(known), age=age)
+    return c(key, lambda: check(None))
+
+
 def oidc_enabled() -> bool:
     auth = session.cfg().section("auth")
     return bool(auth.get("client_id") or auth.get("providers"))
@@ -60,7 +71,7 @@ def current() -> User | None:
     sid = st.session_state.get(session.AUTH_KEY)
     if sid:
         try:
-            return checker()(str(sid), lambda: sessions.check(session.store(), str(sid)))
+            return _checked(str(sid), lambda known: sessions.check(session.store(), str(sid), known=known))
         except sessions.Refused as e:
             _refuse(e.code)
             return None
@@ -82,7 +93,7 @@ def _restore() -> User | None:
         cookie.delete_later(sessions.COOKIE)
         return None
     try:
-        user = checker()(sid, lambda: sessions.check(session.store(), sid))
+        user = _checked(sid, lambda known: sessions.check(session.store(), sid, known=known))
     except sessions.Refused as e:
         cookie.delete_later(sessions.COOKIE)
         _refuse(e.code)
@@ -101,7 +112,7 @@ def _oidc_user() -> User | None:
     claims.pop("tokens", None)
     key = sessions.oidc_session_id(claims) or "oidc:none"
     try:
-        return checker()(key, lambda: sessions.check_oidc(session.store(), claims, config()))
+        return _checked(key, lambda known: sessions.check_oidc(session.store(), claims, config(), known=known))
     except sessions.Refused as e:
         st.session_state[REFUSED_KEY] = e.code
         return None

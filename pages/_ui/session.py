@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -14,7 +14,8 @@ import streamlit as st
 from sopkit import config as sopconfig
 from sopkit.i18n import format_iso, format_time
 from sopkit.i18n import t as _t
-from sopkit.schema import LOG_COLUMNS, Item, Row, RowProblem, User
+from sopkit.schema import LOG_COLUMNS, Item, Row, RowProblem, SessionRecord, User
+from sopkit.sessions import Known
 from sopkit.settings import History, Settings, from_rows, history_from_rows
 from sopkit.store.base import Register, Store, StoreError
 from sopkit.workflow import Desk
@@ -41,6 +42,7 @@ class Snapshot:
     log: pd.DataFrame = field(repr=False)
     read_at: dt.datetime  # when this version was made (a full read or a patch): the key of derived caches
     settings_history: tuple[Row, ...] = ()  # the Settings revisions (compliance judges by the one in force)
+    sessions: Mapping[str, SessionRecord] = field(default_factory=dict, repr=False)  # by id, as of the full read
 
     def user(self, email: str) -> User | None:
         return next((u for u in self.users if u.email == email), None)
@@ -108,10 +110,11 @@ def _read_all(s: Store) -> Snapshot:
     the desk may take the item's makers and checkers from the snapshot's Log (:func:`item_log`). The Settings
     history comes with the same read: compliance judges each attempt by the revision in force then."""
     READS["count"] += 1
+    started = dt.datetime.now(dt.UTC)  # the data is as old as the moment the read began (the sign-in check's bound)
     snap = s.read_snapshot(record_hand_edits=True)  # a hand edit of the Settings is recorded when first seen
     log = pd.DataFrame(snap.log, columns=list(LOG_COLUMNS))
-    return Snapshot(snap.register, snap.users, snap.user_problems, snap.settings, log, dt.datetime.now(dt.UTC),
-                    snap.settings_history)
+    return Snapshot(snap.register, snap.users, snap.user_problems, snap.settings, log, started,
+                    snap.settings_history, {r.id: r for r in snap.sessions})
 
 
 def _key() -> tuple[str]:
@@ -152,6 +155,16 @@ def _refresh(held: _Held, s: Store) -> None:
         if held.patched_settings:
             _patch_settings(held, s)
         held.refresh = None
+
+
+def sign_ins() -> tuple[Known, float]:
+    """The Sessions and Users as the process's snapshot holds them, and how many seconds ago the Sessions were
+    read (the last full read; a cold process reads the snapshot now, so its first page view reads once)."""
+    snapshot()
+    held = _held(*_key())
+    with held.lock:
+        snap, read_at = held.snap, held.read_at
+    return Known(snap.sessions, snap.users), (dt.datetime.now(dt.UTC) - read_at).total_seconds()
 
 
 def wait_for_refresh(timeout: float = 60) -> None:

@@ -146,7 +146,7 @@ def _publish(config: Config, setup: ChannelSetup, *, dry_run: bool, say: Say, no
              sleep: Callable[[float], None], warned: set[str] | None) -> int:
     try:
         store = open_store(config)
-        snapshot = store.read_snapshot(with_log=False)  # one read (one values:batchGet on Google Sheets)
+        snapshot = store.read_snapshot(with_log=False, with_sessions=False)  # one read (one values:batchGet on Sheets)
         settings, problems = from_rows(snapshot.settings, default_timezone=config.timezone)
         register = snapshot.register
         lease = dt.timedelta(minutes=config_int(config, "lease_minutes", int(DEFAULT_LEASE.total_seconds() // 60)))

@@ -163,7 +163,8 @@ class Register:
 @dataclass(frozen=True)
 class StoreSnapshot:
     """Everything a page shows, from one read: the Register, the Log (rows as ``read_log`` gives them, in append
-    order), the Users, the Settings and their history (as ``read_settings_history`` gives it)."""
+    order), the Users, the Settings and their history (as ``read_settings_history`` gives it), and the Sessions (so
+    the page's sign-in check needs no read of its own)."""
 
     register: Register
     log: list[Row]
@@ -171,6 +172,7 @@ class StoreSnapshot:
     user_problems: tuple[RowProblem, ...]
     settings: dict[str, str]
     settings_history: tuple[Row, ...] = ()
+    sessions: tuple[SessionRecord, ...] = ()  # the sign-in sessions (``sopkit.sessions``), read in the same moment
 
 
 @dataclass(frozen=True)
@@ -193,12 +195,13 @@ class Store(Protocol):
 
     def read_register(self) -> Register: ...
 
-    def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False) -> StoreSnapshot:
-        """Register, Log, Users, Settings and the Settings history as of one moment (one read on Google Sheets).
-        ``with_log=False``: neither the Log nor the history (both empty), for a caller that needs only the items
-        and the settings in force (the publish job). ``record_hand_edits``: a Settings table that differs from its
-        last revision is recorded as a revision of its own first, as :meth:`sync_settings_history` does (writes
-        only then)."""
+    def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False,
+                      with_sessions: bool = True) -> StoreSnapshot:
+        """Register, Log, Users, Settings, the Settings history and the Sessions as of one moment (one read on
+        Google Sheets). ``with_log=False``: neither the Log nor the history (both empty), for a caller that needs
+        only the items and the settings in force (the publish job); ``with_sessions=False``: no Sessions (the
+        publish job has no sign-ins). ``record_hand_edits``: a Settings table that differs from its last revision
+        is recorded as a revision of its own first, as :meth:`sync_settings_history` does (writes only then)."""
         ...
 
     def get_item(self, item_id: str) -> Item:

@@ -46,14 +46,15 @@ so no two counted revisions share a number; cells a loser left are read as the c
 
 **Budget** (60 reads + 60 writes a minute per user, shared by the app and the job): an action is 3 calls (read,
 write, verify) and returns the saved item, so the page patches its snapshot without reading again;
-:meth:`GSheetsStore.read_snapshot` is one ``values:batchGet`` of Register, Log, Users, Settings and
-SettingsHistory, and only reads the Log and history rows appended since the last snapshot (a cold process reads
-the Log once without the payload column); a hand edit of the Settings it finds costs a save's write and verify,
-once. A settings save is 3 calls (5 after a lost race). The spreadsheet's metadata is read only when needed:
-the tab ids a batchUpdate needs are first taken to be the ones ``init`` gives the tabs it creates (a wrong guess
-is refused whole, then the ids are read and the step redone), and locale and time zone only for a date an admin
-typed. A refused action costs its one read; a lost race 4 calls. The sign-in ledger (SignIns tab) is read and
-appended the same way: 2 calls a failed sign-in, 3 a successful one.
+:meth:`GSheetsStore.read_snapshot` is one ``values:batchGet`` of Register, Log, Users, Settings,
+SettingsHistory and Sessions (so the desk's check of the user's sign-in answers from it), and only reads the Log
+and history rows appended since the last snapshot (a cold process reads the Log once without the payload column);
+a hand edit of the Settings it finds costs a save's write and verify, once. A settings save is 3 calls (5 after a
+lost race). The spreadsheet's metadata is read only when needed: the tab ids a batchUpdate needs are first taken
+to be the ones ``init`` gives the tabs it creates (a wrong guess is refused whole, then the ids are read and the
+step redone), and locale and time zone only for a date an admin typed. A refused action costs its one read; a
+lost race 4 calls. The sign-in ledger (SignIns tab) is read and appended the same way: 2 calls a failed sign-in,
+3 a successful one.
 
 **What it does not cover.** Between the read of step 1 and the write of step 2 (one round trip, never a retry
 wait) an admin's sort can still move another row under the write; the ``change_id`` cell then names a change of
@@ -521,26 +522,34 @@ class GSheetsStore:
             (values,) = self._read([quote(REGISTER)])
             return self._register(values)[0]
 
-    def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False) -> StoreSnapshot:
-        """One values:batchGet (Register, Users, Settings, and the Log and SettingsHistory rows appended since the
-        last read); recording a hand edit of the Settings adds a save's write and verifying read, only then.
-        Without the Log, rows are explained as far as this process knows the Log (and the Settings as far as it
-        knows their history); a row a crashed writer left wrong then shows as stored, and a commit on it is
-        refused (its read explains it)."""
+    def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False,
+                      with_sessions: bool = True) -> StoreSnapshot:
+        """One values:batchGet (Register, Users, Settings, Sessions, and the Log and SettingsHistory rows appended
+        since the last read; the Sessions ride along so the desk's sign-in check of the same run reads nothing);
+        recording a hand edit of the Settings adds a save's write and verifying read, only then. Without the Log,
+        rows are explained as far as this process knows the Log (and the Settings as far as it knows their
+        history); a row a crashed writer left wrong then shows as stored, and a commit on it is refused (its read
+        explains it)."""
         with self._lock:
-            ranges = [quote(REGISTER), quote(USERS), quote(SETTINGS)]
+            ranges = [quote(REGISTER), quote(USERS), quote(SETTINGS), *([quote(SESSIONS)] if with_sessions else [])]
             history = with_log or record_hand_edits
             got = self._read_with_history(ranges, with_log=with_log) if history else self._read(ranges, False)
-            reg_values, user_values, setting_values = got
-            register = self._register(reg_values)[0]
-            users, problems = self._users(user_values)
-            view = self._settings_view(setting_values)
+            register = self._register(got[0])[0]
+            users, problems = self._users(got[1])
+            view = self._settings_view(got[2])
+            sessions = self._session_records(got[3]) if with_sessions else ()
             if history:
                 self._settings_last = view
             if record_hand_edits:
                 view = self._record_hand_edits(view)
             return StoreSnapshot(register, self._ledger.visible() if with_log else [], tuple(users),
-                                 tuple(problems), view.settings, tuple(view.order.counted()) if history else ())
+                                 tuple(problems), view.settings,
+                                 tuple(view.order.counted()) if history else (), sessions)
+
+    def _session_records(self, values: list[list[Any]]) -> tuple[SessionRecord, ...]:
+        header = _header(values[0] if values else [])
+        _require(SESSIONS, header, ("id",))
+        return tuple(s for _, row in self._rows(header, values[1:], 2) if (s := session_from_row(row)) is not None)
 
     def get_item(self, item_id: str) -> Item:
         reg = self.read_register()

@@ -183,7 +183,8 @@ class SQLiteStore:
             cur = self._conn().execute(f'SELECT {cols} FROM "Log" WHERE item_id = ? ORDER BY rowid', (item_id,))
         return _dicts(cur)
 
-    def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False) -> StoreSnapshot:
+    def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False,
+                      with_sessions: bool = True) -> StoreSnapshot:
         """Every table as of one moment: one read transaction (and a write transaction after it only when a hand
         edit of the Settings is to be recorded)."""
         self._require_tables()
@@ -195,11 +196,19 @@ class SQLiteStore:
             users, problems = self.read_users()
             settings = self.read_settings()
             history = self.read_settings_history() if with_log or record_hand_edits else []
+            sessions = self._sessions() if with_sessions else ()
         finally:
             conn.execute("COMMIT")
         if record_hand_edits and settings_revisions(history, settings, None, "", ""):
             settings, history = self.sync_settings_history()
-        return StoreSnapshot(register, log, tuple(users), tuple(problems), settings, tuple(history))
+        return StoreSnapshot(register, log, tuple(users), tuple(problems), settings, tuple(history), sessions)
+
+    def _sessions(self) -> tuple[SessionRecord, ...]:
+        try:
+            rows = self._conn().execute('SELECT * FROM "Sessions" ORDER BY rowid').fetchall()
+        except sqlite3.OperationalError:  # no Sessions table yet (a store made before it existed): nobody
+            return ()
+        return tuple(s for r in rows if (s := session_from_row(dict(r))) is not None)
 
     def record_sign_in(self, email: str, at: dt.datetime) -> tuple[str, list[SignInEvent], User | None]:
         email = email.strip().lower()

@@ -2,8 +2,10 @@
 production service-account path (``register.url = "gsheets://KEY"`` → ``gspread.service_account_from_dict``),
 pointed at the loopback Sheets fake. The fake counts every request; the budget is what issue 8 asks:
 
-* a page view: 1 read for the snapshot (one values:batchGet of Register, Log, Users, Settings; 0 while it is
-  fresh) and 1 for the check of the user's sign-in session (Sessions and Users; 0 within recheck_seconds);
+* a page view: 1 read, the snapshot (one values:batchGet of Register, Log, Users, Settings and Sessions; 0 while
+  it is fresh), which also answers the check of the user's sign-in session; that check reads Sessions and Users
+  itself (1 read) only when neither it nor the snapshot was read within recheck_seconds, so a sign-out on another
+  host still ends the session within that interval;
 * a desk action, including what the page does after it: at most 3 calls;
 * an idle publish run: 1 read; a busy one: 1 read plus 6 calls per item-channel (a claim and a result, each a
   read, an atomic write and a verifying read: fewer would mean writing without reading).
@@ -59,9 +61,9 @@ def test_a_page_view_is_one_read_and_an_action_with_its_rerun_three_calls(app_fa
     at = app_factory(email_for("supervisor"))
     sheet.fake.reset_counts()
     open_page(at, "supervisor")  # a fresh server process: its first page view
-    # the snapshot (Register, Log, Users, Settings) and the sign-in session's check (Sessions + Users): one
-    # values:batchGet each; the session is checked again every [session] recheck_seconds (15 s on Sheets)
-    assert sheet.calls() == {"values.batchGet": 2, "read": 2, "total": 2}
+    # the snapshot (Register, Log, Users, Settings, Sessions) in one values:batchGet, and the sign-in session's
+    # check answered from it; the session is checked again every [session] recheck_seconds (15 s on Sheets)
+    assert sheet.calls() == {"values.batchGet": 1, "read": 1, "total": 1}
     sheet.fake.reset_counts()
     at.run()
     at.run()
@@ -72,6 +74,46 @@ def test_a_page_view_is_one_read_and_an_action_with_its_rerun_three_calls(app_fa
                              "total": 3}
     assert sheet.store.get_item(item.id).verifier == email_for("supervisor")
     assert f"w_approve_{item.id}" in [b.key for b in at.button]  # and the page shows it, without a read
+
+
+def _later(seconds: float, snapshot_too: bool) -> None:
+    """As if ``seconds`` had passed for the sign-in checks' memory (and for the snapshot's Sessions, with
+    ``snapshot_too``): both clocks are moved, nothing else."""
+    from pages._ui import identity, session
+
+    checker = identity.checker()
+    base = checker.clock
+    checker.clock = lambda: base() + seconds
+    if snapshot_too:
+        held = session._held(*session._key())
+        held.read_at -= dt.timedelta(seconds=seconds)
+
+
+def test_a_recheck_due_is_answered_by_a_snapshot_read_since(app_factory, sheet: SheetEnv) -> None:
+    at = open_page(app_factory(email_for("supervisor")), "supervisor")
+    _later(16, snapshot_too=False)  # the check's memory ran out, but the snapshot was read just now
+    sheet.fake.reset_counts()
+    at.run()
+    assert sheet.calls() == {} and [x.value for x in at.title] == [t("page.supervisor")]
+
+
+def test_a_sign_out_on_another_host_ends_the_session_within_the_recheck_interval(app_factory,
+                                                                               sheet: SheetEnv) -> None:
+    """The snapshot holds the Sessions as they were: once it and the memory are older than recheck_seconds, the
+    check reads the store again and sees the sign-out made elsewhere."""
+    from sopkit import sessions
+
+    at = open_page(app_factory(email_for("supervisor")), "supervisor")
+    from pages._ui import session
+
+    sid = at.session_state[session.AUTH_KEY]
+    elsewhere = GSheetsStore(connect(sheet.fake), sheet.key, sleep=lambda s: None)  # another host's desk
+    sessions.revoke(elsewhere, sid)
+    _later(15, snapshot_too=True)
+    sheet.fake.reset_counts()
+    at.run()
+    assert [x.value for x in at.title] == [t("signin.title")] and t("session.signed_out") in errors(at)
+    assert sheet.calls() == {"values.batchGet": 1, "read": 1, "total": 1}  # the check's own read
 
 
 def test_a_refused_action_costs_one_read_and_says_so_in_indonesian(app_factory, sheet: SheetEnv) -> None:
@@ -109,16 +151,17 @@ def test_a_settings_save_is_three_calls_with_the_rerun_and_a_hand_edit_is_record
     tab = app_factory(email_for("admin"))
     sheet.fake.reset_counts()
     at = open_page(tab, "admin")
-    # the snapshot and the session check (a page view), and recording the hand edit: a write and its verify
-    assert sheet.calls() == {"values.batchGet": 3, "spreadsheets.batchUpdate": 1, "read": 3, "write": 1,
-                             "total": 4}
+    # the snapshot, which also answers the session check (a page view), and recording the hand edit: a write and
+    # its verify
+    assert sheet.calls() == {"values.batchGet": 2, "spreadsheets.batchUpdate": 1, "read": 2, "write": 1,
+                             "total": 3}
     [shown] = [d.value for d in at.dataframe if t("hist.rev") in d.value.columns]
     assert list(shown[t("hist.rev")]) == [2, 1] and list(shown[t("hist.source")])[0] == t("hist.source.hand_edit")
     session.after_write()
     tab = app_factory(email_for("admin"))
     sheet.fake.reset_counts()
     open_page(tab, "admin")
-    assert sheet.calls() == {"values.batchGet": 2, "read": 2, "total": 2}  # recorded once: a page view again
+    assert sheet.calls() == {"values.batchGet": 1, "read": 1, "total": 1}  # recorded once: a page view again
     assert [h["source"] for h in sheet.store.read_settings_history()] == ["admin", "hand-edit"]
 
 
