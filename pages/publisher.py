@@ -1,5 +1,6 @@
 """Pengelola Website/Medsos (step 6): due and overdue items per channel, the publish job's results, and the
-hand-published channels: download the renditions, copy the caption, paste the published URL."""
+hand-published channels: download the renditions, copy the caption, paste the published URL. For what the job
+could not settle it says what to check and where; copies a channel made of a post are listed on their own tab."""
 
 import datetime as dt
 
@@ -11,7 +12,8 @@ from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit import queues
 from sopkit.channels.base import FOR_A_PERSON, ChannelState
-from sopkit.publishing import requeue_channel
+from sopkit.i18n import CATALOGUE
+from sopkit.publishing import post_key, requeue_channel
 
 ctx = guard("publisher")
 st.title(t("page.publisher"))
@@ -19,6 +21,38 @@ now = dt.datetime.now(dt.UTC)
 scheduled = sorted(queues.scheduled(ctx.snap.register.items), key=lambda i: i.publish_at)
 due = [i for i in scheduled if i.publish_at <= now]
 upcoming = [i for i in scheduled if i.publish_at > now]
+with_copies = sorted((i for i in ctx.snap.register.items
+                      if any((r or {}).get("copies") for r in i.channel_results.values())),
+                     key=lambda i: i.updated_at or now, reverse=True)  # fmt: skip
+
+
+def _where(channel: str) -> str:
+    """Where a person looks on ``channel``, in words (the catalogue's, or a generic one for a new channel)."""
+    key = f"publisher.where.{channel}"
+    return t(key if key in CATALOGUE else "publisher.where.other")
+
+
+def _guidance(item, channel: str, result: dict) -> None:  # type: ignore[no-untyped-def]
+    """What the job could not settle: what it is doing about it, or what a person checks and where."""
+    status = result.get("status")
+    if status == ChannelState.CHECKING:
+        st.info(t("publisher.checking_note", channel=channel, settle=session.local_iso(result.get("settle_at"))))
+    elif status == ChannelState.UNKNOWN:
+        st.warning(t("publisher.unknown_check", title=item.title, where=_where(channel),
+                     since=session.local_iso(result.get("at")), post_key=result.get("key") or post_key(item.id)))
+    if status in (ChannelState.CHECKING, ChannelState.UNKNOWN) and str(result.get("where", "")).startswith("http"):
+        st.link_button(t("publisher.where_link"), str(result["where"]))
+
+
+def _copies(item) -> None:  # type: ignore[no-untyped-def]
+    for channel, result in item.channel_results.items():
+        kept = str((result or {}).get("url") or (result or {}).get("post_id") or "")
+        for copy in (result or {}).get("copies") or []:
+            action = str(copy.get("action", ""))
+            key = f"publisher.copy.{action}"
+            text = t(key if key in CATALOGUE else "publisher.copy.left", url=copy.get("url") or copy.get("post_id"),
+                     at=session.local_iso(copy.get("at")), kept=kept, channel=channel, where=_where(channel))
+            (st.warning if action == "left" else st.caption)(f"{channel}: {text}")
 
 
 def _record(item, channel: str) -> None:  # type: ignore[no-untyped-def]
@@ -59,6 +93,7 @@ def show(item) -> None:  # type: ignore[no-untyped-def]
                 if status == ChannelState.PUBLISHED:
                     st.text(result.get("url") or result.get("post_id", ""))
                     continue
+                _guidance(item, channel, result)
                 if result.get("error"):
                     st.text(result["error"])
                 if status in FOR_A_PERSON:
@@ -84,7 +119,9 @@ def show(item) -> None:  # type: ignore[no-untyped-def]
         widgets.item_link(item)
 
 
-due_tab, upcoming_tab = st.tabs([t("publisher.due", n=len(due)), t("publisher.upcoming", n=len(upcoming))])
+due_tab, upcoming_tab, copies_tab = st.tabs([t("publisher.due", n=len(due)),
+                                             t("publisher.upcoming", n=len(upcoming)),
+                                             t("publisher.copies", n=len(with_copies))])
 with due_tab:
     if not due:
         st.info(t("publisher.none_due"))
@@ -95,3 +132,13 @@ with upcoming_tab:
         st.info(t("publisher.none_upcoming"))
     for item in widgets.capped(upcoming):
         show(item)
+with copies_tab:
+    if not with_copies:
+        st.info(t("publisher.none_copies"))
+    else:
+        st.caption(t("publisher.copies_intro"))
+    for item in widgets.capped(with_copies):
+        with st.container(border=True):
+            widgets.item_header(item)
+            _copies(item)
+            widgets.item_link(item)

@@ -263,7 +263,56 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                  "waiting for the job (tried again on its next run)"),
     "publisher.status.manual": ("unggah manual — job tidak bisa memposting ke sini",
                                 "post by hand — the job cannot post here"),
+    "publisher.status.checking": ("dicari job — jawaban kanal hilang",
+                                  "being looked for — the channel's answer was lost"),
     "publisher.status.other": ("status tidak dikenal: {status}", "unrecognised status: {status}"),
+    "publisher.checking_note": ("Jawaban {channel} hilang saat job memposting. Job mencari postingan ini pada setiap "
+                                "putaran dan mencatatnya begitu ditemukan; jika sampai {settle} belum ada, job "
+                                "memposting lagi setelah memeriksa sekali lagi. Tidak perlu tindakan.",
+                                "{channel}'s answer was lost while the job posted. The job looks for the post on "
+                                "each run and records it as soon as it appears; if it is still not there at "
+                                "{settle}, the job posts again after one more look. Nothing to do."),
+    "publisher.unknown_check": ("Yang perlu diperiksa: apakah postingan berjudul «{title}» sudah tayang di {where} "
+                                "(sejak {since}; kunci postingan {post_key}). Jika sudah tayang, tempel URL-nya di "
+                                "bawah dan catat. Jika belum, serahkan kembali ke job: job memeriksa kanal lagi "
+                                "sebelum memposting, jadi tidak akan terkirim dua kali.",
+                                "What to check: whether the post titled «{title}» is out on {where} (since "
+                                "{since}; post key {post_key}). If it is, paste its URL below and record it. If it is "
+                                "not, hand it back to the job: it asks the channel again before posting, so it "
+                                "cannot go out twice."),
+    "publisher.where_link": ("Buka daftar postingan di kanal", "Open the channel's list of posts"),
+    "publisher.where.site": ("situs web Dinas (halaman Berita)", "the agency website (the News page)"),
+    "publisher.where.wordpress": ("WordPress: menu Pos → Semua Pos, cari judulnya (alamat postingan diawali "
+                                  "kuncinya) dan periksa juga Sampah",
+                                  "WordPress: Posts → All Posts, search for its title (the post's address starts "
+                                  "with its key) and check the Trash too"),
+    "publisher.where.facebook": ("Halaman Facebook Dinas: Meta Business Suite → Konten → Postingan",
+                                 "the agency's Facebook Page: Meta Business Suite → Content → Posts"),
+    "publisher.where.instagram": ("akun Instagram Dinas: profil → postingan (atau Meta Business Suite → Konten)",
+                                  "the agency's Instagram account: profile → posts (or Meta Business Suite → "
+                                  "Content)"),
+    "publisher.where.telegram": ("kanal Telegram Dinas: pesan-pesan terbaru", "the agency's Telegram channel: its "
+                                 "latest messages"),
+    "publisher.where.x": ("akun X Dinas: tab Postingan", "the agency's X account: the Posts tab"),
+    "publisher.where.manual": ("kanal yang diunggah manual", "the hand-posted channel"),
+    "publisher.where.other": ("kanal tersebut", "that channel"),
+    "publisher.copies": ("Salinan ganda ({n})", "Duplicate copies ({n})"),
+    "publisher.none_copies": ("Tidak ada salinan ganda.", "No duplicate copies."),
+    "publisher.copies_intro": ("Permintaan yang sudah ditinggalkan job (jawabannya hilang, atau job dihentikan) "
+                               "ternyata tetap diterapkan kanal dan membuat salinan kedua. Postingan yang dicatat "
+                               "tetap satu.",
+                               "A request the job had given up on (its answer lost, or the job stopped) was "
+                               "applied by the channel after all and made a second copy. The recorded post stays "
+                               "one."),
+    "publisher.copy.trashed": ("Salinan {url} dipindahkan ke Sampah oleh job ({at}). Postingan yang dicatat: "
+                               "{kept}. Jika keliru, pulihkan dari Sampah {channel}.",
+                               "Copy {url} was moved to the Trash by the job ({at}). Recorded post: {kept}. If "
+                               "that was wrong, restore it from {channel}'s Trash."),
+    "publisher.copy.left": ("Salinan {url} masih tayang: hapus (pindahkan ke Sampah) di {where}. Postingan yang "
+                            "dicatat: {kept}.",
+                            "Copy {url} is still live: remove it (move it to the Trash) on {where}. Recorded "
+                            "post: {kept}."),
+    "publisher.copy.removed": ("Salinan {url} sudah dihapus ({at}).", "Copy {url} has been removed ({at})."),
     "publisher.requeue": ("Serahkan kembali ke job", "Hand back to the job"),
     "publisher.requeue_note": ("Apa yang sudah Anda periksa di kanal? (wajib)",
                                "What did you check on the channel? (required)"),
@@ -495,6 +544,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "will try again on the next run: {detail}"),
     "job.throttled": ("batas penggunaan tercapai; job menunggu sampai {until}: {detail}",
                       "rate limit reached; the job waits until {until}: {detail}"),
+    "job.claim_lost_nothing_sent": ("dicoba lagi pada putaran job berikutnya (belum ada yang terkirim): {detail}",
+                                    "will try again on the next run (nothing was posted): {detail}"),
+    "job.lookup_failed": ("{detail} (dan pencarian postingan gagal: {lookup})",
+                          "{detail} (and looking for the post failed: {lookup})"),
+    "job.checking": ("{unknown}: {detail}; belum ada di {channel}: job mencarinya lagi pada setiap putaran dan "
+                     "memposting hanya jika sampai {settle} masih belum ada",
+                     "{unknown}: {detail}; not on {channel} yet: the job looks again on each run and posts only if "
+                     "it is still not there at {settle}"),
+    "job.checking_unavailable": ("{unknown}: jawaban kanal hilang, dan job kini tidak bisa mencari di sana "
+                                 "({reason}). {look}",
+                                 "{unknown}: the channel's answer was lost, and the job can no longer look there "
+                                 "({reason}). {look}"),
     "job.channel_answered": ("kanal menjawab {status}", "the channel answered {status}"),
     "job.not_configured": ("{channel} belum diatur: unggah manual", "{channel} is not configured: post by hand"),
     "job.requeue_only_person": ("{channel} berstatus {status}; hanya kanal yang gagal atau tidak pasti yang bisa "

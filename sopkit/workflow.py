@@ -360,6 +360,30 @@ class Desk:
                                 note="published on " + ", ".join(item.channels), at=at)
         return self._commit(user, role, item, "channel", item.step, changes, note=note, at=at)
 
+    def record_copies(self, user: User, item: Item, channel: str, kept: dict[str, Any],
+                      copies: list[dict[str, Any]]) -> Item:
+        """Step 6 bookkeeping that may come after the item is published: the post ``kept`` on a published channel
+        and the ``copies`` of it found there (each ``{"post_id", "url", "action": trashed | left | removed}``).
+
+        Why after publication too: a request the job gave up on can still be applied by the channel long after
+        the item was closed; the copy it makes must be recorded where the publisher sees it, not just logged.
+        """
+        step = self.procedure.number("publication")
+        if item.step != step or item.status not in (self.procedure.status_by_step[step], sop.PUBLISHED):
+            raise WrongState(f"Item {item.id} is {item.status}; it has no published channels to check.")
+        role = self._acting_role(user, "channel", step)
+        state = item.channel_results.get(channel, {})
+        if state.get("status") != ChannelState.PUBLISHED:
+            raise WrongState(f"{channel} of item {item.id} is not published; there is no post to have copies of.")
+        if not (kept.get("url") or kept.get("post_id")) or any(not c.get("post_id") for c in copies):
+            raise InvalidInput("Name the post kept and every copy by its post id.")
+        result = {**state, "url": kept.get("url") or state.get("url", ""),
+                  "post_id": kept.get("post_id") or state.get("post_id", ""), "copies": copies}
+        changes = {"channel_results": {**item.channel_results, channel: result}}
+        note = f"{channel}: copies of {result['url'] or result['post_id']}: " + ", ".join(
+            f"{c['post_id']} {c.get('action', '')}".strip() for c in copies)
+        return self._commit(user, role, item, "channel", step, changes, note=note)
+
     def publish(self, user: User, item: Item, note: str = "") -> Item:
         """Close step 6 by hand once every channel has a published result."""
         self._require_at(item, "publish")

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from sopkit import checks, i18n, images, sop
+from sopkit.channels import registry
 from sopkit.clock import SpanKind
 from sopkit.compliance import ATTEMPT_COLUMNS
 from sopkit.permissions import PAGE_ROLES
+from sopkit.publishing import copies
 from sopkit.schema import LOG_COLUMNS
 from sopkit.settings import WEEKDAYS
 from sopkit.store.settings_history import EXISTING, HAND_EDIT
@@ -49,6 +51,8 @@ DYNAMIC = (
     + [f"att.{c}" for c in ATTEMPT_COLUMNS if c not in ("item_id", "clock", "remaining_minutes")]
     + [f"upload.{r}" for r in typing.get_args(images.Reason)]
     + [f"publisher.status.{s}" for s in ("none", *CHANNEL_STATUSES)]
+    + [f"publisher.where.{c}" for c in (*registry.names(), "other")]
+    + [f"publisher.copy.{a}" for a in (copies.TRASHED, copies.LEFT, copies.REMOVED)]
     + [f"status.{s}" for s in sop.STATUSES]
     + [f"action.{a}" for a in (*sop.ACTIONS, "open")]
     + [f"admin.day.{d}" for d in WEEKDAYS]

@@ -84,7 +84,9 @@ class Crash(BaseException):
 #: What one ``publish`` call does: ok; transient / 429 (refused, nothing made); permanent (refused for good);
 #: lost (no answer, nothing made); sent_lost (made, then no answer); 5xx_made / 5xx_not_made (a server error after
 #: the request went out, as Graph's code 2: the channel cannot tell which, so both are unknown outcomes);
-#: crash_before / crash_after (the job dies).
+#: crash_before / crash_after (the job dies); late (no answer, and the platform makes the post later, when
+#: :meth:`FakeChannel.land` is called); crash_inflight (the job dies with the request in flight, which the
+#: platform applies later, the same way).
 Outcome = str
 
 
@@ -98,7 +100,9 @@ class FakeChannel:
     chooser: Callable[[], Outcome] | None = None  # or pick each outcome (fault injection)
     find_fails: Callable[[], bool] | None = None
     delay: float = 0.0  # real seconds spent "on the wire" (overlap tests)
+    overwrites: bool = False  # a late request rewrites the same page (the website), it makes no second post
     posts: dict[str, int] = field(default_factory=dict)
+    late: list[Post] = field(default_factory=list)  # requests given up on that the platform has not applied yet
     results: dict[str, Result] = field(default_factory=dict)
     received: list[Post] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
@@ -129,14 +133,16 @@ class FakeChannel:
             raise OutcomeUnknown(f"{self.name}: HTTP 500 An unexpected error has occurred")
         if outcome == "crash_before":
             raise Crash(f"{self.name}: died before sending")
+        if outcome in ("late", "crash_inflight"):
+            with self._lock:
+                self.late.append(post)
+            if outcome == "late":
+                raise OutcomeUnknown(f"{self.name}: no answer within the request's deadline")
+            raise Crash(f"{self.name}: died with the request in flight")
         if self.delay:
             time.sleep(self.delay)
         with self._lock:
-            self.posts[post.key] = self.posts.get(post.key, 0) + 1
-            self.received.append(post)
-            result = Result("published", url=f"https://{self.name}.example/{post.key}",
-                            post_id=f"{self.name}-{post.key}")
-            self.results[post.key] = result
+            result = self._make(post)
         if outcome == "sent_lost":
             raise OutcomeUnknown(f"{self.name}: the request was sent but no answer came")
         if outcome == "5xx_made":
@@ -145,12 +151,86 @@ class FakeChannel:
             raise Crash(f"{self.name}: died after sending")
         return result
 
+    def _make(self, post: Post) -> Result:
+        """The post appears on the platform (called under the lock)."""
+        self.posts[post.key] = self.posts.get(post.key, 0) + 1
+        self.received.append(post)
+        result = Result("published", url=f"https://{self.name}.example/{post.key}", post_id=f"{self.name}-{post.key}")
+        self.results[post.key] = result
+        return result
+
+    def land(self) -> int:
+        """The platform applies every request the job gave up on; returns how many it applied."""
+        with self._lock:
+            landing, self.late = self.late, []
+            for post in landing:
+                if self.overwrites and post.key in self.results:
+                    continue  # the same page written again
+                self._make(post)
+        return len(landing)
+
     def check_credentials(self) -> CredentialStatus:
         return CredentialStatus(True, "fake")
 
     @property
     def duplicates(self) -> dict[str, int]:
         return {k: n for k, n in self.posts.items() if n > 1}
+
+
+@dataclass
+class CopyingChannel(FakeChannel):
+    """A platform like WordPress: a second post under a taken key is renamed ``<key>-2`` instead of refused, and
+    the copies of a post can be listed and moved to the trash (``duplicates`` counts what is live)."""
+
+    live: dict[str, list[tuple[str, Result]]] = field(default_factory=dict)  # key -> (slug, post), oldest first
+    trashed: list[Result] = field(default_factory=list)
+    refuse_trash: bool = False
+    _ids: list[int] = field(default_factory=lambda: [100])
+
+    def _make(self, post: Post) -> Result:
+        self.posts[post.key] = self.posts.get(post.key, 0) + 1
+        self.received.append(post)
+        taken = {slug for slug, _ in self.live.get(post.key, [])}
+        slug = post.key if post.key not in taken else next(f"{post.key}-{n}" for n in range(2, 99)
+                                                           if f"{post.key}-{n}" not in taken)
+        self._ids[0] += 1
+        result = Result("published", url=f"https://{self.name}.example/{slug}/", post_id=str(self._ids[0]))
+        self.live.setdefault(post.key, []).append((slug, result))
+        return result
+
+    def find(self, post: Post) -> Result | None:
+        super().find(post)  # records the call, fails when told to
+        with self._lock:
+            return next((r for slug, r in self.live.get(post.key, []) if slug == post.key), None)
+
+    def find_copies(self, post: Post) -> tuple[Result, ...]:
+        with self._lock:
+            self.calls.append(f"copies {post.key}")
+            if self.find_fails and self.find_fails():
+                raise TransientError(f"{self.name} copy lookup: HTTP 503")
+            posts = sorted(self.live.get(post.key, []), key=lambda sr: (sr[0] != post.key, int(sr[1].post_id)))
+            return tuple(r for _, r in posts)
+
+    def trash_copy(self, copy: Result) -> None:
+        with self._lock:
+            self.calls.append(f"trash {copy.post_id}")
+            if self.refuse_trash:
+                raise PermanentError(f"{self.name}: HTTP 403 you may not delete this post")
+            for key, posts in self.live.items():
+                self.live[key] = [(slug, r) for slug, r in posts if r.post_id != copy.post_id]
+            self.trashed.append(copy)
+
+    def manage_url(self, post: Post) -> str:
+        return f"https://{self.name}.example/wp-admin/edit.php?s={post.key}"
+
+    def live_posts(self, key: str) -> list[Result]:
+        with self._lock:
+            return [r for _, r in self.live.get(key, [])]
+
+    @property
+    def duplicates(self) -> dict[str, int]:
+        with self._lock:
+            return {k: len(v) for k, v in self.live.items() if len(v) > 1}
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------

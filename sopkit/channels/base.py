@@ -26,6 +26,7 @@ class ChannelState(StrEnum):
     PENDING = "pending"  # the job tries (again) on its next run (transient errors, or a person handed it back)
     MANUAL = "manual"  # the job cannot post there (no credentials, hand-posted): on the publisher's queue
     CLAIMED = "claimed"  # a run is at work on it until its lease runs out
+    CHECKING = "checking"  # an answer was lost: the job looks for the post on each run before it would post again
     PUBLISHED = "published"
     FAILED = "failed"  # refused for good: waits for a person
     UNKNOWN = "unknown"  # may or may not be out: a person checks the channel
@@ -139,6 +140,28 @@ class Channel(Protocol):
         ...
 
     def check_credentials(self) -> CredentialStatus: ...
+
+
+class Copies(Protocol):
+    """A channel that can list every post it holds for one key, and take one down (WordPress).
+
+    Why: a request the job gave up on (its answer lost, or its run killed) may still be applied by the server
+    long after; WordPress then renames the second post ``<key>-2`` instead of refusing it. The job looks for such
+    copies after posting where an earlier attempt may still be in flight, and on later runs for a while.
+    """
+
+    def find_copies(self, post: Post) -> tuple[Result, ...]:
+        """Every post that is ``post``: the one under its key first (the one to keep), then the copies, oldest
+        first; empty when there is none."""
+        ...
+
+    def trash_copy(self, copy: Result) -> None:
+        """Take one copy down so that it can still be restored (WordPress: move it to the trash)."""
+        ...
+
+    def manage_url(self, post: Post) -> str:
+        """Where a person finds ``post`` on the channel (its admin list), for the publisher page."""
+        ...
 
 
 class ImageHost(Protocol):

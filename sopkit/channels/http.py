@@ -30,6 +30,7 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
+from sopkit.channels import deadline
 from sopkit.channels.base import OutcomeUnknown, PermanentError
 from sopkit.i18n import t
 from sopkit.redact import errors_within, redact, redact_exception
@@ -87,14 +88,15 @@ def send(
 ) -> requests.Response:
     """Do one request and translate transport failures; ``what`` names the step for people ("posting foto")."""
     secrets = tuple(secrets)
-    try:
-        return session.request(method, url, timeout=timeout, **kwargs)
+    try:  # bounded by a wall-clock deadline and the publish job's claim (``deadline``): ClaimLost passes through
+        return deadline.request(session, method, url, timeout=timeout, idempotent=idempotent, **kwargs)
     except requests.exceptions.ConnectTimeout as e:
         raise TransientError(t("http.connect_timeout", what=what)) from e
     except requests.exceptions.ReadTimeout as e:
         if idempotent:
             raise TransientError(t("http.no_answer", what=what)) from e
-        raise OutcomeUnknown(t("http.sent_no_answer", what=what, seconds=f"{timeout[1]:g}")) from e
+        seconds = getattr(e, "seconds", timeout[1])  # the deadline's own when it cut the read short
+        raise OutcomeUnknown(t("http.sent_no_answer", what=what, seconds=f"{seconds:g}")) from e
     except requests.exceptions.SSLError as e:
         raise TransientError(t("http.tls", what=what, detail=redact(str(e), secrets))) from e
     except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as e:

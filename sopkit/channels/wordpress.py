@@ -19,7 +19,9 @@ Why it is shaped like this:
   ``date_gmt`` is sent only for a future schedule and WordPress stamps its own clock otherwise.
 * The slug is the idempotency key, so :meth:`WordPressChannel.find` can ask WordPress whether an earlier run
   already posted (a crash between the post and the write-back). WordPress would silently rename a second post to
-  ``key-2``, so the post step re-checks with ``find`` before every retry.
+  ``key-2``, so the post step re-checks with ``find`` before every retry; and since a request given up on may
+  still be applied long after, :meth:`WordPressChannel.find_copies` lists those renamed copies and
+  :meth:`WordPressChannel.trash_copy` moves one to the trash (the job decides which to keep).
 * Media uploads and terms are made re-runnable the same way: an image's slug is ``<key>-image-<n>`` and is looked
   up before uploading; a term that already exists is reused (WordPress answers ``term_exists``).
 * The body goes through the desk's one renderer (``sopkit.markup``: raw HTML escaped, pictures only from the
@@ -37,6 +39,7 @@ import time
 from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import requests
 
@@ -59,12 +62,18 @@ from sopkit.retry import Backoff, RetriesExhausted, TransientError, call_with_re
 API_REL = "https://api.w.org/"
 POST_STATUSES = "publish,future,draft,pending,private"
 NEEDED_CAPABILITIES = ("publish_posts", "upload_files")
+COPY_SLUGS = 20  # how many renamed copies (<key>-2 … <key>-21) a copy lookup asks for
 
 T = TypeVar("T")
 
 
 def _figure(url: str, alt: str) -> str:
     return f'<figure><img src="{html.escape(url)}" alt="{html.escape(alt)}"></figure>'
+
+
+def _raw(field: Any) -> str:
+    """A title as stored (``context=edit`` gives ``{"raw", "rendered"}``; ``rendered`` is texturized)."""
+    return str(field.get("raw", "")) if isinstance(field, dict) else str(field or "")
 
 
 def _upload_filename(image: Image, slug: str) -> str:
@@ -276,6 +285,51 @@ class WordPressChannel:
     def where_to_look(self, post: Post) -> str:
         return t("wordpress.look", url=f"{self.base_url}/wp-admin/edit.php?post_status=all&s={post.key}",
                  slug=post.key)
+
+    def find_copies(self, post: Post) -> tuple[Result, ...]:
+        """The post under ``post.key`` first, then the copies WordPress renamed ``<key>-2``, ``-3``… (same title),
+        oldest first; any status but trash.
+
+        Why: a POST the job gave up on (its answer lost, its run killed) can still be applied by WordPress long
+        after, and WordPress renames a second post with a taken slug instead of refusing it, so the job asks for
+        the renamed slugs after posting where an abandoned request may still be on its way.
+        """
+        self.me()
+        key = post.key.lower()
+        slugs = [key] + [f"{key}-{n}" for n in range(2, COPY_SLUGS + 2)]
+        found = self._retry(
+            lambda: self._once(
+                "GET",
+                "wp/v2/posts",
+                what="WordPress copy lookup",
+                idempotent=True,
+                params={"slug": ",".join(slugs), "status": POST_STATUSES, "context": "edit", "per_page": "100"},
+            )
+        )
+        title = html.escape(post.title, quote=False)
+        posts = [p for p in (found if isinstance(found, list) else []) if isinstance(p, dict)]
+        mine = [p for p in posts if str(p.get("slug", "")).lower() == key or
+                (str(p.get("slug", "")).lower() in slugs and _raw(p.get("title")) == title)]
+        mine.sort(key=lambda p: (str(p.get("slug", "")).lower() != key, int(p.get("id", 0) or 0)))
+        return tuple(Result(ChannelState.PUBLISHED, url=str(p.get("link", "")), post_id=str(p.get("id", "")))
+                     for p in mine)
+
+    def trash_copy(self, copy: Result) -> None:
+        """Move one copy to the trash (restorable there for 30 days); one already in the trash counts as done."""
+        if not copy.post_id.isdigit():
+            raise PermanentError(f"WordPress: {copy.post_id!r} is not a post id")
+
+        def already(resp: requests.Response) -> bool | None:
+            body = json_body(resp)
+            return True if resp.status_code == 410 and isinstance(body, dict) and \
+                body.get("code") == "rest_already_trashed" else None
+
+        self._retry(lambda: self._once("DELETE", f"wp/v2/posts/{copy.post_id}", what="WordPress copy to trash",
+                                       idempotent=True, tolerate=already))  # fmt: skip
+
+    def manage_url(self, post: Post) -> str:
+        """The site's list of posts searched for the title (WordPress's search reads titles, not slugs)."""
+        return f"{self.base_url}/wp-admin/edit.php?" + urlencode({"post_status": "all", "s": post.title})
 
     def publish(self, post: Post) -> Result:
         if not post.key:

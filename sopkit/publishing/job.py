@@ -13,25 +13,45 @@ marked a whole post failed for one bad channel, e.g. Mixpost #89):
   whether the post is already there (every post carries the idempotency key ``sop-<item id>``). A channel that
   cannot be searched, or an answer that never came (:class:`OutcomeUnknown`), ends as ``unknown`` for a person to
   check: a missing post is a nuisance, a duplicate on a government account is worse.
+* **A claim no request outlives.** While the channel is talked to, a heartbeat renews the claim and every
+  request lives inside what is left of it (``lease``: a deadline per request, none after the claim is lost); the
+  lease itself is refused if it is shorter than the longest attempt on a channel.
+* **Unknowns resolved by looking** (one path, ``_unknown``). When a post may have gone out (a lost answer, a 5xx or
+  code 2 from Graph, a run killed mid-request) the job asks the channel at once; found, it is published. What a
+  channel that can list the copies of a post (WordPress) does not show yet is ``checking``: each later run looks
+  again and records it when it appears, and once the lost request could no longer land (a lease later) posts
+  after one more look, since a late copy is then found and sorted out. Elsewhere (Graph: a post made may not be
+  visible yet, and a late second one could not be cleaned up) it stays ``unknown`` with what to check and where
+  (the channel's ``where_to_look``), and the job never posts it again on its own. A channel that cannot be
+  searched leaves ``unknown`` for a person at once.
+* **Copies from abandoned requests.** Where an earlier attempt may still be on its way, the job looks for copies
+  the channel made of the post (WordPress ``<key>-2``) right after posting and on each run while the post is
+  watched, keeps one and moves the others to the trash or shows them to the publisher (``copies``).
 * **Status per channel.** One failing channel never fails, blocks or re-sends the others. The item is closed
   (``published`` + the step-6 ``publish`` Log row) by ``record_channel`` when its last channel is published.
 * **Catch-up.** Every run takes every due item, however late; lateness shows in compliance, not as a lost post.
 
 ``channel_results[channel]`` (JSON in the Register; the only column the job writes) holds one dict::
 
-    status        a ``ChannelState``: pending | manual | claimed | published | failed | unknown
+    status        a ``ChannelState``: pending | manual | claimed | checking | published | failed | unknown
     at            when this state was written (ISO 8601 with offset)
     key           the idempotency key, "sop-<item id>"
     attempts      how many times a run has claimed it
     job           the run that wrote it (claimed and after)
     lease_until   claimed only: after this another run may take over (after asking the channel first)
     url, post_id  published only
-    error         failed / unknown / manual / pending: the reason, in words for the publisher (``sopkit.i18n``)
+    error         failed / unknown / manual / pending / checking: the reason, in words for the publisher
+                  (``sopkit.i18n``)
     refs          what a channel learnt on the way (Instagram's container id), handed back to it as ``Post.refs``
     not_before    pending only: a rate limit asked the job not to try before this time
+    settle_at     checking only: from then on a post still not found is posted again (after one more look)
+    where         unknown / checking: where a person finds the post on the channel, when the channel says
+    watch_until   published: until then each run looks for copies an abandoned request may still make
+    copies        published: the copies found and what was done with them (``copies.py``)
 
 ``pending`` = the job tries (again) on its next run (transient errors, or a person asked for another try; a rate
 limit that names its wait sets ``not_before`` and does not count as a failed attempt);
+``checking`` = an answer was lost on a channel that can list copies of a post: the job looks on each run (above);
 ``manual`` = the job cannot post there (no credentials, or a hand-posted channel): the item stays on the
 publisher's queue with the reason, and the job takes it as soon as the channel is configured. ``failed`` and
 ``unknown`` wait for a person (:func:`requeue_channel` hands a channel back to the job).
@@ -39,11 +59,6 @@ publisher's queue with the reason, and the job takes it as soon as the channel i
 Channels are read by capability, never by name: the registry's order (the home page first), the ``home`` channel
 whose page the others link to, and for a channel with ``public_images`` the channel that can host pictures
 (:class:`~sopkit.channels.base.ImageHost`, the website).
-
-**Unknown outcomes are looked up at once.** When a post may have gone out (a 5xx or code 2 from Graph, a lost
-answer), the job asks the channel right away; found, it is recorded as published. Not found, or not searchable,
-it stays ``unknown`` with what to check and where (the channel's ``where_to_look``): a post that was made but is
-not visible yet must not be made twice, so the job never posts again on its own after an unknown outcome.
 """
 
 from __future__ import annotations
@@ -61,7 +76,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .. import sop
-from ..channels import registry
+from ..channels import deadline, registry
 from ..channels.base import (
     FOR_A_PERSON,
     CannotSearch,
@@ -74,25 +89,34 @@ from ..channels.base import (
     Result,
     refs_of,
 )
+from ..channels.deadline import ClaimLost
 from ..i18n import t
 from ..retry import Backoff, RetriesExhausted, Throttled, TransientError, call_with_retry
 from ..schema import Item, User
 from ..store.base import NotFound, Register, StaleWrite
 from ..timeutil import AGENCY_TZ, parse_iso, to_iso
 from ..workflow import Desk, WorkflowError, checked_text
+from . import copies as copies_
+from .lease import REQUEST_SECONDS, Heartbeat, check_lease
 from .media import MediaError
 
 PENDING, MANUAL, CLAIMED = ChannelState.PENDING, ChannelState.MANUAL, ChannelState.CLAIMED
 PUBLISHED, FAILED, UNKNOWN = ChannelState.PUBLISHED, ChannelState.FAILED, ChannelState.UNKNOWN
+CHECKING = ChannelState.CHECKING
 UNKNOWN_TEXT = t("job.unknown")
+RELEASE = "release"  # not a state: give the claim back at once, unchanged, so the next run asks again
 
 DEFAULT_LEASE = dt.timedelta(minutes=10)
 DEFAULT_MAX_ATTEMPTS = 5
+#: How long after an uncertain post each run still looks for copies a late request may make.
+DEFAULT_WATCH = dt.timedelta(hours=24)
 #: The job's own retry around ``channel.publish``; channels retry their single requests inside it.
 JOB_BACKOFF = Backoff(tries=4, base=2.0, cap=30.0, max_retry_after=60.0)
 #: The SOP step the job works at: items scheduled and waiting to go out.
 PUBLICATION = sop.number("publication")
 LATE_AFTER = dt.timedelta(minutes=sop.STEPS[PUBLICATION].limit_minutes)
+#: Fields that describe one outcome only; a later outcome that does not set them drops them.
+PASSING_FIELDS = ("settle_at", "where")
 
 Say = Callable[[str], None]
 
@@ -136,7 +160,7 @@ def local_time(t: dt.datetime | None) -> str:
 
 # -- what to do with one item-channel -----------------------------------------------------------------------------
 
-Action = Literal["claim", "skip", "manual", "unknown"]
+Action = Literal["claim", "skip", "manual", "unknown", "look"]
 
 
 def next_action(state: Mapping[str, Any] | None, available: str | None, now: dt.datetime,
@@ -144,8 +168,9 @@ def next_action(state: Mapping[str, Any] | None, available: str | None, now: dt.
     """Decide for one item-channel. ``available`` is None when the job can post there, else the reason it cannot.
 
     Returns the action and the reason in words: ``claim`` (post, after asking the channel first when an earlier
-    run got that far), ``skip`` (done, a person's turn, or another run holds a live lease), ``manual`` (write the
-    reason so the publisher sees it), ``unknown`` (a crashed run's claim on a channel the job can no longer ask).
+    run got that far), ``look`` (ask the channel for a post whose answer was lost; post nothing), ``skip`` (done,
+    a person's turn, or another run holds a live lease), ``manual`` (write the reason so the publisher sees it),
+    ``unknown`` (a crashed run's claim or a lost answer on a channel the job can no longer ask).
     """
     status = str((state or {}).get("status", "") or "")
     if status == PUBLISHED:
@@ -162,6 +187,14 @@ def next_action(state: Mapping[str, Any] | None, available: str | None, now: dt.
             return "unknown", t("job.claim_unfinished_unavailable", unknown=UNKNOWN_TEXT, reason=available,
                                 look=t("job.look_generic", channel=channel or "?"))
         return "claim", "the lease of a run that did not finish has run out"
+    if status == CHECKING:
+        if available:
+            return "unknown", t("job.checking_unavailable", unknown=UNKNOWN_TEXT, reason=available,
+                                look=t("job.look_generic", channel=channel or "?"))
+        settle = _when((state or {}).get("settle_at"))
+        if settle is not None and settle > now:
+            return "look", f"an answer was lost: looking for the post (posting again from {local_time(settle)})"
+        return "claim", "the post whose answer was lost has not appeared in time"
     if available:
         if status == MANUAL and (state or {}).get("error") == available:
             return "skip", available
@@ -209,30 +242,54 @@ class RunReport:
     unknown: int = 0
     manual: int = 0
     pending: int = 0
+    checking: int = 0
     held: int = 0
     retries: int = 0
     resolved: int = 0  # unknown outcomes the job settled by looking the post up
+    renewals: int = 0
+    copies: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.failed or self.unknown or self.errors or self.pending)
+        return not (self.failed or self.unknown or self.errors or self.pending or self.checking)
 
     def summary(self) -> str:
         return (f"run done: {self.published} published, {self.failed} failed, {self.unknown} unknown, "
-                f"{self.pending} to retry, {self.manual} manual, {self.held} held by another run, "
-                f"{self.retries} retries, {self.resolved} unknown outcomes resolved by looking, "
+                f"{self.checking} being looked for, {self.pending} to retry, {self.manual} manual, "
+                f"{self.held} held by another run, {self.retries} retries, {self.resolved} unknown outcomes "
+                f"resolved by looking, {self.renewals} lease renewals, {self.copies} copies found, "
                 f"{len(self.errors)} errors")
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What talking to the channel came to, for the run's thread to write: a state, its reason, its fields."""
+
+    status: str  # a ChannelState, or RELEASE
+    error: str = ""
+    result: Result | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    refs: Mapping[str, str] = field(default_factory=dict)  # what the channel learnt on the way (``Post.refs``)
+
+
 class PublishJob:
-    """One publishing run over a Desk: :meth:`run` posts, :meth:`plan` only says what it would post."""
+    """One publishing run over a Desk: :meth:`run` posts, :meth:`plan` only says what it would post.
+
+    Refuses (:class:`~sopkit.publishing.lease.LeaseTooShort`) a ``lease`` shorter than the longest attempt on one
+    of ``channels``. ``copies``: ``trash`` or ``show`` (``copies.py``); ``watch``: how long after an uncertain
+    post each run looks for copies; ``heartbeat``: seconds between renewals (default a third of the lease).
+    """
 
     def __init__(self, desk: Desk, channels: Mapping[str, Channel], unavailable: Mapping[str, str] | None = None, *,
                  images: Renditions = no_media, user: User | None = None, job_id: str | None = None,
                  lease: dt.timedelta = DEFAULT_LEASE, backoff: Backoff = JOB_BACKOFF,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None, say: Say = print):
+                 rng: random.Random | None = None, say: Say = print, request_seconds: float = REQUEST_SECONDS,
+                 copies: str = copies_.TRASH, watch: dt.timedelta = DEFAULT_WATCH, heartbeat: float | None = None):
+        if copies not in copies_.MODES:
+            raise ValueError(f"[publish] copies must be one of {', '.join(copies_.MODES)}, not {copies!r}")
+        check_lease(lease, channels, request_seconds)
         self.desk = desk
         self.channels = dict(channels)
         self.unavailable = dict(unavailable or {})
@@ -245,6 +302,10 @@ class PublishJob:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.say = say
+        self.request_seconds = request_seconds
+        self.copies = copies
+        self.watch = watch
+        self.heartbeat = heartbeat
         self.report = RunReport()
 
     # -- selection ------------------------------------------------------------------------------------------------
@@ -272,7 +333,7 @@ class PublishJob:
             for ch in self.ordered(item.channels):
                 action, reason = next_action(item.channel_results.get(ch), self._available(ch), now, ch)
                 what = {"claim": "would publish", "skip": "would skip", "manual": "would leave for a person",
-                        "unknown": "would mark unknown"}[action]
+                        "unknown": "would mark unknown", "look": "would look for it"}[action]
                 images = f", {len(item.media)} image reference(s)" if action == "claim" and item.media else ""
                 lines.append(f"{item.id} {ch}: {what} ({reason}; key {post_key(item.id)}{images}) "
                              f"due {local_time(item.publish_at)}{_late(item, now)}")
@@ -294,6 +355,7 @@ class PublishJob:
                     self._error(f"{item.id} {ch}: {e}")
                 except Exception as e:  # the store failing (locked, Sheets quota): the next channel may still work
                     self._error(f"{item.id} {ch}: {type(e).__name__}: {e}")
+        self._watch_copies(register, now)
         return self.report
 
     def _error(self, text: str) -> None:
@@ -320,6 +382,8 @@ class PublishJob:
                     self.report.held += 1
                     self.say(f"{item.id} {ch}: skipped, {reason}")
                 return item
+            if action == "look":
+                return self._look_again(item, ch, reason)
             base: dict[str, Any] = {"key": post_key(item.id), "attempts": int((state or {}).get("attempts", 0) or 0),
                                     "job": self.job_id, "at": to_iso(now)}
             known = (state or {}).get("refs")
@@ -349,30 +413,48 @@ class PublishJob:
         return self._post(claimed, ch, state)
 
     def _post(self, item: Item, ch: str, before: Mapping[str, Any] | None) -> Item | None:
+        """Talk to the channel under the claim's heartbeat, then write what came of it on the latest claim."""
+        beat = Heartbeat(self.desk, self.user, self.job_id, item, ch, self.lease,
+                         request_seconds=self.request_seconds, every=self.heartbeat,
+                         say=self.say)  # fmt: skip
+        try:
+            outcome = beat.run(lambda: self._talk(item, ch, before, beat.remember))
+        finally:
+            self.report.renewals += beat.renewals
+        return self._finish(beat.item, ch, outcome)
+
+    def _talk(self, item: Item, ch: str, before: Mapping[str, Any] | None,
+              remember: Callable[[Mapping[str, str]], None]) -> Outcome:
+        """Everything said to the channel for one claimed item-channel (in the heartbeat's worker; no store: what
+        the channel hands over mid-publish goes through ``remember``, which the run's thread writes)."""
         channel = self.channels[ch]
         prior = before or {}
         had_claim = prior.get("status") == CLAIMED
-        ask_first = had_claim or prior.get("status") == PENDING or int(prior.get("attempts", 0) or 0) > 0
+        # an earlier run got this far: its post may be out, or its request still on the way
+        risky = had_claim or prior.get("status") in (PENDING, CHECKING) or int(prior.get("attempts", 0) or 0) > 0
         probe = self._probe(item, ch)
-        if ask_first:
+        if risky:
             try:
                 found = channel.find(probe)
             except CannotSearch as e:
                 if had_claim:
-                    return self._finish(item, ch, UNKNOWN, t("job.claim_unfinished_unsearchable", unknown=UNKNOWN_TEXT,
-                                                             detail=str(e), look=_look(channel, probe)))
+                    return Outcome(UNKNOWN, t("job.claim_unfinished_unsearchable", unknown=UNKNOWN_TEXT,
+                                              detail=str(e), look=_look(channel, probe)),
+                                   extra=self._where(channel, probe))
                 found = None  # pending after a transient failure or a person's hand-back: nothing went out
+            except ClaimLost as e:
+                return Outcome(PENDING, t("job.try_next_run", detail=str(e)))
             except (TransientError, RetriesExhausted, PermanentError, OutcomeUnknown) as e:
-                return self._release(item, ch, t("job.could_not_ask", channel=ch, detail=str(e)))
+                return Outcome(RELEASE, t("job.could_not_ask", channel=ch, detail=str(e)))
             if found is not None:
                 self.say(f"{item.id} {ch}: found the post of an earlier run, not posting again")
-                return self._finish(item, ch, PUBLISHED, "", found)
+                return self._kept(item, ch, probe, found, watch=True)
         try:
-            post = self._build(item, ch)
+            post = self._build(item, ch, remember)
         except MediaError as e:
-            return self._finish(item, ch, FAILED, str(e))
+            return Outcome(FAILED, str(e))
         except Exception as e:  # nothing was sent yet, so "failed" is the truth
-            return self._finish(item, ch, FAILED, t("job.could_not_prepare", detail=f"{type(e).__name__}: {e}"))
+            return Outcome(FAILED, t("job.could_not_prepare", detail=f"{type(e).__name__}: {e}"))
         tries = 0
 
         def attempt() -> Result:
@@ -395,49 +477,70 @@ class PublishJob:
             result = call_with_retry(attempt, self.backoff, sleep=self.sleep, on_retry=on_retry, rng=self.rng)
         except RetriesExhausted as e:
             return self._exhausted(item, ch, e)
+        except ClaimLost as e:
+            spent = deadline.BUDGET.get()
+            if spent is None or not spent.sent_unsafe:
+                return Outcome(PENDING, t("job.claim_lost_nothing_sent", detail=str(e)))
+            return self._unknown(item, ch, post, str(e))
         except OutcomeUnknown as e:
-            return self._unknown(item, ch, post, e)
+            return self._unknown(item, ch, post, str(e), refs_of(e))
         except PermanentError as e:
-            return self._finish(item, ch, FAILED, str(e), refs=refs_of(e))
+            return Outcome(FAILED, str(e), refs=refs_of(e))
         except Exception as e:  # a bug or an unmapped error after the request may have gone out: never re-send
-            return self._unknown(item, ch, post, e)
+            return self._unknown(item, ch, post, t("job.unexpected", detail=f"{type(e).__name__}: {e}"), refs_of(e))
         if result.status != PUBLISHED:
-            status = UNKNOWN if result.status == UNKNOWN else FAILED
-            return self._finish(item, ch, status, result.error or t("job.channel_answered", status=result.status))
-        return self._finish(item, ch, PUBLISHED, "", result)
+            if result.status == UNKNOWN:
+                return self._unknown(item, ch, post, result.error or t("job.channel_answered", status=result.status),
+                                     result.refs)
+            return Outcome(FAILED, result.error or t("job.channel_answered", status=result.status))
+        return self._kept(item, ch, post, result, watch=risky or tries > 1)
 
-    def _exhausted(self, item: Item, ch: str, e: RetriesExhausted) -> Item | None:
+    def _exhausted(self, item: Item, ch: str, e: RetriesExhausted) -> Outcome:
         """Out of tries this run. A rate limit that named its wait parks the channel until then without using up
         an attempt (nothing was sent); anything else counts towards ``max_attempts``."""
         attempts = int(item.channel_results.get(ch, {}).get("attempts", 1) or 1)
         last = e.last
         if isinstance(last, Throttled) and last.retry_after:
             until = self.desk.now() + dt.timedelta(seconds=last.retry_after)
-            return self._finish(item, ch, PENDING, t("job.throttled", until=local_time(until), detail=str(last)),
-                                refs=refs_of(e), extra={"not_before": to_iso(until), "attempts": attempts - 1})
+            return Outcome(PENDING, t("job.throttled", until=local_time(until), detail=str(last)), refs=refs_of(e),
+                           extra={"not_before": to_iso(until), "attempts": attempts - 1})
         if attempts >= self.max_attempts:
-            return self._finish(item, ch, FAILED, t("job.gave_up", runs=attempts, detail=str(last)), refs=refs_of(e))
-        return self._finish(item, ch, PENDING, t("job.try_next_run", detail=str(last)), refs=refs_of(e))
+            return Outcome(FAILED, t("job.gave_up", runs=attempts, detail=str(last)), refs=refs_of(e))
+        return Outcome(PENDING, t("job.try_next_run", detail=str(last)), refs=refs_of(e))
 
-    def _unknown(self, item: Item, ch: str, post: Post, e: BaseException) -> Item | None:
-        """The post may be out: look it up at once; found, it is published, else a person checks where we say."""
+    def _unknown(self, item: Item, ch: str, post: Post, what: str, refs: Mapping[str, str] | None = None) -> Outcome:
+        """The post may be out: look it up at once (the one path for every ambiguous outcome).
+
+        Found, it is published. Not found on a channel that can list the copies of a post (WordPress), it is
+        ``checking``: each run looks again, and once the lost request could no longer land (a lease later) the job
+        posts after one more look, since a late copy would be found and sorted out. Not found elsewhere (Graph: a
+        post made may not be visible yet, and a late second one could not be cleaned up) it is ``unknown`` for a
+        person with what to check and where, never re-sent by the job; each run still looks for it while it is
+        watched. A channel that cannot be searched is ``unknown`` at once.
+        """
         channel = self.channels[ch]
-        refs = refs_of(e)
+        refs = {str(k): str(v) for k, v in (refs or {}).items()}
         looked = dataclasses.replace(post, refs={**post.refs, **refs})
-        what = str(e) if isinstance(e, OutcomeUnknown) else t("job.unexpected", detail=f"{type(e).__name__}: {e}")
+        where = self._where(channel, looked)
         try:
             found = channel.find(looked)
         except CannotSearch:
-            found = None
-        except Exception as lookup:  # the lookup failing says nothing about the post: a person checks
+            return Outcome(UNKNOWN, t("job.unknown_detail", unknown=UNKNOWN_TEXT, detail=what,
+                                      look=_look(channel, looked)), refs=refs, extra=where)
+        except Exception as lookup:  # the lookup failing says nothing about the post: look again later
             self.say(f"{item.id} {ch}: could not look the post up after an unknown outcome: {lookup}")
-            found = None
+            found, what = None, t("job.lookup_failed", detail=what, lookup=str(lookup))
         if found is not None:
             self.report.resolved += 1
             self.say(f"{item.id} {ch}: outcome was unknown ({what}); found the post by looking it up")
-            return self._finish(item, ch, PUBLISHED, "", found, refs=refs)
-        return self._finish(item, ch, UNKNOWN, t("job.unknown_detail", unknown=UNKNOWN_TEXT, detail=what,
-                                                 look=_look(channel, looked)), refs=refs)
+            return dataclasses.replace(self._kept(item, ch, looked, found, watch=True), refs=refs)
+        if copies_.can_find_copies(channel):
+            settle = self.desk.now() + self.lease
+            return Outcome(CHECKING, t("job.checking", unknown=UNKNOWN_TEXT, detail=what, channel=ch,
+                                       settle=local_time(settle)),
+                           refs=refs, extra={"settle_at": to_iso(settle), **where})
+        return Outcome(UNKNOWN, t("job.unknown_detail", unknown=UNKNOWN_TEXT, detail=what,
+                                  look=_look(channel, looked)), refs=refs, extra=where)
 
     def _probe(self, item: Item, ch: str) -> Post:
         """What ``find`` needs to recognise the post (its link, caption, schedule and what earlier tries learnt),
@@ -449,34 +552,99 @@ class PublishJob:
                     link=self._home_link(item), publish_at=item.publish_at,
                     refs={str(k): str(v) for k, v in refs.items()})
 
-    def _build(self, item: Item, ch: str) -> Post:
+    def _look_again(self, item: Item, ch: str, reason: str) -> Item | None:
+        """A later run's look for a post whose answer was lost: record it if it is there, else wait (no write)."""
+        channel, probe = self.channels[ch], self._probe(item, ch)
+        try:
+            found = channel.find(probe)
+        except CannotSearch as e:
+            return self._finish(item, ch, Outcome(UNKNOWN, t("job.unknown_detail", unknown=UNKNOWN_TEXT, detail=str(e),
+                                                             look=_look(channel, probe)),
+                                                  extra=self._where(channel, probe)), claim=False)
+        except (TransientError, RetriesExhausted, PermanentError, OutcomeUnknown) as e:
+            found, reason = None, f"{reason}; the lookup failed: {e}"
+        if found is None:
+            self.report.checking += 1
+            self.say(f"{item.id} {ch}: not found yet; {reason}")
+            return item
+        self.report.resolved += 1
+        self.say(f"{item.id} {ch}: found the post whose answer was lost: recording it")
+        return self._finish(item, ch, self._kept(item, ch, probe, found, watch=True), claim=False)
+
+    def _kept(self, item: Item, ch: str, post: Post, result: Result, *, watch: bool) -> Outcome:
+        """A post that is out. Where an abandoned request may still be on its way (``watch``), copies are looked
+        for now, and on each run until ``watch_until``."""
+        channel = self.channels[ch]
+        if not (watch and copies_.can_find_copies(channel)):
+            return Outcome(PUBLISHED, "", result)
+        now = self.desk.now()
+        extra: dict[str, Any] = {"watch_until": to_iso(now + self.watch)}
+        known = list(item.channel_results.get(ch, {}).get("copies") or [])
+        sorted_out = copies_.sort_out(channel, post, result, keep_ours=False, known=known, mode=self.copies,
+                                      at=to_iso(now), say=lambda m: self.say(f"{item.id} {ch}: {m}"))
+        if sorted_out is not None:
+            result, found = sorted_out
+            self.report.copies += sum(c not in known for c in found)
+            if found:
+                extra["copies"] = found
+        return Outcome(PUBLISHED, "", result, extra)
+
+    def _where(self, channel: Channel, post: Post) -> dict[str, str]:
+        """The channel's own list of posts, for the publisher page's link (``where``), when the channel has one."""
+        manage = getattr(channel, "manage_url", None)
+        return {"where": str(manage(post))} if callable(manage) else {}
+
+    # -- copies on later runs -------------------------------------------------------------------------------------
+    def _watch_copies(self, register: Register, now: dt.datetime) -> None:
+        """Look again for copies of watched posts (published items too): a request given up on may land late."""
+        for item in register.items:
+            if item.step != PUBLICATION or item.status not in (sop.STATUS_BY_STEP[PUBLICATION], sop.PUBLISHED):
+                continue
+            for ch in self.ordered(item.channel_results):
+                state = item.channel_results.get(ch) or {}
+                channel = self.channels.get(ch)
+                if (channel is None or state.get("status") != PUBLISHED or not copies_.watched(state, now)
+                        or not copies_.can_find_copies(channel)):
+                    continue
+                try:
+                    item = self._watch_one(item, ch, state) or item
+                except Exception as e:  # the store failing: the next run looks again
+                    self._error(f"{item.id} {ch}: copies: {type(e).__name__}: {e}")
+
+    def _watch_one(self, item: Item, ch: str, state: Mapping[str, Any]) -> Item | None:
+        ours = Result(PUBLISHED, url=str(state.get("url", "") or ""), post_id=str(state.get("post_id", "") or ""))
+        known = [dict(c) for c in state.get("copies") or [] if isinstance(c, Mapping)]
+        sorted_out = copies_.sort_out(self.channels[ch], self._probe(item, ch), ours, keep_ours=True, known=known,
+                                      mode=self.copies, at=to_iso(self.desk.now()),
+                                      say=lambda m: self.say(f"{item.id} {ch}: {m}"))  # fmt: skip
+        if sorted_out is None:
+            return item
+        keep, found = sorted_out
+        if found == known and keep.post_id == ours.post_id:
+            return item  # nothing new: no write
+        self.report.copies += sum(c not in known for c in found)
+        kept = {"url": keep.url, "post_id": keep.post_id}
+        for _ in range(5):
+            try:
+                return self.desk.record_copies(self.user, item, ch, kept, found)
+            except StaleWrite:
+                fresh = self._fresh(item.id)
+                if fresh is None:
+                    return None
+                item = fresh
+                again = {str(c.get("post_id")): c for c in item.channel_results.get(ch, {}).get("copies") or []}
+                found = list({**again, **{c["post_id"]: c for c in found}}.values())
+        self._error(f"{item.id} {ch}: could not record the copies (the item kept changing)")
+        return item
+
+    # -- building the post ------------------------------------------------------------------------------------------
+    def _build(self, item: Item, ch: str, remember: Callable[[Mapping[str, str]], None] | None = None) -> Post:
         probe = self._probe(item, ch)
         images = self.images(item, ch)
         spec = registry.get(ch)
         if spec is not None and spec.public_images:
             images = self._hosted(probe.key, images)
-        return dataclasses.replace(probe, images=images, remember=self._rememberer(item.id, ch))
-
-    def _rememberer(self, item_id: str, ch: str) -> Callable[[Mapping[str, str]], None]:
-        """Write refs a channel hands over mid-publish into this run's claim (never over another run's)."""
-
-        def remember(refs: Mapping[str, str]) -> None:
-            for _ in range(3):
-                item = self._fresh(item_id)
-                state = item.channel_results.get(ch, {}) if item else {}
-                if item is None or state.get("status") != CLAIMED or state.get("job") != self.job_id:
-                    return
-                known = state.get("refs") if isinstance(state.get("refs"), dict) else {}
-                try:
-                    self.desk.record_channel(self.user, item, ch, {**state, "refs": {**known, **refs}})
-                    return
-                except StaleWrite:
-                    continue
-                except Exception as e:  # the post can still go out; only a later lookup loses its clue
-                    self.say(f"{item_id} {ch}: could not keep {sorted(refs)} in the claim: {e}")
-                    return
-
-        return remember
+        return dataclasses.replace(probe, images=images, remember=remember)
 
     def _home_link(self, item: Item) -> str | None:
         """The item's page on the home channel (the website) once it is out there: what the other posts link to."""
@@ -494,22 +662,26 @@ class PublishJob:
                 return tuple(host(key, images))
         return images
 
+    # -- writing back -----------------------------------------------------------------------------------------------
     def _release(self, item: Item, ch: str, error: str) -> Item | None:
         """Give the claim back at once (lease ends now) so the next run asks the channel again."""
         self._error(f"{item.id} {ch}: {error}")
         state = {**item.channel_results.get(ch, {}), "lease_until": to_iso(self.desk.now()), "error": error}
         return self._write(item, ch, state)
 
-    def _finish(self, item: Item, ch: str, status: str, error: str, result: Result | None = None, *,
-                refs: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None) -> Item | None:
+    def _finish(self, item: Item, ch: str, outcome: Outcome, *, claim: bool = True) -> Item | None:
+        """Write an outcome. ``claim``: written on this run's claim (else on a state no run holds: a later look)."""
+        if outcome.status == RELEASE:
+            return self._release(item, ch, outcome.error)
         now = self.desk.now()
-        state: dict[str, Any] = {**item.channel_results.get(ch, {}), "status": status, "at": to_iso(now),
-                                 "error": error, "job": self.job_id, "lease_until": "", "not_before": ""}
-        known = {**(state.get("refs") if isinstance(state.get("refs"), dict) else {}), **(refs or {}),
+        status, error, result = outcome.status, outcome.error, outcome.result
+        state: dict[str, Any] = {k: v for k, v in item.channel_results.get(ch, {}).items() if k not in PASSING_FIELDS}
+        state.update(status=status, at=to_iso(now), error=error, job=self.job_id, lease_until="", not_before="")
+        known = {**(state.get("refs") if isinstance(state.get("refs"), dict) else {}), **outcome.refs,
                  **(dict(result.refs) if result is not None else {})}
         if known:
             state["refs"] = {k: v for k, v in known.items() if v}
-        state.update(extra or {})
+        state.update(outcome.extra)
         if result is not None:
             state.update(url=result.url, post_id=result.post_id)
         late = _late(item, now)
@@ -519,14 +691,16 @@ class PublishJob:
         else:
             setattr(self.report, status, getattr(self.report, status) + 1)
             self.say(f"{item.id} {ch}: {status}: {error}")
-        return self._write(item, ch, state)
+        return self._write(item, ch, state, claim=claim)
 
-    def _write(self, item: Item, ch: str, state: dict[str, Any]) -> Item | None:
+    def _write(self, item: Item, ch: str, state: dict[str, Any], *, claim: bool = True) -> Item | None:
         """Write back, re-reading on a stale write. A published result always lands (the post is out); any other
-        result only while the claim is still this run's (else another run has taken over the channel)."""
+        result only while the claim is still this run's (else another run has taken over the channel), or, for a
+        later look (``claim`` False), while the channel is still being looked for."""
         for _ in range(5):
             current = item.channel_results.get(ch, {})
-            mine = current.get("status") == CLAIMED and current.get("job") == self.job_id
+            mine = (current.get("status") == CLAIMED and current.get("job") == self.job_id) if claim else \
+                current.get("status") == CHECKING
             if current.get("status") == PUBLISHED and state["status"] == PUBLISHED:
                 return item
             if state["status"] != PUBLISHED and not mine:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import json
 import os
-import re
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..channels.base import CredentialStatus
@@ -23,10 +24,12 @@ from ..config import ROOT, Config, ConfigError, open_store
 from ..redact import redact
 from ..settings import from_rows
 from ..store.base import Register, StoreError
-from ..timeutil import Now, server_now, to_iso
+from ..timeutil import Now, parse_iso, server_now, to_iso
 from ..workflow import Desk
+from .copies import TRASH
 from .credentials import credential_warnings
-from .job import DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS, PublishJob, Say
+from .job import DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS, DEFAULT_WATCH, PublishJob, Say, host_name, new_job_id
+from .lease import REQUEST_SECONDS
 from .media import MediaFolder
 from .wiring import ChannelSetup, build_channels
 
@@ -41,25 +44,92 @@ class LockHeld(Exception):
         self.since = since
 
 
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the host lock: the run, its host and pid, and since when (the server clock)."""
+
+    holder: str
+    host: str
+    pid: int
+    since: dt.datetime
+
+    def describe(self) -> str:
+        return f"run {self.holder} on {self.host}, pid {self.pid}, since {to_iso(self.since)}"
+
+
+def holder_path(lock: Path) -> Path:
+    return lock.with_name(lock.name + ".holder")
+
+
+def write_holder(lock: Path, holder: Holder) -> None:
+    """Replace ``<lock>.holder`` in one step (a temporary file renamed over it): a reader sees the old holder or
+    the new one, never an empty or half-written file."""
+    target = holder_path(lock)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"holder": holder.holder, "host": holder.host, "pid": holder.pid,
+                               "since": to_iso(holder.since)}) + "\n")
+    os.replace(tmp, target)
+
+
+def read_holder(lock: Path, *, tries: int = 20, pause: float = 0.01) -> Holder | None:
+    """The lock's holder as written beside it. Between a run's flock and its write the file is missing, or left
+    by a run that died (its pid gone): both last a moment, so the read is retried a few times."""
+    found: Holder | None = None
+    for _ in range(tries):
+        try:
+            data = json.loads(holder_path(lock).read_text())
+            found = Holder(str(data["holder"]), str(data["host"]), int(data["pid"]), parse_iso(str(data["since"])))
+        except (OSError, ValueError, KeyError, TypeError):
+            found = None
+        if found is not None and (found.host != host_name() or _alive(found.pid)):
+            return found
+        time.sleep(pause)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _take(fd: int, path: Path, patience: float = 2.0) -> None:
+    """flock ``fd`` or raise LockHeld naming the holder. No holder file means a run is between its flock and its
+    write, or between its removal and its release: a moment, so the lock is tried again for up to ``patience``."""
+    give_up = time.monotonic() + patience
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            found = read_holder(path, tries=5)
+            if found is not None or time.monotonic() > give_up:
+                raise LockHeld(f"another publish run holds the lock {path} "
+                               f"({found.describe() if found else 'its holder wrote nothing'})",
+                               found.since if found else None) from None
+
+
 @contextlib.contextmanager
-def host_lock(path: Path, now: Now = server_now) -> Iterator[None]:
-    """One run per host at a time: ``flock`` on ``path`` (released by the kernel if the run dies)."""
+def host_lock(path: Path, now: Now = server_now, holder: str | None = None) -> Iterator[None]:
+    """One run per host at a time: ``flock`` on ``path`` (released by the kernel if the run dies).
+
+    Who holds it (``holder``: the run's id) is written beside it in ``<path>.holder`` and removed on release. Why
+    beside: the flock belongs to the open file, so renaming a new file over ``path`` would hand the next run a
+    fresh, unlocked one; and writing into the locked file in place let a reader see it empty (issue 17).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
+        _take(fd, path)
+        write_holder(path, Holder(holder or f"{host_name()}:{os.getpid()}", host_name(), os.getpid(), now()))
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-            since = None
-            if m := re.search(r"since (\S+)", holder):
-                with contextlib.suppress(ValueError):
-                    since = dt.datetime.fromisoformat(m.group(1))
-            raise LockHeld(f"another publish run holds the lock {path} ({holder or 'holder unknown'})", since) \
-                from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since {to_iso(now())}\n".encode(), 0)
-        yield
+            yield
+        finally:
+            holder_path(path).unlink(missing_ok=True)  # while the flock is still ours: never the next run's file
     finally:
         os.close(fd)
 
@@ -70,6 +140,14 @@ def config_int(config: Config, key: str, default: int) -> int:
         return int(config.section("publish").get(key, default))
     except (TypeError, ValueError):
         raise ConfigError(f"[publish] {key} must be a whole number") from None
+
+
+def config_float(config: Config, key: str, default: float) -> float:
+    """``[publish] key`` as a number; ConfigError naming the key otherwise."""
+    try:
+        return float(config.section("publish").get(key, default))
+    except (TypeError, ValueError):
+        raise ConfigError(f"[publish] {key} must be a number") from None
 
 
 def lock_path(config: Config) -> Path:
@@ -92,11 +170,12 @@ def run_once(config: Config, *, dry_run: bool = False, say: Say = print, now: No
     """
     setup = setup or build_channels(config, sleep=sleep)
     say = redacting(say, setup.secrets)
+    job_id = new_job_id()
     if dry_run:
-        return _publish(config, setup, dry_run=True, say=say, now=now, sleep=sleep, warned=warned)
+        return _publish(config, setup, job_id, dry_run=True, say=say, now=now, sleep=sleep, warned=warned)
     try:
-        with host_lock(lock_path(config), now):
-            return _publish(config, setup, dry_run=False, say=say, now=now, sleep=sleep, warned=warned)
+        with host_lock(lock_path(config), now, holder=job_id):
+            return _publish(config, setup, job_id, dry_run=False, say=say, now=now, sleep=sleep, warned=warned)
     except LockHeld as e:
         stuck = dt.timedelta(minutes=config_int(config, "stuck_minutes", 30))
         if e.since is not None and now() - e.since > stuck:
@@ -142,7 +221,7 @@ def _warn(config: Config, register: Register, now: dt.datetime, statuses: dict[s
             warned.add(warning)
 
 
-def _publish(config: Config, setup: ChannelSetup, *, dry_run: bool, say: Say, now: Now,
+def _publish(config: Config, setup: ChannelSetup, job_id: str, *, dry_run: bool, say: Say, now: Now,
              sleep: Callable[[float], None], warned: set[str] | None) -> int:
     try:
         store = open_store(config)
@@ -151,15 +230,19 @@ def _publish(config: Config, setup: ChannelSetup, *, dry_run: bool, say: Say, no
         register = snapshot.register
         lease = dt.timedelta(minutes=config_int(config, "lease_minutes", int(DEFAULT_LEASE.total_seconds() // 60)))
         max_attempts = config_int(config, "max_attempts", DEFAULT_MAX_ATTEMPTS)
-    except (StoreError, ConfigError) as e:
+        request_seconds = config_float(config, "request_seconds", REQUEST_SECONDS)
+        watch = dt.timedelta(hours=config_float(config, "watch_hours", DEFAULT_WATCH.total_seconds() / 3600))
+        copies = str(config.section("publish").get("copies", TRASH) or TRASH).strip().lower()
+        desk = Desk(store, settings, now)
+        job = PublishJob(desk, setup.channels, setup.unavailable, images=MediaFolder(config.media),
+                         lease=lease, max_attempts=max_attempts, sleep=sleep, say=say, job_id=job_id,
+                         request_seconds=request_seconds, copies=copies, watch=watch)
+    except (StoreError, ConfigError, ValueError) as e:  # ValueError: a lease too short, an unknown copies mode
         say(f"error: {e}")
         return EXIT_CONFIG
     for problem in problems:
         say(f"warning: settings: {problem}")
     _warn(config, register, now(), {}, say, warned)
-    desk = Desk(store, settings, now)
-    job = PublishJob(desk, setup.channels, setup.unavailable, images=MediaFolder(config.media), lease=lease,
-                     max_attempts=max_attempts, sleep=sleep, say=say)
     say(f"publish run {job.job_id} as {job.user.email}" + (" (dry run: nothing is sent)" if dry_run else ""))
     if dry_run:
         lines = job.plan()

@@ -105,9 +105,9 @@ class Redacted:
         where = getattr(self.channel, "where_to_look", None)
         return redact(str(where(post)), self.secrets) if callable(where) else t("job.look_generic", channel=self.name)
 
-    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+    def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except Exception as e:
             redact_exception(e, self.secrets)
             raise
@@ -115,8 +115,20 @@ class Redacted:
     def _result(self, result: Result) -> Result:
         return replace(result, url=mask(result.url, self.secrets), error=redact(result.error, self.secrets))
 
+    def _clean(self, value: Any) -> Any:
+        if isinstance(value, Result):
+            return self._result(value)
+        if isinstance(value, tuple) and all(isinstance(v, Result) for v in value):
+            return tuple(self._result(v) for v in value)
+        return value
+
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.channel, name)
+        """The channel's other capabilities (``find_copies``, ``host_images``…), their errors and results
+        redacted too; a capability the channel lacks stays missing (AttributeError)."""
+        value = getattr(self.channel, name)
+        if not callable(value):
+            return value
+        return lambda *args, **kwargs: self._clean(self._call(value, *args, **kwargs))
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,50 @@ def test_unknown_channel_can_be_handed_back_too(app, env) -> None:
     assert env.item(item.id).channel_results["site"]["status"] == "pending"
 
 
+def test_a_channel_being_looked_for_says_the_job_is_on_it_and_offers_no_hand_back(app, env) -> None:
+    item = env.advance(6, channels=("wordpress",))
+    _set_channel(env, item, "wordpress", {"status": "checking", "at": "2026-11-26T10:00:00+07:00",
+                                          "settle_at": "2026-11-26T10:10:00+07:00", "error": "no answer"})
+    at = _open(app, "publisher", "publisher", "id")
+    assert t("publisher.checking_note", channel="wordpress", settle="26 Nov 2026 10.10 WIB") in [
+        i.value for i in at.info]
+    assert not [b for b in at.button if b.label == t("publisher.requeue")]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_an_unknown_channel_says_what_to_check_and_where(app, env, lang) -> None:
+    item = env.advance(6, channels=("telegram",))
+    _set_channel(env, item, "telegram", {"status": "unknown", "at": "2026-11-26T10:00:00+07:00",
+                                         "key": f"sop-{item.id}", "error": "unknown — check the channel"})
+    at = _open(app, "publisher", "publisher", lang)
+    expected = t("publisher.unknown_check", lang, title=item.title, where=t("publisher.where.telegram", lang),
+                 since=f"26 Nov 2026 10{'.' if lang == 'id' else ':'}00 WIB", post_key=f"sop-{item.id}")
+    assert expected in [w.value for w in at.warning]
+    if lang == "id":
+        assert "Yang perlu diperiksa" in expected and "kanal Telegram Dinas" in expected
+
+
+def test_copies_of_a_published_post_are_listed_with_what_the_job_did(app, env) -> None:
+    item = env.advance(6, channels=("wordpress",))
+    item = env.desk().record_channel(env.user(email_for("publisher")), item, "wordpress",
+                                     {"status": "published", "url": "https://wp.example/sop-a/", "post_id": "7"})
+    assert item.status == sop.PUBLISHED
+    env.desk().record_copies(env.user(email_for("publisher")), item, "wordpress",
+                             {"url": "https://wp.example/sop-a/", "post_id": "7"},
+                             [{"post_id": "9", "url": "https://wp.example/sop-a-2/", "action": "trashed",
+                               "at": "2026-11-26T10:20:00+07:00"},
+                              {"post_id": "11", "url": "https://wp.example/sop-a-3/", "action": "left",
+                               "at": "2026-11-26T10:21:00+07:00"}])
+    at = _open(app, "publisher", "publisher", "id")
+    assert t("publisher.copies", n=1) in [tab.label for tab in at.tabs]
+    trashed = t("publisher.copy.trashed", url="https://wp.example/sop-a-2/", at="26 Nov 2026 10.20 WIB",
+                kept="https://wp.example/sop-a/", channel="wordpress")
+    left = t("publisher.copy.left", url="https://wp.example/sop-a-3/", kept="https://wp.example/sop-a/",
+             where=t("publisher.where.wordpress"))
+    assert f"wordpress: {trashed}" in [c.value for c in at.caption]
+    assert f"wordpress: {left}" in [w.value for w in at.warning]
+
+
 SECRETS = """
 [facebook]
 page_id = "1234"

@@ -32,6 +32,7 @@ CONFIG_DIR = Path("/etc/wordpress")
 SUPPORT_DIR = Path(__file__).with_name("wordpress")
 REQUIRED_COMMANDS = ("php", "mariadbd", "mariadb-install-db", "mariadb")
 PHP_WORKERS = 4  # WordPress calls itself (install checks, wp-cron); a single worker stalls for ~20 s
+MU_PLUGINS = ("no-mail.php", "hold-posts.php")  # hold-posts: a stuck server on demand (see :meth:`hold_post`)
 
 
 class WordPressStartError(RuntimeError):
@@ -94,6 +95,7 @@ class WordPressServer:
         self.admin_password = secrets.token_urlsafe(16)
         self.app_password = ""
         self.content_dir = self.workdir / "wp-content"
+        self.holds_dir = self.content_dir / "sopkit-holds"
         self.config_name = f"sopkit-test-{secrets.token_hex(6)}"
         self.config_file = CONFIG_DIR / f"config-{self.config_name}.php"
         self._db_dir = self.workdir / "db"
@@ -227,7 +229,9 @@ class WordPressServer:
         for theme in THEMES_ROOT.iterdir():
             if theme.is_dir():
                 (self.content_dir / "themes" / theme.name).symlink_to(theme)
-        shutil.copy(SUPPORT_DIR / "no-mail.php", self.content_dir / "mu-plugins" / "no-mail.php")
+        for plugin in MU_PLUGINS:
+            shutil.copy(SUPPORT_DIR / plugin, self.content_dir / "mu-plugins" / plugin)
+        self.holds_dir.mkdir()
 
     def _write_config(self) -> None:
         defines = {
@@ -313,6 +317,29 @@ class WordPressServer:
                 f"WordPress install failed (exit {done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
                 f"\n{_tail(self._log_dir / 'php-errors.log')}"
             ) from e
+
+    # -- a stuck server on demand ----------------------------------------------------------------------------
+
+    def hold_post(self, slug: str, seconds: float) -> None:
+        """Make WordPress hold the next REST insert of a post with ``slug`` for ``seconds`` before applying it,
+        however long the client has been gone (``wordpress/hold-posts.php``)."""
+        tmp = self.holds_dir / f".{slug}.tmp"
+        tmp.write_text(f"{seconds:g}")
+        tmp.rename(self.holds_dir / slug)
+
+    def holds(self, state: str) -> list[tuple[str, str]]:
+        """(slug, X-Sopkit-Process) of the requests being held now (``holding``) or held and done (``held``)."""
+        out = []
+        for marker in self.holds_dir.glob(f"{state}-*"):
+            slug, process, _php = marker.name[len(state) + 1:].rsplit("-", 2)
+            out.append((slug, process))
+        return out
+
+    def release_holds(self) -> None:
+        """Disarm every hold not yet taken (those being held finish on their own)."""
+        for armed in self.holds_dir.iterdir():
+            if not armed.name.startswith(("holding-", "held-")):
+                armed.unlink(missing_ok=True)
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
