@@ -4,17 +4,21 @@ Each simulation schedules a handful of items over a few hours, then runs the job
 clock while the channels answer with 429 storms and refused connections (nothing made), 5xx errors after the
 request went out (made or not: the channel cannot tell, so, as with Graph's code 2 "An unexpected error has
 occurred" and koala #699, they are unknown outcomes, never a transient "nothing happened"), refusals, lost answers
-(before and after the post was made), the job dies between claim, post and write-back, the store dies before or
-after a commit, lookups fail, and sometimes two runs overlap (threads, as two hosts would: no host lock, only the
-claim in the store). Then the faults stop, time moves past every lease, a few clean runs settle what can be
-settled, and a person checks every channel left unknown (records what is out, hands back what is not) before a
-last run.
+(before and after the post was made), requests applied by the platform long after the job gave up on them
+(``late``) or after the job died with them in flight (``crash_inflight``), the job dies between claim, post and
+write-back, the store dies before or after a commit, lookups fail, and sometimes two runs overlap (threads, as two
+hosts would: no host lock, only the claim in the store). WordPress renames a second post ``<key>-2`` as the real
+one does; the website rewrites the same page. Then the faults stop, every late request lands, time moves past
+every lease, a few clean runs settle what can be settled, and a person checks every channel left unknown (records
+what is out, hands back what is not) before a last run.
 
 Invariants checked per seed:
-* no channel ever received the same item twice, including after a person handed unknown channels back;
+* no channel has the same item live twice (WordPress: copies an abandoned request made are trashed), including
+  after a person handed unknown channels back;
 * every channel of every due item ends published, or failed / unknown / manual with the reason in words, and an
-  unknown one says what to check; on a searchable channel a post made before an unknown outcome is found;
-* a post that really went out is never recorded as failed or manual;
+  unknown one says what to check;
+* a post that really went out is never recorded as failed or manual, nor left unknown or being looked for on a
+  channel that can be searched ("unknowns left that could be found" = 0);
 * an item is closed (published, one step-6 ``publish`` Log row by the job) exactly when all its channels are;
 * nothing goes out for an item not yet due.
 
@@ -33,10 +37,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from test_publish_job import JOB_USER, T0, Clock, Crash, FakeChannel, add_item, make_job
+from test_publish_job import JOB_USER, T0, Clock, CopyingChannel, Crash, FakeChannel, add_item, make_job
 
 from sopkit import sop
-from sopkit.publishing import FAILED, MANUAL, PUBLISHED, UNKNOWN, post_key, requeue_channel
+from sopkit.publishing import CHECKING, FAILED, MANUAL, PUBLISHED, UNKNOWN, post_key, requeue_channel
 from sopkit.retry import Backoff
 from sopkit.schema import Item, User
 from sopkit.store.base import Change
@@ -51,9 +55,10 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Bot API cannot).
 CHANNELS = {"site": True, "wordpress": True, "facebook": True, "telegram": False}
 #: "transient" / "429": refused, nothing made (a refused connection, a rate limit). "5xx_made" / "5xx_not_made": a
-#: server error after the request went out, which the channel reports as unknown either way.
+#: server error after the request went out, which the channel reports as unknown either way. "late" /
+#: "crash_inflight": applied by the platform long after the job gave up on it, or after the job died with it.
 OUTCOMES = {"ok": 50, "transient": 10, "429": 8, "5xx_made": 5, "5xx_not_made": 3, "permanent": 3, "lost": 3,
-            "sent_lost": 4, "crash_before": 3, "crash_after": 4}
+            "sent_lost": 4, "crash_before": 3, "crash_after": 4, "late": 4, "crash_inflight": 3}
 
 
 class CrashingStore:
@@ -96,8 +101,12 @@ def simulate(seed: int, folder: Path) -> Counter[str]:
         with lock:
             return faults["on"] and rng.random() < p * storm
 
-    chans = {name: FakeChannel(name, searchable=s, chooser=outcome, find_fails=lambda: chance(0.1), delay=0.001)
-             for name, s in CHANNELS.items()}  # a post takes a moment, so overlapping runs really overlap
+    def channel(name: str, searchable: bool) -> FakeChannel:
+        kind = CopyingChannel if name == "wordpress" else FakeChannel
+        return kind(name, searchable=searchable, chooser=outcome, find_fails=lambda: chance(0.1), delay=0.001,
+                    overwrites=name == "site")  # a post takes a moment, so overlapping runs really overlap
+
+    chans = {name: channel(name, searchable) for name, searchable in CHANNELS.items()}
     store = SQLiteStore(path)
     due_ids, future_ids = [], []
     for n in range(rng.randint(4, 9)):
@@ -127,9 +136,17 @@ def simulate(seed: int, folder: Path) -> Counter[str]:
             counts["held"] += report.held
             counts["recovered by find"] += sum("found the post of an earlier run" in line for line in lines)
             counts["unknown resolved by looking"] += report.resolved
+            counts["lost answers found by looking"] += sum("recording it" in line for line in lines)
+            counts["copies trashed"] += sum("moved a copy" in line for line in lines)
+
+    def land(p: float) -> None:
+        for chan in chans.values():
+            if rng.random() < p:
+                counts["late requests applied"] += chan.land()
 
     for _ in range(ROUNDS):
         clock.advance(minutes=rng.choice([0, 1, 2, 5, 7, 11, 16]))
+        land(0.3)  # the platform applies some of the requests given up on, long after
         if rng.random() < 0.3:
             counts["overlapping rounds"] += 1
             threads = [threading.Thread(target=one_run) for _ in range(rng.randint(2, 3))]
@@ -140,6 +157,7 @@ def simulate(seed: int, folder: Path) -> Counter[str]:
         else:
             one_run()
     faults["on"] = False
+    land(1.0)
     for _ in range(3):
         clock.advance(hours=1)
         one_run()
@@ -167,7 +185,10 @@ def a_person_checks_the_unknowns(store: SQLiteStore, clock: Clock, chans: dict[s
             s = item.channel_results.get(ch, {})
             if s.get("status") != UNKNOWN:
                 continue
-            out = chans[ch].results.get(post_key(item_id)) if chans[ch].posts.get(post_key(item_id)) else None
+            chan, key = chans[ch], post_key(item_id)
+            live = chan.live_posts(key) if isinstance(chan, CopyingChannel) else None
+            out = (live[0] if live else None) if live is not None else \
+                (chan.results.get(key) if chan.posts.get(key) else None)
             if out is not None:
                 desk.record_channel(person, item, ch, {"status": PUBLISHED, "url": out.url})
                 counts["unknowns a person found out"] += 1
@@ -180,7 +201,7 @@ def check(seed: int, store: SQLiteStore, chans: dict[str, FakeChannel], due_ids:
           future_ids: list[str], unavailable: dict[str, str], counts: Counter[str]) -> None:
     where = f"(seed {seed}; rerun with PUBLISH_FAULT_SEEDS={seed + 1})"
     for name, chan in chans.items():
-        assert not chan.duplicates, f"{name} got the same item twice: {chan.duplicates} {where}"
+        assert not chan.duplicates, f"{name} has the same item live twice: {chan.duplicates} {where}"
         counts["posts"] += sum(chan.posts.values())
     for item_id in future_ids:
         assert all(post_key(item_id) not in c.posts for c in chans.values()), f"{item_id} went out early {where}"
@@ -196,14 +217,25 @@ def check(seed: int, store: SQLiteStore, chans: dict[str, FakeChannel], due_ids:
                 continue
             assert status in (PUBLISHED, FAILED, UNKNOWN), f"left without an outcome: {what}"
             counts[f"channels {status}"] += 1
-            posted = chans[ch].posts.get(key, 0)
+            chan = chans[ch]
+            live = chan.live_posts(key) if isinstance(chan, CopyingChannel) else None
+            posted = len(live) if live is not None else chan.posts.get(key, 0)
             if status == PUBLISHED:
-                assert posted == 1 and s["url"] == chans[ch].results[key].url, what
+                url = live[0].url if live else chan.results[key].url
+                assert posted == 1 and s["url"] == url, what
+                trashed = {c.post_id for c in getattr(chan, "trashed", ())}
+                recorded = {c["post_id"] for c in s.get("copies") or () if c["action"] == "trashed"}
+                assert recorded <= trashed, f"a copy recorded as trashed is not in the trash: {what}"
             else:
                 assert error.strip(), f"no reason given: {what}"
                 assert not (status == FAILED and posted), f"out on the channel but recorded failed: {what}"
+                if CHANNELS[ch]:
+                    assert status != CHECKING and not (status == UNKNOWN and posted), \
+                        f"an unknown left that could be found by searching: {what}"
             if status == UNKNOWN:
                 assert "Buka kanal" in error, f"an unknown outcome must say what to check: {what}"
+                if posted:
+                    counts["unknowns left, cannot be searched, post out"] += 1
         publish_rows = [r for r in store.read_log(item_id) if r["action"] == "publish"]
         if all(item.channel_results.get(c, {}).get("status") == PUBLISHED for c in item.channels):
             assert item.status == sop.PUBLISHED and len(publish_rows) == 1, f"{item_id} not closed {where}"
@@ -225,6 +257,7 @@ def test_no_double_posts_and_no_silent_leftovers_under_faults(tmp_path: Path) ->
     (out / "publish_faults.json").write_text(json.dumps(dict(sorted(total.items())), indent=1))
     # the simulation must really have exercised the hard cases, or its passing proves nothing
     for hard in ("crashes", "retries", "recovered by find", "overlapping rounds", "channels unknown", "held",
-                 "unknown resolved by looking", "unknowns a person handed back"):
+                 "unknown resolved by looking", "unknowns a person handed back", "late requests applied",
+                 "lost answers found by looking", "copies trashed"):
         assert total[hard] > 0, f"no {hard} in {SEEDS} seeds: the fault mix is too gentle"
     assert total["channels published"] > total["channels unknown"] + total["channels failed"]

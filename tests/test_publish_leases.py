@@ -33,10 +33,13 @@ from test_publish_job import (
     state,
 )
 
+from fakes import Fault
+from fakes.telegram_api import FakeTelegram
 from jobs import publish as cli
 from sopkit import sop
 from sopkit.channels.base import Post, Result
 from sopkit.channels.http import send
+from sopkit.channels.telegram import TelegramChannel
 from sopkit.config import Config
 from sopkit.publishing import CHECKING, CLAIMED, PUBLISHED, UNKNOWN, LeaseTooShort, check_lease, post_key
 from sopkit.publishing.run import Holder, holder_path, read_holder, write_holder
@@ -237,6 +240,25 @@ def test_a_channel_that_cannot_be_searched_leaves_the_unknown_to_a_person_with_w
     clock.advance(hours=1)
     make_job(store, clock, {"telegram": tg}).run()
     assert state(store, "k4", "telegram")["status"] == UNKNOWN and tg.posts == {"sop-k4": 1}
+
+
+def test_a_telegram_message_applied_long_after_the_job_gave_up_is_sent_once_and_left_to_a_person(
+        store: SQLiteStore, clock: Clock) -> None:
+    """The loopback Bot API holds sendMessage past the request's deadline, then applies it (the ``late`` fault)."""
+    add_item(store, "k6", ("telegram",))
+    with FakeTelegram() as fake:
+        fake.inject(Fault("late", "/sendMessage", delay=3.0))
+        tg = TelegramChannel(fake.token, "@dishubkalbar", api_url=fake.base_url, backoff=Backoff(tries=2, base=0),
+                             timeout=(1.0, 5.0))  # the 1.5 s deadline of the job's requests comes first
+        started = time.monotonic()
+        report = make_job(store, clock, {"telegram": tg}, request_seconds=1.5).run()
+        assert time.monotonic() - started < 2.5 and report.unknown == 1  # cut at the deadline, not at 3 s
+        s = state(store, "k6", "telegram")
+        assert s["status"] == UNKNOWN and "tidak ada jawaban dalam 1.5 detik" in s["error"]
+        time.sleep(2.5)
+        clock.advance(hours=1)
+        make_job(store, clock, {"telegram": tg}).run()
+        assert len(fake.messages) == 1 and len(fake.requests_to("/sendMessage")) == 1  # applied once, never resent
 
 
 # -- copies from an abandoned request -------------------------------------------------------------------------------

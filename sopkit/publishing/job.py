@@ -22,8 +22,9 @@ marked a whole post failed for one bad channel, e.g. Mixpost #89):
   again and records it when it appears, and once the lost request could no longer land (a lease later) posts
   after one more look, since a late copy is then found and sorted out. Elsewhere (Graph: a post made may not be
   visible yet, and a late second one could not be cleaned up) it stays ``unknown`` with what to check and where
-  (the channel's ``where_to_look``), and the job never posts it again on its own. A channel that cannot be
-  searched leaves ``unknown`` for a person at once.
+  (the channel's ``where_to_look``); each run still looks for it while it is watched and records it when it
+  appears, but the job never posts it again on its own. A channel that cannot be searched leaves ``unknown`` for a
+  person at once.
 * **Copies from abandoned requests.** Where an earlier attempt may still be on its way, the job looks for copies
   the channel made of the post (WordPress ``<key>-2``) right after posting and on each run while the post is
   watched, keeps one and moves the others to the trash or shows them to the publisher (``copies``).
@@ -46,7 +47,8 @@ marked a whole post failed for one bad channel, e.g. Mixpost #89):
     not_before    pending only: a rate limit asked the job not to try before this time
     settle_at     checking only: from then on a post still not found is posted again (after one more look)
     where         unknown / checking: where a person finds the post on the channel, when the channel says
-    watch_until   published: until then each run looks for copies an abandoned request may still make
+    watch_until   published: until then each run looks for copies an abandoned request may still make;
+                  failed / unknown: until then each run looks for the post an earlier attempt may still make
     copies        published: the copies found and what was done with them (``copies.py``)
 
 ``pending`` = the job tries (again) on its next run (transient errors, or a person asked for another try; a rate
@@ -355,7 +357,7 @@ class PublishJob:
                     self._error(f"{item.id} {ch}: {e}")
                 except Exception as e:  # the store failing (locked, Sheets quota): the next channel may still work
                     self._error(f"{item.id} {ch}: {type(e).__name__}: {e}")
-        self._watch_copies(register, now)
+        self._watch(register, now)
         return self.report
 
     def _error(self, text: str) -> None:
@@ -426,12 +428,22 @@ class PublishJob:
     def _talk(self, item: Item, ch: str, before: Mapping[str, Any] | None,
               remember: Callable[[Mapping[str, str]], None]) -> Outcome:
         """Everything said to the channel for one claimed item-channel (in the heartbeat's worker; no store: what
-        the channel hands over mid-publish goes through ``remember``, which the run's thread writes)."""
+        the channel hands over mid-publish goes through ``remember``, which the run's thread writes).
+
+        A channel that fails for good after an earlier attempt is watched too: that attempt may still land.
+        """
+        outcome = self._converse(item, ch, before, remember)
+        if outcome.status == FAILED and _risky(before):
+            outcome = dataclasses.replace(outcome, result=None,
+                                          extra={**outcome.extra, "watch_until": to_iso(self.desk.now() + self.watch)})
+        return outcome
+
+    def _converse(self, item: Item, ch: str, before: Mapping[str, Any] | None,
+                  remember: Callable[[Mapping[str, str]], None]) -> Outcome:
         channel = self.channels[ch]
         prior = before or {}
         had_claim = prior.get("status") == CLAIMED
-        # an earlier run got this far: its post may be out, or its request still on the way
-        risky = had_claim or prior.get("status") in (PENDING, CHECKING) or int(prior.get("attempts", 0) or 0) > 0
+        risky = _risky(prior)
         probe = self._probe(item, ch)
         if risky:
             try:
@@ -516,7 +528,7 @@ class PublishJob:
         posts after one more look, since a late copy would be found and sorted out. Not found elsewhere (Graph: a
         post made may not be visible yet, and a late second one could not be cleaned up) it is ``unknown`` for a
         person with what to check and where, never re-sent by the job; each run still looks for it while it is
-        watched. A channel that cannot be searched is ``unknown`` at once.
+        watched (``watch_until``). A channel that cannot be searched is ``unknown`` at once.
         """
         channel = self.channels[ch]
         refs = {str(k): str(v) for k, v in (refs or {}).items()}
@@ -539,8 +551,9 @@ class PublishJob:
             return Outcome(CHECKING, t("job.checking", unknown=UNKNOWN_TEXT, detail=what, channel=ch,
                                        settle=local_time(settle)),
                            refs=refs, extra={"settle_at": to_iso(settle), **where})
+        watch = {"watch_until": to_iso(self.desk.now() + self.watch)}  # it can be searched: later runs look too
         return Outcome(UNKNOWN, t("job.unknown_detail", unknown=UNKNOWN_TEXT, detail=what,
-                                  look=_look(channel, looked)), refs=refs, extra=where)
+                                  look=_look(channel, looked)), refs=refs, extra={**where, **watch})
 
     def _probe(self, item: Item, ch: str) -> Post:
         """What ``find`` needs to recognise the post (its link, caption, schedule and what earlier tries learnt),
@@ -594,22 +607,40 @@ class PublishJob:
         manage = getattr(channel, "manage_url", None)
         return {"where": str(manage(post))} if callable(manage) else {}
 
-    # -- copies on later runs -------------------------------------------------------------------------------------
-    def _watch_copies(self, register: Register, now: dt.datetime) -> None:
-        """Look again for copies of watched posts (published items too): a request given up on may land late."""
+    # -- watched channels on later runs ---------------------------------------------------------------------------
+    def _watch(self, register: Register, now: dt.datetime) -> None:
+        """A request given up on may land late: look again for copies of watched posts (published items too) and
+        for the post of a watched channel that failed after an earlier attempt."""
         for item in register.items:
             if item.step != PUBLICATION or item.status not in (sop.STATUS_BY_STEP[PUBLICATION], sop.PUBLISHED):
                 continue
             for ch in self.ordered(item.channel_results):
                 state = item.channel_results.get(ch) or {}
                 channel = self.channels.get(ch)
-                if (channel is None or state.get("status") != PUBLISHED or not copies_.watched(state, now)
-                        or not copies_.can_find_copies(channel)):
+                if channel is None or not copies_.watched(state, now):
                     continue
                 try:
-                    item = self._watch_one(item, ch, state) or item
+                    if state.get("status") == PUBLISHED and copies_.can_find_copies(channel):
+                        item = self._watch_one(item, ch, state) or item
+                    elif state.get("status") in (FAILED, UNKNOWN) and item.is_open:
+                        item = self._watch_lost(item, ch, state) or item
                 except Exception as e:  # the store failing: the next run looks again
-                    self._error(f"{item.id} {ch}: copies: {type(e).__name__}: {e}")
+                    self._error(f"{item.id} {ch}: watch: {type(e).__name__}: {e}")
+
+    def _watch_lost(self, item: Item, ch: str, state: Mapping[str, Any]) -> Item | None:
+        """Look for the post of a watched channel that failed after an earlier attempt, or whose outcome stayed
+        unknown on a channel that can be searched; found, it is recorded (never posted again from here)."""
+        channel, probe = self.channels[ch], self._probe(item, ch)
+        try:
+            found = channel.find(probe)
+        except (CannotSearch, TransientError, RetriesExhausted, PermanentError, OutcomeUnknown):
+            return item
+        if found is None:
+            return item
+        if state.get("status") == UNKNOWN:
+            self.report.resolved += 1
+        self.say(f"{item.id} {ch}: an earlier attempt's post is out after all: recording it")
+        return self._finish(item, ch, self._kept(item, ch, probe, found, watch=True), claim=False)
 
     def _watch_one(self, item: Item, ch: str, state: Mapping[str, Any]) -> Item | None:
         ours = Result(PUBLISHED, url=str(state.get("url", "") or ""), post_id=str(state.get("post_id", "") or ""))
@@ -729,6 +760,12 @@ def _look(channel: Channel, post: Post) -> str:
         return str(where(post)) if callable(where) else t("job.look_generic", channel=channel.name)
     except Exception:
         return t("job.look_generic", channel=channel.name)
+
+
+def _risky(prior: Mapping[str, Any] | None) -> bool:
+    """An earlier run got this far: its post may be out, or its request still on the way."""
+    prior = prior or {}
+    return prior.get("status") in (CLAIMED, PENDING, CHECKING) or int(prior.get("attempts", 0) or 0) > 0
 
 
 def _late(item: Item, now: dt.datetime) -> str:

@@ -10,7 +10,9 @@ next matching injected fault:
   occurred" (code 2, HTTP 500) after it made the photo (koala #699), a Bot API 5xx after it sent the message;
 * ``slow`` applies the request, then waits before answering (the client's read timeout fires first);
 * ``drop_after`` applies the request, then closes the connection without a word;
-* ``drop_before`` closes the connection without applying anything (indistinguishable for the client).
+* ``drop_before`` closes the connection without applying anything (indistinguishable for the client);
+* ``late`` holds the request ``delay`` seconds, then applies it whether or not the client is still there (a
+  server that applies a request long after the client gave up: issue 17), and answers if anyone listens.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class Recorded:
 
 @dataclass
 class Fault:
-    kind: str  # "respond" | "after" | "slow" | "drop_after" | "drop_before"
+    kind: str  # "respond" | "after" | "slow" | "drop_after" | "drop_before" | "late"
     path_suffix: str = ""  # only requests whose path ends with this ("" = any)
     status: int = 500
     body: Any = None
@@ -189,6 +191,9 @@ class LoopbackServer:
         with self.lock:
             self.requests.append(request)
             fault = self._take_fault(split.path)
+        if fault and fault.kind == "late":
+            time.sleep(fault.delay)  # the client's deadline passes meanwhile; the request is applied all the same
+        with self.lock:
             if fault and fault.kind == "respond":
                 reply = Reply(fault.status, fault.body, fault.headers)
             elif fault and fault.kind == "drop_before":
