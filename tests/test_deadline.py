@@ -164,3 +164,15 @@ def test_longest_attempt_counts_every_try_and_the_longest_waits() -> None:
     assert longest_attempt(Backoff(), 60) == 5 * 60 + 4 * 64
     assert longest_attempt(Backoff(tries=3, base=1, cap=100, max_retry_after=0), 10) == 30 + 1 + 2
     assert longest_attempt(Backoff(tries=1), 7) == 7
+
+
+@pytest.mark.parametrize("server", ["trickle"], indirect=True)
+def test_the_deadline_holds_through_an_http_proxy(server: Server) -> None:
+    """The agency's host may send everything through a proxy (``HTTP(S)_PROXY``): here one that trickles."""
+    session = requests.Session()
+    session.proxies = {"http": f"http://127.0.0.1:{server.sock.getsockname()[1]}"}
+    started = time.monotonic()
+    with pytest.raises(OutcomeUnknown, match="within 2 s"):
+        send(session, "POST", "http://wordpress.invalid/wp-json/wp/v2/posts", what="post", timeout=(1.0, 1.0),
+             idempotent=False, json={})
+    assert server.requests == 1 and time.monotonic() - started < 3.5

@@ -37,7 +37,7 @@ from fakes import Fault
 from fakes.telegram_api import FakeTelegram
 from jobs import publish as cli
 from sopkit import sop
-from sopkit.channels.base import Post, Result
+from sopkit.channels.base import PermanentError, Post, Result
 from sopkit.channels.http import send
 from sopkit.channels.telegram import TelegramChannel
 from sopkit.config import Config
@@ -425,3 +425,22 @@ def test_plan_and_report_speak_of_checking(store: SQLiteStore, clock: Clock) -> 
     assert lines[0].startswith("k5 wordpress: would look for it (an answer was lost")
     assert post_key("k5") in lines[0]
 
+
+
+def test_a_channels_other_capabilities_are_redacted_too_and_missing_ones_stay_missing() -> None:
+    from sopkit.publishing import Redacted
+
+    class Leaky(CopyingChannel):
+        def find_copies(self, post: Post) -> tuple[Result, ...]:
+            return (Result("published", url="https://wp.example/?token=s3cr3t", post_id="1"),)
+
+        def trash_copy(self, copy: Result) -> None:
+            raise PermanentError("HTTP 403 for token s3cr3t")
+
+    wrapped = Redacted(Leaky("wordpress"), ("s3cr3t",))
+    assert "s3cr3t" not in wrapped.find_copies(Post("k", "k", "", "", ""))[0].url
+    with pytest.raises(PermanentError) as refused:
+        wrapped.trash_copy(Result("published", post_id="1"))
+    assert "s3cr3t" not in str(refused.value)
+    assert "s3cr3t" not in wrapped.manage_url(Post("s3cr3t", "k", "", "", ""))
+    assert getattr(Redacted(FakeChannel("telegram"), ()), "find_copies", None) is None

@@ -142,13 +142,28 @@ class _TLSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _TLSConnection
 
 
+def _watched(manager: Any) -> Any:
+    if manager is not None and manager.pool_classes_by_scheme.get("http") is not _Pool:
+        manager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+        manager.clear()  # pools made before hold the plain connection class
+    return manager
+
+
 def install(session: requests.Session) -> None:
-    """Make every HTTP adapter of ``session`` use connections a :class:`Watch` can cut (idempotent, cheap)."""
+    """Make every HTTP adapter of ``session`` use connections a :class:`Watch` can cut, through an HTTP proxy
+    too (``HTTPS_PROXY`` in the environment); idempotent and cheap, so it runs before every request."""
     for adapter in session.adapters.values():
-        manager = getattr(adapter, "poolmanager", None) if isinstance(adapter, HTTPAdapter) else None
-        if manager is not None and manager.pool_classes_by_scheme.get("http") is not _Pool:
-            manager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
-            manager.clear()  # pools made before hold the plain connection class
+        if not isinstance(adapter, HTTPAdapter):
+            continue
+        _watched(adapter.poolmanager)
+        if not getattr(adapter, "_sopkit_watched", False):
+            made_by = adapter.proxy_manager_for
+
+            def proxy_manager_for(*args: Any, _made_by: Any = made_by, **kwargs: Any) -> Any:
+                return _watched(_made_by(*args, **kwargs))
+
+            adapter.proxy_manager_for = proxy_manager_for  # type: ignore[method-assign]
+            adapter._sopkit_watched = True  # type: ignore[attr-defined]
 
 
 class Budget:

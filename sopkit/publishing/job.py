@@ -10,9 +10,9 @@ marked a whole post failed for one bad channel, e.g. Mixpost #89):
   ``{"status": "claimed", "job": ..., "lease_until": ...}`` into ``channel_results`` through a rev-checked
   :meth:`Desk.record_channel`, so of two runs only one can win. A post is never sent twice blindly: before a retry
   or before taking over a claim whose lease ran out (its run crashed), the job asks the channel with ``find()``
-  whether the post is already there (every post carries the idempotency key ``sop-<item id>``). A channel that
-  cannot be searched, or an answer that never came (:class:`OutcomeUnknown`), ends as ``unknown`` for a person to
-  check: a missing post is a nuisance, a duplicate on a government account is worse.
+  whether the post is already there (every post carries the idempotency key ``sop-<item id>``). On a channel
+  that cannot be searched, a run that died or an answer that never came (:class:`OutcomeUnknown`) ends as
+  ``unknown`` for a person to check: a missing post is a nuisance, a duplicate on a government account is worse.
 * **A claim no request outlives.** While the channel is talked to, a heartbeat renews the claim and every
   request lives inside what is left of it (``lease``: a deadline per request, none after the claim is lost); the
   lease itself is refused if it is shorter than the longest attempt on a channel.

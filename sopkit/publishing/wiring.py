@@ -116,6 +116,8 @@ class Redacted:
         return replace(result, url=mask(result.url, self.secrets), error=redact(result.error, self.secrets))
 
     def _clean(self, value: Any) -> Any:
+        if isinstance(value, str):  # manage_url: an address kept usable, without any secret in it
+            return mask(value, self.secrets)
         if isinstance(value, Result):
             return self._result(value)
         if isinstance(value, tuple) and all(isinstance(v, Result) for v in value):
