@@ -10,8 +10,11 @@ One readable line per action on stdout (secrets and query strings never appear).
 mails the output); 2 = configuration or store unusable. A run that finds another run holding the host lock says
 so and exits 0 at once, or 1 when that run has held it suspiciously long.
 
-Settings (``.streamlit/secrets.toml``): ``[publish] lock`` (default ``data/publish.lock``), ``lease_minutes``
-(10), ``max_attempts`` (5), ``stuck_minutes`` (30); each channel's own section as its module declares.
+Settings (``.streamlit/secrets.toml``): ``[publish] lock`` (default ``data/publish.lock``; its holder is in
+``<lock>.holder``), ``lease_minutes`` (10; refused when shorter than the longest attempt on a channel),
+``request_seconds`` (60, the deadline of one request), ``max_attempts`` (5), ``stuck_minutes`` (30),
+``watch_hours`` (24, how long copies are looked for), ``copies`` (``trash`` or ``show``); each channel's own
+section as its module declares.
 """
 
 from __future__ import annotations
