@@ -28,8 +28,8 @@ with_copies = sorted((i for i in ctx.snap.register.items
 
 def _where(channel: str) -> str:
     """Where a person looks on ``channel``, in words (the catalogue's, or a generic one for a new channel)."""
-    key = f"publisher.where.{channel}"
-    return t(key if key in CATALOGUE else "publisher.where.other")
+    entry = f"publisher.where.{channel}"
+    return t(entry if entry in CATALOGUE else "publisher.where.other")
 
 
 def _guidance(item, channel: str, result: dict) -> None:  # type: ignore[no-untyped-def]
@@ -49,8 +49,8 @@ def _copies(item) -> None:  # type: ignore[no-untyped-def]
         kept = str((result or {}).get("url") or (result or {}).get("post_id") or "")
         for copy in (result or {}).get("copies") or []:
             action = str(copy.get("action", ""))
-            key = f"publisher.copy.{action}"
-            text = t(key if key in CATALOGUE else "publisher.copy.left", url=copy.get("url") or copy.get("post_id"),
+            entry = f"publisher.copy.{action}"
+            text = t(entry if entry in CATALOGUE else "publisher.copy.left", url=copy.get("url") or copy.get("post_id"),
                      at=session.local_iso(copy.get("at")), kept=kept, channel=channel, where=_where(channel))
             (st.warning if action == "left" else st.caption)(f"{channel}: {text}")
 
