@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
 import os
 import socket
 import subprocess
@@ -378,16 +377,20 @@ def test_a_stale_holder_of_a_dead_run_is_replaced(tmp_path: Path, clock: Clock) 
         assert read_holder(lock).holder == "new:2:y"  # type: ignore[union-attr]
 
 
-def _churn(lock: str, rounds: int, started: Any) -> None:
-    started.set()
-    done = 0
-    while done < rounds:
-        try:
-            with cli.host_lock(Path(lock), holder=f"churn:{done}"):
-                time.sleep(0.001)
-            done += 1
-        except cli.LockHeld:  # the reader got it this time
+CHURN = """
+import sys, time
+from pathlib import Path
+from sopkit.publishing.run import LockHeld, host_lock
+lock, done = Path(sys.argv[1]), 0
+print("started", flush=True)
+while done < int(sys.argv[2]):
+    try:
+        with host_lock(lock, holder=f"churn:{done}"):
             time.sleep(0.001)
+        done += 1
+    except LockHeld:  # the reader got it this time
+        time.sleep(0.001)
+"""
 
 
 def test_a_reader_never_sees_an_empty_holder_while_another_process_takes_and_releases_the_lock(
@@ -395,13 +398,11 @@ def test_a_reader_never_sees_an_empty_holder_while_another_process_takes_and_rel
     """Issue 17: one "lock held" message of 63 said "holder unknown" (the file was emptied before it was
     written). Another process takes and releases the lock in a tight loop; every refusal here names a holder."""
     lock = tmp_path / "publish.lock"
-    ctx = multiprocessing.get_context("spawn")
-    started = ctx.Event()
-    proc = ctx.Process(target=_churn, args=(str(lock), 400, started))
-    proc.start()
-    started.wait(30)
+    proc = subprocess.Popen([sys.executable, "-c", CHURN, str(lock), "400"], cwd=ROOT, stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
     refusals, named = 0, 0
-    while proc.is_alive():
+    while proc.poll() is None:
         try:
             with cli.host_lock(lock, holder="reader"):
                 pass
@@ -412,7 +413,7 @@ def test_a_reader_never_sees_an_empty_holder_while_another_process_takes_and_rel
             assert json.loads(holder_path(lock).read_text())["holder"]  # whole, never empty or half-written
         except FileNotFoundError:
             pass  # or absent: between two holders
-    proc.join()
+    assert proc.returncode == 0
     assert refusals > 20 and named == refusals, (refusals, named)
 
 
