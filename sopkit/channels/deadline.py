@@ -242,11 +242,12 @@ def request(session: requests.Session, method: str, url: str, *, timeout: tuple[
     install(session)
     token = _WATCH.set(watch)
     watch.start()
+    bounded = (min(timeout[0], watch.seconds), min(timeout[1], watch.seconds))
     try:
-        bounded = (min(timeout[0], watch.seconds), min(timeout[1], watch.seconds))
         return session.request(method, url, timeout=bounded, **kwargs)
     except requests.exceptions.RequestException as e:
-        if watch.fired:
+        cut = isinstance(e, requests.exceptions.ReadTimeout) and bounded[1] < timeout[1]  # the read timeout, cut
+        if watch.fired or cut:  # to the deadline, can come first when the watchdog's thread is slow to run
             raise DeadlineExceeded(watch.seconds, request=e.request) from e
         raise
     finally:
