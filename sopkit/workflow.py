@@ -362,7 +362,7 @@ class Desk:
 
     def record_copies(self, user: User, item: Item, channel: str, kept: dict[str, Any],
                       copies: list[dict[str, Any]]) -> Item:
-        """Step 6 bookkeeping that may come after the item is published: the post ``kept`` on a published channel
+        """Publication bookkeeping that may come after the item is published: the post ``kept`` on a published channel
         and the ``copies`` of it found there (each ``{"post_id", "url", "action": trashed | left | removed}``).
 
         Why after publication too: a request the job gave up on can still be applied by the channel long after

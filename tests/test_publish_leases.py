@@ -86,11 +86,10 @@ def test_a_lease_shorter_than_the_longest_attempt_is_refused_with_the_minimum(st
 
 def test_run_once_refuses_a_lease_too_short_for_the_configured_channels(tmp_path: Path) -> None:
     SQLiteStore(tmp_path / "sop.db").init()
-    config = Config(path=tmp_path / "sop.db", secrets={"site": {"root": str(tmp_path / "site"),
-                                                                "base_url": "https://dishub.kalbarprov.go.id/"},
-                                                       "telegram": {"bot_token": "1:x", "chat_id": "@c"},
-                                                       "publish": {"lock": str(tmp_path / "publish.lock"),
-                                                                   "lease_minutes": 3}})
+    secrets = {"site": {"root": str(tmp_path / "site"), "base_url": "https://dishub.kalbarprov.go.id/"},
+               "telegram": {"bot_token": "1:x", "chat_id": "@c"},
+               "publish": {"lock": str(tmp_path / "publish.lock"), "lease_minutes": 3}}
+    config = Config(store=f"sqlite:///{tmp_path / 'sop.db'}", secrets=secrets)
     lines: list[str] = []
     assert cli.run_once(config, say=lines.append) == cli.EXIT_CONFIG
     assert any("lease_minutes = 3 is shorter than the longest attempt on telegram" in line for line in lines), lines
