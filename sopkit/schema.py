@@ -26,13 +26,13 @@ REGISTER_COLUMNS: tuple[str, ...] = (
     "scheduled_at", "published_at", "cancelled_at",
     "rejections_step3", "rejections_step4", "last_note",
     "publish_at", "sources", "body", "captions", "media", "channel_results",
-    "rev", "updated_at", "updated_by", "change_id",
+    "rev", "updated_at", "updated_by", "change_id", "versions",
 )
 TIME_COLUMNS: tuple[str, ...] = (
     "created_at", "step_entered_at", "collected_at", "designed_at", "verified_at", "approved_at",
     "scheduled_at", "published_at", "cancelled_at", "publish_at", "updated_at",
 )
-JSON_COLUMNS: dict[str, type] = {"captions": dict, "media": list, "channel_results": dict}
+JSON_COLUMNS: dict[str, type] = {"captions": dict, "media": list, "channel_results": dict, "versions": list}
 JOB_COLUMNS: tuple[str, ...] = ("channel_results",)
 #: Columns only the store writes: ``rev`` counts the item's changes, ``change_id`` names the change (a Log
 #: ``change_id``) whose state the row holds.
@@ -97,6 +97,9 @@ class Item:
     captions: dict[str, str] = field(default_factory=dict)
     media: list[dict[str, Any]] = field(default_factory=list)
     channel_results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The content as sent to review at each design submit (``sopkit.history.snapshot``), oldest first: what the
+    #: approver's diff compares. The Log records who did what, not the text, so the versions live here.
+    versions: list[dict[str, Any]] = field(default_factory=list)
     rev: int = 0
     updated_at: dt.datetime | None = None
     updated_by: str = ""

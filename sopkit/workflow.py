@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import checks, sop
+from . import checks, history, sop
 from .channels import registry
 from .channels.base import CHANNEL_STATES, ChannelState
-from .i18n import t
+from .i18n import CATALOGUE, t
 from .permissions import Forbidden, acting_role
 from .schema import REGISTER_COLUMNS, Item, LogRow, User, format_value
 from .settings import Settings
@@ -192,15 +192,13 @@ class Desk:
         (a maker the item was reassigned away from is still a maker). ``log`` is the item's Log as the caller read
         it; only when it is not given is it read from the store (for Google Sheets one more API call)."""
         rows = self.store.read_log(item.id) if log is None else log
-        makers, deciders = makers_and_deciders(rows, item.id, self.procedure)
-        gates = self.procedure.gates
-        makers |= {self._holder(item, s) for s in self.procedure.maker_steps} - {""}
-        if user.email in makers:
+        reason = maker_checker_reason(user.email, item, step, rows, self.procedure)
+        if reason is None:
+            return
+        if reason.step in self.procedure.maker_steps:
             raise MakerChecker(f"{user.email} collected or designed item {item.id} and so may not "
-                               f"{'verify' if step == gates[0] else 'approve'} it.")
-        earlier = set().union(*(deciders.get(g, set()) | {self._holder(item, g)} for g in gates if g < step))
-        if user.email in earlier - {""}:
-            raise MakerChecker(f"{user.email} verified item {item.id} and so may not also give the final approval.")
+                               f"{'verify' if step == self.procedure.gates[0] else 'approve'} it.")
+        raise MakerChecker(f"{user.email} verified item {item.id} and so may not also give the final approval.")
 
     # -- actions ----------------------------------------------------------------------------------------------
     def start(self, user: User, *, title: str, summary: str = "", category: str = "",
@@ -217,6 +215,15 @@ class Desk:
         holder = {c: user.email for c in (self._step(first).holder_column,) if c}
         changes = {**fields, **self._moves_to(first, at), **holder, "created_at": at}
         return self._commit(user, role, item, "start", first, changes, create=True, at=at)
+
+    def start_and_submit(self, user: User, **fields: Any) -> Item:
+        """Step 1 in one act: start the item and send it straight on to the creator. What the submit would
+        refuse (no title, no channel) is refused first, so a refused send leaves no draft behind."""
+        if not str(fields.get("title", "")).strip():
+            raise InvalidInput("A title is required.")
+        if not _check_channels(fields.get("channels") or ()):
+            raise InvalidInput("Choose at least one target channel before submitting.")
+        return self.submit(user, self.start(user, **fields))
 
     def edit(self, user: User, item: Item, **fields: Any) -> Item:
         self._require_at(item, "edit")
@@ -270,8 +277,10 @@ class Desk:
         elif blocking := [f for f in checks.pre_submit(item) if f.blocking]:
             raise ChecksFailed(blocking)
         at = self.now()
-        return self._commit(user, role, item, "submit", item.step, self._forward(user, item, "submit", at),
-                            note=note, at=at)
+        changes = self._forward(user, item, "submit", at)
+        if "body" in self._step(item.step).editable:  # the content goes to review: keep it for the approver's diff
+            changes["versions"] = history.add_version(item.versions, history.snapshot(item, at, user.email))
+        return self._commit(user, role, item, "submit", item.step, changes, note=note, at=at)
 
     def approve(self, user: User, item: Item, note: str = "", log: ItemLog = None) -> Item:
         self._require_at(item, "approve")
@@ -476,6 +485,55 @@ def makers_and_deciders(log: Iterable[Mapping[str, Any]], item_id: str, procedur
         elif action in DECISIONS and step in gates:
             deciders[gates[step]].add(actor)
     return makers - {""}, {g: who - {""} for g, who in deciders.items()}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why someone may not decide an item at a gate: what they did at ``step`` (an i18n key ``mc.<step name>``
+    names it, "Anda memverifikasi konten ini"), so a page can say so instead of offering a button."""
+
+    step: int
+    key: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def _reason(procedure: sop.Procedure, step: int) -> Reason:
+    key = f"mc.{procedure.by_number[step].name}"
+    if key in CATALOGUE:
+        return Reason(step, key)
+    s = procedure.by_number[step]
+    return Reason(step, "mc.other", {"step": s.title_id, "step_en": s.title_en})
+
+
+def maker_checker_reason(email: str, item: Item, step: int, log: Iterable[Mapping[str, Any]],
+                         procedure: sop.Procedure = sop.AGENCY) -> Reason | None:
+    """The maker-checker rule for ``email`` deciding ``item`` at the gate ``step`` (None: they may): the Desk
+    refuses with it, and pages show it before anyone clicks. From the item's Log rows and its holder columns."""
+    email = email.strip().lower()
+    if not email or step not in procedure.gates:
+        return None
+    did: set[int] = set()
+    for row in log:
+        if str(row.get("item_id", "")).strip() != item.id or str(row.get("actor", "")).strip().lower() != email:
+            continue
+        action = str(row.get("action", "")).strip().lower()
+        try:
+            at = int(float(str(row.get("step", "")).strip()))
+        except ValueError:
+            continue
+        if (action in MAKER_ACTIONS and at in procedure.maker_steps) or (action in DECISIONS and at in procedure.gates):
+            did.add(at)
+    for s in (*procedure.maker_steps, *procedure.gates):
+        column = procedure.by_number[s].holder_column
+        if column and str(getattr(item, column, "") or "").strip().lower() == email:
+            did.add(s)
+    makers = [s for s in procedure.maker_steps if s in did]
+    if makers:
+        return _reason(procedure, makers[-1])
+    earlier = [g for g in procedure.gates if g < step and g in did]
+    if earlier:
+        return _reason(procedure, earlier[-1])
+    return None
 
 
 def makers_and_verifiers(log: Iterable[Mapping[str, Any]], item_id: str) -> tuple[set[str], set[str]]:

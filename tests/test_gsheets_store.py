@@ -191,10 +191,10 @@ def test_tabs_not_made_by_init_cost_one_metadata_read_then_the_write_is_redone(f
 # -- admin hand edits between read and write -----------------------------------------------------------------
 def _add_unknown_column(fake: FakeSheets, key: str) -> None:
     """An admin's own column, typed after the last one and dragged to C (between title and summary)."""
-    assert len(REGISTER_COLUMNS) == 35  # the next free column is AJ
-    fake.admin_edit(key, "Register!AJ1", "catatan")
-    fake.admin_edit(key, "Register!AJ3", "keep me")
-    fake.admin_move_column(key, "Register", "AJ", "C")
+    assert len(REGISTER_COLUMNS) == 36  # the next free column is AK
+    fake.admin_edit(key, "Register!AK1", "catatan")
+    fake.admin_edit(key, "Register!AK3", "keep me")
+    fake.admin_move_column(key, "Register", "AK", "C")
 
 
 HAND_EDITS: list[tuple[str, Callable[[FakeSheets, str], None]]] = [

@@ -20,6 +20,7 @@ for channels that fetch their pictures from a public URL (Instagram).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import fcntl
@@ -29,7 +30,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from email.utils import format_datetime
 from pathlib import Path
@@ -68,6 +69,8 @@ BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustu
 _ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
 
 _CSP = ("default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'")
+#: The desk's preview of a page: the same page with its style inline and its pictures as ``data:`` URLs.
+_PREVIEW_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
 
 
 def format_tanggal(when: dt.datetime, tz: ZoneInfo | None = None) -> str:
@@ -273,7 +276,9 @@ class SiteChannel:
     # --- rendering -------------------------------------------------------------------------------------------
 
     def _page(self, title: str, body: str, prefix: str, canonical: str, description: str = "",
-              image_url: str = "", og_type: str = "website") -> str:
+              image_url: str = "", og_type: str = "website", standalone: bool = False) -> str:
+        """The site's page around ``body``; ``standalone``: the style inlined and pictures as ``data:`` URLs
+        allowed, so the desk can show the page in a frame before it is published (:meth:`preview_item`)."""
         meta = [f'<meta property="og:title" content="{_e(title)}">',
                 f'<meta property="og:type" content="{og_type}">',
                 f'<meta property="og:url" content="{_e(canonical)}">',
@@ -289,11 +294,11 @@ class SiteChannel:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<meta http-equiv="Content-Security-Policy" content="{_PREVIEW_CSP if standalone else _CSP}">
 <title>{_e(title)}</title>
 <link rel="canonical" href="{_e(canonical)}">
 <link rel="alternate" type="application/rss+xml" title="{_e(self.site_title)}" href="{prefix}feed.xml">
-<link rel="stylesheet" href="{prefix}style.css">
+{f"<style>{SITE_CSS}</style>" if standalone else f'<link rel="stylesheet" href="{prefix}style.css">'}
 {chr(10).join(meta)}
 </head>
 <body>
@@ -337,13 +342,17 @@ class SiteChannel:
         body = f'<h1 class="page-title">Berita Terkini</h1>\n<div class="cards">\n{listing}\n</div>'
         return self._page(self.site_title, body, "", self.base_url, description=self.tagline)
 
-    def render_item(self, post: Post, entry: Entry, names: list[str]) -> str:
+    def render_item(self, post: Post, entry: Entry, names: list[str], src: Mapping[str, str] | None = None,
+                    standalone: bool = False) -> str:
+        """The article's page; ``src`` maps a picture's file name to where the page loads it from (default: the
+        file beside the page), ``standalone`` as in :meth:`_page`."""
+        src = src or {}
         figures = []
         for img, name in zip(post.images, names, strict=True):
             size = image_size(img.data)
             dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
             caption = f"<figcaption>{_e(img.alt)}</figcaption>" if img.alt.strip() else ""
-            figures.append(f'<figure><img src="{quote(name)}" alt="{_e(img.alt)}"{dims}>'
+            figures.append(f'<figure><img src="{_e(src.get(name, quote(name)))}" alt="{_e(img.alt)}"{dims}>'
                            f"{caption}</figure>")
         lead = f'<p class="lead">{_e(post.caption.strip())}</p>' if post.caption.strip() else ""
         tags = ""
@@ -357,14 +366,26 @@ class SiteChannel:
   {lead}
   {figures[0] if figures else ""}
   <div class="content">
-{render_markdown(post.body_markdown, own_media(post.images, names))}
+{_with_sources(render_markdown(post.body_markdown, own_media(post.images, names)), src)}
   </div>
   {"".join(figures[1:])}
   {tags}
 </article>"""
         image_url = self.public_image_url(post.key, names[0]) if names else ""
         return self._page(f"{entry.title} | {self.site_title}", body, "../../", self.item_url(post.key),
-                          description=entry.summary, image_url=image_url, og_type="article")
+                          description=entry.summary, image_url=image_url, og_type="article", standalone=standalone)
+
+    def preview_item(self, post: Post) -> str:
+        """The page :meth:`publish` would write for ``post``, as one self-contained document (style inline,
+        pictures as ``data:`` URLs): what the desk shows reviewers, from the same template and renderer."""
+        names = [image_filename(img.filename, img.mime) for img in post.images]
+        when = post.publish_at or dt.datetime.now(dt.UTC)
+        first = post.images[0] if post.images else None
+        entry = Entry(key=post.key, title=clean_text(post.title).strip(), published=when.isoformat(),
+                      summary=plain_summary(post), thumb_alt=clean_text(first.alt) if first else "")
+        src = {name: f"data:{img.mime};base64,{base64.b64encode(img.data).decode()}"
+               for img, name in zip(post.images, names, strict=True)}
+        return self.render_item(post, entry, names, src=src, standalone=True)
 
     def render_feed(self, entries: list[Entry]) -> bytes:
         """RSS 2.0; ElementTree does the escaping, so staff text cannot break the XML."""
@@ -390,6 +411,14 @@ class SiteChannel:
                 ET.SubElement(item, "enclosure", url=self.base_url + quote(e.image), length=str(e.image_length),
                               type=e.image_mime)
         return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+
+
+def _with_sources(rendered: str, src: Mapping[str, str]) -> str:
+    """The rendered body with its pictures (``src="name"``, our own upload names, set by :func:`own_media`)
+    pointed at ``src``; the sanitiser allows only those names, so nothing else can be rewritten."""
+    for name, url in src.items():
+        rendered = rendered.replace(f'src="{quote(name)}"', f'src="{html.escape(url, quote=True)}"')
+    return rendered
 
 
 def own_media(images: tuple[Image, ...], names: list[str]) -> dict[str, str]:

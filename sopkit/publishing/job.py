@@ -148,6 +148,11 @@ def post_key(item_id: str) -> str:
 Renditions = Callable[[Item, str], tuple[Image, ...]]
 
 
+def post_caption(item: Item, channel: str) -> str:
+    """The caption a channel's post carries: the one written for it, else the item's summary."""
+    return item.captions.get(channel) or item.summary
+
+
 def no_media(item: Item, channel: str) -> tuple[Image, ...]:
     """The default picture source: fine for items without pictures, a clear failure for the others."""
     if any(str(ref.get("kind", "image")) == "image" and ref.get("use", True) is not False for ref in item.media):
@@ -561,7 +566,7 @@ class PublishJob:
         state = item.channel_results.get(ch, {})
         refs = state.get("refs") if isinstance(state.get("refs"), dict) else {}
         return Post(key=post_key(item.id), item_id=item.id, title=item.title, body_markdown=item.body,
-                    caption=item.captions.get(ch) or item.summary, category=item.category,
+                    caption=post_caption(item, ch), category=item.category,
                     link=self._home_link(item), publish_at=item.publish_at,
                     refs={str(k): str(v) for k, v in refs.items()})
 
