@@ -9,4 +9,4 @@ from sopkit.workflow import waiting_on
 
 ctx = guard("administrator")
 st.title(t("page.administrator"))
-review.queue(waiting_on(ctx.snap.register.items, ctx.user, "approval"), ctx.user.email)
+review.queue(waiting_on(ctx.snap.register.items, ctx.user, "approval"), ctx.user)

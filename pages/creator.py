@@ -4,10 +4,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from pages._ui import actions, renditions, session, widgets
+from pages._ui import actions, preview, renditions, rules, session, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
-from sopkit import checks
+from sopkit import checks, history
 from sopkit.channels import registry
 from sopkit.images import RENDITIONS
 from sopkit.workflow import waiting_on
@@ -19,6 +19,18 @@ queue = waiting_on(ctx.snap.register.items, ctx.user, "design")
 free = [i for i in queue if not i.creator or i.creator != ctx.user.email]
 mine = [i for i in queue if i.creator == ctx.user.email]
 
+
+def _rework(item) -> None:  # type: ignore[no-untyped-def]
+    """A returned item says so on its card: the rework badge, who sent it back and when (their note follows)."""
+    if not item.rejections:
+        return
+    st.badge(t("creator.rework_badge", n=item.rejections), icon=":material/replay:", color="orange")
+    log = ctx.snap.log
+    back = [e for e in history.events(log[log["item_id"] == item.id].to_dict("records"), item.id) if e.sent_back]
+    if back:
+        st.caption(t("creator.returned_by", who=rules.who(back[-1].actor), at=session.local(back[-1].at)))
+
+
 st.subheader(t("queue.title"))
 if not free:
     st.caption(t("queue.empty"))
@@ -26,6 +38,9 @@ for item in widgets.capped(free):
     with st.container(border=True):
         widgets.item_header(item)
         widgets.clock_badge(item)
+        _rework(item)
+        if item.rejections:
+            widgets.plain(item.last_note)
         st.button(t("queue.take"), key=f"w_take_{item.id}", on_click=actions.on_click, args=("take", item))
 
 
@@ -57,6 +72,7 @@ for item in widgets.capped(mine):
     with st.container(border=True):
         widgets.item_header(item)
         widgets.clock_badge(item)
+        _rework(item)
         if item.rejections:
             st.warning(t("creator.rework", n=item.rejections))
             widgets.plain(item.last_note)
@@ -66,11 +82,11 @@ for item in widgets.capped(mine):
             widgets.plain(item.sources)
         st.text_input(t("field.title"), value=item.title, key=f"w_title_{k}", max_chars=300)
         st.text_area(t("field.summary"), value=item.summary, key=f"w_summary_{k}")
-        write, preview = st.tabs([t("creator.write"), t("creator.preview")])
+        write, preview_tab = st.tabs([t("creator.write"), t("creator.preview")])
         with write:
             st.text_area(t("field.body"), value=item.body, key=f"w_body_{k}", height=260)
-        with preview:
-            widgets.article(st.session_state.get(f"w_body_{k}", item.body))
+        with preview_tab:
+            preview.show(replace(item, **_fields(item)))
         st.markdown(f"**{t('creator.captions')}**")
         for c in item.channels:
             st.text_area(t("creator.caption_for", channel=c), value=item.captions.get(c, ""), key=f"w_cap_{k}_{c}")

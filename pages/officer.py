@@ -1,8 +1,9 @@
-"""Petugas (step 1): start an item, attach material, submit it when collection is done."""
+"""Petugas (step 1): one form to collect an item and either keep it as a draft or send it to the creator; the
+drafts below, with their attachments as thumbnails, to finish and send."""
 
 import streamlit as st
 
-from pages._ui import actions, session, uploads, widgets
+from pages._ui import actions, renditions, session, uploads, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit import sop
@@ -13,16 +14,36 @@ ctx = guard("officer")
 st.title(t("page.officer"))
 
 
-def _start() -> None:
+def _start(send: bool) -> None:
+    """Save the new item as a draft, or (``send``) save it and send it to the creator in one act."""
     s = st.session_state
     user = session.current_user()
     if user is None:
         return
     media = uploads.take("w_new_files")
-    actions.run("start", session.desk().start, user, title=s.get("w_new_title", ""),
-                summary=s.get("w_new_summary", ""), category=s.get("w_new_category") or "",
-                channels=s.get("w_new_channels") or [], sources=s.get("w_new_sources", ""), media=media,
-                done_key="done.start")
+    desk = session.desk()
+    fields = {"title": s.get("w_new_title", ""), "summary": s.get("w_new_summary", ""),
+              "category": s.get("w_new_category") or "", "channels": s.get("w_new_channels") or [],
+              "sources": s.get("w_new_sources", ""), "media": media}
+    if send:
+        actions.run("start", desk.start_and_submit, user, done_key="done.start_submit", **fields)
+    else:
+        actions.run("start", desk.start, user, done_key="done.start", **fields)
+
+
+def _thumbnails(item) -> None:  # type: ignore[no-untyped-def]
+    """The item's attachments: pictures as thumbnails, the rest by name."""
+    if not item.media:
+        return
+    st.caption(t("officer.attached_n", n=len(item.media)))
+    cols = st.columns(4)
+    for n, ref in enumerate(item.media):
+        col = cols[n % 4]
+        thumb = renditions.thumbnail(ref)
+        if thumb is not None:
+            col.image(thumb, caption=str(ref.get("name", "?")), width="stretch")
+        else:
+            col.caption(t("preview.document", name=ref.get("name", "?")))
 
 
 def _save(item, submit: bool) -> None:  # type: ignore[no-untyped-def]
@@ -41,6 +62,7 @@ def _save(item, submit: bool) -> None:  # type: ignore[no-untyped-def]
 
 
 with st.expander(t("officer.start"), expanded=True):
+    st.caption(t("officer.flow"))
     with st.form("w_new", clear_on_submit=True):
         st.text_input(t("field.title"), key="w_new_title", max_chars=300)
         st.text_area(t("field.summary"), key="w_new_summary")
@@ -49,7 +71,10 @@ with st.expander(t("officer.start"), expanded=True):
         st.multiselect(t("field.channels"), channel_names(), key="w_new_channels", placeholder=t("ui.choose_many"))
         st.text_area(t("field.sources"), key="w_new_sources", help=t("field.sources_help"))
         uploads.uploader("w_new_files")
-        st.form_submit_button(t("officer.start_button"), type="primary", on_click=_start)
+        c1, c2 = st.columns(2)
+        c1.form_submit_button(t("officer.start_button"), on_click=_start, args=(False,), width="stretch")
+        c2.form_submit_button(t("officer.start_send"), type="primary", on_click=_start, args=(True,),
+                              width="stretch")
 
 st.subheader(t("officer.mine"))
 mine = waiting_on(ctx.snap.register.items, ctx.user, "collection")
@@ -70,8 +95,7 @@ for item in widgets.capped(mine):
             st.multiselect(t("field.channels"), channel_names(), default=list(item.channels), key=f"w_channels_{k}",
                            placeholder=t("ui.choose_many"))
             st.text_area(t("field.sources"), value=item.sources, key=f"w_sources_{k}")
-            if item.media:
-                st.caption(t("officer.attached", names=", ".join(m.get("name", "?") for m in item.media)))
+            _thumbnails(item)
             uploads.uploader(f"w_files_{k}")
             c1, c2 = st.columns(2)
             c1.form_submit_button(t("officer.save"), on_click=_save, args=(item, False))

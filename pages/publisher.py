@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from pages._ui import renditions, session, widgets
+from pages._ui import preview, renditions, session, widgets
 from pages._ui.actions import run
 from pages._ui.guard import guard
 from pages._ui.session import t
@@ -83,6 +83,8 @@ def show(item) -> None:  # type: ignore[no-untyped-def]
         widgets.item_header(item)
         widgets.clock_badge(item)
         st.caption(t("schedule.at", at=session.local(item.publish_at)))
+        with st.expander(t("preview.title")):
+            preview.show(item)
         for channel in item.channels:
             result = item.channel_results.get(channel) or {}
             status = str(result.get("status", "") or "")
@@ -109,6 +111,7 @@ def show(item) -> None:  # type: ignore[no-untyped-def]
                         continue
                     img = renditions.for_channel(ref, channel)
                     if img is not None:
+                        st.image(img.data, caption=img.alt or img.filename, width=320)
                         st.download_button(t("publisher.download", name=img.filename), img.data,
                                            file_name=img.filename, mime=img.mime,
                                            key=f"w_dl_{item.id}_{channel}_{n}")

@@ -58,7 +58,7 @@ verify_tab, schedule_tab, scheduled_tab, assign_tab = st.tabs(
     [t("supervisor.verify"), t("supervisor.schedule"), t("supervisor.scheduled"), t("supervisor.assign")])
 
 with verify_tab:
-    review.queue(waiting_on(items, ctx.user, "verification"), ctx.user.email)
+    review.queue(waiting_on(items, ctx.user, "verification"), ctx.user)
 
 scheduled = queues.scheduled(items)
 with schedule_tab:

@@ -31,3 +31,23 @@ def for_channel(ref: dict[str, Any], channel: str) -> Image | None:
                           str(ref.get("name", "gambar.jpg")), channel, str(ref.get("alt", "")))
     except (ImageRejected, MediaRejected, OSError):
         return None
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _thumbnail(root: str, path: str, sha256: str, name: str) -> bytes | None:
+    from pathlib import Path
+
+    from sopkit.channels.site import make_thumbnail
+
+    return make_thumbnail(load_upload(read(Path(root), {"path": path, "sha256": sha256}), name).data)
+
+
+def thumbnail(ref: dict[str, Any]) -> bytes | None:
+    """A small JPEG of a picture attachment (the website's card thumbnail), or None for anything else."""
+    if ref.get("kind", "image") != "image":
+        return None
+    try:
+        return _thumbnail(str(session.cfg().media), str(ref.get("path", "")), str(ref.get("sha256", "")),
+                          str(ref.get("name", "gambar.jpg")))
+    except (ImageRejected, MediaRejected, OSError):
+        return None

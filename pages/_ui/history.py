@@ -1,0 +1,54 @@
+"""The item's history for the approver (``sopkit.history``): who did what, by name; each note it was sent back
+with; and the text diff between the last two versions sent to review."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import streamlit as st
+
+from sopkit import history, sop
+from sopkit.i18n import CATALOGUE
+from sopkit.schema import Item
+
+from . import rules, session, widgets
+from .preview import label
+from .session import t
+
+
+def _action(action: str) -> str:
+    key = f"action.{action}"
+    return t(key) if key in CATALOGUE else action
+
+
+def show(item: Item, log: Iterable[Mapping[str, Any]]) -> None:
+    with st.expander(t("history.title"), expanded=item.rejections > 0):
+        for e in history.events(log, item.id):
+            step = widgets.step_title(e.step) if e.step in sop.STEPS else "—"
+            st.caption(t("history.row", at=session.local(e.at), who=rules.who(e.actor), action=_action(e.action),
+                         step=step))
+            if e.sent_back:
+                st.warning(t("history.sent_back"))
+                widgets.plain(e.note)
+        _diff(item)
+
+
+def _diff(item: Item) -> None:
+    change = history.last_change(item)
+    if change is None:
+        st.caption(t("history.once"))
+        return
+    old, new, diffs = change
+    st.markdown("**" + t("history.diff_title", old=old.get("n", "?"), new=new.get("n", "?"),
+                         old_at=session.local_iso(old.get("at")), new_at=session.local_iso(new.get("at")),
+                         old_by=rules.who(str(old.get("by", ""))), new_by=rules.who(str(new.get("by", "")))) + "**")
+    if old.get("too_long") or new.get("too_long"):
+        st.caption(t("history.too_long"))
+        return
+    if not diffs:
+        st.caption(t("history.same"))
+    for d in diffs:
+        name = t(f"history.field.{d.field}", channel=label(d.channel))
+        st.caption(name)
+        st.code("\n".join(d.lines), language="diff", wrap_lines=True)
