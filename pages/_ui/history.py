@@ -18,8 +18,8 @@ from .session import t
 
 
 def _action(action: str) -> str:
-    key = f"action.{action}"
-    return t(key) if key in CATALOGUE else action
+    name = f"action.{action}"
+    return t(name) if name in CATALOGUE else action
 
 
 def show(item: Item, log: Iterable[Mapping[str, Any]]) -> None:

@@ -24,8 +24,8 @@ FRAME_HEIGHT = 640
 
 def label(channel: str) -> str:
     """A channel as staff name it (``Website``, ``X (Twitter)``), not its code."""
-    key = f"channel.name.{channel}"
-    return t(key) if key in CATALOGUE else channel
+    name = f"channel.name.{channel}"
+    return t(name) if name in CATALOGUE else channel
 
 
 def _digest(item: Item) -> str:

@@ -36,16 +36,16 @@ def _log(item: Item) -> list[dict[str, str]]:
 def _reject(item: Item) -> None:
     """Send back with the typed note; the note stays in the box unless the desk saved it (a stale or refused
     save keeps what the user wrote, so they can send it again on the item as it is now)."""
-    key = f"w_note_{item.id}"
+    note_key = f"w_note_{item.id}"
     user = session.current_user()
     if user is None:
         session.flash("error", t("error.forbidden"))
         return
-    note = str(st.session_state.get(key, ""))
+    note = str(st.session_state.get(note_key, ""))
     saved = actions.run("reject", session.desk().reject, user, item, note, log=session.item_log(item),
                         done_key="done.reject")
     if saved is not None:
-        st.session_state[key] = ""
+        st.session_state[note_key] = ""
 
 
 def queue(items: list[Item], user: User) -> None:

@@ -61,7 +61,9 @@ def test_good_picture_is_kept_and_previewed_per_channel(app, env) -> None:
     item = env.desk().submit(env.user(email_for("officer")), item)
     item = env.desk().take(env.user(email_for("creator")), item)
     at = open_page(app(email_for("creator")), "creator")
-    assert [c for img in at.get("image") for c in img.captions] == ["instagram"]  # its rendition, previewed
+    # its rendition, previewed under its channel (and once more, uncaptioned, in the Instagram card)
+    assert [c for img in at.get("image") for c in img.captions if c] == ["instagram"]
+    assert len(at.get("image")) == 2
     findings = [e.value for e in at.error] + [w.value for w in at.warning]
     assert t("check.alt_missing", name="rapat-koordinasi.png") in findings
 
@@ -111,7 +113,8 @@ def test_a_body_never_loads_a_picture_from_another_server(app, env, role, page) 
         env.desk().take(env.user(email_for("supervisor")), item)
     at = open_page(app(email_for(role)), page)
     assert not at.exception
-    shown = [h.proto.body for h in at.get("html")]
+    # the article is previewed as the website page (an iframe's document), any other body as st.html
+    shown = [h.proto.body for h in at.get("html")] + [f.proto.srcdoc for f in at.get("iframe")]
     assert shown and any("pelacak" in h and "<strong>Isi</strong>" in h for h in shown), shown
     assert not any("<img" in h or "p.gif" in h for h in shown)  # the Markdown picture is gone, not just hidden
     assert any("&lt;img src=https://tracker.example/q.gif&gt;" in h for h in shown)  # raw HTML shows as text
