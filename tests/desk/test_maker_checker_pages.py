@@ -4,7 +4,7 @@ so the refusal costs no extra read of the store."""
 
 from __future__ import annotations
 
-from desk_helpers import email_for, errors, open_page
+from desk_helpers import email_for, open_page
 
 from sopkit.i18n import t
 from sopkit.schema import User
