@@ -28,9 +28,8 @@ def show(item: Item, log: Iterable[Mapping[str, Any]]) -> None:
             step = widgets.step_title(e.step) if e.step in sop.STEPS else "—"
             st.caption(t("history.row", at=session.local(e.at), who=rules.who(e.actor), action=_action(e.action),
                          step=step))
-            if e.sent_back:
-                st.warning(t("history.sent_back"))
-                widgets.plain(e.note)
+            if e.sent_back:  # the note is staff text: escaped, never Markdown
+                st.warning(t("history.sent_back") + " " + widgets.escape(e.note or "—"))
         _diff(item)
 
 

@@ -20,6 +20,8 @@ from .session import t
 
 #: The article frame's height: a phone screen and a half; the page scrolls inside it.
 FRAME_HEIGHT = 640
+#: A social card's width: a post in a phone's feed (the picture inside keeps the rendition's own pixels).
+CARD_WIDTH = 480
 
 
 def label(channel: str) -> str:
@@ -65,7 +67,7 @@ def show(item: Item) -> None:
 
 
 def _show_card(item: Item, card: preview.Card) -> None:
-    with st.container(border=True):
+    with st.container(border=True, width=CARD_WIDTH):  # a phone-sized card, as the feed shows it
         st.markdown(f"**{t('preview.card', channel=label(card.channel))}**")
         if card.error:
             st.warning(t("preview.picture_error", error=card.error))
