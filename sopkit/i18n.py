@@ -207,7 +207,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                     "lain.", "You already decided this item at the approval step, so someone else must do this "
                     "one."),
     "mc.other": ("Anda sudah menangani konten ini di langkah {step}, jadi pemeriksaannya harus oleh orang lain.",
-                 "You already handled this item at the step {step_en}, so someone else must check it."),
+                 "You already handled this item at step {step}, so someone else must check it."),
     # the per-channel preview (sopkit.preview)
     "preview.title": ("Pratinjau per kanal", "Preview per channel"),
     "preview.site": ("Artikel di {channel}", "Article on {channel}"),
@@ -234,7 +234,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # the item's history for the approver (sopkit.history)
     "history.title": ("Riwayat konten", "Item history"),
     "history.row": ("{at} · {who} · {action} ({step})", "{at} · {who} · {action} ({step})"),
-    "history.sent_back": ("Catatan saat dikembalikan:", "Note when sent back:"),
+    "history.sent_back": ("Dikembalikan oleh {who}, {at}:", "Sent back by {who}, {at}:"),
+    "history.steps": ("Semua langkah", "Every step"),
     "history.diff_title": ("Perubahan dari versi {old} ({old_at}, {old_by}) ke versi {new} ({new_at}, {new_by})",
                            "Changes from version {old} ({old_at}, {old_by}) to version {new} ({new_at}, "
                            "{new_by})"),

@@ -501,8 +501,7 @@ def _reason(procedure: sop.Procedure, step: int) -> Reason:
     key = f"mc.{procedure.by_number[step].name}"
     if key in CATALOGUE:
         return Reason(step, key)
-    s = procedure.by_number[step]
-    return Reason(step, "mc.other", {"step": s.title_id, "step_en": s.title_en})
+    return Reason(step, "mc.other", {"step": str(step)})
 
 
 def maker_checker_reason(email: str, item: Item, step: int, log: Iterable[Mapping[str, Any]],

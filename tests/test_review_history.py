@@ -102,3 +102,17 @@ def test_a_hand_edited_log_gives_events_without_crashing() -> None:
             {"item_id": "B", "at": "2026-12-01T10:00:00+07:00", "step": "3", "action": "approve", "actor": "c"}]
     (e,) = history.events(rows, "A")
     assert (e.at, e.step, e.action, e.actor, e.sent_back) == (None, None, "reject", "b@x.id", True)
+
+
+def test_a_gate_added_to_the_sop_gets_a_reason_in_both_languages() -> None:
+    from sopkit.workflow import _reason
+
+    class Named:  # a step of a copy of the SOP whose name has no catalogue entry
+        name = "legal"
+
+    class Proc:
+        by_number = {7: Named()}
+
+    reason = _reason(Proc(), 7)  # type: ignore[arg-type]
+    assert (reason.key, reason.values) == ("mc.other", {"step": "7"})
+    assert "langkah 7" in t(reason.key, **reason.values) and "step 7" in t(reason.key, "en", **reason.values)

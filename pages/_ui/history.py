@@ -23,14 +23,18 @@ def _action(action: str) -> str:
 
 
 def show(item: Item, log: Iterable[Mapping[str, Any]]) -> None:
+    """What changed first (the diff), then each note it was sent back with, then every step by name."""
+    events = history.events(log, item.id)
     with st.expander(t("history.title"), expanded=item.rejections > 0):
-        for e in history.events(log, item.id):
+        _diff(item)
+        for e in (e for e in events if e.sent_back):  # the note is staff text: escaped, never Markdown
+            st.warning(t("history.sent_back", who=rules.who(e.actor), at=session.local(e.at)) + " "
+                       + widgets.escape(e.note or "—"))
+        st.markdown(f"**{t('history.steps')}**")
+        for e in events:
             step = widgets.step_title(e.step) if e.step in sop.STEPS else "—"
             st.caption(t("history.row", at=session.local(e.at), who=rules.who(e.actor), action=_action(e.action),
                          step=step))
-            if e.sent_back:  # the note is staff text: escaped, never Markdown
-                st.warning(t("history.sent_back") + " " + widgets.escape(e.note or "—"))
-        _diff(item)
 
 
 def _diff(item: Item) -> None:

@@ -117,7 +117,8 @@ def test_rework_is_marked_and_the_approver_sees_history_and_diff(app, env) -> No
     rows = [c.value for c in at.caption if " · " in c.value and "(" in c.value]
     assert rows and not any("@" in r for r in rows), rows  # names, not e-mail addresses
     assert any("Administrator" in r and t("action.reject") in r for r in rows), rows
-    assert t("history.sent_back") + " Sebutkan jam layanan." in [w.value for w in at.warning]
+    notes = [w.value for w in at.warning if w.value.endswith(" Sebutkan jam layanan.")]
+    assert len(notes) == 1 and notes[0].startswith("Dikembalikan oleh Administrator, "), notes
     diffs = {c.value for c in at.code if c.language == "diff"}
     assert "+Jam layanan 08.00–14.00 WIB." in "\n".join(diffs)
     assert any("-Keterangan\n+Keterangan baru" in c for c in diffs), diffs

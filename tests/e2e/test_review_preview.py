@@ -86,6 +86,8 @@ def review_server(tmp_path: Path) -> Iterator[tuple[str, SQLiteStore, dict[str, 
     back = desk.take(users["creator"], desk.submit(users["officer"], back))
     back = desk.submit(users["creator"], desk.edit(users["creator"], back, body="Razia.", captions={"site": "R"}))
     back = desk.reject(users["supervisor"], desk.take(users["supervisor"], back), "Tambahkan foto kegiatan.")
+    draft = {**media.save(folder, _photo(), "Razia pagi.jpg"), "alt": ""}
+    desk.start(users["officer"], title="Sosialisasi keselamatan di terminal", channels=("site",), media=[draft])
     with running(store) as url:
         yield url, store, users, held, back
 
@@ -114,12 +116,22 @@ def _close_sidebar(page: Page) -> None:
         idle(page)
 
 
-def _sign_out(page: Page) -> None:
-    """Open the sidebar again where it was closed, then sign out."""
+def _open_sidebar(page: Page) -> None:
     expand = page.locator('[data-testid="stExpandSidebarButton"]')
     if expand.count() and expand.first.is_visible():
         expand.first.click()
         idle(page)
+
+
+def _go(page: Page, key: str) -> None:
+    """Choose a page from the menu (opened first on a phone, where it starts closed), then close the menu."""
+    _open_sidebar(page)
+    go(page, key)
+    _close_sidebar(page)
+
+
+def _sign_out(page: Page) -> None:
+    _open_sidebar(page)
     sign_out(page)
 
 
@@ -130,8 +142,7 @@ def test_the_approver_sees_the_article_the_cards_and_the_history(page: Page, rev
     suffix = "desktop" if width > 600 else "390"
 
     sign_in(page, url, "administrator")
-    go(page, "administrator")
-    _close_sidebar(page)
+    _go(page, "administrator")
     no_errors(page)
     # the website article in its frame, its picture actually loaded (the site's own rendition, as data: URL)
     frame = page.frame_locator('iframe[title]').first if page.locator("iframe[title]").count() else \
@@ -166,8 +177,7 @@ def test_the_approver_sees_the_article_the_cards_and_the_history(page: Page, rev
 
     # the creator: the returned item's rework badge, who sent it back, the note
     sign_in(page, url, "creator")
-    go(page, "creator")
-    _close_sidebar(page)
+    _go(page, "creator")
     expect(page.get_by_text(t("creator.rework_badge", n=1)).first).to_be_visible()
     expect(page.get_by_text("Tambahkan foto kegiatan.").first).to_be_visible()
     _shot(page, f"review-creator-rework-{suffix}", width)
@@ -175,8 +185,10 @@ def test_the_approver_sees_the_article_the_cards_and_the_history(page: Page, rev
 
     # the officer's one form: save a draft or send it on
     sign_in(page, url, "officer")
-    go(page, "officer")
-    _close_sidebar(page)
+    _go(page, "officer")
     expect(page.get_by_role("button", name=t("officer.start_send"), exact=True)).to_be_visible()
+    thumb = page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first  # the draft's picture
+    thumb.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
     _shot(page, f"review-officer-form-{suffix}", width)
     assert store.get_item(held.id).step == 4
