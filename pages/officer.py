@@ -10,6 +10,9 @@ from sopkit import sop
 from sopkit.channels.registry import names as channel_names
 from sopkit.workflow import waiting_on
 
+#: Attachment thumbnails' width: four in a row on a desktop form, two on a phone.
+THUMB_WIDTH = 150
+
 ctx = guard("officer")
 st.title(t("page.officer"))
 
@@ -36,14 +39,13 @@ def _thumbnails(item) -> None:  # type: ignore[no-untyped-def]
     if not item.media:
         return
     st.caption(t("officer.attached_n", n=len(item.media)))
-    cols = st.columns(4)
-    for n, ref in enumerate(item.media):
-        col = cols[n % 4]
-        thumb = renditions.thumbnail(ref)
-        if thumb is not None:
-            col.image(thumb, caption=str(ref.get("name", "?")), width="stretch")
-        else:
-            col.caption(t("preview.document", name=ref.get("name", "?")))
+    with st.container(horizontal=True, wrap=True):  # a row of small pictures that wraps on a phone
+        for ref in item.media:
+            thumb = renditions.thumbnail(ref)
+            if thumb is not None:
+                st.image(thumb, caption=str(ref.get("name", "?")), width=THUMB_WIDTH)
+            else:
+                st.caption(t("preview.document", name=ref.get("name", "?")))
 
 
 def _save(item, submit: bool) -> None:  # type: ignore[no-untyped-def]
