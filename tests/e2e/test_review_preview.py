@@ -103,7 +103,7 @@ def _shot(page: Page, name: str, width: int) -> None:
     page.set_viewport_size({"width": width, "height": min(int(height) + 80, 9000)})
     idle(page)
     page.screenshot(path=str(out / f"{name}.png"), full_page=True)
-    page.set_viewport_size({"width": 1400, "height": 900})
+    page.set_viewport_size({"width": width, "height": 900})  # back to the phone (or desktop) it was
 
 
 def _close_sidebar(page: Page) -> None:
