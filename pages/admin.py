@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages._ui import identity, rules, session
+from pages._ui import filters, identity, rules, session
 from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import escape, labelled, times
@@ -129,6 +129,9 @@ with register_tab:
         st.link_button(t("admin.open_store", name=capabilities.label), capabilities.edit_url)
     else:
         reg = pd.DataFrame([r for r in ctx.snap.register.rows])
+        if not reg.empty:  # the search narrows the editor's rows; positions are the shown frame's own
+            wanted = {i.id for i in filters.bar("register", ctx.snap.register.items)}
+            reg = reg[reg["id"].isin(wanted)].reset_index(drop=True)
         if reg.empty:
             st.info(t("queue.empty"))
         else:

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from pages._ui import actions, preview, renditions, rules, session, widgets
+from pages._ui import actions, filters, preview, renditions, rules, session, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit import checks, history
@@ -32,6 +32,7 @@ def _rework(item) -> None:  # type: ignore[no-untyped-def]
 
 
 st.subheader(t("queue.title"))
+free = filters.bar("queue", free)
 if not free:
     st.caption(t("queue.empty"))
 for item in widgets.capped(free):
@@ -65,6 +66,7 @@ def _save(item, submit: bool) -> None:  # type: ignore[no-untyped-def]
 
 
 st.subheader(t("creator.mine"))
+mine = filters.bar("mine", mine)
 if not mine:
     st.info(t("creator.none"))
 for item in widgets.capped(mine):

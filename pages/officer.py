@@ -3,7 +3,7 @@ drafts below, with their attachments as thumbnails, to finish and send."""
 
 import streamlit as st
 
-from pages._ui import actions, renditions, session, uploads, widgets
+from pages._ui import actions, filters, renditions, session, uploads, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit import sop
@@ -80,6 +80,7 @@ with st.expander(t("officer.start"), expanded=True):
 
 st.subheader(t("officer.mine"))
 mine = waiting_on(ctx.snap.register.items, ctx.user, "collection")
+mine = filters.bar("mine", mine)
 if not mine:
     st.info(t("officer.none"))
 for item in widgets.capped(mine):

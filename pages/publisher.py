@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from pages._ui import preview, renditions, session, widgets
+from pages._ui import filters, preview, renditions, session, widgets
 from pages._ui.actions import run
 from pages._ui.guard import guard
 from pages._ui.session import t
@@ -126,11 +126,13 @@ due_tab, upcoming_tab, copies_tab = st.tabs([t("publisher.due", n=len(due)),
                                              t("publisher.upcoming", n=len(upcoming)),
                                              t("publisher.copies", n=len(with_copies))])
 with due_tab:
+    due = filters.bar("due", due)
     if not due:
         st.info(t("publisher.none_due"))
     for item in widgets.capped(due):
         show(item)
 with upcoming_tab:
+    upcoming = filters.bar("upcoming", upcoming)
     if not upcoming:
         st.info(t("publisher.none_upcoming"))
     for item in widgets.capped(upcoming):

@@ -2,11 +2,9 @@
 
 import datetime as dt
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-from pages._ui import actions, review, session, widgets
+from pages._ui import actions, agenda, filters, review, session, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit import queues, sop
@@ -58,25 +56,11 @@ verify_tab, schedule_tab, scheduled_tab, assign_tab = st.tabs(
     [t("supervisor.verify"), t("supervisor.schedule"), t("supervisor.scheduled"), t("supervisor.assign")])
 
 with verify_tab:
-    review.queue(waiting_on(items, ctx.user, "verification"), ctx.user)
+    review.queue(filters.bar("verify", waiting_on(items, ctx.user, "verification")), ctx.user)
 
 scheduled = queues.scheduled(items)
 with schedule_tab:
-    st.markdown(f"**{t('schedule.calendar')}**")
-    if scheduled:
-        cal = pd.DataFrame([{"id": i.id, "title": i.title, "channels": ", ".join(i.channels),
-                             "date": i.publish_at.astimezone(tz).strftime("%Y-%m-%d"),
-                             "hour": i.publish_at.astimezone(tz).hour + i.publish_at.astimezone(tz).minute / 60}
-                            for i in scheduled])
-        chart = alt.Chart(cal).mark_circle(size=160).encode(
-            x=alt.X("date:O", title=t("schedule.date")),
-            y=alt.Y("hour:Q", title=t("schedule.hour"), scale=alt.Scale(domain=[0, 24], reverse=True)),
-            color=alt.Color("channels:N", title=t("field.channels")),
-            tooltip=["id", "title", "channels", "date"])
-        st.altair_chart(chart)
-    else:
-        st.caption(t("schedule.nothing"))
-    todo = waiting_on(items, ctx.user, "scheduling")
+    todo = filters.bar("schedule", waiting_on(items, ctx.user, "scheduling"))
     if not todo:
         st.info(t("queue.empty"))
     for item in widgets.capped(todo):
@@ -90,22 +74,38 @@ with schedule_tab:
             widgets.item_link(item)
 
 with scheduled_tab:
+    now = widgets.now()
+    st.markdown(f"**{t('schedule.calendar')}**")
+    shown = filters.bar("scheduled", scheduled, fields=("categories", "channels", "people"))
+    agenda.calendar(shown, now)
     if not scheduled:
         st.info(t("schedule.nothing"))
-    for item in widgets.capped(sorted(scheduled, key=lambda i: i.publish_at)):
+    ordered = sorted(shown, key=lambda i: i.publish_at)
+    for item in widgets.capped(ordered):
         with st.container(border=True):
             widgets.item_header(item)
+            agenda.countdown_line(item, now)
             st.caption(t("schedule.at", at=session.local(item.publish_at)))
-            _schedule_form(item)
-            with st.form(f"w_cancel_{item.id}", clear_on_submit=True):
-                st.text_input(t("cancel.note"), key=f"w_cnote_{item.id}")
-                st.form_submit_button(t("cancel.button"), on_click=actions.on_click, args=("cancel", item),
-                                      kwargs={"note": f"w_cnote_{item.id}"})
+            widgets.item_link(item)
+    if ordered:  # one item's forms at a time, for the item the supervisor picks
+        by_id = {i.id: i for i in ordered}
+        picked = st.selectbox(t("schedule.pick"), list(by_id), key="w_pick_scheduled", index=None,
+                              placeholder=t("ui.choose_one"), help=t("schedule.pick_help"),
+                              format_func=lambda k: f"{by_id[k].title or k} · {session.local(by_id[k].publish_at)}")
+        if picked in by_id:
+            item = by_id[picked]
+            with st.container(border=True):
+                _schedule_form(item)
+                with st.form(f"w_cancel_{item.id}", clear_on_submit=True):
+                    st.text_input(t("cancel.note"), key=f"w_cnote_{item.id}")
+                    st.form_submit_button(t("cancel.button"), on_click=actions.on_click, args=("cancel", item),
+                                          kwargs={"note": f"w_cnote_{item.id}"})
 
 with assign_tab:
     users = [u for u in ctx.snap.users if u.active]
     open_items = sorted((i for i in items if i.is_open),
                         key=lambda i: i.step_entered_at or dt.datetime.max.replace(tzinfo=dt.UTC))
+    open_items = filters.bar("assign", open_items)
     if not open_items:
         st.info(t("queue.empty"))
     for item in widgets.capped(open_items):

@@ -84,6 +84,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "queue.empty": ("Antrean kosong.", "The queue is empty."),
     "queue.take": ("Ambil", "Take"),
     "queue.capped": ("Menampilkan {shown} terlama dari {total}.", "Showing the {shown} oldest of {total}."),
+    # search and filters (pages/_ui/filters.py)
+    "filter.search": ("Cari", "Search"),
+    "filter.search_hint": ("Cari judul, ID, ringkasan atau nama…", "Search title, ID, summary or name…"),
+    "filter.more": ("Saring", "Filter"),
+    "filter.more_n": ("Saring ({n} aktif)", "Filter ({n} active)"),
+    "filter.categories": ("Kategori", "Category"),
+    "filter.channels": ("Kanal", "Channel"),
+    "filter.people": ("Orang", "Person"),
+    "filter.statuses": ("Status", "Status"),
+    "filter.count": ("{shown} dari {total} cocok.", "{shown} of {total} match."),
+    "filter.none": ("Tidak ada yang cocok dengan pencarian ini.", "Nothing matches this search."),
+    "channel_name.site": ("Situs web", "Website"),
+    "channel_name.wordpress": ("WordPress", "WordPress"),
+    "channel_name.facebook": ("Facebook", "Facebook"),
+    "channel_name.instagram": ("Instagram", "Instagram"),
+    "channel_name.telegram": ("Telegram", "Telegram"),
+    "channel_name.x": ("X (Twitter)", "X (Twitter)"),
+    "channel_name.manual": ("Manual", "Manual"),
     "clock.left": ("Sisa {left} jam (batas {deadline})", "{left} h left (due {deadline})"),
     "clock.late": ("Terlambat {over} jam (batas {deadline})", "{over} h late (was due {deadline})"),
     "clock.waiting": ("Terjadwal {at}", "Scheduled for {at}"),
@@ -290,6 +308,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "supervisor.scheduled": ("Terjadwal", "Scheduled"),
     "supervisor.assign": ("Tugaskan", "Assign"),
     "schedule.calendar": ("Kalender tayang", "Publication calendar"),
+    "schedule.view": ("Tampilan", "View"),
+    "schedule.view.month": ("Bulan", "Month"),
+    "schedule.view.week": ("Minggu", "Week"),
+    "schedule.prev": ("Sebelumnya", "Previous"),
+    "schedule.next": ("Berikutnya", "Next"),
+    "schedule.today": ("Hari ini", "Today"),
+    "schedule.week_of": ("Minggu {first} – {last}", "Week {first} – {last}"),
+    "schedule.past_due": ("Lewat waktu, belum tayang", "Past due, not published"),
+    "schedule.past_due_n": ("{n} posting sudah lewat waktunya tanpa hasil tayang.",
+                            "{n} posts are past their time without a published result."),
+    "schedule.in": ("Tayang dalam {left}", "Goes out in {left}"),
+    "schedule.overdue": ("Lewat {over} tanpa hasil tayang", "{over} past due without a result"),
+    "schedule.pick": ("Ubah jadwal atau batalkan", "Reschedule or cancel"),
+    "schedule.pick_help": ("Pilih konten terjadwal; formulirnya muncul di bawah.",
+                           "Choose a scheduled item; its forms appear below."),
+    "schedule.more": ("+{n} lagi", "+{n} more"),
+    "weekday.short.0": ("Sen", "Mon"),
+    "weekday.short.1": ("Sel", "Tue"),
+    "weekday.short.2": ("Rab", "Wed"),
+    "weekday.short.3": ("Kam", "Thu"),
+    "weekday.short.4": ("Jum", "Fri"),
+    "weekday.short.5": ("Sab", "Sat"),
+    "weekday.short.6": ("Min", "Sun"),
+    "duration.days": ("{n} hari", "{n} d"),
+    "duration.hours": ("{n} jam", "{n} h"),
+    "duration.minutes": ("{n} menit", "{n} min"),
+    "duration.under_minute": ("kurang dari 1 menit", "under a minute"),
     "schedule.nothing": ("Belum ada yang terjadwal.", "Nothing is scheduled."),
     "schedule.date": ("Tanggal", "Date"),
     "schedule.time": ("Jam", "Time"),
@@ -950,10 +995,37 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def format_duration(minutes: float, lang: str = DEFAULT_LANG) -> str:
+    """A span as staff say it: ``2 jam 15 menit``, ``1 hari 3 jam`` (the two largest parts, days of 24 hours),
+    ``kurang dari 1 menit``; the sign is dropped (the sentence around it says "in" or "past")."""
+    total = int(round(abs(minutes)))
+    if total < 1:
+        return t("duration.under_minute", lang)
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [(days, "duration.days"), (hours, "duration.hours"), (mins, "duration.minutes")]
+    first = next(n for n, (v, _) in enumerate(parts) if v)
+    return " ".join(t(key, lang, n=v) for v, key in parts[first:first + 2] if v)
+
+
 MONTHS: dict[str, tuple[str, ...]] = {
     "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
+
+
+MONTH_NAMES: dict[str, tuple[str, ...]] = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+           "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+
+def format_date(day: dt.date, lang: str = DEFAULT_LANG, long: bool = False) -> str:
+    """``2 Des 2026`` (or ``2 Desember 2026`` with ``long``); English month names for ``en``."""
+    names = (MONTH_NAMES if long else MONTHS)["en" if lang == "en" else "id"]
+    return f"{day.day} {names[day.month - 1]} {day.year}"
 
 
 def format_time(ts: dt.datetime | None, lang: str, tz: dt.tzinfo) -> str:

@@ -148,5 +148,11 @@ def item_status(status: object) -> str:
     return t(key, **values)
 
 
+def channel_name(code: str) -> str:
+    """A channel's name as staff call it ("Situs web", "Facebook"); an unknown code as it is."""
+    name = f"channel_name.{code}"
+    return t(name) if name in CATALOGUE else code
+
+
 def item_link(item: Item) -> None:
     st.page_link("pages/item.py", label=t("item.open", id=item.id), query_params={"id": item.id})

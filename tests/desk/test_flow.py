@@ -156,6 +156,8 @@ def test_a_user_deactivated_elsewhere_is_refused_at_the_next_click(app, env) -> 
 def test_cancel_before_it_goes_out(app, env) -> None:
     item = env.advance(6)
     at = open_page(app(email_for("supervisor")), "supervisor")
+    assert f"w_cnote_{item.id}" not in [w.key for w in at.text_input]  # forms open on demand, for the picked item
+    at.selectbox(key="w_pick_scheduled").select(item.id).run()
     at.text_input(key=f"w_cnote_{item.id}").input("Acara ditunda.")
     button(at, "cancel.button").click().run()
     assert env.item(item.id).status == sop.CANCELLED
