@@ -4,6 +4,7 @@ the supervisor's publication calendar with countdowns and the on-demand reschedu
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from desk_helpers import email_for, open_page, session_now
 
@@ -115,8 +116,9 @@ def test_reschedule_and_cancel_forms_open_only_for_the_picked_item(app, env) -> 
 
 def test_a_result_recorded_elsewhere_clears_the_past_due_flag(app, env) -> None:
     item = env.advance(6, title="Sebagian")
-    env.store.commit(Change(item.id, env.item(item.id).rev, {"channel_results": {
-        "site": {"status": "published", "url": "https://e.org/1"}, "x": {"status": "published", "url": "https://e.org/2"}}}))
+    results = {"site": {"status": "published", "url": "https://e.org/1"},
+               "x": {"status": "published", "url": "https://e.org/2"}}
+    env.store.commit(Change(item.id, env.item(item.id).rev, {"channel_results": json.dumps(results)}))
     at = open_page(app(email_for("supervisor")), "supervisor")
     [grid] = [h.proto.body for h in at.get("html") if "sk-cal" in h.proto.body]
     assert 'class="e late"' not in grid
