@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages._ui import filters, identity, rules, session
+from pages._ui import adminsettings, filters, identity, rules, session
 from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import escape, labelled, times
@@ -15,7 +15,6 @@ from sopkit import sop
 from sopkit.admin import ADMIN_EDITABLE, AdminError, edit_register_row, save_settings, save_users
 from sopkit.auth import AuthError, set_password
 from sopkit.publishing import credential_warnings
-from sopkit.settings import WEEKDAYS
 from sopkit.store.base import StaleWrite, StoreError
 from sopkit.store.registry import display
 from sopkit.text import BadText
@@ -25,6 +24,19 @@ ctx = guard("admin")
 
 def _reason(e: Exception) -> str:
     return e.translated(ctx.lang) if isinstance(e, BadText) else str(e)
+
+
+def _cell(value: object) -> str:
+    """An editor cell as the Users table's text: booleans as TRUE/FALSE, the roles list comma-separated."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        return ",".join(str(v) for v in list(value))
+    return str(value or "")
+
+
+def role_title(code: str) -> str:
+    return sop.ROLE_TITLES[code][0 if ctx.lang == "id" else 1] if code in sop.ROLE_TITLES else code
 
 
 st.title(t("page.admin"))
@@ -40,7 +52,7 @@ users_tab, settings_tab, register_tab, problems_tab = st.tabs(
     [t("admin.users"), t("admin.settings"), t("admin.register"), t("admin.problems")])
 
 with users_tab:
-    frame = pd.DataFrame([{"email": u.email, "name": u.name, "roles": ",".join(u.roles), "active": u.active,
+    frame = pd.DataFrame([{"email": u.email, "name": u.name, "roles": list(u.roles), "active": u.active,
                            "locked_until": u.locked_until} for u in ctx.snap.users],
                          columns=["email", "name", "roles", "active", "locked_until"])
     frame = times(frame, "locked_until")  # shown only (disabled, and left out of what is saved)
@@ -48,12 +60,12 @@ with users_tab:
                             disabled=["locked_until"], column_config={
                                 "email": st.column_config.TextColumn(t("col.email"), required=True),
                                 "name": st.column_config.TextColumn(t("col.name")),
-                                "roles": st.column_config.TextColumn(t("col.roles"), help=", ".join(sop.ROLES)),
+                                "roles": st.column_config.MultiselectColumn(
+                                    t("col.roles"), options=list(sop.ROLES), format_func=role_title),
                                 "active": st.column_config.CheckboxColumn(t("col.active"), default=True),
                                 "locked_until": st.column_config.TextColumn(t("col.locked_until"))})
     if st.button(t("admin.save_users"), key="w_save_users", type="primary"):
-        rows = [{k: ("TRUE" if v is True else "FALSE" if v is False else str(v or "")) for k, v in r.items()}
-                for r in edited.drop(columns=["locked_until"]).to_dict("records")]
+        rows = [{k: _cell(v) for k, v in r.items()} for r in edited.drop(columns=["locked_until"]).to_dict("records")]
         try:
             written = save_users(session.store(), ctx.user, rows)
         except (AdminError, BadText) as e:
@@ -83,40 +95,30 @@ with users_tab:
 
 with settings_tab:
     settings, problems = session.settings()
-    rows = settings.to_rows()
-    with st.form("w_settings"):
-        st.markdown(f"**{t('admin.limits')}**")
-        cols = st.columns(6)
-        for n, col in zip(sop.STEPS, cols, strict=True):
-            col.number_input(t("admin.limit_step", n=n), min_value=1, value=settings.limit(n), key=f"w_limit{n}")
-        st.markdown(f"**{t('admin.hours')}**")
-        for d in WEEKDAYS:
-            st.text_input(t(f"admin.day.{d}"), value=rows[f"hours_{d}"], key=f"w_hours_{d}")
-        st.text_input(t("admin.extra_holidays"), value=rows["extra_holidays"], key="w_holidays",
-                      help="2026-12-24,2026-12-26")
-        st.text_input(t("admin.extra_working_days"), value=rows["extra_working_days"], key="w_workdays")
-        st.markdown(f"**{t('admin.header')}**")
-        for key in sop.SOP_HEADER_DEFAULTS:
-            st.text_input(t(f"about.{key}"), value=settings.header.get(key, ""), key=f"w_{key}")
-        if st.form_submit_button(t("admin.save_settings"), type="primary"):
-            s = st.session_state
-            new = {f"limit_step{n}": str(int(s[f"w_limit{n}"])) for n in sop.STEPS}
-            new.update({f"hours_{d}": s[f"w_hours_{d}"] for d in WEEKDAYS})
-            new.update(extra_holidays=s["w_holidays"], extra_working_days=s["w_workdays"])
-            new.update({key: s[f"w_{key}"] for key in sop.SOP_HEADER_DEFAULTS})
+    adminsettings.limits(settings)
+    adminsettings.hours(settings)
+    adminsettings.days(settings)
+    st.markdown(f"**{t('admin.header')}**")
+    for key in sop.SOP_HEADER_DEFAULTS:
+        st.text_input(t(f"about.{key}"), value=settings.header.get(key, ""), key=f"w_{key}")
+    if st.button(t("admin.save_settings"), key="w_save_settings", type="primary"):
+        new, found = adminsettings.rows()
+        new.update({key: st.session_state[f"w_{key}"] for key in sop.SOP_HEADER_DEFAULTS})
+        if not found:
             try:
                 found = save_settings(session.store(), new, session.cfg().timezone, actor=ctx.user.email)
             except BadText as e:
                 found = [t("admin.invalid", reason=_reason(e))]
             except StoreError as e:  # Google Sheets stayed busy, or the answer was lost: one message each
                 found = [t(e.key) + (f" ({e})" if e.key == StoreError.key else "")]
-            if found:
-                for p in found:
-                    st.error(p)
-            else:
-                session.after_write(settings=True)  # the save's own result: no re-read of everything
-                session.flash("success", t("admin.saved_settings"))
-                st.rerun()
+        if found:
+            for p in found:
+                st.error(p)
+        else:
+            session.after_write(settings=True)  # the save's own result: no re-read of everything
+            adminsettings.forget()
+            session.flash("success", t("admin.saved_settings"))
+            st.rerun()
 
     st.markdown(f"**{t('admin.history')}**")
     st.caption(t("admin.history_help"))

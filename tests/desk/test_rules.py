@@ -57,6 +57,7 @@ def test_admin_save_is_a_revision_by_name_and_a_hand_edit_shows_as_its_own(app, 
     env.store.save_settings(Settings().to_rows(), source="init", at=wib(2026, 3, 1))
     at = open_page(app(email_for("admin")), "admin")
     at.number_input(key="w_limit3").set_value(90)
+    at.selectbox(key="w_limit3_unit").select("minute")  # 60 minutes show as "1 jam"
     button(at, "admin.save_settings").click().run()
     assert t("admin.saved_settings") in successes(at)
     history = env.store.read_settings_history()
