@@ -52,6 +52,8 @@ def sidebar(user: User | None) -> None:
             if st.button(t("guard.sign_out"), key="w_sign_out"):
                 signin.sign_out()
         cookie.render()  # last, so the cookie writes' element never shifts the menu's elements
+    if user is not None:
+        nav.close_on_phone()  # in the page, not the sidebar: a script only, nothing drawn
 
 
 def role_names(roles: object) -> str:

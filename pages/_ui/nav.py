@@ -29,6 +29,25 @@ def menu(user: User) -> None:
             st.page_link(PAGE_FILES[key], label=t(f"page.{key}"), icon=ICONS[key])
 
 
+#: Streamlit lays the sidebar over the page below this width (its ``md`` breakpoint).
+PHONE_MAX_PX = 768
+_CLOSE_ON_PHONE = (
+    "<script>(() => { if (window.__sopkitMenuCloses) return; window.__sopkitMenuCloses = true;"
+    " document.addEventListener('click', (e) => {"
+    "  const link = e.target.closest('[data-testid=stSidebar] a[data-testid=stPageLink-NavLink]');"
+    f"  if (!link || window.innerWidth >= {PHONE_MAX_PX}) return;"
+    "  const close = document.querySelector('[data-testid=stSidebarCollapseButton] button');"
+    "  if (close) setTimeout(() => close.click(), 0);"
+    " }, true); })();</script>")
+
+
+def close_on_phone() -> None:
+    """On a phone the sidebar covers the page, and Streamlit closes it after a choice only in its own page list
+    (off here, see config.toml), not after an ``st.page_link``. This one listener (installed once per browser tab)
+    presses the sidebar's own collapse button when a menu link is chosen on a narrow screen."""
+    st.html(_CLOSE_ON_PHONE, unsafe_allow_javascript=True)
+
+
 def pages() -> list[st.Page]:
     """Every page, for everyone: each URL reaches its script, whose guard signs the visitor in (then the same URL
     runs) or says in the user's language that the page is not for their role. Leaving a page out would make
