@@ -81,12 +81,6 @@ with scheduled_tab:
     if not scheduled:
         st.info(t("schedule.nothing"))
     ordered = sorted(shown, key=lambda i: i.publish_at)
-    for item in widgets.capped(ordered):
-        with st.container(border=True):
-            widgets.item_header(item)
-            agenda.countdown_line(item, now)
-            st.caption(t("schedule.at", at=session.local(item.publish_at)))
-            widgets.item_link(item)
     if ordered:  # one item's forms at a time, for the item the supervisor picks
         by_id = {i.id: i for i in ordered}
         picked = st.selectbox(t("schedule.pick"), list(by_id), key="w_pick_scheduled", index=None,
@@ -100,6 +94,12 @@ with scheduled_tab:
                     st.text_input(t("cancel.note"), key=f"w_cnote_{item.id}")
                     st.form_submit_button(t("cancel.button"), on_click=actions.on_click, args=("cancel", item),
                                           kwargs={"note": f"w_cnote_{item.id}"})
+    for item in widgets.capped(ordered):
+        with st.container(border=True):
+            widgets.item_header(item)
+            agenda.countdown_line(item, now)
+            st.caption(t("schedule.at", at=session.local(item.publish_at)))
+            widgets.item_link(item)
 
 with assign_tab:
     users = [u for u in ctx.snap.users if u.active]

@@ -537,7 +537,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "admin.day.fri": ("Jumat", "Friday"),
     "admin.day.sat": ("Sabtu", "Saturday"),
     "admin.day.sun": ("Minggu", "Sunday"),
-    "admin.extra_holidays": ("Libur tambahan (tanggal, dipisah koma)", "Extra holidays (dates, comma-separated)"),
+    "admin.extra_holidays": ("Libur tambahan", "Extra holidays"),
     "admin.extra_working_days": ("Hari kerja tambahan", "Extra working days"),
     "admin.limits_help": ("1 hari kerja = 7 jam 30 menit kerja (Senin–Kamis, Perpres 21/2023). Langkah penayangan "
                           "dihitung dengan jam kalender sejak jadwal tayang.",

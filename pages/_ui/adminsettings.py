@@ -23,6 +23,8 @@ from .session import t
 
 _DATES = ("holidays", "workdays")
 _STEP = dt.timedelta(minutes=15)
+#: Widths that fit a 390 px phone: a step's amount and unit on one line, two time pickers a line.
+_TITLE_PX, _AMOUNT_PX, _UNIT_PX, _TIME_PX = 260, 130, 170, 150
 
 
 def _date(d: dt.date) -> str:
@@ -35,11 +37,13 @@ def limits(settings: Settings) -> None:
     for n, step in sop.STEPS.items():
         units = sf.units_for(n)
         amount, unit = sf.split_limit(settings.limit(n), units)
-        c1, c2, c3 = st.columns([3, 1, 1.4], vertical_alignment="bottom")
-        c1.markdown(f"{n}. {step.title_id if session.lang() == 'id' else step.title_en}")
-        c2.number_input(t("admin.limit_amount"), min_value=1, value=amount, step=1, key=f"w_limit{n}")
-        c3.selectbox(t("admin.limit_unit"), units, index=units.index(unit), key=f"w_limit{n}_unit",
-                     format_func=lambda u: t(f"unit.{u}"))
+        # a horizontal container, not columns: amount and unit stay side by side on a phone
+        with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+            st.markdown(f"{n}. {step.title_id if session.lang() == 'id' else step.title_en}", width=_TITLE_PX)
+            st.number_input(t("admin.limit_amount"), min_value=1, value=amount, step=1, key=f"w_limit{n}",
+                            width=_AMOUNT_PX)
+            st.selectbox(t("admin.limit_unit"), units, index=units.index(unit), key=f"w_limit{n}_unit",
+                         format_func=lambda u: t(f"unit.{u}"), width=_UNIT_PX)
 
 
 def hours(settings: Settings) -> None:
@@ -52,12 +56,12 @@ def hours(settings: Settings) -> None:
             st.markdown(f"**{name}**" + ("" if settings.hours[i] else f" · {t('admin.day_off')}"))
             if cut:
                 st.warning(t("admin.more_windows", day=name))
-            cols = st.columns(2 * sf.WINDOWS_PER_DAY)
-            for n, (start, end) in enumerate(pairs, start=1):
-                cols[2 * n - 2].time_input(t("admin.window_start", n=n), value=start, step=_STEP,
-                                           key=f"w_hours_{day}_{n}_start")
-                cols[2 * n - 1].time_input(t("admin.window_end", n=n), value=end, step=_STEP,
-                                           key=f"w_hours_{day}_{n}_end")
+            with st.container(horizontal=True, gap="small"):  # wraps to two sessions a line on a phone
+                for n, (start, end) in enumerate(pairs, start=1):
+                    st.time_input(t("admin.window_start", n=n), value=start, step=_STEP,
+                                  key=f"w_hours_{day}_{n}_start", width=_TIME_PX)
+                    st.time_input(t("admin.window_end", n=n), value=end, step=_STEP,
+                                  key=f"w_hours_{day}_{n}_end", width=_TIME_PX)
 
 
 def _add(name: str) -> None:

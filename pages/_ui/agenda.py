@@ -102,13 +102,12 @@ def calendar(items: Sequence[Item], now: dt.datetime) -> list[agenda.Entry]:
         title = t("schedule.week_of", first=format_date(first, session.lang()), last=format_date(last, session.lang()))
     else:
         title = f"{MONTH_NAMES[session.lang()][day.month - 1]} {day.year}"
-    c1, c2, c3, c4 = st.columns([3, 1, 1, 1], vertical_alignment="center")
-    c1.markdown(f"**{title}**")
-    c2.button(t("schedule.prev"), key="w_cal_prev", on_click=_move, args=(-1,), icon=":material/chevron_left:",
-              width="stretch")
-    c3.button(t("schedule.today"), key="w_cal_today", on_click=_move, args=(0,), width="stretch")
-    c4.button(t("schedule.next"), key="w_cal_next", on_click=_move, args=(1,), icon=":material/chevron_right:",
-              width="stretch")
+    st.markdown(f"**{title}**")
+    with st.container(horizontal=True, gap="small"):  # one row on a phone too (columns would stack)
+        st.button(t("schedule.prev"), key="w_cal_prev", on_click=_move, args=(-1,), icon=":material/chevron_left:")
+        st.button(t("schedule.today"), key="w_cal_today", on_click=_move, args=(0,))
+        st.button(t("schedule.next"), key="w_cal_next", on_click=_move, args=(1,), icon=":material/chevron_right:",
+                  icon_position="right")
     found = agenda.entries(items, tz, now)
     st.html(table_html(found, view, day, today))
     late = [e for e in found if e.past_due]

@@ -70,7 +70,8 @@ def step_title(step: int) -> str:
 
 def item_header(item: Item) -> None:
     st.markdown(f"**{_escape(item.title) or '—'}**")
-    st.caption(f"{item.id} · {item.category or '—'} · {', '.join(item.channels) or '—'} · {step_title(item.step)}")
+    channels = ", ".join(channel_name(c) for c in item.channels) or "—"
+    st.caption(f"{item.id} · {item.category or '—'} · {channels} · {step_title(item.step)}")
 
 
 def escape(text: str) -> str:
