@@ -38,6 +38,7 @@ _CSS = """<style>
 .sk-cal a.e{display:block;margin:.1rem 0;padding:.05rem .2rem;border-left:4px solid #888;background:#f1f5fb;
  color:#123;text-decoration:none;line-height:1.15;overflow-wrap:anywhere;
  display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden}
+.sk-cal.week a.e{display:block;-webkit-line-clamp:unset}
 .sk-cal a.e.late{background:#fdecea;color:#8b0000;border-left-color:#c62828 !important;font-weight:600}
 .sk-cal .more{font-size:.7rem;color:#555}
 .sk-legend{font-size:.75rem;margin:.3rem 0}
@@ -80,7 +81,7 @@ def table_html(found: Sequence[agenda.Entry], view: agenda.View, day: dt.date, t
                      for c in sorted({c for e in found for c in e.channels if c in COLOURS}))
     legend += f'<span><i style="background:#c62828"></i>{html.escape(t("schedule.past_due"))}</span>'
     return (f'{_CSS}<div class="sk-legend">{legend}</div>'
-            f'<table class="sk-cal"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+            f'<table class="sk-cal {view}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 def _move(steps: int) -> None:
