@@ -338,7 +338,7 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
                          for a, st in zip(act[impossible], step[impossible], strict=True)]
         problems.append(bad)
     if stored_order:
-        order = np.lexsort((rows, t, item))
+        order = lex_order(item, _coarse(t), rows)
     else:
         last_rank = max(states.rank.values(), default=-1) + 1
         order = _file_order(item, t, _table(states.rank, last_rank)[code] * 100 + code, actor, pub, rows)
@@ -474,7 +474,7 @@ def _file_order(item: np.ndarray, t: np.ndarray, pref: np.ndarray, actor: np.nda
                 rows: np.ndarray) -> np.ndarray:
     """Rows of a file sorted by item, time and preference (SOP rank, then action × step), then — only where those
     still tie, which is rare — actor and publish_at: an order that does not depend on the file's row order."""
-    order = np.lexsort((rows, pref, t, item))
+    order = lex_order(item, _coarse(t), pref, rows)
     i, tt, p = item[order], t[order], pref[order]
     tie = (i[1:] == i[:-1]) & (tt[1:] == tt[:-1]) & (p[1:] == p[:-1])
     if tie.any():
@@ -482,6 +482,36 @@ def _file_order(item: np.ndarray, t: np.ndarray, pref: np.ndarray, actor: np.nda
         sub = order[at]
         order[at] = sub[np.lexsort((rows[sub], pub[sub], actor[sub], pref[sub], t[sub], item[sub]))]
     return order
+
+
+def lex_order(*keys: np.ndarray) -> np.ndarray:
+    """``np.lexsort(keys[::-1])`` (the first key sorts first; stable), faster: keys whose ranges fit together are
+    packed into one int64 word (an item code and a time in ms fit in one), and the words sorted by chained stable
+    argsorts, which beat lexsort's per-key passes about 2× on ~800k rows."""
+    if len(keys[0]) == 0:
+        return np.arange(0)
+    words: list[np.ndarray] = []
+    word, bits = None, 0
+    for key in keys:
+        k = key.astype(np.int64)
+        k = k - k.min()
+        need = max(int(k.max()).bit_length(), 1)
+        if word is not None and bits + need <= 63:
+            word, bits = (word << need) | k, bits + need
+        else:
+            if word is not None:
+                words.append(word)
+            word, bits = k, need
+    words.append(word)  # type: ignore[arg-type]
+    order = np.argsort(words[-1], kind="stable")
+    for w in reversed(words[:-1]):
+        order = order[np.argsort(w[order], kind="stable")]
+    return order
+
+
+def _coarse(t: np.ndarray) -> np.ndarray:
+    """Times (int64 ns) in whole ms when none has a finer part (the store writes ms): the same order, fewer bits."""
+    return t // 1_000_000 if len(t) and not (t % 1_000_000).any() else t
 
 
 def _replay(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -667,22 +697,37 @@ def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray
     limits = np.array([[r.settings.limits.get(n, 0) for n in range(states.done + 1)]
                        for r in report.revisions])[revision, step]
     revs = np.array([r.rev for r in report.revisions], dtype=np.int64)[revision]
-    outcomes = np.array([*sop.FLOW_ACTIONS, "open"], dtype=object)
+    outcomes = [*sop.FLOW_ACTIONS, "open"]
     return pd.DataFrame({
-        "item_id": items[item],
+        "item_id": _text(item, items),
         "step": step,
         "attempt": attempt,
         "started_at": utc(started),
         "ended_at": utc(np.where(is_open, NAT, ended)),
-        "clock": np.where(working, "working", "calendar"),
+        "clock": _text(working.astype(np.int8), ["calendar", "working"]),
         "minutes": minutes,
         "limit_minutes": limits,
         "on_time": minutes <= limits + EPS,
         "remaining_minutes": np.where(is_open, limits - minutes, np.nan),
-        "outcome": outcomes[outcome],
-        "actor": np.where(closer >= 0, actors[np.maximum(closer, 0)] if len(actors) else "", ""),
+        "outcome": _text(outcome, outcomes),
+        "actor": _text(closer + 1, ["", *actors]),
         "settings_rev": revs,
     })
+
+
+def _text(codes: np.ndarray, names: np.ndarray | list[str]) -> pd.Series:
+    """``names[codes]`` as a pandas text column, gathered by Arrow (``-1`` is the last name, as numpy indexes):
+    building ~700k Python strings for pandas to convert back costs far more."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes = np.asarray(codes, dtype=np.int64)
+    codes = np.where(codes < 0, codes + len(names), codes)
+    taken = pc.take(pa.array(list(names), type=pa.string()), pa.array(codes))
+    return pd.Series(_STR.__from_arrow__(taken))
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text dtype (``str``)
 
 
 def _empty_attempts() -> pd.DataFrame:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 AGENCY_TZ = ZoneInfo("Asia/Pontianak")
@@ -50,11 +51,49 @@ def parse_iso(text: str, tz: dt.tzinfo = AGENCY_TZ) -> dt.datetime:
     return t
 
 
+#: A full timestamp with its offset, as the store writes it (or ``Z``): Arrow's C++ cast reads these exactly as
+#: pandas' ISO 8601 parser does, about ten times faster; anything else goes the general way.
+_PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$"
+
+
 def parse_iso_series(values: pd.Series, tz: str = "Asia/Pontianak") -> pd.Series:
     """Vectorised ``parse_iso``: a UTC datetime Series, NaT where a value cannot be read (callers report why).
 
-    Values with an offset or ``Z`` keep it; values without one are read in ``tz``.
+    Values with an offset or ``Z`` keep it; values without one are read in ``tz``. The usual cell (the store's own
+    ``2026-11-26T10:00:00.123+07:00``) is read by Arrow's cast; the rest (no offset, a date typed by hand, a
+    lowercase ``z``, garbage) by pandas, as before.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+    plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_ISO), False)
+    ns = np.full(len(values), NAT_NS, dtype=np.int64)
+    rest = np.ones(len(values), dtype=bool)
+    n_plain = pc.sum(plain).as_py() or 0
+    if n_plain:
+        where = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
+        try:
+            parsed = pc.cast(arr if n_plain == len(arr) else pc.filter(arr, plain), pa.timestamp("ns", "UTC"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a day that does not exist, 24:00, …: pandas decides
+            parsed = None
+        if parsed is not None:
+            ns[where] = parsed.cast(pa.int64()).to_numpy(zero_copy_only=False)
+            rest = ~where
+    rest &= np.asarray(pc.fill_null(pc.not_equal(arr, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
+    if rest.any():
+        ns[rest] = _parse_iso_general(values[rest], tz).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    ns[(ns < _YEAR_2000) | (ns >= _YEAR_2101)] = NAT_NS  # NaT is below both
+    return pd.Series(ns.view("datetime64[ns]"), index=values.index, dtype="datetime64[ns, UTC]")
+
+
+NAT_NS = np.iinfo(np.int64).min
+_YEAR_2000 = pd.Timestamp("2000-01-01", tz="UTC").value
+_YEAR_2101 = pd.Timestamp("2101-01-01", tz="UTC").value
+
+
+def _parse_iso_general(values: pd.Series, tz: str) -> pd.Series:
+    """:func:`parse_iso_series` for any text, with pandas (the mixed cases the fast path leaves)."""
     s = values.astype("string").str.strip()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     has_offset = s.str.contains(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$", regex=True, na=False) & s.str.contains(
@@ -68,8 +107,4 @@ def parse_iso_series(values: pd.Series, tz: str = "Asia/Pontianak") -> pd.Series
         if getattr(local.dt, "tz", None) is None:
             local = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
         out[naive] = local.dt.tz_convert("UTC")
-    out = out.dt.as_unit("ns")
-    years = out.dt.year
-    out[(years < 2000) | (years > 2100)] = pd.NaT
-    return out
-
+    return out.dt.as_unit("ns")
