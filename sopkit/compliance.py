@@ -283,15 +283,40 @@ WHY_LATE_COLUMNS: tuple[str, ...] = ("item_id", "step", "attempt", "settings_rev
 
 
 def iso_strings(times: pd.Series, tz: str) -> pd.Series:
-    """Vectorised ISO 8601 with its ``+07:00`` offset in ``tz``; empty for NaT (numpy formats, not Python)."""
-    utc = times.dt.tz_convert("UTC").dt.tz_localize(None)
-    local = times.dt.tz_convert(tz).dt.tz_localize(None)
-    text = np.datetime_as_string(local.to_numpy(dtype="datetime64[s]"), unit="s").astype(object)
-    offset = ((local - utc).dt.total_seconds() // 60).fillna(0).astype(int).to_numpy()
-    signs = {o: f"{'+' if o >= 0 else '-'}{abs(o) // 60:02d}:{abs(o) % 60:02d}" for o in np.unique(offset)}
-    out = text + pd.Series(offset).map(signs).to_numpy(dtype=object)
-    out[times.isna().to_numpy()] = ""
-    return pd.Series(out, index=times.index, dtype=object)
+    """Vectorised ISO 8601 with its ``+07:00`` offset in ``tz``, to the second; empty for NaT.
+
+    The digits are written straight into one byte buffer that becomes an Arrow string column (no Python string per
+    cell, and a report has ~1.4M of them): 25 bytes a time, ``YYYY-MM-DDTHH:MM:SS+hh:mm``."""
+    import pyarrow as pa
+
+    utc = times.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns").to_numpy(dtype="datetime64[ns]")
+    local = times.dt.tz_convert(tz).dt.tz_localize(None).dt.as_unit("ns").to_numpy(dtype="datetime64[ns]")
+    present = ~np.isnat(local)
+    local, utc = local[present], utc[present]
+    seconds = local.astype("datetime64[s]")
+    offset = (local.view(np.int64) - utc.view(np.int64)) // 60_000_000_000
+    year = seconds.astype("datetime64[Y]").astype(np.int64) + 1970
+    if len(year) and (year.min() < 1000 or year.max() > 9999):
+        raise ValueError("a time outside the years 1000-9999 cannot be written as ISO 8601 here")
+    month = seconds.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day = (seconds.astype("datetime64[D]") - seconds.astype("datetime64[M]")).astype(np.int64) + 1
+    of_day = (seconds - seconds.astype("datetime64[D]")).astype(np.int64)
+    sign = np.where(offset < 0, ord("-"), ord("+"))
+    offset = np.abs(offset)
+    buf = np.empty((len(seconds), 25), dtype=np.uint8)
+    for col, value in ((0, year // 100), (2, year % 100), (5, month), (8, day), (11, of_day // 3600),
+                       (14, of_day // 60 % 60), (17, of_day % 60), (20, offset // 60), (23, offset % 60)):
+        buf[:, col:col + 2] = _PAIRS[value]
+    for col, char in ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (22, ":")):
+        buf[:, col] = ord(char)
+    buf[:, 19] = sign
+    offsets = np.zeros(len(times) + 1, dtype=np.int32)
+    offsets[1:] = np.cumsum(np.where(present, 25, 0))
+    arr = pa.StringArray.from_buffers(len(times), pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
+    return pd.Series(_STR.__from_arrow__(arr), index=times.index)
+
+
+_PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), dtype=np.uint8).reshape(100, 2)
 
 
 def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datetime | None = None,
