@@ -22,7 +22,6 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell import WriteOnlyCell
 
 from .schema import LOG_COLUMNS, REGISTER_COLUMNS
 from .text import EXPORT_STRIP, export_clean
@@ -196,6 +195,8 @@ def _xlsx_cell(ws: Any, value: Any) -> Any:
         return None
     if isinstance(value, (bool, int)) or (isinstance(value, float) and math.isfinite(value)):
         return value
+    from openpyxl.cell import WriteOnlyCell  # imported where used: the CSV report's process never loads openpyxl
+
     cell = WriteOnlyCell(ws, value=value if isinstance(value, str) else neutralise(str(value)))
     cell.data_type = "s"
     return cell
@@ -224,7 +225,11 @@ def write_text(text: str, path: str | Path) -> Path:
 
 
 def frame(rows: list[dict[str, str]], columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=list(columns))
+    """Rows as a frame of ``columns`` ("" where a row lacks one), built column by column: several times faster than
+    a frame of per-row dicts on a 50k-item Log."""
+    if not rows:
+        return pd.DataFrame([], columns=list(columns))
+    return pd.DataFrame({c: [r.get(c, "") for r in rows] for c in columns}, columns=list(columns))
 
 
 def register_frame(rows: list[dict[str, str]]) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .. import sop
+from ..channels import registry
 from ..schema import REGISTER_COLUMNS, Item, LogRow, Row, RowProblem, SessionRecord, User, item_from_row
 
 
@@ -146,8 +147,9 @@ class Register:
         problems: list[RowProblem] = []
         seen: dict[str, int] = {}
         numbers = row_numbers or range(first_row, first_row + len(rows))
+        known = registry.names()
         for n, row in zip(numbers, rows, strict=False):
-            item, found = item_from_row(row, n, procedure)
+            item, found = item_from_row(row, n, procedure, known)
             problems += found
             if item is None:
                 continue
