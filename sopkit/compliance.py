@@ -32,7 +32,7 @@ reading would skip.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from . import sop
+from .by_version import ByVersion
 from .clock import Breakdown, WorkCalendar
 from .schema import LOG_COLUMNS
 from .settings import History, Revision, Settings
@@ -395,6 +396,20 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
              else pd.DataFrame(columns=list(PROBLEM_COLUMNS)))
     report.problems = probs[list(PROBLEM_COLUMNS)].sort_values("row", kind="stable").reset_index(drop=True)
     return report
+
+
+#: Reports by snapshot version (see :func:`report_of`).
+REPORTS: ByVersion[Report] = ByVersion(keep=2)
+
+
+def report_of(version: Hashable, log: pd.DataFrame, history: History, as_of: dt.datetime, *,
+              stored_order: bool = True, procedure: sop.Procedure = sop.AGENCY) -> Report:
+    """:func:`compute` once per ``version`` of its inputs (the store snapshot's, with the Settings it was read
+    with), shared by every session: what the compliance page calls, so a rerun (a filter change) filters the
+    computed attempts instead of computing them again. The caller promises that one version means one Log and one
+    history."""
+    return REPORTS.get(version, lambda: compute(log, history=history, as_of=as_of, stored_order=stored_order,
+                                                procedure=procedure))
 
 
 def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2, procedure: sop.Procedure = sop.AGENCY

@@ -5,12 +5,13 @@ tiles, trend, binned durations and the at-risk board. Pure pandas, so the page o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from .by_version import ByVersion
 from .compliance import Report
 from .report_files import attempts_csv, xlsx_bytes
 from .schema import Item
@@ -20,6 +21,14 @@ def items_frame(items: Iterable[Item]) -> pd.DataFrame:
     """One row per item with what the filters and the at-risk board need."""
     rows = [(i.id, i.title, i.category, ",".join(i.channels), i.status, i.step) for i in items]
     return pd.DataFrame(rows, columns=["item_id", "title", "category", "channels", "status", "item_step"])
+
+
+_ITEMS: ByVersion[pd.DataFrame] = ByVersion(keep=2)
+
+
+def items_of(version: Hashable, items: Iterable[Item]) -> pd.DataFrame:
+    """:func:`items_frame` once per snapshot ``version`` (shared, only read)."""
+    return _ITEMS.get(version, lambda: items_frame(items))
 
 
 @dataclass(frozen=True)
@@ -37,12 +46,12 @@ def filtered(report: Report, items: pd.DataFrame, f: Filters) -> Report:
     a = report.attempts
     mask = np.ones(len(a), dtype=bool)
     tz = report.settings.timezone
-    if f.start or f.end:
-        local = a["started_at"].dt.tz_convert(tz).dt.date
+    if f.start or f.end:  # the period's local days as instants: no Python date per attempt
+        started = a["started_at"]
         if f.start:
-            mask &= (local >= f.start).to_numpy()
+            mask &= (started >= _midnight(f.start, tz)).to_numpy()
         if f.end:
-            mask &= (local <= f.end).to_numpy()
+            mask &= (started < _midnight(f.end + dt.timedelta(days=1), tz)).to_numpy()
     if f.categories or f.channels:
         keep = items
         if f.categories:
@@ -54,6 +63,11 @@ def filtered(report: Report, items: pd.DataFrame, f: Filters) -> Report:
     if f.people:
         mask &= a["actor"].isin(f.people).to_numpy()
     return replace(report, attempts=a[mask].reset_index(drop=True))  # shares the report's calendars
+
+
+def _midnight(day: dt.date, tz: str) -> pd.Timestamp:
+    """The first instant of ``day`` in ``tz`` (a day that starts with a DST gap starts when the gap ends)."""
+    return pd.Timestamp(day).tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
 
 
 def kpis(report: Report, as_of: dt.datetime) -> dict[str, float]:

@@ -1,0 +1,114 @@
+"""The report's fast paths give exactly what the general ones give: Arrow's timestamp cast against pandas' ISO
+parser, the byte-buffer ISO formatter against Python's, packed-key sorting against ``np.lexsort``, the period
+filter by instants against local dates; and a report computed once per snapshot version, even when asked at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sopkit import compliance, dashboard
+from sopkit.by_version import ByVersion
+from sopkit.timeutil import _parse_iso_general, parse_iso_series
+
+CELLS = ["2026-11-26T10:00:00.123+07:00", " 2026-11-26T03:00:00Z ", "2026-11-26 10:00+07:00", "2026-11-26T10:00:00",
+         "2026-02-30T10:00:00Z", "", "x", "1999-12-31T23:59:59Z", "2026-11-26T10:00:00z", "2026-11-26",
+         "2026-11-26T10:00:00+0700", "2026-11-26T10:00:00.123456789-05:30", "2101-01-01T00:00:00+07:00",
+         "2100-12-31T23:59:59Z", "2026-11-26T24:00:00Z", "2026-11-26T10:00:00+07:00"]
+
+
+def _general(values: pd.Series) -> pd.Series:
+    out = _parse_iso_general(values, "Asia/Pontianak")
+    years = out.dt.year
+    out[(years < 2000) | (years > 2100)] = pd.NaT
+    return out
+
+
+@pytest.mark.parametrize("picks", [list(range(len(CELLS))), [0, 1, 2, 11, 15], [0, 4], [5, 5], [], [12, 13]])
+def test_timestamps_read_by_arrow_match_the_general_parser(picks) -> None:
+    values = pd.Series([CELLS[i] for i in picks], index=[10 + i for i in range(len(picks))], dtype="str")
+    fast = parse_iso_series(values)
+    assert str(fast.dtype) == "datetime64[ns, UTC]"
+    pd.testing.assert_series_equal(fast, _general(values))
+
+
+def _iso_python(times: pd.Series, tz: str) -> list[str]:
+    return ["" if pd.isna(t) else t.tz_convert(tz).floor("s").isoformat() for t in times]
+
+
+@pytest.mark.parametrize("tz", ["Asia/Pontianak", "America/New_York", "Asia/Kolkata", "America/St_Johns", "UTC"])
+def test_iso_strings_match_python_formatting(tz) -> None:
+    rng = np.random.default_rng(3)
+    ns = rng.integers(pd.Timestamp("2000-01-01").value, pd.Timestamp("2100-12-31").value, 2000)
+    times = pd.Series(pd.to_datetime(ns, utc=True), index=np.arange(2000) + 7)
+    times[::9] = pd.NaT
+    out = compliance.iso_strings(times, tz)
+    assert out.tolist() == _iso_python(times, tz)
+    assert (out.index == times.index).all()
+    assert compliance.iso_strings(times.iloc[:0], tz).tolist() == []
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 5000])
+@pytest.mark.parametrize("spread", [2, 10**6, 2**40, 2**61])
+def test_lex_order_is_lexsort(n, spread) -> None:
+    rng = np.random.default_rng(n + spread % 97)
+    a, c = rng.integers(0, 50, n), rng.integers(0, 3, n)
+    b = rng.integers(-spread // 2, spread // 2, n, dtype=np.int64)
+    assert (compliance.lex_order(a, b, c) == np.lexsort((c, b, a))).all()
+
+
+def test_period_filter_keeps_the_local_days_asked() -> None:
+    starts = pd.Series(pd.to_datetime(["2026-11-25T16:59:59Z", "2026-11-25T17:00:00Z", "2026-11-27T16:59:59.5Z",
+                                       "2026-11-27T17:00:00Z"], utc=True, format="ISO8601"))
+    attempts = pd.DataFrame({"started_at": starts, "item_id": ["a", "b", "c", "d"]})
+    report = compliance.Report(attempts, pd.DataFrame(), dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    f = dashboard.Filters(dt.date(2026, 11, 26), dt.date(2026, 11, 27))
+    kept = dashboard.filtered(report, pd.DataFrame(columns=["item_id"]), f).attempts["item_id"].tolist()
+    local = starts.dt.tz_convert("Asia/Pontianak").dt.date
+    assert kept == attempts["item_id"][(local >= f.start) & (local <= f.end)].tolist() == ["b", "c"]
+
+
+def test_a_version_is_computed_once_even_by_callers_at_once() -> None:
+    cache: ByVersion[int] = ByVersion(keep=2)
+    calls: list[str] = []
+
+    def make(v: str) -> int:
+        calls.append(v)
+        time.sleep(0.2)
+        return len(calls)
+
+    got: list[int] = []
+    threads = [threading.Thread(target=lambda: got.append(cache.get("v1", lambda: make("v1")))) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert got == [1, 1, 1, 1] and calls == ["v1"]
+    cache.get("v2", lambda: make("v2"))
+    cache.get("v3", lambda: make("v3"))  # v1 is dropped: two kept
+    assert cache.get("v1", lambda: make("v1")) == 4 and calls == ["v1", "v2", "v3", "v1"]
+
+
+def test_a_failed_computation_is_retried_by_the_next_caller() -> None:
+    cache: ByVersion[int] = ByVersion()
+    with pytest.raises(RuntimeError):
+        cache.get("v", lambda: (_ for _ in ()).throw(RuntimeError("store gone")))
+    assert cache.get("v", lambda: 5) == 5
+
+
+def test_report_of_computes_a_snapshot_version_once() -> None:
+    log = pd.DataFrame([("2026-11-26T08:00:00+07:00", "a", "1", "start"), ("2026-11-26T09:00:00+07:00", "a", "1",
+                                                                         "submit")],
+                       columns=["at", "item_id", "step", "action"])
+    history = compliance.History.of(compliance.Settings())
+    as_of = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+    before = compliance.REPORTS.computed
+    first = compliance.report_of(("test", "v1"), log, history, as_of)
+    again = compliance.report_of(("test", "v1"), log, history, as_of)
+    assert again is first and compliance.REPORTS.computed == before + 1
+    assert first.attempts.equals(compliance.compute(log, history=history, as_of=as_of, stored_order=True).attempts)
