@@ -59,6 +59,8 @@ def _safe_text(col: pd.Series) -> pd.Series:
         arr = pa.array(col, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # mixed, or a lone surrogate
         return col.map(lambda v: neutralise(v) if isinstance(v, str) else v)
+    if not pc.any(pc.match_substring_regex(arr, f"{_re2(EXPORT_STRIP)}|{FORMULA_START}")).as_py():
+        return col  # the usual case, found in one pass: nothing to do, and no copy back to Python strings
     changed = False
     if pc.any(pc.match_substring_regex(arr, _re2(EXPORT_STRIP))).as_py():
         arr, changed = pc.replace_substring_regex(arr, pattern=_re2(EXPORT_STRIP), replacement=""), True

@@ -112,3 +112,26 @@ def test_report_of_computes_a_snapshot_version_once() -> None:
     again = compliance.report_of(("test", "v1"), log, history, as_of)
     assert again is first and compliance.REPORTS.computed == before + 1
     assert first.attempts.equals(compliance.compute(log, history=history, as_of=as_of, stored_order=True).attempts)
+
+
+def test_register_rows_parse_to_the_items_the_dataclass_builds() -> None:
+    """item_from_row builds items without Item's __init__: they equal Item(**fields), mutable defaults not shared,
+    still frozen, and a bad counter cell is still a problem."""
+    import dataclasses
+
+    from sopkit.schema import Item, item_from_row
+
+    row = {"id": " a1 ", "title": "T", "channels": "site, X", "status": "verifying", "step": "3", "officer": " O@X.ID ",
+           "created_at": "2026-11-26T10:00:00.000+07:00", "rejections_step3": "2", "rev": "007", "captions": ""}
+    item, problems = item_from_row(row)
+    assert problems == [] and item is not None
+    assert item == Item(**{f.name: getattr(item, f.name) for f in dataclasses.fields(Item)})
+    assert (item.id, item.channels, item.officer, item.rejections_step3, item.rev) == ("a1", ("site", "x"), "o@x.id",
+                                                                                        2, 7)
+    other, _ = item_from_row({**row, "id": "a2"})
+    assert other is not None and other.captions is not item.captions and other.media is not item.media
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.title = "changed"  # type: ignore[misc]
+    for cell in ("-1", "1.5", "x", "²"):
+        _, problems = item_from_row({**row, "rejections_step3": cell})
+        assert [p.column for p in problems] == ["rejections_step3"], cell
