@@ -75,8 +75,8 @@ def kpis(report: Report, as_of: dt.datetime) -> dict[str, float]:
     lead = report.lead_times()
     month = pd.Timestamp(as_of).tz_convert(report.settings.timezone).strftime("%Y-%m")
     if len(lead):
-        pub_month = lead["published_at"].dt.tz_convert(report.settings.timezone).dt.strftime("%Y-%m")
-        published = float((pub_month == month).sum())
+        pub_month = _local_days(lead["published_at"], report.settings.timezone).astype("datetime64[M]")
+        published = float((pub_month == np.datetime64(month, "M")).sum())
     else:
         published = 0.0
     return {"published_this_month": published, "on_time_rate": s["on_time_rate"],
@@ -89,10 +89,25 @@ def trend(report: Report, freq: str = "M") -> pd.DataFrame:
     c = report.closed()
     if c.empty:
         return pd.DataFrame(columns=["period", "step", "attempts", "on_time_rate"])
-    local = c["ended_at"].dt.tz_convert(report.settings.timezone).dt.tz_localize(None)
-    period = local.dt.to_period("W-SUN" if freq == "W" else "M").dt.start_time.dt.strftime("%Y-%m-%d")
+    days = _local_days(c["ended_at"], report.settings.timezone)
+    if freq == "W":  # weeks from Monday (pandas' W-SUN periods); 1970-01-01 was a Thursday
+        starts = days - ((days.view(np.int64) + 3) % 7).astype("timedelta64[D]")
+    else:
+        starts = days.astype("datetime64[M]").astype("datetime64[D]")
+    period = pd.Series(_day_labels(starts), index=c.index)
     g = c.assign(period=period).groupby(["period", "step"])
     return g.agg(attempts=("on_time", "size"), on_time_rate=("on_time", "mean")).reset_index()
+
+
+def _local_days(times: pd.Series, tz: str) -> np.ndarray:
+    """Aware times as their local dates in ``tz`` (numpy ``datetime64[D]``: no Python object per row)."""
+    return times.dt.tz_convert(tz).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+
+
+def _day_labels(days: np.ndarray) -> np.ndarray:
+    """``YYYY-MM-DD`` of each day, formatted once per distinct day."""
+    uniq, codes = np.unique(days, return_inverse=True)
+    return np.datetime_as_string(uniq, unit="D").astype(object)[codes.ravel()]
 
 
 def duration_bins(report: Report, step: int, bins: int = 30) -> tuple[pd.DataFrame, int]:

@@ -135,3 +135,18 @@ def test_register_rows_parse_to_the_items_the_dataclass_builds() -> None:
     for cell in ("-1", "1.5", "x", "²"):
         _, problems = item_from_row({**row, "rejections_step3": cell})
         assert [p.column for p in problems] == ["rejections_step3"], cell
+
+
+@pytest.mark.parametrize("freq", ["M", "W"])
+def test_trend_periods_match_pandas_periods(freq) -> None:
+    rng = np.random.default_rng(11)
+    ns = rng.integers(pd.Timestamp("2024-12-25").value, pd.Timestamp("2026-03-05").value, 3000)
+    ends = pd.Series(pd.to_datetime(ns, utc=True))
+    attempts = pd.DataFrame({"ended_at": ends, "step": rng.integers(1, 7, 3000), "on_time": rng.random(3000) < 0.7,
+                             "item_id": "a", "started_at": ends})
+    report = compliance.Report(attempts, pd.DataFrame(), dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    local = ends.dt.tz_convert("Asia/Pontianak").dt.tz_localize(None)
+    period = local.dt.to_period("W-SUN" if freq == "W" else "M").dt.start_time.dt.strftime("%Y-%m-%d")
+    expected = (attempts.assign(period=period).groupby(["period", "step"])
+                .agg(attempts=("on_time", "size"), on_time_rate=("on_time", "mean")).reset_index())
+    pd.testing.assert_frame_equal(dashboard.trend(report, freq), expected, check_dtype=False)

@@ -1,9 +1,12 @@
-"""Benchmark: `python -m sopkit report` over a synthetic Log of 100k items (~800k rows).
+"""Benchmark: `python -m sopkit report` over a synthetic Log of 100k items (~780k rows, shuffled, half the times
+written with ``Z`` and half with ``+07:00``).
 
-Prints the report's wall time and peak memory (a fresh process, the real CLI path incl. CSV parsing), and the
-working-minutes computation against a naive row-wise baseline (the same rules walked day by day per pair in
-Python, measured on a sample in the same run and extrapolated). Run: `make bench` or
-`.venv/bin/python tests/benchmarks/bench_report.py [--items N]`.
+Prints, in one run: the floor (a fresh process reading the same CSV with ``pyarrow.csv.read_csv`` and writing one
+column back), the report (a fresh process, the real CLI path incl. CSV parsing and writing) and their ratio, each
+repeated (``--repeat``, ranges printed) with the peak RSS of each child measured from outside (``wait4``); the
+time and memory per item at each size of ``--sizes`` (linearity); and the working-minutes computation and the whole
+report against naive row-wise baselines (measured on a sample in the same run and extrapolated). Run: `make bench`
+or `.venv/bin/python tests/benchmarks/bench_report.py [--items N] [--sizes 10000,100000,300000] [--repeat 3]`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -57,6 +59,64 @@ def synthetic_log(items: int, seed: int = 1) -> pd.DataFrame:
         "step": steps, "action": actions, "actor": "user" + pd.Series(item_idx % 40).astype(str),
         "role": "", "note": "", "publish_at": pub,
     })
+
+
+def shuffled_mixed(log: pd.DataFrame, seed: int = 5) -> pd.DataFrame:
+    """The Log in a random row order, half its times rewritten from ``Z`` to the same instant at ``+07:00``."""
+    rng = np.random.default_rng(seed)
+    t = pd.to_datetime(log["at"], utc=True, format="ISO8601")
+    local = t.dt.tz_convert("Asia/Pontianak").dt.strftime("%Y-%m-%dT%H:%M:%S+07:00")
+    out = log.assign(at=np.where(rng.random(len(log)) < 0.5, local, log["at"]))
+    return out.iloc[rng.permutation(len(out))].reset_index(drop=True)
+
+
+FLOOR = ("import sys, pyarrow.csv as c; t = c.read_csv(sys.argv[1]); "
+         "c.write_csv(t.select(['item_id']), sys.argv[2])")
+
+
+def timed_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB, from the kernel's accounting of that one child) of a fresh process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{cmd[:4]} failed with {proc.returncode}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def report_cmd(log: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "sopkit", "report", "--log", str(log), "--format", "csv", "--out", str(out),
+            "--as-of", "2027-01-01T00:00:00+07:00"]
+
+
+def span(values: list[float], fmt: str = ".2f") -> str:
+    return f"{min(values):{fmt}}–{max(values):{fmt}}" if len(values) > 1 else f"{values[0]:{fmt}}"
+
+
+def against_floor(items: int, tmp: Path, env: dict[str, str], repeat: int) -> tuple[pd.DataFrame, float, float]:
+    """Floor and report on the same file, alternated ``repeat`` times; prints the ranges and the ratios."""
+    t0 = time.perf_counter()
+    log = shuffled_mixed(synthetic_log(items))
+    path = tmp / f"log-{items}.csv"
+    log.to_csv(path, index=False)
+    print(f"synthetic Log: {items:,} items, {len(log):,} rows, shuffled, Z and +07:00 "
+          f"({time.perf_counter() - t0:.1f} s to make)")
+    floors, reports, ratios, floor_mem, report_mem = [], [], [], [], []
+    for _ in range(repeat):
+        wall_f, mem_f = timed_child([sys.executable, "-c", FLOOR, str(path), str(tmp / "col.csv")], env)
+        wall_r, mem_r = timed_child(report_cmd(path, tmp / "report.csv"), env)
+        floors.append(wall_f)
+        reports.append(wall_r)
+        ratios.append(wall_r / wall_f)
+        floor_mem.append(mem_f)
+        report_mem.append(mem_r)
+    print(f"  floor (Arrow read + one column written, fresh process): {span(floors)} s, {span(floor_mem, '.0f')} MiB")
+    print(f"  report (CLI, fresh process): {span(reports)} s, peak RSS {span(report_mem, '.0f')} MiB")
+    print(f"  RATIO report / floor (same run, each pair back to back): {span(ratios)}×")
+    print(f"  per item: {min(reports) / items * 1e6:.1f} µs, {max(report_mem) / items * 1024:.2f} KiB peak")
+    return log, min(reports), max(report_mem)
 
 
 def naive_working_minutes(cal: WorkCalendar, start: dt.datetime, end: dt.datetime) -> float:
@@ -123,37 +183,37 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--items", type=int, default=100_000)
     ap.add_argument("--sample", type=int, default=3_000)
+    ap.add_argument("--sizes", default="10000,100000,300000", help="item counts for the linearity check")
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        log = synthetic_log(args.items)
-        path = Path(tmp) / "log.csv"
-        log.to_csv(path, index=False)
-        print(f"synthetic Log: {args.items:,} items, {len(log):,} rows ({time.perf_counter() - t0:.1f} s to make)")
-
-        env = {**os.environ, "SOPKIT_DB": str(Path(tmp) / "unused.db")}
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "sopkit", "report", "--log", str(path), "--format", "csv",
-                        "--out", str(Path(tmp) / "report.csv"), "--as-of", "2027-01-01T00:00:00+07:00"],
-                       check=True, cwd=ROOT, env=env)
-        wall = time.perf_counter() - t0
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        attempts = pd.read_csv(Path(tmp) / "report.csv")
-        print(f"report (CLI, fresh process): {wall:.2f} s wall, peak RSS {peak_mib:.0f} MiB, "
-              f"{len(attempts):,} attempts")
+    sizes = sorted({args.items, *(int(n) for n in args.sizes.split(",") if n)})
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        env = {**os.environ, "SOPKIT_DB": str(tmp / "unused.db")}
+        per_size: dict[int, tuple[float, float]] = {}
+        for items in sizes:
+            log_n, wall_n, mem_n = against_floor(items, tmp, env, args.repeat)
+            per_size[items] = (wall_n, mem_n)
+            if items == args.items:  # the size the comparisons below use
+                log, wall = log_n, wall_n
+                attempts = pd.read_csv(tmp / "report.csv")
+        if len(sizes) > 1:
+            print("linearity: " + "; ".join(f"{n:,} items {w:.2f} s ({w / n * 1e6:.1f} µs/item), {m:.0f} MiB"
+                                            for n, (w, m) in per_size.items()))
 
         # The same Log typed to the hour: many rows of one item share an instant, and every item whose rows the
         # SOP's order cannot replay (a reject and the resubmit in the same hour) is solved by the item's state.
-        hourly = log.assign(at=pd.to_datetime(log["at"], utc=True).dt.floor("h").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        hpath = Path(tmp) / "hourly.csv"
+        at = pd.to_datetime(log["at"], utc=True, format="ISO8601")
+        hourly = log.assign(at=at.dt.floor("h").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        hpath = tmp / "hourly.csv"
         hourly.to_csv(hpath, index=False)
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "sopkit", "report", "--log", str(hpath), "--format", "csv",
-                        "--out", str(Path(tmp) / "hourly-report.csv"), "--as-of", "2027-01-01T00:00:00+07:00"],
+                        "--out", str(tmp / "hourly-report.csv"), "--as-of", "2027-01-01T00:00:00+07:00"],
                        check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         wall_h = time.perf_counter() - t0
-        skipped = len(pd.read_csv(Path(tmp) / "hourly-report.problems.csv"))
+        skipped = len(pd.read_csv(tmp / "hourly-report.problems.csv"))
         print(f"same Log typed to the hour (same-instant rows): {wall_h:.2f} s wall, {skipped} rows skipped "
               f"→ {wall_h / wall:.2f}× the report above")
 
