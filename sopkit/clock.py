@@ -160,8 +160,10 @@ class WorkCalendar:
     def _cumulative(self, ts: pd.DatetimeIndex) -> np.ndarray:
         """F(t): working minutes from the table's first day to each instant."""
         idx, minute = self._local_parts(ts)
-        s, e = self._starts[idx], self._ends[idx]
-        inside = np.clip(minute[:, None] - s, 0, e - s).sum(axis=1)
+        inside = np.zeros(len(idx))
+        for k in range(self._starts.shape[1]):  # one window column at a time: no (n × windows) temporaries
+            s = self._starts[idx, k]
+            inside += np.clip(minute - s, 0, self._ends[idx, k] - s)
         return self._cum[idx] + inside
 
     # -- public API -------------------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ def _pinned(xlsx: bytes, when: dt.datetime) -> bytes:
 
 def _iso(frame: pd.DataFrame, tz: str, *columns: str) -> pd.DataFrame:
     """Aware times as ISO text in ``tz`` (Excel cells have no zone; the machine's own must not leak in)."""
-    out = frame.copy()
+    out = frame.copy(deep=False)
     for col in columns or [c for c in out.columns if isinstance(out[c].dtype, pd.DatetimeTZDtype)]:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
             out[col] = iso_strings(out[col], tz)

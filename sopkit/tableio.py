@@ -80,7 +80,7 @@ def _re2(pattern: str) -> str:
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy fit to export: text columns neutralised (:func:`neutralise`), times as ISO 8601 text, booleans
     and numbers as they are. The one place every export (CLI, compliance page, report) makes its cells safe."""
-    out = df.copy()
+    out = df.copy(deep=False)  # columns are replaced, not written in place: no copy of a 700k-row frame
     out.columns = [neutralise(str(c)) for c in out.columns]
     for name in out.columns:
         col = out[name]
