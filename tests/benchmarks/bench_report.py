@@ -190,7 +190,7 @@ def main() -> None:
     sizes = sorted({args.items, *(int(n) for n in args.sizes.split(",") if n)})
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        env = {**os.environ, "SOPKIT_DB": str(tmp / "unused.db")}
+        env = {**os.environ, "SOPKIT_STORE": f"sqlite:///{tmp / 'unused.db'}"}
         per_size: dict[int, tuple[float, float]] = {}
         for items in sizes:
             log_n, wall_n, mem_n = against_floor(items, tmp, env, args.repeat)

@@ -120,7 +120,7 @@ def test_queue_pages_and_a_cold_compliance_page_at_10k(tmp_path_factory, monkeyp
     store.save_user(User("manager@demo.test", "Manager", ("manager",), password_hash=auth.hash_password("x" * 12)))
     for role, email in QUEUE_PAGES.items():
         store.save_user(User(email, role.title(), (role,)))
-    monkeypatch.setenv("SOPKIT_DB", str(store.path))
+    monkeypatch.setenv("SOPKIT_STORE", f"sqlite:///{store.path}")
     monkeypatch.setenv("SOPKIT_SECRETS", str(store.path.parent / "none.toml"))
     st.cache_resource.clear()
     st.cache_data.clear()
