@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
+from pages._ui.identity import KEY_FILE  # the desk's key (no [session] secret in these tests)
 from sopkit import sessions
 from sopkit.i18n import t
 from sopkit.store.sqlite import SQLiteStore
@@ -56,7 +57,7 @@ def office_pc(browser: Browser) -> Iterator[BrowserContext]:
 def session_of(page: Page, store: SQLiteStore) -> str:
     """The e-mail of the stored session whose token the browser now holds."""
     [token] = [c["value"] for c in page.context.cookies() if c["name"] == sessions.COOKIE]
-    sid = sessions.session_id(unquote(token), sessions.load_config({}, store.path.parent / "session.key"))
+    sid = sessions.session_id(unquote(token), sessions.load_config({}, KEY_FILE))
     record = store.get_session(sid) if sid else None
     assert record is not None and not record.revoked_at, record
     return record.email
