@@ -282,6 +282,36 @@ class WorkCalendar:
             last_end = midnight + dt.timedelta(minutes=self.windows_of(day)[-1][1]) if self.windows_of(day) else lo
             out.append(Span("off_hours" if first or cursor >= last_end else "break", cursor, hi, 0.0))
         return out
+    def next_working_moment(self, t: dt.datetime) -> dt.datetime:
+        """``t`` itself inside a working window, else the start of the next window (a chat message sent at 19:00
+        waits for 07:30 of the next working day, past weekends, holidays and cuti bersama)."""
+        local = t.astimezone(self.tz)
+        minute = local.hour * 60 + local.minute + (local.second + local.microsecond / 1e6) / 60
+        for offset in range(400):
+            day = local.date() + dt.timedelta(days=offset)
+            for start, end in self.windows_of(day):
+                if offset == 0 and minute >= end:
+                    continue
+                if offset == 0 and minute >= start:
+                    return t
+                return dt.datetime.combine(day, dt.time(start // 60, start % 60), tzinfo=self.tz)
+        raise ValueError("no working window within 400 days")
+
+    def working_day(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+        """The first window's start and the last window's end of ``day``; None on a day off."""
+        windows = self.windows_of(day)
+        if not windows:
+            return None
+        (first, _), (_, last) = windows[0], windows[-1]
+        return (dt.datetime.combine(day, dt.time(first // 60, first % 60), tzinfo=self.tz),
+                dt.datetime.combine(day, dt.time(0), tzinfo=self.tz) + dt.timedelta(minutes=last))
+
+    def previous_working_day(self, day: dt.date) -> dt.date | None:
+        """The last working day before ``day`` (within a year)."""
+        for offset in range(1, 366):
+            if self.windows_of(day - dt.timedelta(days=offset)):
+                return day - dt.timedelta(days=offset)
+        return None
 
 
 def _as_index(values) -> pd.DatetimeIndex:  # type: ignore[no-untyped-def]

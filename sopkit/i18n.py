@@ -1025,6 +1025,91 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "serahkan kembali ke job.",
                        "Open {url} and look for the post with the slug {slug}; if it is there, record its URL; if "
                        "not, hand it back to the job."),
+    # notifications (``sopkit.notify``): messages to people, and the desk's notification and outbox views
+    "notify.kind.arrived": ("Tugas baru masuk", "Work arrived"),
+    "notify.kind.returned": ("Konten dikembalikan ke saya", "Returned to me"),
+    "notify.kind.reminder": ("Pengingat sebelum batas waktu", "Reminder before the limit"),
+    "notify.kind.breach": ("Lewat batas waktu (eskalasi)", "Past the limit (escalation)"),
+    "notify.kind.digest": ("Ringkasan harian", "Daily digest"),
+    "notify.kind.publish_problem": ("Masalah penayangan", "Publishing problem"),
+    "notify.channel.email": ("Email", "E-mail"),
+    "notify.channel.telegram": ("Telegram", "Telegram"),
+    "notify.channel.none": ("—", "—"),
+    "notify.subject.arrived": ("Tugas baru: {step} — {title}", "New task: {step} — {title}"),
+    "notify.subject.returned": ("Dikembalikan untuk diperbaiki: {title}", "Sent back for changes: {title}"),
+    "notify.subject.reminder": ("Pengingat: {step} — {title}", "Reminder: {step} — {title}"),
+    "notify.subject.breach": ("Lewat batas waktu: {step} — {title}", "Past the time limit: {step} — {title}"),
+    "notify.subject.digest": ("Ringkasan harian SOP Konten, {date}", "Daily SOP content summary, {date}"),
+    "notify.subject.publish_problem": ("Masalah penayangan di {channel}: {title}",
+                                       "Publishing problem on {channel}: {title}"),
+    "notify.greeting": ("Yth. {name},", "Dear {name},"),
+    "notify.due": ("batas: {deadline}", "due: {deadline}"),
+    "notify.lead.arrived": ("Konten ini menunggu Anda di langkah {n}, {step} — {due}.",
+                            "This item is waiting for you at step {n}, {step} — {due}."),
+    "notify.lead.queue": ("Konten ini masuk antrean {role} di langkah {n}, {step} — {due}. Ambil di desk bila Anda "
+                          "yang mengerjakannya.",
+                          "This item is in the {role} queue at step {n}, {step} — {due}. Take it on the desk if "
+                          "you will handle it."),
+    "notify.lead.returned": ("{reviewer} mengembalikan konten ini dari langkah {from_n} ({from_step}) untuk "
+                             "diperbaiki — {due}.",
+                             "{reviewer} sent this item back from step {from_n} ({from_step}) for changes — "
+                             "{due}."),
+    "notify.lead.reminder": ("{share}% dari batas waktu langkah {n}, {step}, sudah terpakai; sisa {left} — {due}.",
+                             "{share}% of the time limit of step {n}, {step}, is used; {left} left — {due}."),
+    "notify.lead.breach": ("Langkah {n}, {step}, sudah melewati batas waktunya ({due}); terlambat {over}.",
+                           "Step {n}, {step}, is past its time limit ({due}); {over} late."),
+    "notify.lead.digest": ("Ringkasan pekerjaan SOP Konten pada awal hari kerja ini.",
+                           "The SOP content work at the start of this working day."),
+    "notify.lead.publish_problem": ("Penayangan ke {channel} {state}: {error}",
+                                    "Publishing to {channel} {state}: {error}"),
+    "notify.state.failed": ("gagal", "failed"),
+    "notify.state.unknown": ("belum pasti — periksa kanal", "is unknown — check the channel"),
+    "notify.fact.title": ("Judul", "Title"),
+    "notify.fact.summary": ("Ringkasan", "Summary"),
+    "notify.fact.channels": ("Kanal", "Channels"),
+    "notify.fact.holder": ("Dipegang oleh", "Held by"),
+    "notify.fact.nobody": ("belum diambil (antrean {role})", "not taken yet ({role} queue)"),
+    "notify.fact.note": ("Catatan", "Note"),
+    "notify.fact.publish_at": ("Jadwal tayang", "Scheduled for"),
+    "notify.fact.attempt": ("Percobaan", "Attempt"),
+    "notify.check": ("Periksa sebelum memutuskan", "Check before deciding"),
+    "notify.check.3.facts": ("Fakta, angka, tanggal, nama dan jabatan sesuai sumber",
+                             "Facts, figures, dates, names and titles match the sources"),
+    "notify.check.3.reading": ("Tidak ada salah tafsir atas informasi", "Nothing is misread or misinterpreted"),
+    "notify.check.3.language": ("Ejaan dan tata bahasa benar, mudah dipahami",
+                                "Spelling and grammar are right, the text is easy to understand"),
+    "notify.check.3.media": ("Gambar sesuai isi dan punya teks alternatif",
+                             "Pictures fit the content and have alt text"),
+    "notify.check.4.verified": ("Konten sudah diverifikasi dan sejalan dengan kebijakan serta tujuan Dinas",
+                                "The content is verified and in line with the agency's policy and goals"),
+    "notify.check.4.channels": ("Layak tayang di kanal yang dipilih: {channels}",
+                                "Fit to publish on the chosen channels: {channels}"),
+    "notify.check.4.exempt": ("Tidak memuat informasi yang dikecualikan (UU 14/2008)",
+                              "Holds no exempt information (Law 14/2008)"),
+    "notify.open": ("Buka konten di desk", "Open the item on the desk"),
+    "notify.open_compliance": ("Buka laporan kepatuhan", "Open the compliance report"),
+    "notify.footer": ("Pesan otomatis dari desk SOP Konten Dinas Perhubungan Prov. Kalbar. Atur notifikasi Anda: "
+                      "{url}",
+                      "An automatic message from the SOP content desk of Dinas Perhubungan Prov. Kalbar. Set "
+                      "your notifications: {url}"),
+    "notify.digest.overdue": ("Lewat batas waktu ({n})", "Past the time limit ({n})"),
+    "notify.digest.due_today": ("Jatuh tempo hari ini ({n})", "Due today ({n})"),
+    "notify.digest.rates": ("Ketepatan waktu per langkah, {day}", "On time per step, {day}"),
+    "notify.digest.none": ("Tidak ada.", "None."),
+    "notify.digest.more": ("… dan {n} lainnya", "… and {n} more"),
+    "notify.digest.over_item": ("{title} — langkah {n}, terlambat {over}, {who}",
+                                "{title} — step {n}, {over} late, {who}"),
+    "notify.digest.due_item": ("{title} — langkah {n}, batas {at}, {who}", "{title} — step {n}, due {at}, {who}"),
+    "notify.digest.rate": ("Langkah {n}, {step}: {on} dari {total} tepat waktu ({pct}%)",
+                           "Step {n}, {step}: {on} of {total} on time ({pct}%)"),
+    "notify.digest.rate_none": ("Langkah {n}, {step}: tidak ada yang selesai", "Step {n}, {step}: none finished"),
+    "notify.minutes": ("{m} menit", "{m} min"),
+    "notify.hours": ("{h} jam", "{h} h"),
+    "notify.hours_minutes": ("{h} jam {m} menit", "{h} h {m} min"),
+    "notify.linked": ("Akun Telegram ini sekarang menerima notifikasi desk SOP Konten untuk {name}.",
+                      "This Telegram account now receives the SOP content desk's notifications for {name}."),
+    "notify.link_unknown": ("Kode ini tidak dikenal. Buka halaman Notifikasi di desk untuk kode yang benar.",
+                            "This code is not known. Open the Notifications page on the desk for the right code."),
 }
 
 
@@ -1064,6 +1149,26 @@ def format_date(day: dt.date, lang: str = DEFAULT_LANG, long: bool = False) -> s
     """``2 Des 2026`` (or ``2 Desember 2026`` with ``long``); English month names for ``en``."""
     names = (MONTH_NAMES if long else MONTHS)["en" if lang == "en" else "id"]
     return f"{day.day} {names[day.month - 1]} {day.year}"
+
+
+DAYS: dict[str, tuple[str, ...]] = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+def format_day_time(ts: dt.datetime | None, lang: str, tz: dt.tzinfo) -> str:
+    """:func:`format_time` with the weekday in front: ``Rabu 2 Des 2026 10.30 WIB`` (for deadlines in messages)."""
+    if ts is None:
+        return "—"
+    day = DAYS["en" if lang == "en" else "id"][ts.astimezone(tz).weekday()]
+    return f"{day} {format_time(ts, lang, tz)}"
+
+
+def format_weekday_date(day: dt.date, lang: str) -> str:
+    """``Jumat 27 Nov 2026`` / ``Friday 27 Nov 2026`` (a digest's day)."""
+    key = "en" if lang == "en" else "id"
+    return f"{DAYS[key][day.weekday()]} {day.day} {MONTHS[key][day.month - 1]} {day.year}"
 
 
 def format_time(ts: dt.datetime | None, lang: str, tz: dt.tzinfo) -> str:

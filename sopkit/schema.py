@@ -47,6 +47,12 @@ USER_COLUMNS: tuple[str, ...] = ("email", "name", "roles", "active", "password_h
 SETTINGS_COLUMNS: tuple[str, ...] = ("key", "value")
 #: One row per revision of the Settings table (append-only): who, when, what changed, and every row after it.
 SETTINGS_HISTORY_COLUMNS: tuple[str, ...] = ("rev", "at", "actor", "source", "changes", "settings")
+#: The notification job's record, one row per event, append only (``sopkit.notify.outbox`` reads it): ``until`` is
+#: a claim's lease end or a retry's earliest time; ``detail`` an error, a Message-ID or a Telegram message id.
+OUTBOX_COLUMNS: tuple[str, ...] = ("at", "key", "event", "job", "until", "kind", "item_id", "recipient", "channel",
+                                   "subject", "detail")
+#: What each person wants to be told, and where (``sopkit.notify.prefs``); blank cells mean the defaults.
+PREFERENCE_COLUMNS: tuple[str, ...] = ("email", "lang", "kinds", "channels", "telegram_chat_id")
 
 Row = dict[str, str]
 

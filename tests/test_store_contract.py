@@ -469,3 +469,66 @@ def test_capabilities_say_what_the_backend_offers(store: Store, backend: str) ->
     else:
         assert (caps.edit_url, caps.label) == ("", "")
     assert (caps.hand_editable, caps.counts_api_calls) == {"sqlite": (False, False), "gsheets": (True, True)}[backend]
+
+
+# -- the notification job's tables (sopkit.notify) --------------------------------------------------------------
+
+def _outbox_row(key: str, event: str, job: str, minute: int = 0) -> dict[str, str]:
+    from sopkit.notify.outbox import Event, Meta, row
+
+    at = T0 + dt.timedelta(minutes=minute)
+    return row(Event(event), key, job, at, Meta("arrived", "A-1", "p@x.id", "email", "Tugas: Judul"),
+               until=at + dt.timedelta(minutes=10) if event == "claim" else None)
+
+
+def test_outbox_keeps_append_order_and_filters_by_key(store: Store) -> None:
+    assert store.read_outbox() == []
+    store.append_outbox([_outbox_row("k1", "claim", "a"), _outbox_row("k2", "claim", "a")])
+    store.append_outbox([_outbox_row("k1", "sending", "a", 1)])
+    store.append_outbox([])
+    store.append_outbox([_outbox_row("k1", "sent", "a", 2), _outbox_row("k2", "claim", "b", 3)])
+    assert [(r["key"], r["event"], r["job"]) for r in store.read_outbox()] == [
+        ("k1", "claim", "a"), ("k2", "claim", "a"), ("k1", "sending", "a"), ("k1", "sent", "a"), ("k2", "claim", "b")]
+    assert [r["event"] for r in store.read_outbox(["k1"])] == ["claim", "sending", "sent"]
+    assert store.read_outbox(["nope"]) == []
+    first = store.read_outbox()[0]
+    assert first["subject"] == "Tugas: Judul" and first["until"] == (T0 + dt.timedelta(minutes=10)).isoformat()
+
+
+def test_concurrent_claims_on_one_key_have_exactly_one_winner(store: Store) -> None:
+    """Eight writers claim the same message at once; every one of them, reading back, agrees on one winner."""
+    from sopkit.notify.outbox import Status, fold
+
+    barrier = threading.Barrier(8)
+    verdicts: list[str] = []
+
+    def claimer(n: int) -> None:
+        barrier.wait()
+        store.append_outbox([_outbox_row("k", "claim", f"job{n}")])
+        state = fold(store.read_outbox(["k"]))["k"]
+        verdicts.append(state.job)
+        assert state.status == Status.CLAIMED
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(verdicts) == 8 and len(set(verdicts)) == 1
+    rows = store.read_outbox(["k"])
+    assert len(rows) == 8 and rows[0]["job"] == verdicts[0]  # the first appended is the winner
+
+
+def test_preferences_round_trip(store: Store) -> None:
+    assert store.read_preferences() == []
+    store.save_preference({"email": "A@x.go.id", "lang": "en", "kinds": "arrived,breach", "channels": "email",
+                           "telegram_chat_id": ""})
+    store.save_preference({"email": "b@x.go.id"})
+    store.save_preference({"email": "a@x.go.id", "lang": "", "kinds": "", "channels": "email,telegram",
+                           "telegram_chat_id": "12345"})
+    rows = sorted(store.read_preferences(), key=lambda r: r["email"])
+    assert rows == [{"email": "a@x.go.id", "lang": "", "kinds": "", "channels": "email,telegram",
+                     "telegram_chat_id": "12345"},
+                    {"email": "b@x.go.id", "lang": "", "kinds": "", "channels": "", "telegram_chat_id": ""}]
+    with pytest.raises(Exception, match="email"):
+        store.save_preference({"email": " "})

@@ -97,7 +97,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _take(fd: int, path: Path, patience: float = 2.0) -> None:
+def _take(fd: int, path: Path, patience: float = 2.0, what: str = "publish") -> None:
     """flock ``fd`` or raise LockHeld naming the holder. No holder file means a run is between its flock and its
     write, or between its removal and its release: a moment, so the lock is tried again for up to ``patience``."""
     give_up = time.monotonic() + patience
@@ -108,14 +108,16 @@ def _take(fd: int, path: Path, patience: float = 2.0) -> None:
         except BlockingIOError:
             found = read_holder(path, tries=5)
             if found is not None or time.monotonic() > give_up:
-                raise LockHeld(f"another publish run holds the lock {path} "
+                raise LockHeld(f"another {what} run holds the lock {path} "
                                f"({found.describe() if found else 'its holder wrote nothing'})",
                                found.since if found else None) from None
 
 
 @contextlib.contextmanager
-def host_lock(path: Path, now: Now = server_now, holder: str | None = None) -> Iterator[None]:
-    """One run per host at a time: ``flock`` on ``path`` (released by the kernel if the run dies).
+def host_lock(path: Path, now: Now = server_now, holder: str | None = None,
+              what: str = "publish") -> Iterator[None]:
+    """One run per host at a time: ``flock`` on ``path`` (released by the kernel if the run dies); ``what``
+    names the job in the message a second run gets.
 
     Who holds it (``holder``: the run's id) is written beside it in ``<path>.holder`` and removed on release. Why
     beside: the flock belongs to the open file, so renaming a new file over ``path`` would hand the next run a
@@ -124,7 +126,7 @@ def host_lock(path: Path, now: Now = server_now, holder: str | None = None) -> I
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        _take(fd, path)
+        _take(fd, path, what=what)
         write_holder(path, Holder(holder or f"{host_name()}:{os.getpid()}", host_name(), os.getpid(), now()))
         try:
             yield

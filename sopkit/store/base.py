@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -279,6 +280,25 @@ class Store(Protocol):
 
     def read_sign_ins(self, email: str) -> list[SignInEvent]:
         """The address's sign-in events, in append order."""
+        ...
+
+
+    # -- the notification job's tables (``sopkit.notify``) -------------------------------------------------------
+    def read_outbox(self, keys: Collection[str] | None = None) -> list[Row]:
+        """Outbox rows as stored (text), in append order: all of them, or those of ``keys``."""
+        ...
+
+    def append_outbox(self, rows: Sequence[Row]) -> None:
+        """Append Outbox rows, all or none, after every row already there. Appending the same rows twice is
+        harmless (``sopkit.notify.outbox`` reads events idempotently), so a lost answer may be retried."""
+        ...
+
+    def read_preferences(self) -> list[Row]:
+        """Preferences rows as stored (text), one per person."""
+        ...
+
+    def save_preference(self, row: Row) -> None:
+        """Insert or replace the Preferences row of ``row["email"]``."""
         ...
 
 

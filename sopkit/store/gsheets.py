@@ -1,5 +1,5 @@
-"""The Google Sheets store (``gsheets://KEY``): the Register, Log, Users, Settings, SettingsHistory, SignIns and
-Sessions worksheets of one spreadsheet.
+"""The Google Sheets store (``gsheets://KEY``): the Register, Log, Users, Settings, SettingsHistory, SignIns,
+Sessions, Outbox and Preferences worksheets of one spreadsheet.
 
 Why it is shaped like this
 ==========================
@@ -54,7 +54,10 @@ lost race). The spreadsheet's metadata is read only when needed: the tab ids a b
 to be the ones ``init`` gives the tabs it creates (a wrong guess is refused whole, then the ids are read and the
 step redone), and locale and time zone only for a date an admin typed. A refused action costs its one read; a
 lost race 4 calls. The sign-in ledger (SignIns tab) is read and appended the same way: 2 calls a failed sign-in,
-3 a successful one.
+3 a successful one. The notification job's Outbox is
+append-only too, its row order deciding which of two claims on one message counts (``sopkit.notify.outbox``):
+``read_outbox`` reads only the rows appended since the last read, ``append_outbox`` is one ``appendCells``
+(repeating it changes nothing, so it may be retried).
 
 **What it does not cover.** Between the read of step 1 and the write of step 2 (one round trip, never a retry
 wait) an admin's sort can still move another row under the write; the ``change_id`` cell then names a change of
@@ -70,7 +73,7 @@ import random
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -82,6 +85,8 @@ from .. import sop
 from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry, parse_retry_after
 from ..schema import (
     LOG_COLUMNS,
+    OUTBOX_COLUMNS,
+    PREFERENCE_COLUMNS,
     REGISTER_COLUMNS,
     SETTINGS_COLUMNS,
     SETTINGS_HISTORY_COLUMNS,
@@ -149,7 +154,7 @@ T = TypeVar("T")
 
 SHEET_URL = "https://docs.google.com/spreadsheets/d/"
 REGISTER, LOG, USERS, SETTINGS, SIGNINS = "Register", "Log", "Users", "Settings", "SignIns"
-SESSIONS = "Sessions"
+SESSIONS, OUTBOX, PREFERENCES = "Sessions", "Outbox", "Preferences"
 #: Columns the sheet keeps beside a table's own (``tables.TABLES``), hidden when ``init`` adds them: what lets a
 #: losing writer be detected (``ledger``, ``settings_history``).
 HIDDEN_COLUMNS: dict[str, tuple[str, ...]] = {LOG: (PARENT, PAYLOAD), SETTINGS_HISTORY: (CHANGE_ID, PARENT, WRITTEN)}
@@ -272,6 +277,7 @@ class GSheetsStore:
         self._history = _Tail([], [])  # the SettingsHistory rows, as far as this process has read them
         self._history_missing = False  # a sheet made before there was a history (until `init` runs again)
         self._settings_last: _SettingsView | None = None
+        self._outbox = _Tail([], [])
         self._row_hint: dict[str, int] = {}
         self._users_read: tuple[int, float, tuple[list[User], list[RowProblem]]] | None = None
         self._lock = _lock_for(self._key)
@@ -1056,6 +1062,13 @@ class GSheetsStore:
     def _absorb_signins(self, header_values: list[list[Any]], tail: list[list[Any]]) -> bool:
         return self._absorb_tail(SIGNINS, self._signins, SIGNIN_COLUMNS, _whole_row, header_values, tail)
 
+    def _sync_tail(self, title: str, tail: _Tail) -> None:
+        for _ in range(3):
+            got = self._batch_get(self._tail_ranges(title, tail))
+            if self._absorb_tail(title, tail, sheet_columns(title), _whole_row, got[0], got[1]):
+                return
+        raise StoreError(f"The {title} tab keeps changing under the app; check that nobody edits it by hand.")
+
     def _append_signin(self, row: Row) -> None:
         if not self._signins.header:
             self._sync_signins()
@@ -1110,11 +1123,7 @@ class GSheetsStore:
             return self._retrying(step)
 
     def _sync_signins(self) -> None:
-        for _ in range(3):
-            got = self._batch_get(self._signin_ranges())
-            if self._absorb_signins(got[0], got[1]):
-                return
-        raise StoreError("The SignIns tab keeps changing under the app; check that nobody edits it by hand.")
+        self._sync_tail(SIGNINS, self._signins)
 
     def read_sign_ins(self, email: str) -> list[SignInEvent]:
         with self._lock:
@@ -1126,6 +1135,42 @@ class GSheetsStore:
                "id": new_change_id()}
         with self._lock:  # appended twice after a lost answer, it still means the same: harmless
             self._retrying(lambda: self._append_signin(row))
+
+    # -- the notification job's tables -------------------------------------------------------------------------
+    def read_outbox(self, keys: Collection[str] | None = None) -> list[Row]:
+        """One ``values:batchGet``: of the whole tab the first time, then only of the rows appended since."""
+        with self._lock:
+            self._sync_tail(OUTBOX, self._outbox)
+            rows = list(self._outbox.rows)
+        wanted = None if keys is None else set(keys)
+        return [{c: r.get(c, "") for c in OUTBOX_COLUMNS} for r in rows
+                if r.get("key") and (wanted is None or r["key"] in wanted)]
+
+    def append_outbox(self, rows: Sequence[Row]) -> None:
+        """One ``appendCells`` (after the last row holding a value). Retried even when its answer was lost: a
+        repeated Outbox row changes nothing (``sopkit.notify.outbox``)."""
+        if not rows:
+            return
+        with self._lock:
+            if not self._outbox.header:
+                self._sync_tail(OUTBOX, self._outbox)
+            header = self._outbox.header
+            cells = [[str(r.get(c, "") or "") if c in OUTBOX_COLUMNS else "" for c in header] for r in rows]
+            self._retrying(lambda: self._batch_update([_append_cells(self._sheet_id(OUTBOX), cells)]))
+
+    def read_preferences(self) -> list[Row]:
+        with self._lock:
+            (values,) = self._read([quote(PREFERENCES)], with_log=False)
+        header = _header(values[0] if values else [])
+        return [{c: row.get(c, "") for c in PREFERENCE_COLUMNS} for _, row in self._rows(header, values[1:], 2)
+                if row.get("email", "").strip()]
+
+    def save_preference(self, row: Row) -> None:
+        if not str(row.get("email", "")).strip():
+            raise StoreError("A preferences row needs an email.")
+        clean = {c: str(row.get(c, "") or "") for c in PREFERENCE_COLUMNS}
+        clean["email"] = clean["email"].strip().lower()
+        self._upsert(PREFERENCES, "email", [clean], lambda v: v.strip().lower())
 
     # -- init -----------------------------------------------------------------------------------------------
     def init(self) -> None:

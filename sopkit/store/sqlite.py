@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from .. import sop
 from ..schema import (
+    OUTBOX_COLUMNS,
+    PREFERENCE_COLUMNS,
     REGISTER_COLUMNS,
     SESSION_COLUMNS,
     SETTINGS_HISTORY_COLUMNS,
@@ -57,6 +59,18 @@ def _ddl(table: Table) -> str:
     cols = ", ".join(f'"{c}" TEXT NOT NULL DEFAULT \'\'' + (" PRIMARY KEY" if c == table.key else "")
                      for c in table.columns)
     return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({cols})'
+
+
+def _make(c: sqlite3.Connection, table: Table) -> None:
+    """Create ``table`` if missing, add the columns a newer version added (``ALTER TABLE ADD COLUMN``, empty text
+    in the rows already there) and its indexes."""
+    c.execute(_ddl(table))
+    have = {r[1] for r in c.execute(f'PRAGMA table_info("{table.name}")')}
+    for column in table.columns:  # a store made by an older version: add the new columns
+        if column not in have:
+            c.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'\'')
+    for column in table.indexed:
+        c.execute(f'CREATE INDEX IF NOT EXISTS "{table.name.lower()}_{column}" ON "{table.name}" ("{column}")')
 
 
 class SQLiteStore:
@@ -106,16 +120,16 @@ class SQLiteStore:
         A second run changes nothing."""
         with self._tx() as c:
             for table in TABLES.values():
-                c.execute(_ddl(table))
-                have = {r[1] for r in c.execute(f'PRAGMA table_info("{table.name}")')}
-                for column in table.columns:  # a store made by an older version: add the new columns
-                    if column not in have:
-                        c.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'\'')
-                for column in table.indexed:
-                    c.execute(f'CREATE INDEX IF NOT EXISTS "{table.name.lower()}_{column}" '
-                              f'ON "{table.name}" ("{column}")')
+                _make(c, table)
             for name in OLD_INDEXES:
                 c.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+    @staticmethod
+    def _notify_tables(c: sqlite3.Connection) -> None:
+        """The notification job's tables; also made on first use, so a store from before them keeps working
+        until its next ``init``."""
+        for name in ("Outbox", "Preferences"):
+            _make(c, TABLES[name])
 
     def _require_tables(self) -> None:
         row = self._conn().execute(
@@ -341,6 +355,53 @@ class SQLiteStore:
             gone = [r[0] for r in c.execute('SELECT id, expires_at FROM "Sessions"') if _expired(r[1], before)]
             c.executemany('DELETE FROM "Sessions" WHERE id = ?', [(i,) for i in gone])
         return len(gone)
+
+    # -- the notification job's tables --------------------------------------------------------------------------
+    def _notify_conn(self) -> sqlite3.Connection:
+        if not getattr(self._local, "notify_ready", False):
+            with self._tx() as c:
+                self._notify_tables(c)
+            self._local.notify_ready = True
+        return self._conn()
+
+    def read_outbox(self, keys: Collection[str] | None = None) -> list[Row]:
+        """In append order (rowid). ``keys``: only theirs, read in chunks under SQLite's parameter limit."""
+        conn = self._notify_conn()
+        if keys is None:
+            return _dicts(conn.execute('SELECT * FROM "Outbox" ORDER BY rowid'))
+        wanted = sorted(set(keys))
+        found: list[tuple[int, Row]] = []
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            cur = conn.execute(f'SELECT rowid AS _n, * FROM "Outbox" WHERE key IN ({", ".join("?" * len(chunk))})',
+                               chunk)
+            found += [(int(r.pop("_n")), r) for r in _dicts(cur)]
+        return [r for _, r in sorted(found, key=lambda pair: pair[0])]
+
+    def append_outbox(self, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        self._notify_conn()
+        cols = ", ".join(f'"{c}"' for c in OUTBOX_COLUMNS)
+        with self._tx() as c:
+            c.executemany(f'INSERT INTO "Outbox" ({cols}) VALUES ({", ".join("?" * len(OUTBOX_COLUMNS))})',
+                          [[str(r.get(k, "") or "") for k in OUTBOX_COLUMNS] for r in rows])
+
+    def read_preferences(self) -> list[Row]:
+        return _dicts(self._notify_conn().execute('SELECT * FROM "Preferences" ORDER BY rowid'))
+
+    def save_preference(self, row: Row) -> None:
+        email = str(row.get("email", "")).strip().lower()
+        if not email:
+            raise StoreError("A preferences row needs an email.")
+        self._notify_conn()
+        values = {**{k: str(row.get(k, "") or "") for k in PREFERENCE_COLUMNS}, "email": email}
+        cols = ", ".join(f'"{k}"' for k in PREFERENCE_COLUMNS)
+        with self._tx() as c:
+            c.execute(f'INSERT INTO "Preferences" ({cols}) VALUES ({", ".join("?" * len(PREFERENCE_COLUMNS))}) '
+                      'ON CONFLICT(email) DO UPDATE SET '
+                      + ", ".join(f'"{k}" = excluded."{k}"' for k in PREFERENCE_COLUMNS if k != "email"),
+                      [values[k] for k in PREFERENCE_COLUMNS])
 
 
 def exists(url: str, context: StoreContext) -> bool:

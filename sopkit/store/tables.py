@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from ..schema import (
     LEDGER_COLUMNS,
     LOG_COLUMNS,
+    OUTBOX_COLUMNS,
+    PREFERENCE_COLUMNS,
     REGISTER_COLUMNS,
     SESSION_COLUMNS,
     SETTINGS_COLUMNS,
@@ -63,4 +65,7 @@ TABLES: dict[str, Table] = catalogue(
     Table("SignIns", SIGNIN_COLUMNS, app_only=True, indexed=("email",)),
     Table("Sessions", SESSION_COLUMNS, key="id", app_only=True),
     Table(SETTINGS_HISTORY, SETTINGS_HISTORY_COLUMNS, app_only=True),
+    # The notification job's: the append-only Outbox (its order decides who sends) and each person's choices.
+    Table("Outbox", OUTBOX_COLUMNS, app_only=True, indexed=("key",)),
+    Table("Preferences", PREFERENCE_COLUMNS, key="email"),
 )

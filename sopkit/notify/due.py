@@ -1,0 +1,329 @@
+"""Which messages are due now, derived from the Register, the Log and the working calendar.
+
+Nothing is queued when an action happens: every run works out from the current state who should have been told
+what, and the Outbox says what was already done. So a crash between an action and its message loses nothing, a
+stale message is never sent (an item taken and decided before the next run produces no "work arrived"), and a
+reminder falls due at the right working minute however the runs are spaced.
+
+For the open attempt at each open item's step (attempts as the compliance report counts them, so a rework is a
+new attempt):
+
+* **arrived** at once, to the holder of the step, or to everyone with the step's role while nobody holds it
+  (leaving out, at steps 3 and 4, whoever maker-checker would refuse); **returned** instead when the attempt was
+  opened by a rejection at step 3 or 4 (with the reviewer's note);
+* **reminder** once ``share`` of the step's limit is used (working time for steps 1-5, calendar time after the
+  scheduled moment for step 6) and the limit is not yet passed;
+* **breach** once the limit is passed: to the same people, the managers, and at steps 1-2 the supervisors;
+* **publish_problem** for each channel of a step-6 item that failed or is unknown: to publishers and supervisors.
+
+And the **digest**, to managers, during each working day (none on weekends, holidays and cuti bersama).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import sop
+from ..channels.base import FOR_A_PERSON
+from ..clock import WorkCalendar
+from ..compliance import Report, compute
+from ..schema import LOG_COLUMNS, Item, User
+from ..settings import Settings
+from ..timeutil import parse_iso
+from ..workflow import makers_and_verifiers
+from .outbox import message_key
+from .prefs import Preference, preference_of
+
+DEFAULT_SHARE = 0.75
+EPS = 1e-6  # a duration equal to its limit is on time (as the compliance report judges)
+#: Order of sending when a run cannot send everything at once: the most urgent first.
+PRIORITY = {"breach": 0, "returned": 1, "arrived": 2, "reminder": 3, "publish_problem": 4, "digest": 5}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One person should be told one thing (one message per channel they chose)."""
+
+    kind: str
+    recipient: str  # e-mail of the person
+    item_id: str = ""
+    step: int = 0
+    attempt: str = ""  # attempt number; the digest's date; a publish problem's channel and state time
+    due_at: dt.datetime | None = None
+    deadline: dt.datetime | None = None
+    queue: bool = False  # nobody holds the item: sent to everyone with the role
+    reviewer: str = ""  # returned: who sent it back (e-mail), and from which step
+    from_step: int = 0
+    note: str = ""
+    channel_name: str = ""  # publish_problem: the channel, its state and the reason
+    problem: str = ""
+    error: str = ""
+
+    def key(self, channel: str) -> str:
+        return message_key(self.kind, self.item_id, self.step, self.attempt, self.recipient, channel)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The open attempt at an item's current step, timed."""
+
+    item: Item
+    step: int
+    attempt: int
+    started: dt.datetime
+    deadline: dt.datetime
+    used: float  # minutes (working or calendar, per the step's clock)
+    limit: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.used > self.limit + EPS
+
+
+@dataclass(frozen=True)
+class Digest:
+    day: dt.date
+    overdue: tuple[Clock, ...]
+    due_today: tuple[Clock, ...]
+    previous_day: dt.date | None
+    rates: dict[int, tuple[int, int]]  # step -> (on time, finished) on the previous working day
+
+
+@dataclass(frozen=True)
+class Due:
+    notices: tuple[Notice, ...]
+    clocks: dict[str, Clock]
+    digest: Digest | None
+    problems: tuple[str, ...] = ()
+
+
+@dataclass
+class _People:
+    users: Sequence[User]
+    by_email: dict[str, User] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_email = {u.email: u for u in self.users}
+
+    def with_role(self, role: str) -> list[str]:
+        return [u.email for u in self.users if u.has(role)]
+
+
+def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: Sequence[User], settings: Settings,
+                now: dt.datetime, calendar: WorkCalendar | None = None, share: float = DEFAULT_SHARE) -> Due:
+    """Every notice due at ``now`` (already sent or not: the Outbox decides that)."""
+    cal = calendar or WorkCalendar(settings)
+    people = _People(users)
+    report = compute(pd.DataFrame(list(log), columns=list(LOG_COLUMNS)), settings, as_of=now)
+    attempts = report.attempts
+    open_rows = attempts[attempts["ended_at"].isna()]
+    current = {(r.item_id, int(r.step)): (int(r.attempt), r.started_at.to_pydatetime())
+               for r in open_rows.itertuples(index=False)}
+    closed_count = attempts[attempts["ended_at"].notna()].groupby(["item_id", "step"]).size().to_dict()
+    rows_of: dict[str, list[Mapping[str, str]]] = defaultdict(list)
+    for row in log:
+        rows_of[str(row.get("item_id", "")).strip()].append(row)
+    managers = people.with_role("manager")
+    supervisors = people.with_role("supervisor")
+    publishers = people.with_role("publisher")
+    notices: list[Notice] = []
+    clocks: dict[str, Clock] = {}
+    problems: list[str] = []
+    for item in items:
+        if not item.is_open:
+            continue
+        clock = _clock(item, current, closed_count, settings, cal, now)
+        if clock is None:
+            problems.append(f"{item.id}: step {item.step} has no start time in the Register or the Log; "
+                            "no messages about it")
+            continue
+        clocks[item.id] = clock
+        handlers, queue = _handlers(item, people, rows_of[item.id])
+        if not handlers:
+            problems.append(f"{item.id}: nobody active has the role {sop.STEPS[item.step].role} for step "
+                            f"{item.step}")
+        base = dict(item_id=item.id, step=item.step, attempt=str(clock.attempt), deadline=clock.deadline,
+                    queue=queue)
+        arrived_at = item.step_entered_at or clock.started
+        opened_by = _last_flow(rows_of[item.id])
+        if opened_by and opened_by.get("action") == "reject" and _int(opened_by.get("step")) in (3, 4) \
+                and settings.reject_to.get(_int(opened_by.get("step")), 2) == item.step:
+            notices += [Notice("returned", p, due_at=arrived_at, reviewer=str(opened_by.get("actor", "")),
+                               from_step=_int(opened_by.get("step")), note=str(opened_by.get("note", "")), **base)
+                        for p in handlers]
+        else:
+            notices += [Notice("arrived", p, due_at=arrived_at, **base) for p in handlers]
+        if clock.overdue:
+            escalate = handlers + managers + (supervisors if item.step in (1, 2) else [])
+            notices += [Notice("breach", p, due_at=clock.deadline, **base) for p in dict.fromkeys(escalate)]
+        else:
+            remind_at = _after(cal, item.step, clock.started, share * clock.limit)
+            if remind_at <= now:
+                notices += [Notice("reminder", p, due_at=remind_at, **base) for p in handlers]
+        if item.step == sop.LAST_STEP:
+            for name, state in item.channel_results.items():
+                status = str(state.get("status", ""))
+                if status in FOR_A_PERSON:
+                    at = _time(state.get("at")) or now
+                    notices += [Notice("publish_problem", p, item.id, item.step, f"{name}@{state.get('at', '')}",
+                                       due_at=at, channel_name=name, problem=status,
+                                       error=str(state.get("error", "") or ""))
+                                for p in dict.fromkeys(publishers + supervisors)]
+    digest = _digest(report, clocks, cal, now)
+    if digest is not None:
+        span = cal.working_day(digest.day)
+        notices += [Notice("digest", m, attempt=digest.day.isoformat(), due_at=span[0] if span else now)
+                    for m in managers]
+    notices.sort(key=lambda n: (PRIORITY[n.kind], n.due_at or now, n.item_id, n.recipient))
+    return Due(tuple(notices), clocks, digest, tuple(problems))
+
+
+def _int(text: object) -> int:
+    try:
+        return int(float(str(text).strip()))
+    except ValueError:
+        return 0
+
+
+def _time(text: object) -> dt.datetime | None:
+    try:
+        return parse_iso(str(text)) if str(text or "").strip() else None
+    except ValueError:
+        return None
+
+
+def _after(cal: WorkCalendar, step: int, start: dt.datetime, minutes: float) -> dt.datetime:
+    if sop.STEPS[step].clock == "calendar":
+        return start + dt.timedelta(minutes=minutes)
+    return cal.deadline(start, minutes)
+
+
+def _clock(item: Item, current: dict[tuple[str, int], tuple[int, dt.datetime]],
+           closed: dict[tuple[str, int], int], settings: Settings, cal: WorkCalendar,
+           now: dt.datetime) -> Clock | None:
+    step = item.step
+    found = current.get((item.id, step))
+    if found:
+        attempt, started = found
+    else:  # the Log does not explain the Register's step (a hand edit): time it from the Register
+        attempt = closed.get((item.id, step), 0) + 1
+        started = item.step_entered_at
+        if step == sop.LAST_STEP and item.publish_at is not None:
+            started = max(item.publish_at, started) if started else item.publish_at
+        if started is None:
+            return None
+    limit = settings.limit(step)
+    if sop.STEPS[step].clock == "calendar":
+        used = max(0.0, (now - started).total_seconds() / 60)
+    else:
+        used = max(0.0, cal.working_between(started, now))
+    return Clock(item, step, attempt, started, _after(cal, step, started, limit), used, limit)
+
+
+def _handlers(item: Item, people: _People, rows: list[Mapping[str, str]]) -> tuple[list[str], bool]:
+    """Who works the item's step now: its holder, or everyone with the role who may (the queue)."""
+    holder = item.holder(item.step)
+    if holder:
+        return [holder], False
+    candidates = people.with_role(sop.STEPS[item.step].role)
+    if item.step in (3, 4):
+        makers, verifiers = makers_and_verifiers(rows, item.id)
+        barred = makers | {item.officer, item.creator}
+        if item.step == 4:
+            barred |= verifiers | {item.verifier}
+        candidates = [p for p in candidates if p not in barred]
+    return candidates, True
+
+
+def _last_flow(rows: list[Mapping[str, str]]) -> Mapping[str, str] | None:
+    for row in reversed(rows):
+        if str(row.get("action", "")).strip().lower() in sop.FLOW_ACTIONS:
+            return row
+    return None
+
+
+def _digest(report: Report, clocks: dict[str, Clock], cal: WorkCalendar, now: dt.datetime) -> Digest | None:
+    today = now.astimezone(cal.tz).date()
+    span = cal.working_day(today)
+    if span is None or not span[0] <= now < span[1]:
+        return None
+    overdue = tuple(sorted((c for c in clocks.values() if c.overdue), key=lambda c: c.deadline))
+    due_today = tuple(sorted((c for c in clocks.values() if not c.overdue
+                              and c.deadline.astimezone(cal.tz).date() == today), key=lambda c: c.deadline))
+    previous = cal.previous_working_day(today)
+    rates: dict[int, tuple[int, int]] = {}
+    closed = report.closed()
+    if previous is not None and len(closed):
+        ended = closed["ended_at"].dt.tz_convert(cal.tz).dt.date
+        day = closed[ended == previous]
+        for step, group in day.groupby("step"):
+            rates[int(step)] = (int(group["on_time"].sum()), len(group))
+    return Digest(today, overdue, due_today, previous, rates)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one person on one channel."""
+
+    key: str
+    notice: Notice
+    channel: str  # "email" | "telegram" | "none" (nobody to send to)
+    address: str  # the e-mail address or Telegram chat id
+    lang: str
+    name: str
+    not_before: dt.datetime
+    unreachable: str = ""  # why it cannot be delivered (listed in the outbox and on the admin page)
+
+
+def expand(notices: Iterable[Notice], users: Sequence[User], prefs: Mapping[str, Preference], cal: WorkCalendar,
+           now: dt.datetime) -> list[Outgoing]:
+    """Each notice as the messages its person chose (kinds, channels, language); chat messages outside working
+    hours wait for the next working minute, e-mail goes at once. A person nothing can reach gets one
+    ``unreachable`` entry instead, so it is recorded and shown, not skipped."""
+    by_email = {u.email: u for u in users}
+    chat_time = cal.next_working_moment(now)
+    out: list[Outgoing] = []
+    for notice in notices:
+        user = by_email.get(notice.recipient)
+        pref = preference_of(prefs, notice.recipient)
+        name = (user.name if user else "") or notice.recipient.split("@")[0]
+        if user is None or not user.active:
+            why = "deactivated on the desk" if user else "not a user of the desk"
+            out.append(Outgoing(notice.key("none"), notice, "none", "", pref.lang, name, now, why))
+            continue
+        if not pref.wants(notice.kind):
+            continue
+        if not pref.channels:
+            out.append(Outgoing(notice.key("none"), notice, "none", "", pref.lang, name, now,
+                                "no notification channel chosen"))
+            continue
+        for channel in pref.channels:
+            if channel == "telegram":
+                if not pref.telegram_chat_id:
+                    out.append(Outgoing(notice.key(channel), notice, channel, "", pref.lang, name, now,
+                                        "Telegram chosen but no chat linked"))
+                    continue
+                out.append(Outgoing(notice.key(channel), notice, channel, pref.telegram_chat_id, pref.lang, name,
+                                    chat_time))
+            else:
+                out.append(Outgoing(notice.key(channel), notice, channel, user.email, pref.lang, name, now))
+    return out
+
+
+def unreachable_people(users: Sequence[User], prefs: Mapping[str, Preference]) -> list[tuple[User, str]]:
+    """Active users some notification cannot reach, and why (the admin page lists them)."""
+    out = []
+    for user in users:
+        if not user.active:
+            continue
+        pref = preference_of(prefs, user.email)
+        if not pref.channels:
+            out.append((user, "no notification channel chosen"))
+        elif "telegram" in pref.channels and not pref.telegram_chat_id:
+            out.append((user, "Telegram chosen but no chat linked"))
+    return out
