@@ -31,7 +31,7 @@ import pandas as pd
 from .. import sop
 from ..channels.base import FOR_A_PERSON
 from ..clock import WorkCalendar
-from ..compliance import Report, compute
+from ..compliance import compute
 from ..schema import LOG_COLUMNS, Item, User
 from ..settings import Settings
 from ..timeutil import parse_iso
@@ -85,13 +85,31 @@ class Clock:
         return self.used > self.limit + EPS
 
 
-@dataclass(frozen=True)
+@dataclass
 class Digest:
     day: dt.date
     overdue: tuple[Clock, ...]
     due_today: tuple[Clock, ...]
     previous_day: dt.date | None
-    rates: dict[int, tuple[int, int]]  # step -> (on time, finished) on the previous working day
+    log: Sequence[Mapping[str, str]] = field(repr=False, default=())
+    settings: Settings = field(repr=False, default_factory=Settings)
+    _rates: dict[int, tuple[int, int]] | None = field(default=None, repr=False)
+
+    @property
+    def rates(self) -> dict[int, tuple[int, int]]:
+        """Step → (on time, finished) on the previous working day, as the compliance report counts them: computed
+        only when a digest is written (once a day), not on every run."""
+        if self._rates is None:
+            self._rates = {}
+            if self.previous_day is not None and self.log:
+                report = compute(pd.DataFrame(list(self.log), columns=list(LOG_COLUMNS)), self.settings,
+                                 as_of=dt.datetime.combine(self.day, dt.time(0), tzinfo=self.settings.tz))
+                closed = report.closed()
+                if len(closed):
+                    ended = closed["ended_at"].dt.tz_convert(self.settings.tz).dt.date
+                    for step, group in closed[ended == self.previous_day].groupby("step"):
+                        self._rates[int(step)] = (int(group["on_time"].sum()), len(group))
+        return self._rates
 
 
 @dataclass(frozen=True)
@@ -119,12 +137,6 @@ def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: 
     """Every notice due at ``now`` (already sent or not: the Outbox decides that)."""
     cal = calendar or WorkCalendar(settings)
     people = _People(users)
-    report = compute(pd.DataFrame(list(log), columns=list(LOG_COLUMNS)), settings, as_of=now)
-    attempts = report.attempts
-    open_rows = attempts[attempts["ended_at"].isna()]
-    current = {(r.item_id, int(r.step)): (int(r.attempt), r.started_at.to_pydatetime())
-               for r in open_rows.itertuples(index=False)}
-    closed_count = attempts[attempts["ended_at"].notna()].groupby(["item_id", "step"]).size().to_dict()
     rows_of: dict[str, list[Mapping[str, str]]] = defaultdict(list)
     for row in log:
         rows_of[str(row.get("item_id", "")).strip()].append(row)
@@ -137,7 +149,7 @@ def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: 
     for item in items:
         if not item.is_open:
             continue
-        clock = _clock(item, current, closed_count, settings, cal, now)
+        clock = _clock(item, rows_of[item.id], settings, cal, now)
         if clock is None:
             problems.append(f"{item.id}: step {item.step} has no start time in the Register or the Log; "
                             "no messages about it")
@@ -174,7 +186,7 @@ def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: 
                                        due_at=at, channel_name=name, problem=status,
                                        error=str(state.get("error", "") or ""))
                                 for p in dict.fromkeys(publishers + supervisors)]
-    digest = _digest(report, clocks, cal, now)
+    digest = _digest(log, settings, clocks, cal, now)
     if digest is not None:
         span = cal.working_day(digest.day)
         notices += [Notice("digest", m, attempt=digest.day.isoformat(), due_at=span[0] if span else now)
@@ -203,26 +215,38 @@ def _after(cal: WorkCalendar, step: int, start: dt.datetime, minutes: float) -> 
     return cal.deadline(start, minutes)
 
 
-def _clock(item: Item, current: dict[tuple[str, int], tuple[int, dt.datetime]],
-           closed: dict[tuple[str, int], int], settings: Settings, cal: WorkCalendar,
+#: The Log rows that enter each step (a rejection enters the step Settings.reject_to names).
+ENTERS = {("start", 1): 1, ("submit", 1): 2, ("submit", 2): 3, ("approve", 3): 4, ("approve", 4): 5,
+          ("schedule", 5): 6}
+
+
+def _clock(item: Item, rows: list[Mapping[str, str]], settings: Settings, cal: WorkCalendar,
            now: dt.datetime) -> Clock | None:
+    """The open attempt at the item's step, as the compliance report counts attempts (each entry into a step is
+    one; a reschedule at step 6 is not), from the item's own Log rows in append order: cheap enough for every
+    run, where the whole report is not."""
     step = item.step
-    found = current.get((item.id, step))
-    if found:
-        attempt, started = found
-    else:  # the Log does not explain the Register's step (a hand edit): time it from the Register
-        attempt = closed.get((item.id, step), 0) + 1
-        started = item.step_entered_at
-        if step == sop.LAST_STEP and item.publish_at is not None:
-            started = max(item.publish_at, started) if started else item.publish_at
-        if started is None:
-            return None
+    entries = 0
+    last_schedule: dt.datetime | None = None
+    for row in rows:
+        action, at_step = str(row.get("action", "")).strip().lower(), _int(row.get("step"))
+        into = settings.reject_to.get(at_step, 2) if action == "reject" else ENTERS.get((action, at_step))
+        if into == step:
+            entries += 1
+        if action == "schedule":
+            last_schedule = _time(row.get("at")) or last_schedule
+    started = item.step_entered_at
+    if step == sop.LAST_STEP and item.publish_at is not None:
+        moments = [t for t in (item.publish_at, last_schedule or started) if t is not None]
+        started = max(moments)
+    if started is None:
+        return None
     limit = settings.limit(step)
     if sop.STEPS[step].clock == "calendar":
         used = max(0.0, (now - started).total_seconds() / 60)
     else:
         used = max(0.0, cal.working_between(started, now))
-    return Clock(item, step, attempt, started, _after(cal, step, started, limit), used, limit)
+    return Clock(item, step, max(1, entries), started, _after(cal, step, started, limit), used, limit)
 
 
 def _handlers(item: Item, people: _People, rows: list[Mapping[str, str]]) -> tuple[list[str], bool]:
@@ -247,7 +271,8 @@ def _last_flow(rows: list[Mapping[str, str]]) -> Mapping[str, str] | None:
     return None
 
 
-def _digest(report: Report, clocks: dict[str, Clock], cal: WorkCalendar, now: dt.datetime) -> Digest | None:
+def _digest(log: Sequence[Mapping[str, str]], settings: Settings, clocks: dict[str, Clock], cal: WorkCalendar,
+            now: dt.datetime) -> Digest | None:
     today = now.astimezone(cal.tz).date()
     span = cal.working_day(today)
     if span is None or not span[0] <= now < span[1]:
@@ -255,15 +280,7 @@ def _digest(report: Report, clocks: dict[str, Clock], cal: WorkCalendar, now: dt
     overdue = tuple(sorted((c for c in clocks.values() if c.overdue), key=lambda c: c.deadline))
     due_today = tuple(sorted((c for c in clocks.values() if not c.overdue
                               and c.deadline.astimezone(cal.tz).date() == today), key=lambda c: c.deadline))
-    previous = cal.previous_working_day(today)
-    rates: dict[int, tuple[int, int]] = {}
-    closed = report.closed()
-    if previous is not None and len(closed):
-        ended = closed["ended_at"].dt.tz_convert(cal.tz).dt.date
-        day = closed[ended == previous]
-        for step, group in day.groupby("step"):
-            rates[int(step)] = (int(group["on_time"].sum()), len(group))
-    return Digest(today, overdue, due_today, previous, rates)
+    return Digest(today, overdue, due_today, cal.previous_working_day(today), log, settings)
 
 
 @dataclass(frozen=True)

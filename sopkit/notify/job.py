@@ -19,7 +19,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..channels.base import OutcomeUnknown, PermanentError
@@ -33,7 +33,7 @@ from ..timeutil import Now, server_now, to_iso
 from .due import DEFAULT_SHARE, Due, Outgoing, due_notices, expand
 from .messages import Context, Letter, render
 from .outbox import DEFAULT_LEASE, MARGIN, Event, Meta, State, Status, decide, fold, row
-from .prefs import Preference, read_preferences
+from .prefs import PEOPLE_CHANNELS, Preference, read_preferences
 from .smtp import ChannelDown, Unreachable
 from .telegram import TelegramSender, link_chats
 
@@ -114,7 +114,8 @@ class NotifyJob:
         self.store = store
         self.settings = settings
         self.senders = dict(senders)
-        self.unavailable = dict(unavailable or {})
+        self.unavailable = {c: f"no {c} sender configured" for c in PEOPLE_CHANNELS if c not in self.senders}
+        self.unavailable.update(unavailable or {})
         self.base_url = base_url
         self.share = share
         self.clock = now
@@ -190,9 +191,19 @@ class NotifyJob:
         now = world.now
         first: list[Row] = []
         claims: list[Outgoing] = []
+        crashed = set()
+        for key, state in world.states.items():  # a run that died mid-send, whatever the hour and still due or not
+            action, reason = decide(state, now)
+            if action == "unknown":
+                crashed.add(key)
+                first.append(row(Event.UNKNOWN, key, self.job_id, now, state.meta, detail=f"{UNKNOWN_TEXT}: {reason}"))
+                self.report.unknown += 1
+                self.say(f"unknown: {state.meta.kind} for {state.meta.recipient} by {state.meta.channel}: {reason}")
         for out in world.outgoing:
             state = world.states.get(out.key)
             meta = _meta(out)
+            if out.key in crashed:
+                continue
             if out.unreachable:
                 if state is None or state.status == Status.FREE:
                     first.append(row(Event.UNREACHABLE, out.key, self.job_id, now, meta, detail=out.unreachable))
@@ -203,19 +214,16 @@ class NotifyJob:
                 if state is None or state.status in (Status.FREE, Status.RETRY):
                     self.report.waiting += 1
                 continue
-            action, reason = decide(state, now)
+            action, _ = decide(state, now)
             if action == "claim":
                 claims.append(out)
-            elif action == "unknown":
-                first.append(row(Event.UNKNOWN, out.key, self.job_id, now, meta, detail=f"{UNKNOWN_TEXT}: {reason}"))
-                self.report.unknown += 1
-                self.say(f"unknown: {out.notice.kind} for {out.name} by {out.channel}: {reason}")
             elif state is not None and state.status in (Status.CLAIMED, Status.SENDING):
                 self.report.held += 1
             elif state is not None and state.status == Status.RETRY:
                 self.report.retry += 1
         until = now + self.lease
-        first += [row(Event.CLAIM, o.key, self.job_id, now, _meta(o), until=until) for o in claims]
+        letters = {o.key: self._letter(o, world.context) for o in claims}
+        first += [row(Event.CLAIM, o.key, self.job_id, now, _meta(o, letters[o.key]), until=until) for o in claims]
         self.store.append_outbox(first)
         if not claims:
             return self.report
@@ -229,7 +237,7 @@ class NotifyJob:
                     self.report.held += 1
                     self.say(f"{out.key}: claimed first by run {state.job if state else '?'}; left to it")
                     continue
-                pending = self._one(out, state, until, world.context, pending, down)
+                pending = self._one(out, state, until, letters[out.key], pending, down)
         except Exception:
             self._flush(pending)
             raise
@@ -243,21 +251,25 @@ class NotifyJob:
         if rows:
             self.store.append_outbox(rows)
 
-    def _one(self, out: Outgoing, state: State, until: dt.datetime, ctx: Context, pending: list[Row],
+    def _letter(self, out: Outgoing, ctx: Context) -> Letter | str:
+        """The message's words, or why it cannot be written (an item gone from the Register meanwhile)."""
+        try:
+            return render(out, ctx)
+        except (KeyError, ValueError) as e:
+            return f"cannot be written: {e}"
+
+    def _one(self, out: Outgoing, state: State, until: dt.datetime, letter: Letter | str, pending: list[Row],
              down: dict[str, str]) -> list[Row]:
         """Send one claimed message; returns the rows still to append (its outcome)."""
-        meta = _meta(out)
+        meta = _meta(out, letter)
         now = self.now()
         if now > until - self.margin:
             self.report.held += 1
             self.say(f"{out.key}: the run's lease is nearly over; left for the next run")
             return pending
-        try:
-            letter = render(out, ctx)
-        except (KeyError, ValueError) as e:
+        if isinstance(letter, str):
             self.report.failed += 1
-            return [*pending, row(Event.FAILED, out.key, self.job_id, now, meta, detail=f"cannot be written: {e}")]
-        meta = replace(meta, subject=letter.subject)
+            return [*pending, row(Event.FAILED, out.key, self.job_id, now, meta, detail=letter)]
         who = f"{out.notice.kind} to {out.name} by {out.channel}: {letter.subject}"
         if out.channel in self.unavailable:
             self.report.recorded += 1
@@ -317,8 +329,9 @@ class NotifyJob:
         return row(Event.RETRY, out.key, self.job_id, now, meta, until=later, detail=reason)
 
 
-def _meta(out: Outgoing) -> Meta:
-    return Meta(out.notice.kind, out.notice.item_id, out.notice.recipient, out.channel, "")
+def _meta(out: Outgoing, letter: Letter | str = "") -> Meta:
+    subject = letter.subject if isinstance(letter, Letter) else ""
+    return Meta(out.notice.kind, out.notice.item_id, out.notice.recipient, out.channel, subject)
 
 
 def requeue(store: Store, admin: User, key: str, now: Now = server_now) -> State:

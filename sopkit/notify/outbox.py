@@ -130,7 +130,9 @@ def step(state: State, row: Mapping[str, Any]) -> State:
     """The state after one more row of its key (the rules of the module docstring)."""
     event, job = str(row.get("event", "")).strip(), str(row.get("job", "")).strip()
     at, until = _time(row.get("at")), _time(row.get("until"))
-    state = replace(state, rows=state.rows + 1, meta=state.meta if state.meta.kind else _meta(row))
+    meta = _meta(row)
+    state = replace(state, rows=state.rows + 1,
+                    meta=state.meta if state.meta.kind and not (meta.subject and not state.meta.subject) else meta)
     status = state.status
     if event == Event.CLAIM:
         if status in (Status.FREE, Status.RETRY):

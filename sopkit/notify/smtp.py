@@ -95,11 +95,11 @@ def email_message(out: Outgoing, letter: Letter, settings: SmtpSettings, when: d
         root = thread_id(out.notice.item_id, settings.domain)
         msg["In-Reply-To"] = root
         msg["References"] = root
-    msg["Content-Language"] = out.lang
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a robot
     msg["X-Auto-Response-Suppress"] = "All"
     msg.set_content(letter.text())
     msg.add_alternative(letter.html(), subtype="html")
+    msg["Content-Language"] = out.lang  # after the parts: set_content clears Content-* headers
     return msg
 
 

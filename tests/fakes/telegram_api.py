@@ -1,4 +1,6 @@
-"""A loopback Telegram Bot API: getMe, getChat, sendMessage, sendPhoto.
+"""A loopback Telegram Bot API: getMe, getChat, sendMessage, sendPhoto, and for direct messages to people
+getUpdates and private chats (a person "sends" the bot a message with :meth:`FakeTelegram.user_says`; a person
+who blocked the bot gets the real 403).
 
 Shapes follow core.telegram.org/bots/api: ``/bot<token>/<method>``, parameters as query, urlencoded, JSON or
 multipart; answers ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code", "description",
@@ -57,13 +59,30 @@ class FakeTelegram(LoopbackServer):
         }
     )
     messages: list[dict[str, Any]] = field(default_factory=list)
+    private_chats: dict[str, dict[str, Any]] = field(default_factory=dict)  # chat id -> chat
+    blocked: set[str] = field(default_factory=set)  # private chats whose person blocked the bot
+    updates: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__init__()
         self._ids = itertools.count(101)
+        self._update_ids = itertools.count(5001)
 
     def _chat_matches(self, chat_id: str | None) -> bool:
-        return chat_id in (str(self.chat["id"]), f"@{self.chat.get('username')}")
+        return chat_id in (str(self.chat["id"]), f"@{self.chat.get('username')}") or chat_id in self.private_chats
+
+    def user_says(self, chat_id: int, text: str, first_name: str = "Budi") -> None:
+        """A person writes to the bot from their private chat (which opens the chat, as /start does)."""
+        chat = {"id": chat_id, "type": "private", "first_name": first_name}
+        with self.lock:
+            self.private_chats.setdefault(str(chat_id), chat)
+            self.updates.append({"update_id": next(self._update_ids), "message": {
+                "message_id": next(self._ids), "date": int(time.time()), "chat": chat, "text": text,
+                "from": {"id": chat_id, "is_bot": False, "first_name": first_name}}})
+
+    def to_chat(self, chat_id: int | str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [m for m in self.messages if m.get("chat_id") == str(chat_id)]
 
     def handle(self, request: Recorded) -> Reply:
         prefix, _, method = request.path.strip("/").partition("/")
@@ -82,20 +101,29 @@ class FakeTelegram(LoopbackServer):
                     },
                 },
             )
+        if method == "getUpdates":
+            offset = int(request.param("offset") or 0)
+            if offset:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]  # confirmed: forgotten
+            return Reply(200, {"ok": True, "result": list(self.updates)})
         chat_id = request.param("chat_id")
         if method in ("getChat", "sendMessage", "sendPhoto"):
             if not chat_id:
                 return Reply(400, tg_error(400, "Bad Request: chat_id is empty"))
             if not self._chat_matches(chat_id):
                 return Reply(400, tg_error(400, "Bad Request: chat not found"))
+        if chat_id in self.blocked:
+            return Reply(403, tg_error(403, "Forbidden: bot was blocked by the user"))
         if method == "getChat":
-            return Reply(200, {"ok": True, "result": dict(self.chat)})
+            return Reply(200, {"ok": True, "result": dict(self.private_chats.get(chat_id or "", self.chat))})
         if method == "sendMessage":
             text = request.param("text") or ""
             if not text.strip():
                 return Reply(400, tg_error(400, "Bad Request: message text is empty"))
             if units(text) > 4096:
                 return Reply(400, tg_error(400, "Bad Request: message is too long"))
+            if chat_id in self.private_chats:
+                return self._store({"text": text, "chat_id": chat_id}, self.private_chats[chat_id])
             return self._store({"text": text})
         if method == "sendPhoto":
             photo = request.files.get("photo")
@@ -113,8 +141,8 @@ class FakeTelegram(LoopbackServer):
             return self._store(stored)
         return Reply(404, tg_error(404, "Not Found"))
 
-    def _store(self, content: dict[str, Any]) -> Reply:
-        message = {"message_id": next(self._ids), "chat": dict(self.chat), "date": int(time.time())}
+    def _store(self, content: dict[str, Any], chat: dict[str, Any] | None = None) -> Reply:
+        message = {"message_id": next(self._ids), "chat": dict(chat or self.chat), "date": int(time.time())}
         if "caption" in content:
             message["caption"] = content["caption"]
             message["photo"] = [

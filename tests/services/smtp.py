@@ -12,6 +12,7 @@ data arrived but before the server's answer (the client cannot know whether it w
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
@@ -93,6 +94,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)  # a slow server: runs that overlap really overlap
         message = email.message_from_bytes(envelope.original_content or envelope.content,
                                            policy=email.policy.default)
         s = self.server
@@ -116,6 +119,7 @@ class SmtpServer:
         self.refuse: dict[str, str] = {}
         self.defer_next: dict[str, int] = {}
         self.drop_after_data = 0
+        self.delay = 0.0
         self.logins: list[tuple[str, bool]] = []
         self.ca_file = ""
         kwargs: dict[str, Any] = {}
@@ -153,12 +157,12 @@ class SmtpServer:
 
 def text_part(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
-    return part.get_content() if part else ""
+    return part.get_content().replace("\r\n", "\n") if part else ""
 
 
 def html_part(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("html",))
-    return part.get_content() if part else ""
+    return part.get_content().replace("\r\n", "\n") if part else ""
 
 
 __all__ = ["Received", "SmtpServer", "html_part", "make_certificate", "text_part"]
