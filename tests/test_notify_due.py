@@ -185,3 +185,38 @@ def test_expand_channels_language_quiet_hours_and_unreachable(desk, clock, store
     assert [(o.channel, o.unreachable) for o in held_by_gone] == [("none", "deactivated on the desk")]
     listed = unreachable_people(users, prefs)
     assert [(u.email, why) for u, why in listed] == [(P["supervisor2"], "Telegram chosen but no chat linked")]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_open_attempt_is_the_one_the_compliance_report_counts(desk, clock, store, seed) -> None:  # noqa: ANN001
+    """due.py counts attempts from the item's own Log rows (cheap, every run); the compliance report is the
+    reference. Random passes with rejections at steps 3 and 4 and reschedules at step 6 must agree."""
+    import random
+
+    import pandas as pd
+
+    from sopkit.compliance import compute
+    from sopkit.schema import LOG_COLUMNS
+
+    rng = random.Random(seed)
+    for n in range(4):
+        item = to_step(desk, clock, 3, at(23, 8) + dt.timedelta(minutes=n), channels=("site",))
+        for _ in range(rng.randint(0, 6)):
+            clock.advance(minutes=rng.randint(1, 50))
+            if item.step == 2:
+                item = desk.submit(PEOPLE["creator"], desk.edit(PEOPLE["creator"], item, body=f"v{rng.random()}"))
+            elif item.step in (3, 4):
+                who = PEOPLE["supervisor"] if item.step == 3 else PEOPLE["administrator"]
+                item = (desk.reject(who, item, "Perbaiki.") if rng.random() < 0.5 else desk.approve(who, item))
+            elif item.step == 5:
+                item = desk.schedule(PEOPLE["supervisor"], item, clock.t + dt.timedelta(hours=2))
+            elif item.step == 6:
+                item = desk.schedule(PEOPLE["supervisor"], item, clock.t + dt.timedelta(minutes=rng.randint(5, 90)))
+    now = clock.advance(hours=3)
+    due = due_at(store, now)
+    report = compute(pd.DataFrame(store.read_log(), columns=list(LOG_COLUMNS)), Settings(), as_of=now)
+    open_ = report.attempts[report.attempts["ended_at"].isna()]
+    expected = {(r.item_id, int(r.step)): (int(r.attempt), r.started_at.to_pydatetime()) for r in
+                open_.itertuples()}
+    got = {(c.item.id, c.step): (c.attempt, c.started) for c in due.clocks.values()}
+    assert got == expected

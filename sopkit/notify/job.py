@@ -3,8 +3,9 @@ the Outbox's claim / start / record protocol (``outbox``, whose docstring says w
 
 One run reads the store once (Register, Log, Users, Preferences, Outbox), appends all its claims in one append,
 reads the claimed keys back once, then per message appends ``sending`` (with the previous message's outcome) and
-sends. On Google Sheets that is 6 reads and 1 write, plus 1 write per message, and an idle run (nothing due)
-costs the 5 reads only. It knows no configuration: ``run`` builds the senders from the secrets file.
+sends. On Google Sheets that is 6 reads and N + 2 writes for N messages (the Outbox read is of its new rows only
+after the first run of a process), and an idle run costs the 5 reads only. It knows no configuration: ``run``
+builds the senders from the secrets file.
 
 A failure never blocks another message: each has its own outcome. A channel that cannot send at all (SMTP login
 refused, server down) is not tried again in the same run; its messages are recorded for a retry with backoff
