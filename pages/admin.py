@@ -1,13 +1,14 @@
 """Admin: users and roles, SOP settings, the Register (its editor, or a link to the store's own when the store is
-edited by hand) and every row that fails validation; above them, what the publish job will need: channel
-credentials that are missing or expire before items fall due, and deprecated settings."""
+edited by hand), every row that fails validation, and the notification outbox (sends, failures, a retry button,
+the users nobody can reach); above them, what the publish job will need: channel credentials that are missing or
+expire before items fall due, and deprecated settings."""
 
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from pages._ui import adminsettings, filters, identity, rules, session
+from pages._ui import adminsettings, filters, identity, outbox, rules, session
 from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import escape, labelled, times
@@ -48,8 +49,8 @@ if credential_problems:
 if session.cfg().deprecated:
     st.info(t("admin.deprecated", keys=", ".join(session.cfg().deprecated), url=display(session.cfg().store)),
             icon=":material/settings:")
-users_tab, settings_tab, register_tab, problems_tab = st.tabs(
-    [t("admin.users"), t("admin.settings"), t("admin.register"), t("admin.problems")])
+users_tab, settings_tab, register_tab, problems_tab, outbox_tab = st.tabs(
+    [t("admin.users"), t("admin.settings"), t("admin.register"), t("admin.problems"), t("admin.outbox")])
 
 with users_tab:
     frame = pd.DataFrame([{"email": u.email, "name": u.name, "roles": list(u.roles), "active": u.active,
@@ -165,3 +166,6 @@ with problems_tab:
         st.success(t("admin.no_problems"))
     else:
         st.dataframe(labelled(pd.DataFrame(found)), hide_index=True)
+
+with outbox_tab:
+    outbox.tab(ctx.user, ctx.snap)

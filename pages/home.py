@@ -1,4 +1,4 @@
-"""Beranda: the items waiting on me, each with its live SOP countdown, and my recent activity."""
+"""Beranda: the items waiting on me, overdue first, each with its live SOP countdown, and my recent activity."""
 
 import pandas as pd
 import streamlit as st
@@ -6,8 +6,9 @@ import streamlit as st
 from pages._ui import widgets
 from pages._ui.guard import guard
 from pages._ui.nav import PAGE_FILES
-from pages._ui.session import t
+from pages._ui.session import settings, t
 from sopkit import sop
+from sopkit.queues import by_urgency
 from sopkit.workflow import waiting_on
 
 ctx = guard("home")
@@ -17,7 +18,7 @@ st.subheader(t("home.my_tasks"))
 items = ctx.snap.register.items
 mine = waiting_on(items, ctx.user)
 held = [i for i in items if i.is_open and i.holder(i.step) == ctx.user.email and i not in mine]
-tasks = mine + held
+tasks = by_urgency(mine + held, settings()[0], widgets.now(), widgets.calendar())
 if not tasks:
     st.info(t("home.no_tasks"))
 for item in widgets.capped(tasks):

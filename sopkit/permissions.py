@@ -26,6 +26,7 @@ PAGE_ROLES: dict[str, frozenset[str] | None] = {
     "item": None,
     "compliance": frozenset({"supervisor", "administrator", "manager", "admin"}),
     "admin": frozenset({"admin"}),
+    "notifications": None,
     "about": None,
 }
 

@@ -60,6 +60,22 @@ def countdown(item: Item, settings: Settings, now: dt.datetime, calendar: WorkCa
     return Countdown(item.id, item.step, start, deadline, limit, used, state)
 
 
+_URGENCY = {"late": 0, "near": 1, "ok": 2, "waiting": 3}
+
+
+def by_urgency(items: list[Item], settings: Settings, now: dt.datetime,
+               calendar: WorkCalendar | None = None) -> list[Item]:
+    """Overdue first (the longest overdue on top), then the nearest deadline; scheduled items not yet due last."""
+    cal = calendar or WorkCalendar(settings)
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+    def key(item: Item) -> tuple[int, float, dt.datetime]:
+        c = countdown(item, settings, now, cal)
+        return _URGENCY[c.state], c.remaining_minutes, c.deadline or far
+
+    return sorted(items, key=key)
+
+
 def format_minutes(minutes: float) -> str:
     """``-75`` → ``-1 j 15 m`` style is left to i18n; this gives ``1:15`` (hours:minutes), sign kept."""
     sign = "-" if minutes < 0 else ""

@@ -558,3 +558,13 @@ def waiting_on(items: Iterable[Item], user: User, step: str | None = None,
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(out, key=lambda i: i.step_entered_at or far)
 
+
+def waiting_counts(items: Iterable[Item], user: User) -> dict[str, int]:
+    """How many items wait on the user, per menu page: each role's page counts the items at its role's steps
+    (the supervisor's page holds steps 3 and 5), the home page all of them."""
+    mine = waiting_on(items, user)
+    counts: dict[str, int] = {"home": len(mine)}
+    for item in mine:
+        role = sop.STEPS[item.step].role
+        counts[role] = counts.get(role, 0) + 1
+    return counts

@@ -176,15 +176,15 @@ def test_expand_channels_language_quiet_hours_and_unreachable(desk, clock, store
     assert got[(P["supervisor"], "email")].not_before == evening  # e-mail at once
     assert got[(P["supervisor"], "telegram")].not_before == at(24, 7, 30)  # chat waits for working hours
     assert got[(P["supervisor"], "email")].lang == "en" and got[(P["supervisor"], "telegram")].address == "5551"
-    assert got[(P["supervisor2"], "telegram")].unreachable == "Telegram chosen but no chat linked"
+    assert got[(P["supervisor2"], "telegram")].unreachable == "no_chat"
     muted = {P["supervisor"]: Preference(P["supervisor"], kinds=frozenset({"breach"}))}
     assert not [o for o in expand(due.notices, users, muted, cal, evening) if o.notice.recipient == P["supervisor"]]
     gone = [u for u in users if u.email != P["supervisor"]] + [User(P["supervisor"], "Budi", ("supervisor",),
                                                                     active=False)]
     held_by_gone = [o for o in expand(due.notices, gone, {}, cal, evening) if o.notice.recipient == P["supervisor"]]
-    assert [(o.channel, o.unreachable) for o in held_by_gone] == [("none", "deactivated on the desk")]
+    assert [(o.channel, o.unreachable) for o in held_by_gone] == [("none", "inactive")]
     listed = unreachable_people(users, prefs)
-    assert [(u.email, why) for u, why in listed] == [(P["supervisor2"], "Telegram chosen but no chat linked")]
+    assert [(u.email, why) for u, why in listed] == [(P["supervisor2"], "no_chat")]
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -43,7 +43,7 @@ class Ctx:
 def sidebar(user: User | None) -> None:
     with st.sidebar:
         if user is not None:
-            nav.menu(user)
+            nav.menu(user, session.snapshot().register.items)
             st.divider()
         st.selectbox("Bahasa / Language", ("id", "en"), key=session.LANG_KEY,
                      format_func=lambda v: {"id": "Bahasa Indonesia", "en": "English"}[v])

@@ -7,7 +7,8 @@ import re
 import streamlit as st
 
 from sopkit.permissions import PAGE_ROLES, pages_for
-from sopkit.schema import User
+from sopkit.schema import Item, User
+from sopkit.workflow import waiting_counts
 
 from .session import t
 
@@ -18,15 +19,24 @@ ICONS: dict[str, str] = {
     "supervisor": ":material/fact_check:", "administrator": ":material/verified:",
     "publisher": ":material/publish:", "item": ":material/article:", "compliance": ":material/monitoring:",
     "admin": ":material/admin_panel_settings:", "about": ":material/info:",
+    "notifications": ":material/notifications:",
 }
 HIDDEN = frozenset({"item"})  # reached from links, not listed
 
 
-def menu(user: User) -> None:
-    """The sidebar menu: links to exactly the pages ``permissions.pages_for`` gives this user."""
+def label(key: str, counts: dict[str, int]) -> str:
+    """A menu entry's words: the page's name and, when items wait on the user there, how many (``Beranda (3)``)."""
+    n = counts.get(key, 0)
+    return f"{t(f'page.{key}')} ({n})" if n else t(f"page.{key}")
+
+
+def menu(user: User, items: tuple[Item, ...] = ()) -> None:
+    """The sidebar menu: links to exactly the pages ``permissions.pages_for`` gives this user, each with the number
+    of items waiting on the user there."""
+    counts = waiting_counts(items, user)
     for key in pages_for(user):
         if key not in HIDDEN:
-            st.page_link(PAGE_FILES[key], label=t(f"page.{key}"), icon=ICONS[key])
+            st.page_link(PAGE_FILES[key], label=label(key, counts), icon=ICONS[key])
 
 
 #: Streamlit lays the sidebar over the page below this width (its ``md`` breakpoint).

@@ -283,6 +283,10 @@ def _digest(log: Sequence[Mapping[str, str]], settings: Settings, clocks: dict[s
     return Digest(today, overdue, due_today, cal.previous_working_day(today), log, settings)
 
 
+#: Why a message cannot reach its person (i18n ``notify.unreachable.<code>``).
+UNREACHABLE = ("no_channel", "no_chat", "inactive", "not_a_user")
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message to one person on one channel."""
@@ -294,7 +298,7 @@ class Outgoing:
     lang: str
     name: str
     not_before: dt.datetime
-    unreachable: str = ""  # why it cannot be delivered (listed in the outbox and on the admin page)
+    unreachable: str = ""  # why it cannot be delivered: an ``UNREACHABLE`` code (the outbox and the admin page)
 
 
 def expand(notices: Iterable[Notice], users: Sequence[User], prefs: Mapping[str, Preference], cal: WorkCalendar,
@@ -310,20 +314,20 @@ def expand(notices: Iterable[Notice], users: Sequence[User], prefs: Mapping[str,
         pref = preference_of(prefs, notice.recipient)
         name = (user.name if user else "") or notice.recipient.split("@")[0]
         if user is None or not user.active:
-            why = "deactivated on the desk" if user else "not a user of the desk"
+            why = "inactive" if user else "not_a_user"
             out.append(Outgoing(notice.key("none"), notice, "none", "", pref.lang, name, now, why))
             continue
         if not pref.wants(notice.kind):
             continue
         if not pref.channels:
             out.append(Outgoing(notice.key("none"), notice, "none", "", pref.lang, name, now,
-                                "no notification channel chosen"))
+                                "no_channel"))
             continue
         for channel in pref.channels:
             if channel == "telegram":
                 if not pref.telegram_chat_id:
                     out.append(Outgoing(notice.key(channel), notice, channel, "", pref.lang, name, now,
-                                        "Telegram chosen but no chat linked"))
+                                        "no_chat"))
                     continue
                 out.append(Outgoing(notice.key(channel), notice, channel, pref.telegram_chat_id, pref.lang, name,
                                     chat_time))
@@ -333,14 +337,15 @@ def expand(notices: Iterable[Notice], users: Sequence[User], prefs: Mapping[str,
 
 
 def unreachable_people(users: Sequence[User], prefs: Mapping[str, Preference]) -> list[tuple[User, str]]:
-    """Active users some notification cannot reach, and why (the admin page lists them)."""
+    """Active users some notification cannot reach, and why (an ``UNREACHABLE`` code; the admin page lists
+    them)."""
     out = []
     for user in users:
         if not user.active:
             continue
         pref = preference_of(prefs, user.email)
         if not pref.channels:
-            out.append((user, "no notification channel chosen"))
+            out.append((user, "no_channel"))
         elif "telegram" in pref.channels and not pref.telegram_chat_id:
-            out.append((user, "Telegram chosen but no chat linked"))
+            out.append((user, "no_chat"))
     return out

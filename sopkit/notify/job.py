@@ -25,6 +25,7 @@ from typing import Protocol
 
 from ..channels.base import OutcomeUnknown, PermanentError
 from ..clock import WorkCalendar
+from ..i18n import t
 from ..publishing.job import host_name
 from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry
 from ..schema import Row, User
@@ -164,7 +165,8 @@ class NotifyJob:
             who = f"{out.notice.kind} to {out.name} by {out.channel}: {subject}"
             if out.unreachable:
                 if state is None or state.status == Status.FREE:
-                    lines.append(f"would record as unreachable: {who} ({out.unreachable})")
+                    why = t(f"notify.unreachable.{out.unreachable}", "en")
+                    lines.append(f"would record as unreachable: {who} ({why})")
                 continue
             if out.not_before > world.now:
                 if state is None or state.status == Status.FREE:
@@ -209,7 +211,8 @@ class NotifyJob:
                 if state is None or state.status == Status.FREE:
                     first.append(row(Event.UNREACHABLE, out.key, self.job_id, now, meta, detail=out.unreachable))
                     self.report.unreachable += 1
-                    self.say(f"unreachable: {out.notice.kind} for {out.name}: {out.unreachable}")
+                    self.say(f"unreachable: {out.notice.kind} for {out.name}: "
+                             f"{t(f'notify.unreachable.{out.unreachable}', 'en')}")
                 continue
             if out.not_before > now:
                 if state is None or state.status in (Status.FREE, Status.RETRY):
