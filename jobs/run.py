@@ -6,6 +6,8 @@ Runs, each as its own process with its output prefixed by its name (honcho, a Py
 
 * ``desk``    the Streamlit desk on http://127.0.0.1:8501
 * ``publish`` the publish loop (``python -m jobs.publish --loop``): due items go out on time
+* ``notify``  the notification loop (``python -m jobs.notify --loop``): nobody misses their turn; without
+  ``[smtp]`` its messages are recorded in the outbox (the admin page), not sent
 * ``site``    the embedded website (the site channel's static files) read-only on http://127.0.0.1:8080
 
 One Ctrl-C (or SIGTERM) stops them all: honcho puts each in its own process group and signals the group, then
@@ -28,13 +30,13 @@ from sopkit.config import ROOT, ConfigError, load
 
 
 def processes(port: int, site: int, every: int) -> dict[str, list[str]]:
-    """Name → command. Adding a loop (issue 12's ``jobs.notify``) is one more line here."""
+    """Name → command. Adding a loop is one more line here."""
     py = sys.executable
     return {
         "desk": [py, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
                  "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         "publish": [py, "-m", "jobs.publish", "--loop", "--every", f"{every}s"],
-        # "notify": [py, "-m", "jobs.notify", "--loop", "--every", f"{every}s"],  # issue 12
+        "notify": [py, "-m", "jobs.notify", "--loop", "--every", f"{every}s"],
         "site": [py, "-m", "jobs.site", "--port", str(site)],
     }
 
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jobs.run", description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=8501, help="desk port (default 8501)")
     parser.add_argument("--site-port", type=int, help="website port (default [site] port or 8080)")
-    parser.add_argument("--every", type=parse_every, default=60, help="publish loop interval (default 1m)")
+    parser.add_argument("--every", type=parse_every, default=60, help="publish and notify loop interval (default 1m)")
     args = parser.parse_args(argv)
     try:
         site = args.site_port or site_port(load().section("site"))

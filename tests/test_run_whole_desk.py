@@ -68,9 +68,10 @@ def alive(pid: int) -> bool:
 
 def test_processes_are_one_line_each_and_use_the_ports() -> None:
     procs = run.processes(8601, 8181, 60)
-    assert list(procs) == ["desk", "publish", "site"]
+    assert list(procs) == ["desk", "publish", "notify", "site"]
     assert "8601" in procs["desk"] and procs["site"][-1] == "8181"
     assert procs["publish"][1:] == ["-m", "jobs.publish", "--loop", "--every", "60s"]
+    assert procs["notify"][1:] == ["-m", "jobs.notify", "--loop", "--every", "60s"]
 
 
 def test_make_run_publishes_due_items_serves_the_site_and_stops_on_one_ctrl_c(tmp_path: Path) -> None:
@@ -78,7 +79,8 @@ def test_make_run_publishes_due_items_serves_the_site_and_stops_on_one_ctrl_c(tm
     db, site_root = tmp_path / "sopkit.db", tmp_path / "site"
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'[site]\nroot = "{site_root}"\nbase_url = "http://127.0.0.1:{site_port}/"\nport = {site_port}\n'
-                       f'[publish]\nlock = "{tmp_path / "publish.lock"}"\n', encoding="utf-8")
+                       f'[publish]\nlock = "{tmp_path / "publish.lock"}"\n'
+                       f'[notify]\nlock = "{tmp_path / "notify.lock"}"\n', encoding="utf-8")
     env = {**os.environ, "SOPKIT_STORE": f"sqlite:///{db}", "SOPKIT_MEDIA": str(tmp_path / "media"),
            "SOPKIT_SECRETS": str(secrets)}
     subprocess.run([sys.executable, "-m", "sopkit", "demo", "--items", "40", "--if-empty"], cwd=ROOT, env=env,
@@ -118,8 +120,12 @@ def test_make_run_publishes_due_items_serves_the_site_and_stops_on_one_ctrl_c(tm
         while get(f"http://127.0.0.1:{desk_port}/_stcore/health") != (200, b"ok"):
             assert time.monotonic() < deadline, (tmp_path / "run.log").read_text()
             time.sleep(0.5)
+        while not store.read_outbox():  # no [smtp]: the notify loop records what it would have sent
+            assert time.monotonic() < deadline, (tmp_path / "run.log").read_text()
+            time.sleep(0.5)
+        assert {r["event"] for r in store.read_outbox()} >= {"claim", "recorded"}
         tree = descendants(proc.pid)
-        assert len(tree) >= 3, tree
+        assert len(tree) >= 4, tree
 
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole foreground group
         assert proc.wait(timeout=30) in (0, 130)
@@ -143,6 +149,6 @@ def test_make_run_publishes_due_items_serves_the_site_and_stops_on_one_ctrl_c(tm
                     os.kill(pid, signal.SIGKILL)
         log.close()
     out = (tmp_path / "run.log").read_text()
-    for name in ("desk", "publish", "site"):
+    for name in ("desk", "publish", "notify", "site"):
         assert f" {name} " in out and f"{name} started" in out, out  # each line says which process printed it
     assert "published" in out or "site" in out
