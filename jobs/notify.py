@@ -17,11 +17,9 @@ Settings: see ``sopkit/notify/run.py`` (``[smtp]``, ``[desk] base_url``, ``[noti
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
-from jobs.publish import loop, parse_every, stamped
+from jobs.publish import loop_until_signalled, parse_every, stamped
 from sopkit.config import ConfigError, load
 from sopkit.notify.run import run_once
 from sopkit.publishing.run import EXIT_CONFIG
@@ -48,17 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_CONFIG
         return run_once(config, dry_run=args.dry_run, say=say)
 
-    if args.once:
-        return tick()
-    stop = threading.Event()
-
-    def finish(signum: int, frame: object) -> None:
-        say(f"signal {signum}: stopping after the current run")
-        stop.set()
-
-    signal.signal(signal.SIGTERM, finish)
-    signal.signal(signal.SIGINT, finish)
-    return loop(args.every, tick, stop=stop)
+    return tick() if args.once else loop_until_signalled(args.every, tick, say)
 
 
 if __name__ == "__main__":

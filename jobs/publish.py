@@ -33,8 +33,8 @@ from sopkit.publishing import Say
 from sopkit.publishing.run import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, LockHeld, check_only, host_lock, run_once
 from sopkit.timeutil import Now, server_now, to_iso
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "LockHeld", "check_only", "host_lock", "loop", "main",
-           "parse_every", "run_once", "stamped"]
+__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "LockHeld", "check_only", "host_lock", "loop",
+           "loop_until_signalled", "main", "parse_every", "run_once", "stamped"]
 
 
 def parse_every(text: str) -> int:
@@ -108,6 +108,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.once or args.check_credentials:
         return tick()
+    return loop_until_signalled(args.every, tick, say)
+
+
+def loop_until_signalled(every: int, tick: Callable[[], int], say: Say) -> int:
+    """:func:`loop` until SIGTERM or SIGINT, which end it between runs, never in the middle of one."""
     stop = threading.Event()
 
     def finish(signum: int, frame: object) -> None:
@@ -116,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, finish)
     signal.signal(signal.SIGINT, finish)
-    return loop(args.every, tick, stop=stop)
+    return loop(every, tick, stop=stop)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ from sopkit import checks, i18n, images, sop
 from sopkit.channels import registry
 from sopkit.clock import SpanKind
 from sopkit.compliance import ATTEMPT_COLUMNS
+from sopkit.notify.due import UNREACHABLE
+from sopkit.notify.outbox import Status
+from sopkit.notify.prefs import KINDS, PEOPLE_CHANNELS
 from sopkit.permissions import PAGE_ROLES
 from sopkit.publishing import copies
 from sopkit.schema import LOG_COLUMNS
@@ -63,6 +66,12 @@ DYNAMIC = (
     + [f"item.holder.{s.holder_column}" for s in sop.STEPS.values()]
     + [f"why.kind.{k}" for k in typing.get_args(SpanKind)]
     + [f"hist.source.{s.replace('-', '_')}" for s in ("admin", "init", HAND_EDIT, EXISTING, "none")]
+    + [f"notify.{part}.{k}" for k in KINDS for part in ("kind", "subject")]
+    + [f"notify.status.{s}" for s in Status]
+    + [f"notify.channel.{c}" for c in (*PEOPLE_CHANNELS, "none")]
+    + [f"notify.unreachable.{c}" for c in UNREACHABLE]
+    + [f"notify.state.{s}" for s in ("failed", "unknown")]
+    + [f"notify.check.3.{k}" for k in ("facts", "reading", "language", "media")]
 )
 
 

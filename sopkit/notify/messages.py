@@ -160,8 +160,9 @@ def render(out: Outgoing, ctx: Context) -> Letter:
         lead = t("notify.lead.returned", lang, reviewer=ctx.name(n.reviewer), from_n=n.from_step,
                  from_step=step_title(n.from_step, lang), due=due)
     elif n.kind == "reminder":
-        left = (clock.limit - clock.used) if clock else 0
-        lead = t("notify.lead.reminder", lang, share=round(ctx.share * 100), left=duration(left, lang), **values)
+        used, left = (clock.used, clock.limit - clock.used) if clock else (0.0, 0.0)
+        share = int(used * 100 / clock.limit) if clock and clock.limit else round(ctx.share * 100)
+        lead = t("notify.lead.reminder", lang, share=share, left=duration(left, lang), **values)
     elif n.kind == "breach":
         over = (clock.used - clock.limit) if clock else 0
         lead = t("notify.lead.breach", lang, over=duration(over, lang), **values)
