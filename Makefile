@@ -31,6 +31,7 @@ test: setup system-packages
 bench: setup
 	$(PY) tests/benchmarks/bench_report.py
 	$(PY) tests/benchmarks/bench_image_memory.py
+	$(PY) tests/benchmarks/bench_notify.py
 	$(PY) -m pytest tests/benchmarks -q -s -p no:cacheprovider
 
 lint: setup

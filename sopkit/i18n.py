@@ -1115,6 +1115,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "notify.unreachable.not_a_user": ("bukan pengguna desk", "not a user of the desk"),
     "notify.status.free": ("menunggu", "waiting"),
     "notify.status.claimed": ("sedang diproses", "being handled"),
+    "notify.status.stale": ("tidak dikirim — run berhenti sebelum mengirim",
+                            "not sent — the run stopped before sending"),
     "notify.status.sending": ("sedang dikirim", "being sent"),
     "notify.status.sent": ("terkirim", "sent"),
     "notify.status.failed": ("gagal", "failed"),

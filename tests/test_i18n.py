@@ -67,7 +67,7 @@ DYNAMIC = (
     + [f"why.kind.{k}" for k in typing.get_args(SpanKind)]
     + [f"hist.source.{s.replace('-', '_')}" for s in ("admin", "init", HAND_EDIT, EXISTING, "none")]
     + [f"notify.{part}.{k}" for k in KINDS for part in ("kind", "subject")]
-    + [f"notify.status.{s}" for s in Status]
+    + [f"notify.status.{s}" for s in (*Status, "stale")]
     + [f"notify.channel.{c}" for c in (*PEOPLE_CHANNELS, "none")]
     + [f"notify.unreachable.{c}" for c in UNREACHABLE]
     + [f"notify.state.{s}" for s in ("failed", "unknown")]

@@ -112,3 +112,21 @@ def test_unreadable_rows_are_ignored_not_fatal() -> None:
     s = fold(rows)[KEY]
     assert s.status == Status.CLAIMED and s.until is None
     assert decide(s, T0)[0] == "claim"  # an unreadable lease counts as run out, so nothing stays stuck
+
+
+def test_the_outbox_view_names_people_and_tells_a_stale_claim() -> None:
+    from sopkit.notify.view import counts, outbox_lines
+    from sopkit.schema import User
+
+    other = message_key("arrived", "A-2", 3, "1", "pengawas@x.go.id", "email")
+    rows = [ev(Event.CLAIM, "a", 0, 10), ev(Event.SENDING, "a", 1), ev(Event.FAILED, "a", 1, detail="550"),
+            {**ev(Event.CLAIM, "b", 0, 10), "key": other}]
+    states = fold(rows)
+    users = [User("pengawas@x.go.id", "Budi Pengawas", ("supervisor",))]
+    early = {line.key: line for line in outbox_lines(states, users, T0 + dt.timedelta(minutes=5))}
+    late = {line.key: line for line in outbox_lines(states, users, T0 + dt.timedelta(minutes=30))}
+    assert early[other].label == "notify.status.claimed" and late[other].label == "notify.status.stale"
+    assert late[KEY].label == "notify.status.failed" and late[KEY].retryable and not late[other].retryable
+    assert {line.name for line in late.values()} == {"Budi Pengawas"}
+    assert [line.key for line in outbox_lines(states, users, T0, problems_only=True)] == [KEY]
+    assert counts(states) == {"sent": 0, "problems": 1, "recorded": 0}

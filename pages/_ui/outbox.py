@@ -3,6 +3,7 @@ again, the users nobody can reach, and a Telegram chat id typed in by the admin.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -39,12 +40,12 @@ def tab(admin: User, snap: Snapshot) -> None:
         st.error(str(e))
     st.caption(t("admin.outbox_counts", **counts(states)))
     only = st.toggle(t("admin.outbox_problems"), key="w_outbox_problems")
-    lines = outbox_lines(states, snap.users, problems_only=only)
+    lines = outbox_lines(states, snap.users, dt.datetime.now(dt.UTC), problems_only=only)
     if not lines:
         st.caption(t("admin.outbox_empty"))
     else:
         table = pd.DataFrame([{
-            "at": line.at.isoformat() if line.at else "", "status": t(f"notify.status.{line.status}"),
+            "at": line.at.isoformat() if line.at else "", "status": t(line.label),
             "kind": t(f"notify.kind.{line.kind}"), "to": line.name,
             "channel": t(f"notify.channel.{line.channel or 'none'}"), "subject": line.subject,
             "detail": _detail(line)} for line in lines])
@@ -69,7 +70,7 @@ def _retry(admin: User, retryable: list[OutboxLine]) -> None:
                             placeholder=t("ui.choose_one"),
                             format_func=lambda i: " — ".join((retryable[i].subject or t(
                                 f"notify.kind.{retryable[i].kind}"), retryable[i].name,
-                                t(f"notify.status.{retryable[i].status}"))))
+                                t(retryable[i].label))))
         if st.form_submit_button(t("admin.outbox_retry")) and pick is not None:
             requeue(session.store(), admin, retryable[pick].key)
             session.flash("success", t("admin.outbox_requeued"))

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .. import sop
@@ -79,6 +80,7 @@ class Clock:
     deadline: dt.datetime
     used: float  # minutes (working or calendar, per the step's clock)
     limit: int
+    remind_at: dt.datetime  # when ``share`` of the limit is used
 
     @property
     def overdue(self) -> bool:
@@ -137,24 +139,20 @@ def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: 
     """Every notice due at ``now`` (already sent or not: the Outbox decides that)."""
     cal = calendar or WorkCalendar(settings)
     people = _People(users)
+    items = [i for i in items if i.is_open]
+    open_ids = {i.id for i in items}
     rows_of: dict[str, list[Mapping[str, str]]] = defaultdict(list)
-    for row in log:
-        rows_of[str(row.get("item_id", "")).strip()].append(row)
+    for row in log:  # only the open items' rows matter: the others are skipped with one set lookup
+        key = row.get("item_id", "")
+        if key in open_ids or (key := str(key).strip()) in open_ids:
+            rows_of[key].append(row)
     managers = people.with_role("manager")
     supervisors = people.with_role("supervisor")
     publishers = people.with_role("publisher")
     notices: list[Notice] = []
-    clocks: dict[str, Clock] = {}
-    problems: list[str] = []
-    for item in items:
-        if not item.is_open:
-            continue
-        clock = _clock(item, rows_of[item.id], settings, cal, now)
-        if clock is None:
-            problems.append(f"{item.id}: step {item.step} has no start time in the Register or the Log; "
-                            "no messages about it")
-            continue
-        clocks[item.id] = clock
+    clocks, problems = _clocks(items, rows_of, settings, cal, now, share)
+    for clock in clocks.values():
+        item = clock.item
         handlers, queue = _handlers(item, people, rows_of[item.id])
         if not handlers:
             problems.append(f"{item.id}: nobody active has the role {sop.STEPS[item.step].role} for step "
@@ -173,10 +171,8 @@ def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: 
         if clock.overdue:
             escalate = handlers + managers + (supervisors if item.step in (1, 2) else [])
             notices += [Notice("breach", p, due_at=clock.deadline, **base) for p in dict.fromkeys(escalate)]
-        else:
-            remind_at = _after(cal, item.step, clock.started, share * clock.limit)
-            if remind_at <= now:
-                notices += [Notice("reminder", p, due_at=remind_at, **base) for p in handlers]
+        elif clock.remind_at <= now:
+            notices += [Notice("reminder", p, due_at=clock.remind_at, **base) for p in handlers]
         if item.step == sop.LAST_STEP:
             for name, state in item.channel_results.items():
                 status = str(state.get("status", ""))
@@ -209,22 +205,15 @@ def _time(text: object) -> dt.datetime | None:
         return None
 
 
-def _after(cal: WorkCalendar, step: int, start: dt.datetime, minutes: float) -> dt.datetime:
-    if sop.STEPS[step].clock == "calendar":
-        return start + dt.timedelta(minutes=minutes)
-    return cal.deadline(start, minutes)
-
-
 #: The Log rows that enter each step (a rejection enters the step Settings.reject_to names).
 ENTERS = {("start", 1): 1, ("submit", 1): 2, ("submit", 2): 3, ("approve", 3): 4, ("approve", 4): 5,
           ("schedule", 5): 6}
 
 
-def _clock(item: Item, rows: list[Mapping[str, str]], settings: Settings, cal: WorkCalendar,
-           now: dt.datetime) -> Clock | None:
-    """The open attempt at the item's step, as the compliance report counts attempts (each entry into a step is
-    one; a reschedule at step 6 is not), from the item's own Log rows in append order: cheap enough for every
-    run, where the whole report is not."""
+def _start(item: Item, rows: list[Mapping[str, str]], settings: Settings) -> tuple[int, dt.datetime] | None:
+    """The open attempt at the item's step and when its clock started, as the compliance report counts attempts
+    (each entry into a step is one; a reschedule at step 6 is not), from the item's own Log rows in append
+    order: cheap enough for every run, where the whole report is not."""
     step = item.step
     entries = 0
     last_schedule: dt.datetime | None = None
@@ -237,16 +226,41 @@ def _clock(item: Item, rows: list[Mapping[str, str]], settings: Settings, cal: W
             last_schedule = _time(row.get("at")) or last_schedule
     started = item.step_entered_at
     if step == sop.LAST_STEP and item.publish_at is not None:
-        moments = [t for t in (item.publish_at, last_schedule or started) if t is not None]
-        started = max(moments)
-    if started is None:
-        return None
-    limit = settings.limit(step)
-    if sop.STEPS[step].clock == "calendar":
-        used = max(0.0, (now - started).total_seconds() / 60)
-    else:
-        used = max(0.0, cal.working_between(started, now))
-    return Clock(item, step, max(1, entries), started, _after(cal, step, started, limit), used, limit)
+        started = max(t for t in (item.publish_at, last_schedule or started) if t is not None)
+    return None if started is None else (max(1, entries), started)
+
+
+def _clocks(items: list[Item], rows_of: Mapping[str, list[Mapping[str, str]]], settings: Settings,
+            cal: WorkCalendar, now: dt.datetime, share: float) -> tuple[dict[str, Clock], list[str]]:
+    """Every open item's clock, the working-time ones in three vectorised calendar calls (not three per item)."""
+    problems: list[str] = []
+    started: list[tuple[Item, int, dt.datetime]] = []
+    for item in items:
+        found = _start(item, rows_of.get(item.id, []), settings)
+        if found is None:
+            problems.append(f"{item.id}: step {item.step} has no start time in the Register or the Log; "
+                            "no messages about it")
+        else:
+            started.append((item, *found))
+    clocks: dict[str, Clock] = {}
+    working = [s for s in started if sop.STEPS[s[0].step].clock == "working"]
+    if working:
+        starts = [s[2] for s in working]
+        limits = np.array([settings.limit(s[0].step) for s in working], dtype=float)
+        used = cal.working_minutes(starts, [now] * len(starts))
+        deadlines = cal.add_working_minutes(starts, limits).round("s").to_pydatetime()
+        reminds = cal.add_working_minutes(starts, share * limits).round("s").to_pydatetime()
+        for (item, attempt, start), u, limit, deadline, remind in zip(working, used, limits, deadlines, reminds,
+                                                                      strict=True):
+            clocks[item.id] = Clock(item, item.step, attempt, start, deadline, max(0.0, float(u)), int(limit),
+                                    remind)
+    for item, attempt, start in started:
+        if item.id not in clocks:  # step 6: calendar minutes after the scheduled moment
+            limit = settings.limit(item.step)
+            clocks[item.id] = Clock(item, item.step, attempt, start, start + dt.timedelta(minutes=limit),
+                                    max(0.0, (now - start).total_seconds() / 60), limit,
+                                    start + dt.timedelta(minutes=share * limit))
+    return clocks, problems
 
 
 def _handlers(item: Item, people: _People, rows: list[Mapping[str, str]]) -> tuple[list[str], bool]:

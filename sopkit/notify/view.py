@@ -26,14 +26,20 @@ class OutboxLine:
     at: dt.datetime | None
     detail: str
     attempts: int
+    stale: bool = False  # claimed by a run that stopped before sending, and its lease is over
 
     @property
     def retryable(self) -> bool:
         return self.status in REQUEUABLE
 
+    @property
+    def label(self) -> str:
+        """The i18n key of its state as people read it."""
+        return "notify.status.stale" if self.stale else f"notify.status.{self.status}"
 
-def outbox_lines(states: Mapping[str, State], users: Iterable[User], *, problems_only: bool = False,
-                 limit: int = 500) -> list[OutboxLine]:
+
+def outbox_lines(states: Mapping[str, State], users: Iterable[User], now: dt.datetime, *,
+                 problems_only: bool = False, limit: int = 500) -> list[OutboxLine]:
     """``states``: ``outbox.fold`` of the Outbox rows."""
     names = {u.email: u.name or u.email.split("@")[0] for u in users}
     lines = []
@@ -43,7 +49,8 @@ def outbox_lines(states: Mapping[str, State], users: Iterable[User], *, problems
         m = state.meta
         lines.append(OutboxLine(state.key, state.status, m.kind, m.item_id,
                                 names.get(m.recipient, m.recipient.split("@")[0]), m.channel, m.subject,
-                                state.at, state.detail, state.attempts))
+                                state.at, state.detail, state.attempts,
+                                state.status == Status.CLAIMED and (state.until is None or state.until < now)))
     far = dt.datetime.min.replace(tzinfo=dt.UTC)
     return sorted(lines, key=lambda line: line.at or far, reverse=True)[:limit]
 
