@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from notify_support import Clock, at, make_job, new_store, to_step
@@ -42,3 +43,45 @@ def test_the_work_arrived_email_renders_readably(page: Page, tmp_path: Path) -> 
         body = page.inner_text("body")
         assert "batas: Senin 23 Nov 2026 09.30 WIB" in body and "Yth. Budi Pengawas," in body
         assert "Periksa sebelum memutuskan" in body
+
+
+def test_the_desk_shows_counts_preferences_and_the_outbox(page: Page, server: str, demo_store) -> None:  # noqa: ANN001
+    """In a real browser: the menu counts what waits, a person saves their notification settings, and the admin's
+    Notifikasi tab lists what the job recorded (no SMTP here: recorded, not sent)."""
+    import datetime as dt
+
+    from sopkit.i18n import t
+    from sopkit.notify.prefs import read_preferences
+    from sopkit.timeutil import AGENCY_TZ
+
+    from .test_browser_flow import click, go, idle, shot, sign_in
+
+    users = {u.email: u for u in demo_store.read_users()[0]}
+    desk = Desk(demo_store)
+    item = desk.start(users["officer@demo.test"], title="Notifikasi: uji menu dan kotak keluar", channels=("site",))
+    item = desk.submit(users["officer@demo.test"], item)
+    now = dt.datetime.now(AGENCY_TZ)
+    make_job(demo_store, lambda: now, {}, unavailable={"email": "SMTP not configured"}).run()  # type: ignore[arg-type]
+
+    sign_in(page, server, "creator")
+    menu = page.locator('[data-testid="stSidebar"]')
+    assert menu.get_by_role("link", name=t("page.creator")).inner_text().strip().endswith(")")
+    go(page, "notifications")
+    page.get_by_label(t("notifypage.lang")).click()
+    page.get_by_role("option", name="English").click()
+    click(page, t("notifypage.save"))
+    shot(page, "notifications-page")
+    prefs, _ = read_preferences(demo_store.read_preferences())
+    assert prefs["creator@demo.test"].lang == "en"
+
+    page.context.clear_cookies()
+    sign_in(page, server, "admin")
+    go(page, "admin")
+    page.get_by_role("tab", name=t("admin.outbox")).click()
+    idle(page)
+    tab = page.get_by_role("tabpanel")
+    text = tab.inner_text()
+    assert t("admin.no_smtp") in text
+    recorded = re.search(r"(\d+) dicatat tanpa dikirim", text)
+    assert recorded and int(recorded.group(1)) >= 1, text  # the creator's work arrived (and a digest by day)
+    shot(page, "admin-outbox")
