@@ -213,3 +213,20 @@ def test_an_email_saved_for_people_to_look_at(desk, clock, store, smtp) -> None:
     (out / "notify-arrived.eml").write_bytes(mail.as_bytes())
     assert item.id in html_part(mail)
     assert re.search(r"Content-Type: multipart/alternative", mail.as_string())
+
+
+def test_unset_security_uses_starttls_when_offered_and_verifies_it_for_a_login(desk, clock, store, tmp_path) -> None:  # noqa: ANN001
+    """The server of the issue's check may be a Debian postfix offering STARTTLS with its self-signed certificate:
+    without a login the message still goes (encrypted, like mail servers among themselves); a password is only
+    ever sent after a verified handshake."""
+    to_step(desk, clock, 4, at(23, 8, 50))
+    clock.set(at(23, 9))
+    with SmtpServer(tmp_path / "plain-login") as server:  # STARTTLS required, a certificate the client cannot verify
+        report = make_job(store, clock, {"email": mailer(server, clock, security="auto", username="", password="",
+                                                         ca_file="")}).run()
+        assert report.sent == 2 and {r.to for r in server.messages} == {P["administrator"], P["manager"]}
+    to_step(desk, clock, 3, at(23, 9, 5))
+    clock.set(at(23, 9, 10))
+    with SmtpServer(tmp_path / "with-login", user="desk", password="rahasia-smtp-123") as server:
+        report = make_job(store, clock, {"email": mailer(server, clock, security="auto", ca_file="")}).run()
+        assert report.sent == 0 and report.retry and server.logins == [] and server.messages == []

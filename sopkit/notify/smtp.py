@@ -14,8 +14,9 @@ What a failure means decides whether a message may be tried again (the rule of `
 Every message has a ``Message-ID`` made from its Outbox key and, for an item's messages, ``In-Reply-To`` and
 ``References`` naming one root per item, so a mail client threads an item's messages together. Security:
 ``starttls`` (STARTTLS required), ``ssl`` (TLS from the first byte, port 465), ``none``; unset: STARTTLS when the
-server offers it, and always when a username is set (a password is never sent in clear). Certificates are
-verified (``ca_file`` names a private CA).
+server offers it (opportunistic: without a login the certificate is not checked, as between mail servers), and
+always, verified, when a username is set (a password is never sent in clear nor to an unverified server). With
+``starttls`` and ``ssl`` certificates are verified (``ca_file`` names a private CA).
 """
 
 from __future__ import annotations
@@ -116,7 +117,13 @@ class SmtpSender:
         self._conn: smtplib.SMTP | None = None
 
     def _context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=self.settings.ca_file or None)
+        context = ssl.create_default_context(cafile=self.settings.ca_file or None)
+        if self.settings.security == "auto" and not self.settings.username:
+            # opportunistic TLS, as mail servers do among themselves (RFC 7435): encrypted whenever offered, the
+            # certificate not checked, since nothing secret is sent; a login always gets a verified certificate
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
