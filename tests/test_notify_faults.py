@@ -17,13 +17,15 @@ Invariants checked per seed:
 * after the clean runs nothing due is left claimed, started, waiting for a retry or untouched: every due
   message is sent, failed, unknown or unreachable, with its reason in words.
 
-``NOTIFY_FAULT_SEEDS=500 pytest -s tests/test_notify_faults.py`` runs more (200 by default); the counts are
-printed (``-s``) and written to ``test-artifacts/notify_faults.json``. Seeds fix the faults; thread interleavings
-still vary.
+The same simulation runs on the Google Sheets backend (the loopback fake; ``NOTIFY_SHEETS_SEEDS``, 6 by default),
+each run through its host's own client. ``NOTIFY_FAULT_SEEDS=500 pytest -s tests/test_notify_faults.py`` runs
+more (200 by default); the counts are printed (``-s``) and written to ``test-artifacts/notify_faults.json``. Seeds
+fix the faults; thread interleavings still vary.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import os
@@ -34,11 +36,13 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from notify_support import PEOPLE, Clock, Recorder, at, make_job, new_store, to_step
 
+from fakes.sheets_server import FakeSheets, connect
 from services.smtp import SmtpServer
 from sopkit.channels.base import OutcomeUnknown, PermanentError
 from sopkit.clock import WorkCalendar
@@ -50,10 +54,12 @@ from sopkit.retry import TransientError
 from sopkit.schema import Row
 from sopkit.settings import Settings
 from sopkit.store.base import StoreError
+from sopkit.store.gsheets import GSheetsStore
 from sopkit.store.sqlite import SQLiteStore
 from sopkit.workflow import Desk, WorkflowError
 
 SEEDS = int(os.environ.get("NOTIFY_FAULT_SEEDS", "200"))
+SHEETS_SEEDS = int(os.environ.get("NOTIFY_SHEETS_SEEDS", "6"))
 ROUNDS = 10
 ROOT = Path(__file__).resolve().parent.parent
 P = {k: u.email for k, u in PEOPLE.items()}
@@ -119,14 +125,39 @@ def act(desk: Desk, rng: random.Random) -> str:
         return ""
 
 
-def simulate(seed: int, folder: Path) -> Counter[str]:
+def backend(name: str, seed: int, folder: Path) -> Callable[[int], Any]:
+    """``connect(host)``: the store as host number ``host`` sees it. SQLite: a new connection each time. Google
+    Sheets: one client per host, kept across its runs as a loop keeps it (its cached tab ids and Outbox rows)."""
+    if name == "sqlite":
+        path = folder / f"sim-{seed}.db"
+        new_store(path)
+        return lambda host: SQLiteStore(path)
+    key = sheets().create_spreadsheet(f"Notify {seed}", locale="id_ID")
+    hosts = [GSheetsStore(connect(sheets()), key, sleep=lambda s: None) for _ in range(4)]
+    hosts[0].init()
+    for user in PEOPLE.values():
+        hosts[0].save_user(user)
+    return lambda host: hosts[host]
+
+
+_SHEETS: list[FakeSheets] = []
+
+
+def sheets() -> FakeSheets:
+    if not _SHEETS:
+        _SHEETS.append(FakeSheets().start())
+        atexit.register(_SHEETS[0].stop)
+    return _SHEETS[0]
+
+
+def simulate(seed: int, folder: Path, store_kind: str = "sqlite") -> Counter[str]:
     rng = random.Random(seed)
     lock = threading.Lock()
     faults = {"on": True}
     counts: Counter[str] = Counter()
     hit: set[str] = set()  # keys a crash or lost answer touched: only these may end unknown
-    path = folder / f"sim-{seed}.db"
-    store = new_store(path)
+    connect_store = backend(store_kind, seed, folder)
+    store = connect_store(0)
     start = at(23, 8) + dt.timedelta(minutes=rng.randint(0, 7 * 60))
     clock = Clock(start)
     desk = Desk(store, now=clock)
@@ -164,8 +195,8 @@ def simulate(seed: int, folder: Path) -> Counter[str]:
 
     senders = {"email": Recorder("email", fault=fault), "telegram": Recorder("telegram", fault=fault)}
 
-    def one_run() -> None:
-        crashing = CrashingStore(SQLiteStore(path), lambda: chance(0.015), lambda: chance(0.01), hit)
+    def one_run(host: int = 1) -> None:
+        crashing = CrashingStore(connect_store(host), lambda: chance(0.015), lambda: chance(0.01), hit)
         job = make_job(crashing, clock, senders, rng=random.Random(rng.random()), calendar=CALENDAR)
         try:
             job.run()
@@ -186,13 +217,13 @@ def simulate(seed: int, folder: Path) -> Counter[str]:
             counts["actions"] += 1
         if rng.random() < 0.35:
             counts["overlapping rounds"] += 1
-            threads = [threading.Thread(target=one_run) for _ in range(rng.randint(2, 3))]
+            threads = [threading.Thread(target=one_run, args=(n,)) for n in range(1, rng.randint(2, 3) + 1)]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
         else:
-            one_run()
+            one_run(rng.randint(1, 3))
     faults["on"] = False
     for _ in range(3):
         clock.advance(minutes=15)  # past every lease (10 min) and every retry's wait
@@ -201,7 +232,7 @@ def simulate(seed: int, folder: Path) -> Counter[str]:
     return counts
 
 
-def check(seed: int, store: SQLiteStore, senders: dict[str, Recorder], clock: Clock, hit: set[str],
+def check(seed: int, store: Any, senders: dict[str, Recorder], clock: Clock, hit: set[str],
           counts: Counter[str]) -> None:
     where = f"(seed {seed}; rerun with NOTIFY_FAULT_SEEDS={seed + 1})"
     states = fold(store.read_outbox())
@@ -251,6 +282,18 @@ def test_each_message_at_most_once_and_none_left_over_under_faults(tmp_path: Pat
     for hard in ("crashes", "overlapping rounds", "held by another run", "outbox unknown", "outbox failed",
                  "actions", "store errors"):
         assert total[hard] > 0, f"no {hard} in {SEEDS} seeds: the fault mix is too gentle"
+    assert total["outbox sent"] > 3 * (total["outbox unknown"] + total["outbox failed"])
+
+
+def test_the_same_on_google_sheets_where_only_the_append_order_decides(tmp_path: Path) -> None:
+    """The same bad days on the Sheets backend (the loopback fake), every run its own client: as two hosts sharing
+    one spreadsheet, with no conditional write anywhere, only the Outbox's append order."""
+    total: Counter[str] = Counter()
+    for seed in range(SHEETS_SEEDS):
+        total += simulate(10_000 + seed, tmp_path, "gsheets")
+    total["seeds"] = SHEETS_SEEDS
+    print("\nnotify fault injection on Google Sheets:", ", ".join(f"{k} {v}" for k, v in sorted(total.items())))
+    assert total["overlapping rounds"] and total["crashes"] and total["held by another run"]
     assert total["outbox sent"] > 3 * (total["outbox unknown"] + total["outbox failed"])
 
 
