@@ -190,7 +190,23 @@ class NotifyJob:
     # -- run -----------------------------------------------------------------------------------------------------
     def run(self) -> RunReport:
         self.report = RunReport()
-        world = self.read(link=True)
+        try:
+            world = self.read(link=True)
+            first, claims = self._sort(world)
+            until = world.now + self.lease
+            letters = {o.key: self._letter(o, world.context) for o in claims}
+            first += [row(Event.CLAIM, o.key, self.job_id, world.now, _meta(o, letters[o.key]), until=until)
+                      for o in claims]
+            self.store.append_outbox(first)
+            if claims:
+                self._send(claims, letters, until)
+        finally:
+            for sender in self.senders.values():
+                sender.close()
+        return self.report
+
+    def _sort(self, world: World) -> tuple[list[Row], list[Outgoing]]:
+        """The rows to append before claiming (crashed sends, people nobody can reach) and what to claim."""
         now = world.now
         first: list[Row] = []
         claims: list[Outgoing] = []
@@ -204,12 +220,12 @@ class NotifyJob:
                 self.say(f"unknown: {state.meta.kind} for {state.meta.recipient} by {state.meta.channel}: {reason}")
         for out in world.outgoing:
             state = world.states.get(out.key)
-            meta = _meta(out)
             if out.key in crashed:
                 continue
             if out.unreachable:
                 if state is None or state.status == Status.FREE:
-                    first.append(row(Event.UNREACHABLE, out.key, self.job_id, now, meta, detail=out.unreachable))
+                    first.append(row(Event.UNREACHABLE, out.key, self.job_id, now, _meta(out),
+                                     detail=out.unreachable))
                     self.report.unreachable += 1
                     self.say(f"unreachable: {out.notice.kind} for {out.name}: "
                              f"{t(f'notify.unreachable.{out.unreachable}', 'en')}")
@@ -225,12 +241,10 @@ class NotifyJob:
                 self.report.held += 1
             elif state is not None and state.status == Status.RETRY:
                 self.report.retry += 1
-        until = now + self.lease
-        letters = {o.key: self._letter(o, world.context) for o in claims}
-        first += [row(Event.CLAIM, o.key, self.job_id, now, _meta(o, letters[o.key]), until=until) for o in claims]
-        self.store.append_outbox(first)
-        if not claims:
-            return self.report
+        return first, claims
+
+    def _send(self, claims: list[Outgoing], letters: Mapping[str, Letter | str], until: dt.datetime) -> None:
+        """Read the claims back; send those this run won, one by one, each outcome appended with the next start."""
         mine = fold(self.store.read_outbox([o.key for o in claims]))
         pending: list[Row] = []
         down: dict[str, str] = {}
@@ -245,11 +259,7 @@ class NotifyJob:
         except Exception:
             self._flush(pending)
             raise
-        finally:
-            for sender in self.senders.values():
-                sender.close()
         self._flush(pending)
-        return self.report
 
     def _flush(self, rows: Sequence[Row]) -> None:
         if rows:
