@@ -21,7 +21,7 @@ from sopkit.store.base import ActorRefused, Capabilities, Change, DuplicateId, N
 from sopkit.store.gsheets import GSheetsStore
 from sopkit.store.sqlite import SQLiteStore
 from sopkit.store.tables import TABLES, Table
-from sopkit.timeutil import AGENCY_TZ, to_iso
+from sopkit.timeutil import AGENCY_TZ, parse_iso, to_iso
 
 T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=AGENCY_TZ)
 
@@ -492,7 +492,7 @@ def test_outbox_keeps_append_order_and_filters_by_key(store: Store) -> None:
     assert [r["event"] for r in store.read_outbox(["k1"])] == ["claim", "sending", "sent"]
     assert store.read_outbox(["nope"]) == []
     first = store.read_outbox()[0]
-    assert first["subject"] == "Tugas: Judul" and first["until"] == (T0 + dt.timedelta(minutes=10)).isoformat()
+    assert first["subject"] == "Tugas: Judul" and parse_iso(first["until"]) == T0 + dt.timedelta(minutes=10)
 
 
 def test_concurrent_claims_on_one_key_have_exactly_one_winner(store: Store) -> None:

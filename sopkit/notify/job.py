@@ -1,11 +1,11 @@
 """The notification job's algorithm: work out what is due (``due``), and send each message exactly once through
 the Outbox's claim / start / record protocol (``outbox``, whose docstring says why it is safe).
 
-One run reads the store once (Register, Log, Users, Preferences, Outbox), appends all its claims in one append,
-reads the claimed keys back once, then per message appends ``sending`` (with the previous message's outcome) and
-sends. On Google Sheets that is 6 reads and N + 2 writes for N messages (the Outbox read is of its new rows only
-after the first run of a process), and an idle run costs the 5 reads only. It knows no configuration: ``run``
-builds the senders from the secrets file.
+One run reads the store once (a snapshot of Register, Log and Users; Preferences; Outbox), appends all its claims
+in one append, reads the claimed keys back once, then per message appends ``sending`` (with the previous
+message's outcome) and sends. On Google Sheets that is 4 reads and N + 2 writes for N messages (the Outbox read
+is of its new rows only after the first run of a process), and an idle run costs 3 reads. It knows no
+configuration: ``run`` builds the senders from the secrets file.
 
 A failure never blocks another message: each has its own outcome. A channel that cannot send at all (SMTP login
 refused, server down) is not tried again in the same run; its messages are recorded for a retry with backoff
@@ -134,9 +134,8 @@ class NotifyJob:
     # -- reading -----------------------------------------------------------------------------------------------
     def read(self, link: bool = False) -> World:
         now = self.now()
-        register = self.store.read_register()
-        users, _ = self.store.read_users()
-        log = self.store.read_log()
+        snapshot = self.store.read_snapshot()  # Register, Log and Users of one moment (one read on Google Sheets)
+        register, log, users = snapshot.register, snapshot.log, list(snapshot.users)
         prefs, problems = read_preferences(self.store.read_preferences())
         for problem in problems:
             self.say(f"warning: {problem}")
