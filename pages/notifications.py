@@ -13,7 +13,7 @@ from sopkit.notify.prefs import PEOPLE_CHANNELS, kinds_for, link_code, preferenc
 ctx = guard("notifications")
 st.title(t("page.notifications"))
 st.caption(t("notifypage.intro"))
-prefs, _ = read_preferences(session.store().read_preferences())
+prefs, _ = read_preferences(session.preference_rows())
 pref = preference_of(prefs, ctx.user.email)
 offered = kinds_for(ctx.user)
 with st.form("w_notify_prefs"):
@@ -30,6 +30,7 @@ with st.form("w_notify_prefs"):
         hidden = pref.kinds - set(offered)  # kinds not offered to these roles keep their setting
         new = replace(pref, lang=lang, kinds=frozenset(kinds) | hidden, channels=tuple(channels))
         session.store().save_preference(new.to_row())
+        session.after_notify_write()
         session.flash("success", t("notifypage.saved"))
         st.rerun()
 if not pref.channels:
@@ -43,6 +44,7 @@ if pref.telegram_chat_id:
     if st.button(t("notifypage.tg_unlink"), key="w_tg_unlink"):
         gone = replace(pref, telegram_chat_id="", channels=tuple(c for c in pref.channels if c != "telegram"))
         session.store().save_preference(gone.to_row())
+        session.after_notify_write()
         session.flash("success", t("notifypage.tg_unlinked"))
         st.rerun()
 elif token:

@@ -30,9 +30,8 @@ def _detail(line: OutboxLine) -> str:
 
 
 def tab(admin: User, snap: Snapshot) -> None:
-    store = session.store()
-    states = fold(store.read_outbox())
-    prefs, _ = read_preferences(store.read_preferences())
+    states = fold(session.outbox_rows())
+    prefs, _ = read_preferences(session.preference_rows())
     try:
         if notify_setup(session.cfg()).smtp is None:
             st.info(t("admin.no_smtp"))
@@ -73,6 +72,7 @@ def _retry(admin: User, retryable: list[OutboxLine]) -> None:
                                 t(retryable[i].label))))
         if st.form_submit_button(t("admin.outbox_retry")) and pick is not None:
             requeue(session.store(), admin, retryable[pick].key)
+            session.after_notify_write()
             session.flash("success", t("admin.outbox_requeued"))
             st.rerun()
 
@@ -95,5 +95,6 @@ def _chat_id(snap: Snapshot, prefs: Mapping[str, Preference]) -> None:
             pref = preference_of(prefs, target.email)
             channels = pref.channels if "telegram" in pref.channels else (*pref.channels, "telegram")
             session.store().save_preference(replace(pref, telegram_chat_id=chat.strip(), channels=channels).to_row())
+            session.after_notify_write()
             session.flash("success", t("admin.chat_saved", name=target.name or target.email))
             st.rerun()

@@ -272,6 +272,30 @@ def history() -> History:
     return held[1]
 
 
+# The notification job's tables: the admin page's outbox tab and the Notifications page would otherwise read them
+# on every rerun (a Google Sheets read each, for every widget touched), so they are held like the snapshot.
+@st.cache_resource(ttl=SNAPSHOT_TTL, show_spinner=False, max_entries=8)
+def _notify_rows(backend: str, path: str, sheet: str, table: str) -> tuple[Row, ...]:
+    s = _store(backend, path, sheet)
+    return tuple(s.read_outbox() if table == "outbox" else s.read_preferences())
+
+
+def outbox_rows() -> tuple[Row, ...]:
+    """The Outbox, read at most once per ``SNAPSHOT_TTL`` in this process: the job's sends show within about
+    that, the user's own retry at once (:func:`after_notify_write`)."""
+    return _notify_rows(*_key(), "outbox")
+
+
+def preference_rows() -> tuple[Row, ...]:
+    """The Preferences rows, held like :func:`outbox_rows`."""
+    return _notify_rows(*_key(), "preferences")
+
+
+def after_notify_write() -> None:
+    """After the user's own Outbox or Preferences write: the next run reads both again."""
+    _notify_rows.clear()
+
+
 def desk() -> Desk:
     return Desk(store(), settings()[0])
 
