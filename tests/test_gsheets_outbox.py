@@ -99,3 +99,25 @@ def test_a_run_on_sheets_sends_once_and_what_it_costs(fake: FakeSheets) -> None:
     assert idle.sent == 0 and fake.counts["write"] == 0 and fake.counts["read"] == 3, fake.counts
     other_host = make_job(open_store(fake, key), clock, {"email": mail})
     assert other_host.run().sent == 0 and sum(mail.delivered.values()) == 4
+
+
+def test_as_the_command_runs_it_the_settings_come_with_the_snapshot(fake: FakeSheets) -> None:
+    """``python -m jobs.notify`` gives the job no Settings: they come with the run's one snapshot read, so a run
+    still costs 4 reads, and an admin's shorter limit counts from the next run (a breach at once)."""
+    key, store = new_sheet(fake)
+    clock = Clock(at(23, 8, 30))
+    to_step(Desk(store, now=clock), clock, 4, at(23, 8, 40))
+    clock.set(at(23, 9))
+    mail = Recorder("email")
+
+    def sent_kinds() -> list[str]:
+        return sorted(s.meta.kind for s in fold(store.read_outbox()).values() if s.status == Status.SENT)
+
+    fake.reset_counts()
+    assert make_job(open_store(fake, key), clock, {"email": mail}, settings=None).run().sent == 2
+    assert fake.counts["read"] == 4 and sent_kinds() == ["arrived", "digest"], fake.counts
+    store.save_settings({"limit_step4": "10"}, actor="admin@x.id", at=at(23, 9))
+    fake.reset_counts()
+    report = make_job(open_store(fake, key), clock, {"email": mail}, settings=None).run()
+    assert fake.counts["read"] == 4 and report.sent >= 2 and not mail.duplicates, fake.counts
+    assert set(sent_kinds()) == {"arrived", "digest", "breach"}

@@ -1,11 +1,13 @@
 """The notification job's algorithm: work out what is due (``due``), and send each message exactly once through
 the Outbox's claim / start / record protocol (``outbox``, whose docstring says why it is safe).
 
-One run reads the store once (a snapshot of Register, Log and Users; Preferences; Outbox), appends all its claims
-in one append, reads the claimed keys back once, then per message appends ``sending`` (with the previous
-message's outcome) and sends. On Google Sheets that is 4 reads and N + 2 writes for N messages (the Outbox read
-is of its new rows only after the first run of a process), and an idle run costs 3 reads. It knows no
-configuration: ``run`` builds the senders from the secrets file.
+One run reads the store once (a snapshot of Register, Log, Users and Settings; Preferences; Outbox), appends all
+its claims in one append, reads the claimed keys back once, then per message appends ``sending`` (with the
+previous message's outcome) and sends. On Google Sheets that is 4 reads and N + 2 writes for N messages (the
+Outbox read is of its new rows only after the first run of a process), and an idle run costs 3 reads. Given no
+``settings`` (as ``run`` does), it takes the SOP settings from that snapshot, so an admin's change counts from
+the next run and costs no read of its own. It knows no configuration: ``run`` builds the senders from the
+secrets file.
 
 A failure never blocks another message: each has its own outcome. A channel that cannot send at all (SMTP login
 refused, server down) is not tried again in the same run; its messages are recorded for a retry with backoff
@@ -29,7 +31,7 @@ from ..i18n import t
 from ..publishing.job import host_name
 from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry
 from ..schema import Row, User
-from ..settings import Settings
+from ..settings import DEFAULT_TIMEZONE, Settings, from_rows
 from ..store.base import Store
 from ..timeutil import Now, server_now, to_iso
 from .due import DEFAULT_SHARE, Due, Outgoing, due_notices, expand
@@ -106,15 +108,16 @@ class World:
 class NotifyJob:
     """One notification run over a store: :meth:`run` sends, :meth:`plan` only says what it would send."""
 
-    def __init__(self, store: Store, settings: Settings, senders: Mapping[str, Sender],
+    def __init__(self, store: Store, settings: Settings | None, senders: Mapping[str, Sender],
                  unavailable: Mapping[str, str] | None = None, *, base_url: str = "http://127.0.0.1:8501",
                  share: float = DEFAULT_SHARE, now: Now = server_now, job_id: str | None = None,
                  lease: dt.timedelta = DEFAULT_LEASE, margin: dt.timedelta = MARGIN,
                  backoff: Backoff = SEND_BACKOFF, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None, say: Say = print,
-                 calendar: WorkCalendar | None = None):
+                 calendar: WorkCalendar | None = None, default_timezone: str = DEFAULT_TIMEZONE):
         self.store = store
-        self.settings = settings
+        self.settings = settings  # None: the SOP settings of each run's snapshot (no read of their own)
+        self.default_timezone = default_timezone
         self.senders = dict(senders)
         self.unavailable = {c: f"no {c} sender configured" for c in PEOPLE_CHANNELS if c not in self.senders}
         self.unavailable.update(unavailable or {})
@@ -125,7 +128,7 @@ class NotifyJob:
         self.lease, self.margin = lease, margin
         self.backoff, self.max_attempts = backoff, max_attempts
         self.sleep, self.rng, self.say = sleep, rng or random.Random(), say
-        self.calendar = calendar or WorkCalendar(settings)
+        self.calendar = calendar or (WorkCalendar(settings) if settings is not None else None)
         self.report = RunReport()
 
     def now(self) -> dt.datetime:
@@ -136,6 +139,13 @@ class NotifyJob:
         now = self.now()
         snapshot = self.store.read_snapshot()  # Register, Log and Users of one moment (one read on Google Sheets)
         register, log, users = snapshot.register, snapshot.log, list(snapshot.users)
+        if self.settings is None or self.calendar is None:  # as an admin saved them by this run's one read
+            settings, problems = from_rows(snapshot.settings, default_timezone=self.default_timezone)
+            for problem in problems:
+                self.say(f"warning: settings: {problem}")
+            calendar = WorkCalendar(settings)
+        else:
+            settings, calendar = self.settings, self.calendar
         prefs, problems = read_preferences(self.store.read_preferences())
         for problem in problems:
             self.say(f"warning: {problem}")
@@ -144,12 +154,12 @@ class NotifyJob:
             before = {e: p.telegram_chat_id for e, p in prefs.items()}
             prefs = link_chats(telegram, self.store, users, prefs, self.say)
             self.report.linked = sum(p.telegram_chat_id != before.get(e, "") for e, p in prefs.items())
-        due = due_notices(register.items, log, users, self.settings, now, self.calendar, self.share)
+        due = due_notices(register.items, log, users, settings, now, calendar, self.share)
         for problem in due.problems:
             self.say(f"warning: {problem}")
-        outgoing = expand(due.notices, users, prefs, self.calendar, now)
+        outgoing = expand(due.notices, users, prefs, calendar, now)
         states = fold(self.store.read_outbox())
-        context = Context(register.by_id(), {u.email: u for u in users}, self.settings, self.base_url, self.share,
+        context = Context(register.by_id(), {u.email: u for u in users}, settings, self.base_url, self.share,
                           due.clocks, due.digest)
         return World(now, tuple(users), prefs, due, tuple(outgoing), states, context)
 

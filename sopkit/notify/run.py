@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..config import ROOT, Config, ConfigError, load_settings, open_store
+from ..config import ROOT, Config, ConfigError, open_store
 from ..publishing.run import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, LockHeld, host_lock, redacting
 from ..store.base import StoreError
 from ..timeutil import Now, server_now
@@ -136,15 +136,13 @@ def run_once(config: Config, *, dry_run: bool = False, say: Say = print, now: No
     say = redacting(say, setup.secrets)
     try:
         store = open_store(config)
-        settings, problems = load_settings(store, config)
     except (StoreError, ConfigError) as e:
         say(f"error: {e}")
         return EXIT_CONFIG
-    for problem in problems:
-        say(f"warning: settings: {problem}")
     senders, unavailable = build_senders(setup, now)
-    job = NotifyJob(store, settings, senders, unavailable, base_url=setup.base_url, share=setup.share, now=now,
-                    lease=setup.lease, max_attempts=setup.max_attempts, say=say)
+    job = NotifyJob(store, None, senders, unavailable, base_url=setup.base_url, share=setup.share, now=now,
+                    lease=setup.lease, max_attempts=setup.max_attempts, say=say,
+                    default_timezone=config.timezone)  # the SOP settings: from the run's one snapshot read
     for channel, reason in unavailable.items():
         say(f"warning: {channel}: {reason}; its messages are recorded in the outbox, not sent")
     say(f"notify run {job.job_id}" + (" (dry run: nothing is sent)" if dry_run else ""))
