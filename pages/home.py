@@ -6,7 +6,7 @@ import streamlit as st
 from pages._ui import widgets
 from pages._ui.guard import guard
 from pages._ui.nav import PAGE_FILES
-from pages._ui.session import settings, t
+from pages._ui.session import t
 from sopkit import sop
 from sopkit.queues import by_urgency
 from sopkit.workflow import waiting_on
@@ -18,7 +18,7 @@ st.subheader(t("home.my_tasks"))
 items = ctx.snap.register.items
 mine = waiting_on(items, ctx.user)
 held = [i for i in items if i.is_open and i.holder(i.step) == ctx.user.email and i not in mine]
-tasks = by_urgency(mine + held, settings()[0], widgets.now(), widgets.calendar())
+tasks = by_urgency(mine + held, widgets.countdown_of)
 if not tasks:
     st.info(t("home.no_tasks"))
 for item in widgets.capped(tasks):

@@ -7,14 +7,14 @@ runs on calendar time from the scheduled publication time. The pages colour a co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from . import sop
 from .clock import WorkCalendar
 from .schema import Item
-from .settings import Settings
+from .settings import History, Settings
 
 State = Literal["ok", "near", "late", "waiting"]
 
@@ -60,17 +60,25 @@ def countdown(item: Item, settings: Settings, now: dt.datetime, calendar: WorkCa
     return Countdown(item.id, item.step, start, deadline, limit, used, state)
 
 
+def rules_for(item: Item, history: History) -> Settings:
+    """The Settings an open item's countdown is judged by: the revision in force when its step started (the
+    publication: at its planned time), as the compliance report judges each attempt and the notification job
+    each reminder; the latest when the start is unknown."""
+    step = sop.STEPS.get(item.step)
+    start = item.publish_at if step is not None and step.clock == "calendar" else item.step_entered_at
+    return (history.in_force(start) if start else history.latest).settings
+
+
 _URGENCY = {"late": 0, "near": 1, "ok": 2, "waiting": 3}
 
 
-def by_urgency(items: list[Item], settings: Settings, now: dt.datetime,
-               calendar: WorkCalendar | None = None) -> list[Item]:
-    """Overdue first (the longest overdue on top), then the nearest deadline; scheduled items not yet due last."""
-    cal = calendar or WorkCalendar(settings)
+def by_urgency(items: list[Item], countdown_of: Callable[[Item], Countdown]) -> list[Item]:
+    """Overdue first (the longest overdue on top), then the nearest deadline; scheduled items not yet due last.
+    ``countdown_of``: each item's countdown, judged as its badge is (see :func:`rules_for`)."""
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
 
     def key(item: Item) -> tuple[int, float, dt.datetime]:
-        c = countdown(item, settings, now, cal)
+        c = countdown_of(item)
         return _URGENCY[c.state], c.remaining_minutes, c.deadline or far
 
     return sorted(items, key=key)

@@ -264,6 +264,10 @@ class History:
     def in_force(self, when: dt.datetime) -> Revision:
         return self.revisions[int(self.index_at(np.array([_ns(when)]))[0])]
 
+    def in_force_at(self, whens: Iterable[dt.datetime]) -> list[Revision]:
+        """:meth:`in_force` for many instants in one search."""
+        return [self.revisions[i] for i in self.index_at(np.array([_ns(w) for w in whens], dtype=np.int64))]
+
     def by_rev(self, rev: int) -> Revision:
         return next((r for r in self.revisions if r.rev == rev), self.latest)
 
@@ -275,10 +279,11 @@ def _ns(t: dt.datetime | None) -> int:
 
 
 def history_from_rows(rows: Iterable[dict[str, Any]], current: dict[str, str] | None = None,
-                      default_timezone: str = DEFAULT_TIMEZONE) -> History:
+                      default_timezone: str = DEFAULT_TIMEZONE, procedure: sop.Procedure = sop.AGENCY) -> History:
     """Read stored history rows (``SETTINGS_HISTORY_COLUMNS``, append order). A row that cannot be read is listed
     in ``problems`` and left out; a revision that repeats the one before it (two readers recording the same hand
-    edit at once) is dropped. With no usable row, ``current`` (the Settings table) is in force always."""
+    edit at once) is dropped. With no usable row, ``current`` (the Settings table) is in force always. Each
+    revision's keys are read as ``procedure``'s (:func:`from_rows`)."""
     problems: list[str] = []
     found: list[tuple[dt.datetime, int, Revision]] = []
     seen: dict[int, int] = {}
@@ -297,7 +302,7 @@ def history_from_rows(rows: Iterable[dict[str, Any]], current: dict[str, str] | 
             continue
         seen[rev] = n
         values = {str(k): str(v) for k, v in snap.items()}
-        parsed, found_problems = from_rows(values, default_timezone)
+        parsed, found_problems = from_rows(values, default_timezone, procedure)
         found.append((at, n, Revision(rev, at, parsed, str(row.get("actor", "")), str(row.get("source", "")),
                                       str(row.get("changes", "")), values, tuple(found_problems))))
     found.sort(key=lambda f: (f[0], f[1]))
@@ -307,7 +312,7 @@ def history_from_rows(rows: Iterable[dict[str, Any]], current: dict[str, str] | 
             continue
         kept.append(r)
     if not kept:
-        parsed, _ = from_rows(current or {}, default_timezone)
+        parsed, _ = from_rows(current or {}, default_timezone, procedure)
         return History((Revision(0, None, parsed, rows=dict(current or {})),), tuple(problems))
     return History(tuple(kept), tuple(problems))
 

@@ -102,22 +102,30 @@ def test_a_run_on_sheets_sends_once_and_what_it_costs(fake: FakeSheets) -> None:
 
 
 def test_as_the_command_runs_it_the_settings_come_with_the_snapshot(fake: FakeSheets) -> None:
-    """``python -m jobs.notify`` gives the job no Settings: they come with the run's one snapshot read, so a run
-    still costs 4 reads, and an admin's shorter limit counts from the next run (a breach at once)."""
+    """``python -m jobs.notify`` gives the job no Settings: they and their history come with the run's one snapshot
+    read, so a run still costs 4 reads. An admin's shorter limit counts for a step that starts after the save (a
+    breach once that one is past it), not for one already under way (judged, as the desk's badge judges it, by
+    the revision in force when it started)."""
     key, store = new_sheet(fake)
+    store.save_settings({"limit_step4": "60"}, actor="admin@x.id", at=at(23, 8))
     clock = Clock(at(23, 8, 30))
-    to_step(Desk(store, now=clock), clock, 4, at(23, 8, 40))
+    desk = Desk(store, now=clock)
+    before = to_step(desk, clock, 4, at(23, 8, 40))
     clock.set(at(23, 9))
     mail = Recorder("email")
 
-    def sent_kinds() -> list[str]:
-        return sorted(s.meta.kind for s in fold(store.read_outbox()).values() if s.status == Status.SENT)
+    def sent() -> list[tuple[str, str]]:
+        return sorted((s.meta.kind, s.meta.item_id) for s in fold(store.read_outbox()).values()
+                      if s.status == Status.SENT and s.meta.kind != "digest")
 
     fake.reset_counts()
     assert make_job(open_store(fake, key), clock, {"email": mail}, settings=None).run().sent == 2
-    assert fake.counts["read"] == 4 and sent_kinds() == ["arrived", "digest"], fake.counts
+    assert fake.counts["read"] == 4 and sent() == [("arrived", before.id)], fake.counts
     store.save_settings({"limit_step4": "10"}, actor="admin@x.id", at=at(23, 9))
+    after = to_step(desk, clock, 4, at(23, 9, 5), title="Jadwal kapal cepat")
+    clock.set(at(23, 9, 20))  # 40 minutes into the first one's 60, 15 into the second one's 10
     fake.reset_counts()
     report = make_job(open_store(fake, key), clock, {"email": mail}, settings=None).run()
     assert fake.counts["read"] == 4 and report.sent >= 2 and not mail.duplicates, fake.counts
-    assert set(sent_kinds()) == {"arrived", "digest", "breach"}
+    assert sent() == sorted([("arrived", before.id), ("arrived", after.id), ("breach", after.id),
+                             ("breach", after.id)])  # the administrator and the manager

@@ -16,6 +16,7 @@ from sopkit.channels import registry
 from sopkit.clock import SpanKind
 from sopkit.compliance import ATTEMPT_COLUMNS
 from sopkit.notify.due import UNREACHABLE
+from sopkit.notify.messages import CHECKLISTS
 from sopkit.notify.outbox import Status
 from sopkit.notify.prefs import KINDS, PEOPLE_CHANNELS
 from sopkit.permissions import PAGE_ROLES
@@ -71,7 +72,7 @@ DYNAMIC = (
     + [f"notify.channel.{c}" for c in (*PEOPLE_CHANNELS, "none")]
     + [f"notify.unreachable.{c}" for c in UNREACHABLE]
     + [f"notify.state.{s}" for s in ("failed", "unknown")]
-    + [f"notify.check.3.{k}" for k in ("facts", "reading", "language", "media")]
+    + [f"notify.check.{step}.{k}" for step, points in CHECKLISTS.items() for k in points]
 )
 
 

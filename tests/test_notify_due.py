@@ -11,7 +11,7 @@ import pytest
 from notify_support import PEOPLE, Clock, at, due_at, kinds, new_store, of, to_step
 
 from sopkit.clock import WorkCalendar
-from sopkit.notify.due import expand, unreachable_people
+from sopkit.notify.due import due_notices, expand, unreachable_people
 from sopkit.notify.prefs import Preference
 from sopkit.schema import User
 from sopkit.settings import Settings
@@ -220,3 +220,57 @@ def test_the_open_attempt_is_the_one_the_compliance_report_counts(desk, clock, s
                 open_.itertuples()}
     got = {(c.item.id, c.step): (c.attempt, c.started) for c in due.clocks.values()}
     assert got == expected
+
+
+def test_a_limit_changed_after_the_step_started_counts_as_the_desk_badge_counts_it(desk, clock, store) -> None:  # noqa: ANN001
+    """Each step is judged by the Settings revision in force when it started (issue 16), by the desk's countdown
+    badge, the compliance report and the notifications alike. Verification's limit is 120 minutes when item A
+    enters it at 09:00; at 09:30 an admin cuts it to 30, and item B enters at 09:40. At 10:15 B is past its 30
+    minutes, while A, 75 of its 120 minutes used, is not even due a reminder (judged by the limit now in force it
+    would be 45 minutes late)."""
+    import pandas as pd
+
+    from sopkit.compliance import compute
+    from sopkit.queues import countdown, rules_for
+    from sopkit.schema import LOG_COLUMNS
+    from sopkit.settings import load_history
+
+    store.save_settings({"limit_step3": "120"}, actor=P["admin"], at=at(23, 8))
+    a = to_step(desk, clock, 3, at(23, 9), take=True, title="A")
+    store.save_settings({"limit_step3": "30"}, actor=P["admin"], at=at(23, 9, 30))
+    b = to_step(desk, clock, 3, at(23, 9, 40), take=True, title="B")
+    history, _ = load_history(store)
+    latest = history.latest.settings
+    assert latest.limit(3) == 30
+
+    def due(now: dt.datetime):  # noqa: ANN202
+        users, _ = store.read_users()
+        return due_notices(store.read_register().items, store.read_log(), users, latest, now, history=history)
+
+    def badge(item_id: str, now: dt.datetime):  # noqa: ANN202
+        item = store.get_item(item_id)  # as the desk's clock_badge judges it
+        settings = rules_for(item, history)
+        return countdown(item, settings, now, WorkCalendar(settings))
+
+    now = at(23, 10, 15)
+    found = due(now)
+    late = {n.item_id for n in of(found, "breach")}
+    reminded = {n.item_id for n in of(found, "reminder")}
+    assert late == {b.id} and reminded == set()
+    for item in (a, b):
+        c, shown = found.clocks[item.id], badge(item.id, now)
+        assert (c.limit, c.deadline, c.overdue) == (shown.limit_minutes, shown.deadline, shown.state == "late")
+    assert (found.clocks[a.id].limit, found.clocks[a.id].deadline) == (120, at(23, 11))
+    assert badge(a.id, now).state == "ok"
+    # A's reminder falls at 75 % of its own 120 minutes, 10:30, when its badge turns amber a quarter before the end.
+    reminder = of(due(at(23, 10, 30)), "reminder")
+    assert [(n.item_id, n.due_at, n.deadline) for n in reminder] == [(a.id, at(23, 10, 30), at(23, 11))]
+    assert badge(a.id, at(23, 10, 30)).state == "near"
+    # The compliance report, judged by the same history, agrees on both open attempts' limits.
+    report = compute(pd.DataFrame(store.read_log(), columns=list(LOG_COLUMNS)), history=history, as_of=now)
+    open_ = report.attempts[report.attempts["ended_at"].isna() & (report.attempts["step"] == 3)]
+    assert dict(zip(open_["item_id"], open_["limit_minutes"], strict=True)) == {a.id: 120, b.id: 30}
+    # Without the history (the Settings now in force at every instant) A would be late: the old behaviour.
+    users, _ = store.read_users()
+    naive = due_notices(store.read_register().items, store.read_log(), users, latest, now)
+    assert {n.item_id for n in of(naive, "breach")} == {a.id, b.id}

@@ -174,3 +174,54 @@ def test_every_column_a_step_names_is_a_register_column() -> None:
     with pytest.raises(ValueError, match="unknown step"):
         Procedure(sop.AGENCY.steps, (*sop.AGENCY.transitions, Transition("approve", "legal", frozenset({"manager"}),
                                                                           to="scheduling")))
+
+
+def test_notifications_follow_the_copy(legal_desk: Desk, clock, users) -> None:  # noqa: ANN001
+    """The notification engine reads the steps, gates, holders and rejection targets of the procedure it is given
+    (the job: its store's): the legal review's queue, its maker-checker, its limit, and a rejection from it."""
+    from sopkit.clock import WorkCalendar
+    from sopkit.notify.due import due_notices, expand
+    from sopkit.notify.job import NotifyJob
+    from sopkit.notify.messages import Context, render
+    from sopkit.notify.prefs import Preference
+
+    item = _to_approved(legal_desk, clock, users, VERIFIER_LAWYER)  # at the legal review from Monday 10:10
+    entered = clock.t
+    store = legal_desk.store
+    people, _ = store.read_users()
+    settings = Settings.defaults(LEGAL_SOP)
+
+    def due(now: dt.datetime, procedure: Procedure = LEGAL_SOP):  # noqa: ANN202
+        return due_notices(store.read_register().items, store.read_log(), people, settings, now,
+                           procedure=procedure)
+
+    def told(found, kind: str) -> set[str]:  # noqa: ANN001
+        return {n.recipient for n in found.notices if n.kind == kind and n.item_id == item.id}
+
+    # Nobody holds it: every manager who may decide is told, not the one who verified it (maker-checker).
+    found = due(entered)
+    assert told(found, "arrived") == {LAWYER.email, users["manager"].email}
+    assert all(n.queue and n.step == 5 for n in found.notices if n.kind == "arrived")
+    clock_ = found.clocks[item.id]
+    assert (clock_.limit, clock_.remind_at) == (120, entered + dt.timedelta(minutes=90))  # the new step's own
+    assert told(due(entered + dt.timedelta(minutes=90)), "reminder") == {LAWYER.email, users["manager"].email}
+    # Read by the agency's procedure the same item is at the scheduling: the supervisors' queue.
+    assert told(due(entered, sop.AGENCY), "arrived") == {users["supervisor"].email, users["supervisor2"].email,
+                                                         VERIFIER_LAWYER.email}
+
+    clock.advance(minutes=30)
+    item = legal_desk.reject(LAWYER, item, "Dasar hukum tarif belum dicantumkan.")
+    found = due(clock.t)
+    returned = [n for n in found.notices if n.kind == "returned"]
+    assert [(n.recipient, n.step, n.from_step, n.reviewer) for n in returned] == [
+        (users["creator"].email, 2, 5, LAWYER.email)]
+    assert found.clocks[item.id].attempt == 2  # a rework is a new attempt at the design
+    ctx = Context(store.read_register().by_id(), {u.email: u for u in people}, settings, "http://desk", 0.75,
+                  found.clocks, procedure=LEGAL_SOP)
+    out = expand(returned, people, {users["creator"].email: Preference(users["creator"].email, channels=("email",))},
+                 WorkCalendar(settings), clock.t)
+    assert "Telaah hukum" in render(out[0], ctx).text()
+
+    # The job takes the procedure (and the Settings keys it names) from its store.
+    lines = NotifyJob(store, None, {}, now=lambda: clock.t, say=lambda line: None).plan()
+    assert any("returned to Konten" in line for line in lines), lines

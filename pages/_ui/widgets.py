@@ -11,7 +11,7 @@ from sopkit import sop
 from sopkit.clock import WorkCalendar
 from sopkit.i18n import CATALOGUE, status_key
 from sopkit.markup import render_markdown
-from sopkit.queues import Countdown, countdown, format_minutes
+from sopkit.queues import Countdown, countdown, format_minutes, rules_for
 from sopkit.schema import Item
 from sopkit.settings import Settings
 
@@ -33,11 +33,12 @@ def calendar(settings: Settings | None = None) -> WorkCalendar:
     """One working-time calendar per session and settings (building its day table is the costly part)."""
     settings = settings or session.settings()[0]
     key = repr(sorted(settings.to_rows().items()))
-    held = st.session_state.get("_calendar")
-    if not held or held[0] != key:
-        held = (key, WorkCalendar(settings))
-        st.session_state["_calendar"] = held
-    return held[1]
+    held: dict[str, WorkCalendar] = st.session_state.setdefault("_calendars", {})
+    if key not in held:  # a few revisions at once: badges of steps started under different Settings
+        while len(held) >= 8:
+            held.pop(next(iter(held)))
+        held[key] = WorkCalendar(settings)
+    return held[key]
 
 
 def capped(items: list[Item]) -> list[Item]:
@@ -47,12 +48,17 @@ def capped(items: list[Item]) -> list[Item]:
     return items[:PAGE_SIZE]
 
 
+def countdown_of(item: Item) -> Countdown:
+    """The step's live countdown, judged, as the report and the notification job judge it, by the Settings
+    revision in force when the step started."""
+    settings = rules_for(item, session.history())
+    return countdown(item, settings, now(), calendar(settings))
+
+
 def clock_badge(item: Item) -> Countdown:
-    """The step's live countdown as a coloured badge: amber near the limit, red when late. Judged, as the report
-    judges it, by the Settings revision in force when the step started."""
-    started = item.publish_at if sop.STEPS[item.step].clock == "calendar" else item.step_entered_at
-    settings = session.history().in_force(started).settings if started else session.settings()[0]
-    c = countdown(item, settings, now(), calendar(settings))
+    """The step's live countdown (:func:`countdown_of`) as a coloured badge: amber near the limit, red when
+    late."""
+    c = countdown_of(item)
     if c.state == "waiting":
         label = t("clock.waiting", at=session.local(c.started_at))
     elif c.state == "late":

@@ -9,12 +9,20 @@ For the open attempt at each open item's step (attempts as the compliance report
 new attempt):
 
 * **arrived** at once, to the holder of the step, or to everyone with the step's role while nobody holds it
-  (leaving out, at steps 3 and 4, whoever maker-checker would refuse); **returned** instead when the attempt was
-  opened by a rejection at step 3 or 4 (with the reviewer's note);
-* **reminder** once ``share`` of the step's limit is used (working time for steps 1-5, calendar time after the
-  scheduled moment for step 6) and the limit is not yet passed;
-* **breach** once the limit is passed: to the same people, the managers, and at steps 1-2 the supervisors;
-* **publish_problem** for each channel of a step-6 item that failed or is unknown: to publishers and supervisors.
+  (leaving out, at a gate, whoever maker-checker would refuse); **returned** instead when the attempt was opened
+  by a rejection at a gate (with the reviewer's note);
+* **reminder** once ``share`` of the step's limit is used (working time, or calendar time after the scheduled
+  moment for the publication) and the limit is not yet passed;
+* **breach** once the limit is passed: to the same people, the managers, and at a maker step those who may
+  reassign it (the supervisors);
+* **publish_problem** for each channel of an item at the last step that failed or is unknown: to the step's role
+  (publishers) and those who may reassign it.
+
+Steps, gates, where each action leads and who may act come from a :class:`~sopkit.sop.Procedure` (the agency's
+unless told). Each step's limit and working calendar are those of the Settings revision in force when the step
+started (``settings.History``), as the desk's countdown and the compliance report judge it, so an admin's new
+limit counts from the next step that starts, not for work already under way; a rejection returns where the
+revision in force at the rejection said.
 
 And the **digest**, to managers, during each working day (none on weekends, holidays and cuti bersama).
 """
@@ -34,9 +42,9 @@ from ..channels.base import FOR_A_PERSON
 from ..clock import WorkCalendar
 from ..compliance import compute
 from ..schema import LOG_COLUMNS, Item, User
-from ..settings import Settings
+from ..settings import History, Settings
 from ..timeutil import parse_iso
-from ..workflow import makers_and_verifiers
+from ..workflow import makers_and_deciders
 from .outbox import message_key
 from .prefs import Preference, preference_of
 
@@ -95,6 +103,8 @@ class Digest:
     previous_day: dt.date | None
     log: Sequence[Mapping[str, str]] = field(repr=False, default=())
     settings: Settings = field(repr=False, default_factory=Settings)
+    history: History | None = field(repr=False, default=None)  # the report judges each attempt by its revision
+    procedure: sop.Procedure = field(repr=False, default=sop.AGENCY)
     _rates: dict[int, tuple[int, int]] | None = field(default=None, repr=False)
 
     @property
@@ -105,7 +115,8 @@ class Digest:
             self._rates = {}
             if self.previous_day is not None and self.log:
                 report = compute(pd.DataFrame(list(self.log), columns=list(LOG_COLUMNS)), self.settings,
-                                 as_of=dt.datetime.combine(self.day, dt.time(0), tzinfo=self.settings.tz))
+                                 as_of=dt.datetime.combine(self.day, dt.time(0), tzinfo=self.settings.tz),
+                                 history=self.history, procedure=self.procedure)
                 closed = report.closed()
                 if len(closed):
                     ended = closed["ended_at"].dt.tz_convert(self.settings.tz).dt.date
@@ -119,7 +130,39 @@ class Due:
     notices: tuple[Notice, ...]
     clocks: dict[str, Clock]
     digest: Digest | None
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...]
+    calendar: WorkCalendar = field(repr=False)  # the Settings' in force now (the digest's day, chat quiet hours)
+
+
+class Rules:
+    """The Settings revision in force at an instant, each with its working calendar (built once per revision: its
+    day table is the costly part; ``calendars`` may be kept across runs)."""
+
+    def __init__(self, history: History, calendars: dict[str, WorkCalendar] | None = None):
+        self.history = history
+        self.calendars = {} if calendars is None else calendars
+
+    def at(self, when: dt.datetime | None) -> Settings:
+        """The Settings in force at ``when`` (None: the latest)."""
+        return (self.history.in_force(when) if when is not None else self.history.latest).settings
+
+    def calendar(self, settings: Settings) -> WorkCalendar:
+        key = _key(settings)
+        if key not in self.calendars:
+            while len(self.calendars) >= 16:  # a long-running job: the oldest revisions go first
+                self.calendars.pop(next(iter(self.calendars)))
+            self.calendars[key] = WorkCalendar(settings)
+        return self.calendars[key]
+
+
+def _key(settings: Settings) -> str:
+    return repr(sorted(settings.to_rows().items()))
+
+
+def holder_of(item: Item, step: int, procedure: sop.Procedure = sop.AGENCY) -> str:
+    """Who holds ``step`` of ``procedure`` for the item ("" when nobody, or the step has no holder column)."""
+    column = procedure.by_number[step].holder_column
+    return str(getattr(item, column)) if column else ""
 
 
 @dataclass
@@ -135,9 +178,16 @@ class _People:
 
 
 def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: Sequence[User], settings: Settings,
-                now: dt.datetime, calendar: WorkCalendar | None = None, share: float = DEFAULT_SHARE) -> Due:
-    """Every notice due at ``now`` (already sent or not: the Outbox decides that)."""
-    cal = calendar or WorkCalendar(settings)
+                now: dt.datetime, calendar: WorkCalendar | None = None, share: float = DEFAULT_SHARE, *,
+                history: History | None = None, procedure: sop.Procedure = sop.AGENCY,
+                calendars: dict[str, WorkCalendar] | None = None) -> Due:
+    """Every notice due at ``now`` (already sent or not: the Outbox decides that). ``settings`` and ``calendar``
+    are those in force now (the digest's working day); ``history``: the Settings revisions, each step judged by
+    the one in force when it started (without it, ``settings`` at every instant); ``calendars``: a cache of the
+    revisions' calendars a long-running caller keeps."""
+    rules = Rules(history or History.of(settings), calendars)
+    cal = calendar or rules.calendar(settings)
+    rules.calendars.setdefault(_key(settings), cal)
     people = _People(users)
     items = [i for i in items if i.is_open]
     open_ids = {i.id for i in items}
@@ -147,33 +197,34 @@ def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: 
         if key in open_ids or (key := str(key).strip()) in open_ids:
             rows_of[key].append(row)
     managers = people.with_role("manager")
-    supervisors = people.with_role("supervisor")
-    publishers = people.with_role("publisher")
     notices: list[Notice] = []
-    clocks, problems = _clocks(items, rows_of, settings, cal, now, share)
+    clocks, problems = _clocks(items, rows_of, rules, procedure, now, share)
     for clock in clocks.values():
         item = clock.item
-        handlers, queue = _handlers(item, people, rows_of[item.id])
+        step = procedure.by_number[item.step]
+        handlers, queue = _handlers(item, people, rows_of[item.id], procedure)
         if not handlers:
-            problems.append(f"{item.id}: nobody active has the role {sop.STEPS[item.step].role} for step "
-                            f"{item.step}")
+            problems.append(f"{item.id}: nobody active has the role {step.role} for step {item.step}")
         base = dict(item_id=item.id, step=item.step, attempt=str(clock.attempt), deadline=clock.deadline,
                     queue=queue)
         arrived_at = item.step_entered_at or clock.started
         opened_by = _last_flow(rows_of[item.id])
-        if opened_by and opened_by.get("action") == "reject" and _int(opened_by.get("step")) in (3, 4) \
-                and settings.reject_to.get(_int(opened_by.get("step")), 2) == item.step:
+        if opened_by and _entered_by(opened_by, procedure, rules, rejection=True) == item.step:
             notices += [Notice("returned", p, due_at=arrived_at, reviewer=str(opened_by.get("actor", "")),
                                from_step=_int(opened_by.get("step")), note=str(opened_by.get("note", "")), **base)
                         for p in handlers]
         else:
             notices += [Notice("arrived", p, due_at=arrived_at, **base) for p in handlers]
+        # Whoever may hand the item to someone else (the supervisors): told of a maker's breach, and of a channel
+        # that did not publish.
+        reassign = procedure.transition("assign", item.step)
+        reassigners = [p for r in sorted(reassign.roles) for p in people.with_role(r)] if reassign else []
         if clock.overdue:
-            escalate = handlers + managers + (supervisors if item.step in (1, 2) else [])
+            escalate = handlers + managers + (reassigners if item.step in procedure.maker_steps else [])
             notices += [Notice("breach", p, due_at=clock.deadline, **base) for p in dict.fromkeys(escalate)]
         elif clock.remind_at <= now:
             notices += [Notice("reminder", p, due_at=clock.remind_at, **base) for p in handlers]
-        if item.step == sop.LAST_STEP:
+        if item.step == procedure.last:
             for name, state in item.channel_results.items():
                 status = str(state.get("status", ""))
                 if status in FOR_A_PERSON:
@@ -181,14 +232,14 @@ def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: 
                     notices += [Notice("publish_problem", p, item.id, item.step, f"{name}@{state.get('at', '')}",
                                        due_at=at, channel_name=name, problem=status,
                                        error=str(state.get("error", "") or ""))
-                                for p in dict.fromkeys(publishers + supervisors)]
-    digest = _digest(log, settings, clocks, cal, now)
+                                for p in dict.fromkeys(people.with_role(step.role) + reassigners)]
+    digest = _digest(log, settings, clocks, cal, now, history, procedure)
     if digest is not None:
         span = cal.working_day(digest.day)
         notices += [Notice("digest", m, attempt=digest.day.isoformat(), due_at=span[0] if span else now)
                     for m in managers]
     notices.sort(key=lambda n: (PRIORITY[n.kind], n.due_at or now, n.item_id, n.recipient))
-    return Due(tuple(notices), clocks, digest, tuple(problems))
+    return Due(tuple(notices), clocks, digest, tuple(problems), cal)
 
 
 def _int(text: object) -> int:
@@ -205,76 +256,95 @@ def _time(text: object) -> dt.datetime | None:
         return None
 
 
-#: The Log rows that enter each step (a rejection enters the step Settings.reject_to names).
-ENTERS = {("start", 1): 1, ("submit", 1): 2, ("submit", 2): 3, ("approve", 3): 4, ("approve", 4): 5,
-          ("schedule", 5): 6}
+def _entered_by(row: Mapping[str, str], procedure: sop.Procedure, rules: Rules,
+                rejection: bool = False) -> int | None:
+    """The step a Log row moved its item into (None: it moved it nowhere new: an edit, a take, a reschedule). A
+    rejection goes where the revision in force at the rejection said; ``rejection``: only rejections count."""
+    action, at_step = str(row.get("action", "")).strip().lower(), _int(row.get("step"))
+    tr = procedure.transition(action, at_step) if at_step in procedure.by_number else None
+    if tr is None or tr.to is None or tr.at is None or rejection and not tr.counts_rejection:
+        return None
+    into = procedure.target(tr, rules.at(_time(row.get("at"))).reject_to if tr.counts_rejection else None)
+    return into if tr.creates or into != at_step else None
 
 
-def _start(item: Item, rows: list[Mapping[str, str]], settings: Settings) -> tuple[int, dt.datetime] | None:
+def _start(item: Item, rows: list[Mapping[str, str]], procedure: sop.Procedure,
+           rules: Rules) -> tuple[int, dt.datetime] | None:
     """The open attempt at the item's step and when its clock started, as the compliance report counts attempts
-    (each entry into a step is one; a reschedule at step 6 is not), from the item's own Log rows in append
-    order: cheap enough for every run, where the whole report is not."""
+    (each entry into a step is one; a reschedule at the publication is not), from the item's own Log rows in
+    append order: cheap enough for every run, where the whole report is not."""
     step = item.step
     entries = 0
     last_schedule: dt.datetime | None = None
     for row in rows:
-        action, at_step = str(row.get("action", "")).strip().lower(), _int(row.get("step"))
-        into = settings.reject_to.get(at_step, 2) if action == "reject" else ENTERS.get((action, at_step))
-        if into == step:
+        if _entered_by(row, procedure, rules) == step:
             entries += 1
-        if action == "schedule":
+        if str(row.get("action", "")).strip().lower() == "schedule":
             last_schedule = _time(row.get("at")) or last_schedule
     started = item.step_entered_at
-    if step == sop.LAST_STEP and item.publish_at is not None:
+    if procedure.by_number[step].clock == "calendar" and item.publish_at is not None:
         started = max(t for t in (item.publish_at, last_schedule or started) if t is not None)
     return None if started is None else (max(1, entries), started)
 
 
-def _clocks(items: list[Item], rows_of: Mapping[str, list[Mapping[str, str]]], settings: Settings,
-            cal: WorkCalendar, now: dt.datetime, share: float) -> tuple[dict[str, Clock], list[str]]:
-    """Every open item's clock, the working-time ones in three vectorised calendar calls (not three per item)."""
+def _clocks(items: list[Item], rows_of: Mapping[str, list[Mapping[str, str]]], rules: Rules,
+            procedure: sop.Procedure, now: dt.datetime, share: float) -> tuple[dict[str, Clock], list[str]]:
+    """Every open item's clock, each by the Settings revision in force when its step started; the working-time
+    ones in three vectorised calendar calls per revision (not three per item)."""
     problems: list[str] = []
     started: list[tuple[Item, int, dt.datetime]] = []
     for item in items:
-        found = _start(item, rows_of.get(item.id, []), settings)
+        found = _start(item, rows_of.get(item.id, []), procedure, rules) if item.step in procedure.by_number \
+            else None
         if found is None:
             problems.append(f"{item.id}: step {item.step} has no start time in the Register or the Log; "
                             "no messages about it")
         else:
             started.append((item, *found))
+    in_force = rules.history.in_force_at(s[2] for s in started)
+    by_rev: dict[int, list[tuple[Item, int, dt.datetime]]] = defaultdict(list)
+    for s, rev in zip(started, in_force, strict=True):
+        by_rev[id(rev)].append(s)
+    revs = {id(r): r.settings for r in in_force}
     clocks: dict[str, Clock] = {}
-    working = [s for s in started if sop.STEPS[s[0].step].clock == "working"]
-    if working:
-        starts = [s[2] for s in working]
-        limits = np.array([settings.limit(s[0].step) for s in working], dtype=float)
-        used = cal.working_minutes(starts, [now] * len(starts))
-        deadlines = cal.add_working_minutes(starts, limits).round("s").to_pydatetime()
-        reminds = cal.add_working_minutes(starts, share * limits).round("s").to_pydatetime()
-        for (item, attempt, start), u, limit, deadline, remind in zip(working, used, limits, deadlines, reminds,
-                                                                      strict=True):
-            clocks[item.id] = Clock(item, item.step, attempt, start, deadline, max(0.0, float(u)), int(limit),
-                                    remind)
-    for item, attempt, start in started:
-        if item.id not in clocks:  # step 6: calendar minutes after the scheduled moment
-            limit = settings.limit(item.step)
-            clocks[item.id] = Clock(item, item.step, attempt, start, start + dt.timedelta(minutes=limit),
-                                    max(0.0, (now - start).total_seconds() / 60), limit,
-                                    start + dt.timedelta(minutes=share * limit))
-    return clocks, problems
+    for key, group in by_rev.items():
+        settings = revs[key]
+        working = [s for s in group if procedure.by_number[s[0].step].clock == "working"]
+        if working:
+            cal = rules.calendar(settings)
+            starts = [s[2] for s in working]
+            limits = np.array([settings.limit(s[0].step) for s in working], dtype=float)
+            used = cal.working_minutes(starts, [now] * len(starts))
+            deadlines = cal.add_working_minutes(starts, limits).round("s").to_pydatetime()
+            reminds = cal.add_working_minutes(starts, share * limits).round("s").to_pydatetime()
+            for (item, attempt, start), u, limit, deadline, remind in zip(working, used, limits, deadlines,
+                                                                          reminds, strict=True):
+                clocks[item.id] = Clock(item, item.step, attempt, start, deadline, max(0.0, float(u)),
+                                        int(limit), remind)
+        for item, attempt, start in group:
+            if item.id not in clocks:  # the publication: calendar minutes after the scheduled moment
+                limit = settings.limit(item.step)
+                clocks[item.id] = Clock(item, item.step, attempt, start, start + dt.timedelta(minutes=limit),
+                                        max(0.0, (now - start).total_seconds() / 60), limit,
+                                        start + dt.timedelta(minutes=share * limit))
+    return {i.id: clocks[i.id] for i, _, _ in started}, problems
 
 
-def _handlers(item: Item, people: _People, rows: list[Mapping[str, str]]) -> tuple[list[str], bool]:
-    """Who works the item's step now: its holder, or everyone with the role who may (the queue)."""
-    holder = item.holder(item.step)
+def _handlers(item: Item, people: _People, rows: list[Mapping[str, str]],
+              procedure: sop.Procedure) -> tuple[list[str], bool]:
+    """Who works the item's step now: its holder, or everyone with the role who may (the queue): at a gate, not
+    the item's makers nor whoever decided at an earlier gate (maker-checker, as the Desk applies it)."""
+    holder = holder_of(item, item.step, procedure)
     if holder:
         return [holder], False
-    candidates = people.with_role(sop.STEPS[item.step].role)
-    if item.step in (3, 4):
-        makers, verifiers = makers_and_verifiers(rows, item.id)
-        barred = makers | {item.officer, item.creator}
-        if item.step == 4:
-            barred |= verifiers | {item.verifier}
-        candidates = [p for p in candidates if p not in barred]
+    candidates = people.with_role(procedure.by_number[item.step].role)
+    if item.step in procedure.gates:
+        makers, deciders = makers_and_deciders(rows, item.id, procedure)
+        barred = makers | {holder_of(item, s, procedure) for s in procedure.maker_steps}
+        for gate in procedure.gates:
+            if gate < item.step:
+                barred |= deciders.get(gate, set()) | {holder_of(item, gate, procedure)}
+        candidates = [p for p in candidates if p not in barred - {""}]
     return candidates, True
 
 
@@ -286,7 +356,7 @@ def _last_flow(rows: list[Mapping[str, str]]) -> Mapping[str, str] | None:
 
 
 def _digest(log: Sequence[Mapping[str, str]], settings: Settings, clocks: dict[str, Clock], cal: WorkCalendar,
-            now: dt.datetime) -> Digest | None:
+            now: dt.datetime, history: History, procedure: sop.Procedure) -> Digest | None:
     today = now.astimezone(cal.tz).date()
     span = cal.working_day(today)
     if span is None or not span[0] <= now < span[1]:
@@ -294,7 +364,7 @@ def _digest(log: Sequence[Mapping[str, str]], settings: Settings, clocks: dict[s
     overdue = tuple(sorted((c for c in clocks.values() if c.overdue), key=lambda c: c.deadline))
     due_today = tuple(sorted((c for c in clocks.values() if not c.overdue
                               and c.deadline.astimezone(cal.tz).date() == today), key=lambda c: c.deadline))
-    return Digest(today, overdue, due_today, cal.previous_working_day(today), log, settings)
+    return Digest(today, overdue, due_today, cal.previous_working_day(today), log, settings, history, procedure)
 
 
 #: Why a message cannot reach its person (i18n ``notify.unreachable.<code>``).

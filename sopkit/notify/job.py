@@ -5,9 +5,10 @@ One run reads the store once (a snapshot of Register, Log, Users and Settings; P
 its claims in one append, reads the claimed keys back once, then per message appends ``sending`` (with the
 previous message's outcome) and sends. On Google Sheets that is 4 reads and N + 2 writes for N messages (the
 Outbox read is of its new rows only after the first run of a process), and an idle run costs 3 reads. Given no
-``settings`` (as ``run`` does), it takes the SOP settings from that snapshot, so an admin's change counts from
-the next run and costs no read of its own. It knows no configuration: ``run`` builds the senders from the
-secrets file.
+``settings`` (as ``run`` does), it takes the SOP settings and their history from that snapshot, at no read of
+their own: each step is judged by the revision in force when it started (as the desk's countdown is), so an
+admin's new limit counts for the steps that start after the save. It knows no configuration: ``run`` builds the
+senders from the secrets file.
 
 A failure never blocks another message: each has its own outcome. A channel that cannot send at all (SMTP login
 refused, server down) is not tried again in the same run; its messages are recorded for a retry with backoff
@@ -25,13 +26,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .. import sop
 from ..channels.base import OutcomeUnknown, PermanentError
 from ..clock import WorkCalendar
 from ..i18n import t
 from ..publishing.job import host_name
 from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry
 from ..schema import Row, User
-from ..settings import DEFAULT_TIMEZONE, Settings, from_rows
+from ..settings import DEFAULT_TIMEZONE, History, Settings, from_rows, history_from_rows
 from ..store.base import Store
 from ..timeutil import Now, server_now, to_iso
 from .due import DEFAULT_SHARE, Due, Outgoing, due_notices, expand
@@ -114,9 +116,12 @@ class NotifyJob:
                  lease: dt.timedelta = DEFAULT_LEASE, margin: dt.timedelta = MARGIN,
                  backoff: Backoff = SEND_BACKOFF, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None, say: Say = print,
-                 calendar: WorkCalendar | None = None, default_timezone: str = DEFAULT_TIMEZONE):
+                 calendar: WorkCalendar | None = None, default_timezone: str = DEFAULT_TIMEZONE,
+                 procedure: sop.Procedure | None = None):
         self.store = store
         self.settings = settings  # None: the SOP settings of each run's snapshot (no read of their own)
+        self.procedure = procedure or getattr(store, "procedure", sop.AGENCY)  # None: the store's SOP
+        self.calendars: dict[str, WorkCalendar] = {}  # each Settings revision's, kept from run to run
         self.default_timezone = default_timezone
         self.senders = dict(senders)
         self.unavailable = {c: f"no {c} sender configured" for c in PEOPLE_CHANNELS if c not in self.senders}
@@ -140,12 +145,14 @@ class NotifyJob:
         snapshot = self.store.read_snapshot()  # Register, Log and Users of one moment (one read on Google Sheets)
         register, log, users = snapshot.register, snapshot.log, list(snapshot.users)
         if self.settings is None or self.calendar is None:  # as an admin saved them by this run's one read
-            settings, problems = from_rows(snapshot.settings, default_timezone=self.default_timezone)
-            for problem in problems:
+            settings, problems = from_rows(snapshot.settings, self.default_timezone, self.procedure)
+            history = history_from_rows(snapshot.settings_history, snapshot.settings, self.default_timezone,
+                                        self.procedure)
+            for problem in (*problems, *history.problems):
                 self.say(f"warning: settings: {problem}")
-            calendar = WorkCalendar(settings)
+            calendar = None
         else:
-            settings, calendar = self.settings, self.calendar
+            settings, calendar, history = self.settings, self.calendar, History.of(self.settings)
         prefs, problems = read_preferences(self.store.read_preferences())
         for problem in problems:
             self.say(f"warning: {problem}")
@@ -154,13 +161,14 @@ class NotifyJob:
             before = {e: p.telegram_chat_id for e, p in prefs.items()}
             prefs = link_chats(telegram, self.store, users, prefs, self.say)
             self.report.linked = sum(p.telegram_chat_id != before.get(e, "") for e, p in prefs.items())
-        due = due_notices(register.items, log, users, settings, now, calendar, self.share)
+        due = due_notices(register.items, log, users, settings, now, calendar, self.share, history=history,
+                          procedure=self.procedure, calendars=self.calendars)
         for problem in due.problems:
             self.say(f"warning: {problem}")
-        outgoing = expand(due.notices, users, prefs, calendar, now)
+        outgoing = expand(due.notices, users, prefs, due.calendar, now)
         states = fold(self.store.read_outbox())
         context = Context(register.by_id(), {u.email: u for u in users}, settings, self.base_url, self.share,
-                          due.clocks, due.digest)
+                          due.clocks, due.digest, self.procedure)
         return World(now, tuple(users), prefs, due, tuple(outgoing), states, context)
 
     # -- dry run -----------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .. import sop
 from ..i18n import format_day_time, format_time, format_weekday_date, t
 from ..schema import Item, User
 from ..settings import Settings
-from .due import Clock, Digest, Notice, Outgoing
+from .due import Clock, Digest, Notice, Outgoing, holder_of
 
 DIGEST_LINES = 15  # per list; the rest is counted
 SUMMARY_CHARS = 200
@@ -106,6 +106,14 @@ class Context:
     share: float
     clocks: Mapping[str, Clock]
     digest: Digest | None = None
+    procedure: sop.Procedure = sop.AGENCY  # whose steps the notices name
+
+    def step(self, number: int) -> sop.Step:
+        return self.procedure.by_number[number]
+
+    def step_title(self, number: int, lang: str) -> str:
+        s = self.step(number)
+        return s.title_en if lang == "en" else s.title_id
 
     def name(self, email: str) -> str:
         user = self.users.get(email)
@@ -129,11 +137,6 @@ def one_line(text: str, limit: int = SUMMARY_CHARS) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-def step_title(step: int, lang: str) -> str:
-    s = sop.STEPS[step]
-    return s.title_en if lang == "en" else s.title_id
-
-
 def role_title(role: str, lang: str) -> str:
     return sop.ROLE_TITLES[role][1 if lang == "en" else 0]
 
@@ -148,17 +151,17 @@ def render(out: Outgoing, ctx: Context) -> Letter:
     if item is None:
         raise KeyError(f"item {n.item_id} is no longer in the Register")
     tz = ctx.settings.tz
-    step, title = step_title(n.step, lang), one_line(item.title, 120)
+    step, title = ctx.step_title(n.step, lang), one_line(item.title, 120)
     due = t("notify.due", lang, deadline=format_day_time(n.deadline, lang, tz))
     clock = ctx.clocks.get(item.id)
     values = dict(n=n.step, step=step, due=due, title=title)
     if n.kind == "arrived" and n.queue:
-        lead = t("notify.lead.queue", lang, role=role_title(sop.STEPS[n.step].role, lang), **values)
+        lead = t("notify.lead.queue", lang, role=role_title(ctx.step(n.step).role, lang), **values)
     elif n.kind == "arrived":
         lead = t("notify.lead.arrived", lang, **values)
     elif n.kind == "returned":
         lead = t("notify.lead.returned", lang, reviewer=ctx.name(n.reviewer), from_n=n.from_step,
-                 from_step=step_title(n.from_step, lang), due=due)
+                 from_step=ctx.step_title(n.from_step, lang), due=due)
     elif n.kind == "reminder":
         used, left = (clock.used, clock.limit - clock.used) if clock else (0.0, 0.0)
         share = int(used * 100 / clock.limit) if clock and clock.limit else round(ctx.share * 100)
@@ -178,29 +181,34 @@ def render(out: Outgoing, ctx: Context) -> Letter:
         facts.append((t("notify.fact.summary", lang), one_line(item.summary)))
     if n.kind == "returned" and n.note:
         facts.append((t("notify.fact.note", lang), one_line(n.note, 1000)))
-    holder = item.holder(item.step)
+    holder = holder_of(item, item.step, ctx.procedure)
     facts.append((t("notify.fact.holder", lang), ctx.name(holder) if holder else t(
-        "notify.fact.nobody", lang, role=role_title(sop.STEPS[item.step].role, lang))))
-    if item.step == sop.LAST_STEP and item.publish_at:
+        "notify.fact.nobody", lang, role=role_title(ctx.step(item.step).role, lang))))
+    if ctx.step(item.step).clock == "calendar" and item.publish_at:
         facts.append((t("notify.fact.publish_at", lang), format_day_time(item.publish_at, lang, tz)))
     if item.channels:
         facts.append((t("notify.fact.channels", lang), ", ".join(item.channels)))
     if n.attempt.isdigit() and int(n.attempt) > 1:
         facts.append((t("notify.fact.attempt", lang), n.attempt))
     lists = []
-    if n.kind in ("arrived", "reminder") and n.step in (3, 4):
-        lists.append((t("notify.check", lang), checklist(n.step, item, lang)))
+    if n.kind in ("arrived", "reminder") and ctx.step(n.step).name in CHECKLISTS:
+        lists.append((t("notify.check", lang), checklist(ctx.step(n.step).name, item, lang)))
     return Letter(subject, greeting, lead, tuple(facts), tuple(lists), ctx.link("item", id=item.id),
                   t("notify.open", lang), footer, lang)
 
 
-def checklist(step: int, item: Item, lang: str) -> tuple[str, ...]:
-    """What the reviewer at step 3 (verification) or 4 (final approval) checks, from the SOP."""
-    if step == 3:
-        return tuple(t(f"notify.check.3.{k}", lang) for k in ("facts", "reading", "language", "media"))
+#: What the reviewer at each gate the SOP describes checks (i18n ``notify.check.<step>.<point>``); a gate not
+#: listed (one added to a copy of the procedure) gets no list.
+CHECKLISTS: dict[str, tuple[str, ...]] = {
+    "verification": ("facts", "reading", "language", "media"),
+    "approval": ("verified", "channels", "exempt"),
+}
+
+
+def checklist(step: str, item: Item, lang: str) -> tuple[str, ...]:
+    """What the reviewer at the step called ``step`` checks, from the SOP."""
     channels = ", ".join(item.channels) or "—"
-    return (t("notify.check.4.verified", lang), t("notify.check.4.channels", lang, channels=channels),
-            t("notify.check.4.exempt", lang))
+    return tuple(t(f"notify.check.{step}.{point}", lang, channels=channels) for point in CHECKLISTS[step])
 
 
 def _digest(n: Notice, lang: str, ctx: Context, greeting: str, footer: str) -> Letter:
@@ -210,9 +218,9 @@ def _digest(n: Notice, lang: str, ctx: Context, greeting: str, footer: str) -> L
     tz = ctx.settings.tz
 
     def who(c: Clock) -> str:
-        holder = c.item.holder(c.step)
+        holder = holder_of(c.item, c.step, ctx.procedure)
         return ctx.name(holder) if holder else t("notify.fact.nobody", lang,
-                                                  role=role_title(sop.STEPS[c.step].role, lang))
+                                                  role=role_title(ctx.step(c.step).role, lang))
 
     def capped(lines: list[str]) -> tuple[str, ...]:
         if not lines:
@@ -225,11 +233,11 @@ def _digest(n: Notice, lang: str, ctx: Context, greeting: str, footer: str) -> L
     today = [t("notify.digest.due_item", lang, title=one_line(c.item.title, 90), n=c.step,
                at=format_time(c.deadline, lang, tz).split(" ", 3)[-1], who=who(c)) for c in d.due_today]
     rates = []
-    for s in sop.STEPS:
+    for s in ctx.procedure.by_number:
         on, total = d.rates.get(s, (0, 0))
-        rates.append(t("notify.digest.rate", lang, n=s, step=step_title(s, lang), on=on, total=total,
+        rates.append(t("notify.digest.rate", lang, n=s, step=ctx.step_title(s, lang), on=on, total=total,
                        pct=round(100 * on / total)) if total else
-                     t("notify.digest.rate_none", lang, n=s, step=step_title(s, lang)))
+                     t("notify.digest.rate_none", lang, n=s, step=ctx.step_title(s, lang)))
     lists = [(t("notify.digest.overdue", lang, n=len(overdue)), capped(overdue)),
              (t("notify.digest.due_today", lang, n=len(today)), capped(today))]
     if d.previous_day is not None:
