@@ -27,10 +27,10 @@ MANAGER = f"pimpinan@{demo.DOMAIN}"
 def notify(tmp_path: Path, *args: str, smtp: SmtpServer | None = None, secrets: str = "",
            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "secrets.toml"
-    path.write_text(f'[register]\npath = "{tmp_path / "sop.db"}"\n[notify]\nlock = "{tmp_path / "notify.lock"}"\n'
-                    + secrets, encoding="utf-8")
-    full = {**os.environ, "SOPKIT_SECRETS": str(path), **(env or {})}
-    full.pop("SOPKIT_DB", None)
+    path.write_text(f'[register]\nurl = "sqlite:///{tmp_path / "sop.db"}"\n'
+                    f'[notify]\nlock = "{tmp_path / "notify.lock"}"\n' + secrets, encoding="utf-8")
+    full = {k: v for k, v in os.environ.items() if k not in ("SOPKIT_DB", "SOPKIT_STORE", "SOPKIT_BACKEND")}
+    full.update({"SOPKIT_SECRETS": str(path), **(env or {})})
     if smtp is not None:
         full.update(SOPKIT_SMTP_HOST="127.0.0.1", SOPKIT_SMTP_PORT=str(smtp.port),
                     SOPKIT_BASE_URL="http://127.0.0.1:8501")
@@ -143,7 +143,7 @@ def test_a_held_lock_and_a_secret_that_never_shows(tmp_path: Path, demo_store: S
 
 def test_loop_runs_on_schedule_and_stops_on_sigterm(tmp_path: Path, demo_store: SQLiteStore) -> None:
     path = tmp_path / "secrets.toml"
-    path.write_text(f'[register]\npath = "{tmp_path / "sop.db"}"\n[notify]\nlock = "{tmp_path / "n.lock"}"\n',
+    path.write_text(f'[register]\nurl = "sqlite:///{tmp_path / "sop.db"}"\n[notify]\nlock = "{tmp_path / "n.lock"}"\n',
                     encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOPKIT_")}
     env["SOPKIT_SECRETS"] = str(path)

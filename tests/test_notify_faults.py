@@ -314,7 +314,7 @@ def test_overlapping_runs_in_separate_processes_send_each_message_once(tmp_path:
         secrets.write_text('[smtp]\nsecurity = "none"\nsender = "desk@dishub.test"\n', encoding="utf-8")
         procs = []
         for n in range(4):
-            env = {**os.environ, "SOPKIT_DB": str(tmp_path / "procs.db"), "SOPKIT_SECRETS": str(secrets),
+            env = {**os.environ, "SOPKIT_STORE": f"sqlite:///{tmp_path / 'procs.db'}", "SOPKIT_SECRETS": str(secrets),
                    "SOPKIT_SMTP_HOST": "127.0.0.1", "SOPKIT_SMTP_PORT": str(smtp.port),
                    "SOPKIT_BASE_URL": "http://127.0.0.1:8501"}
             lock = tmp_path / f"host{n}.lock"

@@ -142,7 +142,8 @@ class NotifyJob:
     # -- reading -----------------------------------------------------------------------------------------------
     def read(self, link: bool = False) -> World:
         now = self.now()
-        snapshot = self.store.read_snapshot()  # Register, Log and Users of one moment (one read on Google Sheets)
+        # Register, Log, Users and Settings with their history, of one moment (one read on Google Sheets)
+        snapshot = self.store.read_snapshot(with_sessions=False)
         register, log, users = snapshot.register, snapshot.log, list(snapshot.users)
         if self.settings is None or self.calendar is None:  # as an admin saved them by this run's one read
             settings, problems = from_rows(snapshot.settings, self.default_timezone, self.procedure)
