@@ -275,8 +275,8 @@ def history() -> History:
 # The notification job's tables: the admin page's outbox tab and the Notifications page would otherwise read them
 # on every rerun (a Google Sheets read each, for every widget touched), so they are held like the snapshot.
 @st.cache_resource(ttl=SNAPSHOT_TTL, show_spinner=False, max_entries=8)
-def _notify_rows(backend: str, path: str, sheet: str, table: str) -> tuple[Row, ...]:
-    s = _store(backend, path, sheet)
+def _notify_rows(url: str, table: str) -> tuple[Row, ...]:
+    s = _store(url)
     return tuple(s.read_outbox() if table == "outbox" else s.read_preferences())
 
 
