@@ -5,16 +5,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from notify_support import Clock, at, make_job, new_store, to_step
 from playwright.sync_api import Page
 
 from services.smtp import SmtpServer, html_part
 from sopkit.notify.smtp import SmtpSender, SmtpSettings
+from sopkit.store.sqlite import SQLiteStore
 from sopkit.workflow import Desk
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, running
 
 
 def test_the_work_arrived_email_renders_readably(page: Page, tmp_path: Path) -> None:
@@ -45,7 +48,19 @@ def test_the_work_arrived_email_renders_readably(page: Page, tmp_path: Path) -> 
         assert "Periksa sebelum memutuskan" in body
 
 
-def test_the_desk_shows_counts_preferences_and_the_outbox(page: Page, server: str, demo_store) -> None:  # noqa: ANN001
+@pytest.fixture
+def own_desk(tmp_path: Path, demo_store: SQLiteStore) -> Iterator[tuple[str, SQLiteStore]]:
+    """A desk with a store of its own and the demo users: the work this test leaves waiting would otherwise sit
+    in the queues of the desk the other browser tests share."""
+    store = SQLiteStore(tmp_path / "sopkit.db")
+    store.init()
+    for user in demo_store.read_users()[0]:
+        store.save_user(user)
+    with running(store) as url:
+        yield url, store
+
+
+def test_the_desk_shows_counts_preferences_and_the_outbox(page: Page, own_desk: tuple[str, SQLiteStore]) -> None:
     """In a real browser: the menu counts what waits, a person saves their notification settings, and the admin's
     Notifikasi tab lists what the job recorded (no SMTP here: recorded, not sent)."""
     import datetime as dt
@@ -56,6 +71,7 @@ def test_the_desk_shows_counts_preferences_and_the_outbox(page: Page, server: st
 
     from .test_browser_flow import click, go, idle, shot, sign_in
 
+    server, demo_store = own_desk
     users = {u.email: u for u in demo_store.read_users()[0]}
     desk = Desk(demo_store)
     item = desk.start(users["officer@demo.test"], title="Notifikasi: uji menu dan kotak keluar", channels=("site",))
