@@ -26,6 +26,7 @@ import pytest
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
+from services.unavailable import service_missing
 from sopkit.channels import site as site_module
 from sopkit.channels.base import CredentialStatus, Image, PermanentError, Post
 from sopkit.channels.site import SiteChannel, format_tanggal, image_filename, plain_summary
@@ -386,9 +387,7 @@ def near(got: object, want: tuple[int, int, int], tolerance: int = 12) -> bool:
 def test_screenshots(served_site: tuple[Path, str], tmp_path: Path) -> None:
     """Desktop and phone screenshots into test-artifacts/site/ for review; must not be blank or unstyled."""
     if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("/usr/bin/chromium is missing on CI: apt-get install chromium")
-        pytest.skip("/usr/bin/chromium not installed (apt-get install chromium); screenshots not taken")
+        service_missing("SITE SCREENSHOTS NOT TAKEN: no /usr/bin/chromium. Install with: apt-get install -y chromium")
     _, url = served_site
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     newer, evil = f"{url}berita/{POST_NEWER.key}/", f"{url}berita/{POST_EVIL.key}/"

@@ -13,8 +13,8 @@ from sopkit.i18n import CATALOGUE
 from sopkit.schema import Item
 
 from . import rules, session, widgets
-from .preview import label
 from .session import t
+from .widgets import channel_name as label
 
 
 def _action(action: str) -> str:

@@ -11,23 +11,17 @@ from pathlib import Path
 import streamlit as st
 
 from sopkit import preview
-from sopkit.i18n import CATALOGUE
 from sopkit.media import MediaRejected, read
 from sopkit.schema import Item, format_value
 
 from . import session
 from .session import t
+from .widgets import channel_name as label
 
 #: The article frame's height: a phone screen and a half; the page scrolls inside it.
 FRAME_HEIGHT = 640
 #: A social card's width: a post in a phone's feed (the picture inside keeps the rendition's own pixels).
 CARD_WIDTH = 480
-
-
-def label(channel: str) -> str:
-    """A channel as staff name it (``Website``, ``X (Twitter)``), not its code."""
-    name = f"channel.name.{channel}"
-    return t(name) if name in CATALOGUE else channel
 
 
 def _digest(item: Item) -> str:

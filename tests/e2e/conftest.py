@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from services.unavailable import service_missing
 from sopkit import auth
 from sopkit.schema import User
 from sopkit.store.sqlite import SQLiteStore
@@ -32,10 +33,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 def _require_chromium() -> None:
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        reason = "E2E NOT RUN: no /usr/bin/chromium. Install with: apt-get install -y --no-install-recommends chromium"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        service_missing("E2E NOT RUN: no /usr/bin/chromium. "
+                        "Install with: apt-get install -y --no-install-recommends chromium")
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from services.unavailable import service_missing
 from sopkit import auth
 from sopkit.i18n import t
 from sopkit.schema import Item, User
@@ -39,21 +40,15 @@ OP_DIR = Path(__file__).resolve().parents[1] / "services" / "oidc"
 CLIENT_ID, CLIENT_SECRET = "sopkit-desk", "oidc-client-secret-for-tests-only"
 
 
-def _need(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def provider_installed() -> Path:
     if not shutil.which("node") or not shutil.which("npm"):
-        _need("OIDC E2E NOT RUN: no node/npm. Install with: apt-get install -y nodejs npm")
+        service_missing("OIDC E2E NOT RUN: no node/npm. Install with: apt-get install -y nodejs npm")
     if not (OP_DIR / "node_modules" / "oidc-provider").is_dir():
         done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=OP_DIR, capture_output=True, text=True,
                               timeout=600)
         if done.returncode != 0:
-            _need(f"OIDC E2E NOT RUN: npm ci failed: {done.stderr[-2000:]}")
+            service_missing(f"OIDC E2E NOT RUN: npm ci failed: {done.stderr[-2000:]}")
     return OP_DIR
 
 

@@ -7,21 +7,19 @@ they fail instead, because a CI run that silently skipped the WordPress tests wo
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
+from services.unavailable import service_missing
 from services.wordpress import INSTALL_SCRIPT, WordPressServer, missing_prerequisites
 
 
 def _require_wordpress() -> None:
     missing = missing_prerequisites()
     if missing:
-        reason = f"WORDPRESS TESTS NOT RUN: missing {', '.join(missing)}. Install with: sudo sh {INSTALL_SCRIPT}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        service_missing(f"WORDPRESS TESTS NOT RUN: missing {', '.join(missing)}. "
+                        f"Install with: sudo sh {INSTALL_SCRIPT}")
 
 
 @pytest.fixture(scope="session")
