@@ -111,6 +111,10 @@ def test_trash_copy_moves_it_to_the_trash_once_and_find_keeps_the_post(
     assert [r.post_id for r in channel.find_copies(post)] == [kept.post_id]
     assert channel.find(post).post_id == kept.post_id  # type: ignore[union-attr]
     assert channel.manage_url(post).startswith(f"{wordpress.base_url}/wp-admin/edit.php?")
+    # the link a person is given searches the title: WordPress's search (the admin list's and the REST API's one
+    # WP_Query) reads title, excerpt and content, never the slug
+    assert [p["id"] for p in admin.get("wp/v2/posts", search=post.title)] == [int(kept.post_id)]
+    assert admin.get("wp/v2/posts", search=post.key) == []
 
 
 # -- the job: a lost answer, found by looking ---------------------------------------------------------------------

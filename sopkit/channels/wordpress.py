@@ -283,8 +283,7 @@ class WordPressChannel:
         return None
 
     def where_to_look(self, post: Post) -> str:
-        return t("wordpress.look", url=f"{self.base_url}/wp-admin/edit.php?post_status=all&s={post.key}",
-                 slug=post.key)
+        return t("wordpress.look", url=self.manage_url(post), slug=post.key)  # the list searched by title
 
     def find_copies(self, post: Post) -> tuple[Result, ...]:
         """The post under ``post.key`` first, then the copies WordPress renamed ``<key>-2``, ``-3``… (same title),
