@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,8 @@ def test_find_copies_lists_the_post_under_its_key_first_then_its_renamed_copies(
 def test_trash_copy_moves_it_to_the_trash_once_and_find_keeps_the_post(
         wordpress: WordPressServer, admin: Admin) -> None:  # noqa: F811
     channel = channel_for(wordpress)
-    post = make_post()
+    # a title no other test's post shares: the WordPress is shared by the session, and its search matches words
+    post = make_post(title=f"Uji coba {uuid.uuid4().hex[:10]}")
     kept, copy = channel.publish(post), channel.publish(post)
 
     channel.trash_copy(copy)
