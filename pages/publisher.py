@@ -12,7 +12,7 @@ from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit import queues
 from sopkit.channels.base import FOR_A_PERSON, ChannelState
-from sopkit.i18n import CATALOGUE
+from sopkit.i18n import has
 from sopkit.publishing import post_key, requeue_channel
 
 ctx = guard("publisher")
@@ -29,7 +29,7 @@ with_copies = sorted((i for i in ctx.snap.register.items
 def _where(channel: str) -> str:
     """Where a person looks on ``channel``, in words (the catalogue's, or a generic one for a new channel)."""
     entry = f"publisher.where.{channel}"
-    return t(entry if entry in CATALOGUE else "publisher.where.other")
+    return t(entry if has(entry) else "publisher.where.other")
 
 
 def _guidance(item, channel: str, result: dict) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +50,7 @@ def _copies(item) -> None:  # type: ignore[no-untyped-def]
         for copy in (result or {}).get("copies") or []:
             action = str(copy.get("action", ""))
             entry = f"publisher.copy.{action}"
-            text = t(entry if entry in CATALOGUE else "publisher.copy.left", url=copy.get("url") or copy.get("post_id"),
+            text = t(entry if has(entry) else "publisher.copy.left", url=copy.get("url") or copy.get("post_id"),
                      at=session.local_iso(copy.get("at")), kept=kept, channel=channel, where=_where(channel))
             (st.warning if action == "left" else st.caption)(f"{channel}: {text}")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .i18n import CATALOGUE, t
+from .i18n import has, t
 
 #: C0 and C1 controls, DEL, lone surrogates and the two XML non-characters. Newline and tab are handled apart.
 _REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -45,7 +45,7 @@ class BadText(ValueError):
 def field_label(field: str, lang: str) -> str:
     """The field's name as the desk shows it (``field.<name>``, or an SOP setting's ``about.<name>``), else the
     name itself."""
-    key = next((k for k in (f"field.{field}", f"about.{field}") if k in CATALOGUE), "")
+    key = next((k for k in (f"field.{field}", f"about.{field}") if has(k)), "")
     return t(key, lang) if key else field
 
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from . import checks, history, sop
 from .channels import registry
 from .channels.base import CHANNEL_STATES, ChannelState
-from .i18n import CATALOGUE, t
+from .i18n import has, t
 from .permissions import Forbidden, acting_role
 from .schema import REGISTER_COLUMNS, Item, LogRow, User, format_value
 from .settings import Settings
@@ -499,7 +499,7 @@ class Reason:
 
 def _reason(procedure: sop.Procedure, step: int) -> Reason:
     key = f"mc.{procedure.by_number[step].name}"
-    if key in CATALOGUE:
+    if has(key):
         return Reason(step, key)
     return Reason(step, "mc.other", {"step": str(step)})
 

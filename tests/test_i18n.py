@@ -35,17 +35,25 @@ def fields(text: str) -> set[str]:
     return {f for _, f, _, _ in string.Formatter().parse(text) if f}
 
 
-@pytest.mark.parametrize("key", sorted(i18n.CATALOGUE))
-def test_both_languages_present_with_the_same_placeholders(key) -> None:
-    id_text, en_text = i18n.CATALOGUE[key]
-    assert id_text.strip() and en_text.strip()
-    assert fields(id_text) == fields(en_text)
+KEYS = sorted(i18n.TEXTS[i18n.DEFAULT_LANG])
+
+
+@pytest.mark.parametrize("lang", [lang for lang in i18n.LANGS if lang != i18n.DEFAULT_LANG])
+def test_every_language_holds_the_same_keys(lang) -> None:
+    assert sorted(i18n.TEXTS[lang]) == KEYS
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_language_present_with_the_same_placeholders(key) -> None:
+    texts = [i18n.TEXTS[lang][key] for lang in i18n.LANGS]
+    assert all(text.strip() for text in texts)
+    assert all(fields(text) == fields(texts[0]) for text in texts)
 
 
 def test_every_literal_key_in_the_ui_exists() -> None:
     used = {(f.name, k) for f in UI_FILES for k in LITERAL_KEY.findall(f.read_text(encoding="utf-8"))}
     assert used, "the scan found no keys: the pattern is broken"
-    missing = sorted((f, k) for f, k in used if k not in i18n.CATALOGUE)
+    missing = sorted((f, k) for f, k in used if not i18n.has(k))
     assert not missing
 
 
@@ -78,20 +86,20 @@ DYNAMIC = (
 
 @pytest.mark.parametrize("key", DYNAMIC)
 def test_every_computed_key_exists(key) -> None:
-    assert key in i18n.CATALOGUE
+    assert i18n.has(key)
 
 
 def test_keys_raised_by_the_library_exist() -> None:
     lib = (ROOT / "sopkit" / "auth.py").read_text() + (ROOT / "sopkit" / "checks.py").read_text()
     keys = set(re.findall(r'"((?:auth|check)\.[a-z_]+)"', lib))
-    assert keys and keys <= set(i18n.CATALOGUE)
-    assert {f.key for f in checks.pre_submit(_bad_item())} <= set(i18n.CATALOGUE)
+    assert keys and keys <= set(KEYS)
+    assert {f.key for f in checks.pre_submit(_bad_item())} <= set(KEYS)
 
 
-@pytest.mark.parametrize("key", sorted(i18n.CATALOGUE))
+@pytest.mark.parametrize("key", KEYS)
 def test_no_placeholder_is_named_like_an_argument_of_t(key) -> None:
     """``t(key, lang, **values)``: a ``{key}`` or ``{lang}`` placeholder could never be filled."""
-    assert not fields(i18n.CATALOGUE[key][0]) & {"key", "lang"}
+    assert not fields(i18n.TEXTS[i18n.DEFAULT_LANG][key]) & {"key", "lang"}
 
 
 def test_every_key_the_channels_and_the_job_write_exists() -> None:
@@ -108,7 +116,7 @@ def test_every_key_the_channels_and_the_job_write_exists() -> None:
     assert {addresses.address_problem(u) for u in ("ftp://x", "http://127.0.0.1/", "http://10.0.0.1/",
                                                    "http://intranet/")} == {"not_web", "loopback", "private_ip",
                                                                            "private_name"}
-    assert sorted((used | computed) - set(i18n.CATALOGUE)) == []
+    assert sorted((used | computed) - set(KEYS)) == []
 
 
 def _bad_item():  # type: ignore[no-untyped-def]
@@ -169,5 +177,5 @@ def test_every_store_outcome_has_its_message() -> None:
                if isinstance(c, type) and issubclass(c, base.StoreError)]
     assert len(classes) >= 8
     for cls in classes:
-        assert cls.key in i18n.CATALOGUE, cls
+        assert i18n.has(cls.key), cls
     assert len({c.key for c in classes}) >= 7  # stale, busy, unconfirmed, actor, not found, duplicate, store

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from sopkit import history, sop
-from sopkit.i18n import CATALOGUE
+from sopkit.i18n import has
 from sopkit.schema import Item
 
 from . import rules, session, widgets
@@ -19,7 +19,7 @@ from .widgets import channel_name as label
 
 def _action(action: str) -> str:
     name = f"action.{action}"
-    return t(name) if name in CATALOGUE else action
+    return t(name) if has(name) else action
 
 
 def show(item: Item, log: Iterable[Mapping[str, Any]]) -> None:

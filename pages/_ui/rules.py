@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sopkit.clock import Breakdown
-from sopkit.i18n import CATALOGUE
+from sopkit.i18n import has
 from sopkit.settings import Revision
 
 from . import session
@@ -22,7 +22,7 @@ def source(revision: Revision) -> str:
     if revision.at is None:
         return t("hist.source.none")
     name = f"hist.source.{revision.source.replace('-', '_')}"
-    return t(name) if name in CATALOGUE else revision.source or "—"
+    return t(name) if has(name) else revision.source or "—"
 
 
 def since(revision: Revision) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from sopkit import sop
 from sopkit.clock import WorkCalendar
-from sopkit.i18n import CATALOGUE, status_key
+from sopkit.i18n import has, status_key
 from sopkit.markup import render_markdown
 from sopkit.queues import Countdown, countdown, format_minutes, rules_for
 from sopkit.schema import Item
@@ -110,7 +110,7 @@ def plain(text: str) -> None:
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     """Column headers in the user's language; the frames themselves keep English names for the exports."""
     def name(column: str) -> str:
-        key = next((f"{p}.{column}" for p in ("att", "col", "log") if f"{p}.{column}" in CATALOGUE), None)
+        key = next((f"{p}.{column}" for p in ("att", "col", "log") if has(f"{p}.{column}")), None)
         return t(key) if key else column
 
     return frame.rename(columns=name)
@@ -137,7 +137,7 @@ def words(frame: pd.DataFrame) -> pd.DataFrame:
 
     def action(v: object) -> str:
         name = f"action.{v}"
-        return t(name) if name in CATALOGUE else str(v)
+        return t(name) if has(name) else str(v)
 
     def role(v: object) -> str:
         return sop.ROLE_TITLES[v][col] if v in sop.ROLE_TITLES else str(v)
@@ -158,7 +158,7 @@ def item_status(status: object) -> str:
 def channel_name(code: str) -> str:
     """A channel's name as staff call it ("Situs web", "Facebook"); an unknown code as it is."""
     name = f"channel_name.{code}"
-    return t(name) if name in CATALOGUE else code
+    return t(name) if has(name) else code
 
 
 def item_link(item: Item) -> None:
