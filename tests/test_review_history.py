@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_workflow import to_step
 
 from sopkit import history, sop
@@ -116,3 +118,38 @@ def test_a_gate_added_to_the_sop_gets_a_reason_in_both_languages() -> None:
     reason = _reason(Proc(), 7)  # type: ignore[arg-type]
     assert (reason.key, reason.values) == ("mc.other", {"step": "7"})
     assert "langkah 7" in t(reason.key, **reason.values) and "step 7" in t(reason.key, "en", **reason.values)
+
+
+
+MARKED = [  # (old, new, the pieces a reader sees), worked out by hand
+    ("Caption", "Caption #kir", (("same", "Caption"), ("ins", " #kir"))),
+    ("Jam buka 08.00", "Jam layanan 08.00",
+     (("same", "Jam "), ("del", "buka"), ("ins", "layanan"), ("same", " 08.00"))),
+    ("", "baru", (("ins", "baru"),)),
+    ("lama", "", (("del", "lama"),)),
+    ("sama", "sama", (("same", "sama"),)),
+    # unchanged lines far from the change are one gap; one line of context is kept beside it
+    ("a\nb\nc\nd\ne\nf\n", "a\nb\nc\nd\ne\nF\n",
+     (("gap", "a\nb\nc\nd\n"), ("same", "e\n"), ("del", "f"), ("ins", "F"), ("same", "\n"))),
+    # a new paragraph in the middle: whole lines added, the neighbours kept as context
+    ("satu\ndua\n", "satu\nsisip\ndua\n", (("same", "satu\n"), ("ins", "sisip\n"), ("same", "dua\n"))),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "pieces"), MARKED)
+def test_marked_shows_the_change_word_by_word(old: str, new: str, pieces: tuple) -> None:
+    assert history.marked(old, new) == pieces
+
+
+@given(st.text(alphabet="ab \n", max_size=40), st.text(alphabet="ab \n", max_size=40))
+def test_marked_pieces_give_back_both_versions(old: str, new: str) -> None:
+    pieces = history.marked(old, new)
+    assert "".join(text for kind, text in pieces if kind != "del") == new
+    assert "".join(text for kind, text in pieces if kind != "ins") == old
+
+
+def test_marked_html_escapes_what_staff_typed() -> None:
+    out = history.marked_html(history.marked("<b>lama</b>", "<script>alert(1)</script>"), "… {n} baris …")
+    assert "<script>" not in out and "&lt;script&gt;" in out and "<del " in out and "<ins " in out
+    gap = history.marked_html((("gap", "a\nb\nc\n"),), "… {n} baris tidak berubah …")
+    assert "… 3 baris tidak berubah …" in gap and "a\nb" not in gap

@@ -1,5 +1,5 @@
 """The item's history for the approver (``sopkit.history``): who did what, by name; each note it was sent back
-with; and the text diff between the last two versions sent to review."""
+with; and what changed in the text between the last two versions sent to review, word by word."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def _diff(item: Item) -> None:
         return
     if not diffs:
         st.caption(t("history.same"))
+    else:
+        st.caption(t("history.legend"))
     for d in diffs:
-        name = t(f"history.field.{d.field}", channel=label(d.channel))
-        st.caption(name)
-        st.code("\n".join(d.lines), language="diff", wrap_lines=True)
+        st.markdown(f"**{t(f'history.field.{d.field}', channel=label(d.channel))}**")
+        st.html(history.marked_html(d.pieces, t("history.gap")))

@@ -212,6 +212,8 @@ TEXT: dict[str, str] = {
     "history.field.title": "Title",
     "history.field.body": "Article body",
     "history.field.caption": "{channel} caption",
+    "history.gap": "… {n} unchanged lines …",
+    "history.legend": "Removed text is struck through in red, added text is marked in green.",
     "creator.material": "Material from the officer",
     "creator.write": "Write",
     "creator.preview": "Preview",

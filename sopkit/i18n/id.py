@@ -212,6 +212,8 @@ TEXT: dict[str, str] = {
     "history.field.title": "Judul",
     "history.field.body": "Isi artikel",
     "history.field.caption": "Keterangan {channel}",
+    "history.gap": "… {n} baris tidak berubah …",
+    "history.legend": "Teks yang dihapus dicoret merah, teks yang ditambahkan ditandai hijau.",
     "creator.material": "Bahan dari Petugas",
     "creator.write": "Tulis",
     "creator.preview": "Pratinjau",

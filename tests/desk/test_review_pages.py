@@ -119,9 +119,12 @@ def test_rework_is_marked_and_the_approver_sees_history_and_diff(app, env) -> No
     assert any("Administrator" in r and t("action.reject") in r for r in rows), rows
     notes = [w.value for w in at.warning if w.value.endswith(" Sebutkan jam layanan.")]
     assert len(notes) == 1 and notes[0].startswith("Dikembalikan oleh Administrator, "), notes
-    diffs = {c.value for c in at.code if c.language == "diff"}
-    assert "+Jam layanan 08.00–14.00 WIB." in "\n".join(diffs)
-    assert any("-Keterangan\n+Keterangan baru" in c for c in diffs), diffs
+    # the change word by word: what was added marked, nothing of a programmer's unified diff left on the page
+    diffs = [e.proto.body for e in at.main.get("html") if "<ins" in e.proto.body or "<del" in e.proto.body]
+    assert any('">\nJam layanan 08.00–14.00 WIB.</ins>' in d for d in diffs), diffs
+    assert any(d.count(">Keterangan") == 1 and '"> baru</ins>' in d for d in diffs), diffs
+    assert not any("@@" in d for d in diffs) and not [c for c in at.code if c.language == "diff"]
+    assert t("history.legend") in [c.value for c in at.caption]
     title = [m.value for m in at.markdown if m.value.startswith("**" + t("history.diff_title", old=1, new=2,
              old_at="", new_at="", old_by="", new_by="")[:20])]
     assert title and "Creator" in title[0] and "@" not in title[0], title

@@ -158,7 +158,9 @@ def test_the_approver_sees_the_article_the_cards_and_the_history(page: Page, rev
     main = page.locator('[data-testid="stMain"]')
     expect(main.get_by_text(NOTE)).to_be_visible()
     expect(main.get_by_text("Demo Administrator").first).to_be_visible()
-    expect(main.get_by_text("+Bus berangkat setiap 30 menit, pukul 06.00–18.00 WIB.")).to_be_visible()
+    added = main.locator("ins", has_text="Bus berangkat setiap 30 menit, pukul 06.00–18.00 WIB.")
+    expect(added).to_be_visible()  # the added sentence marked in the new text (no "+" lines, no "@@" headers)
+    assert added.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(217, 245, 225)"
     history = main.locator('[data-testid="stExpander"]', has_text=t("history.title"))
     assert "@demo.test" not in history.inner_text()
     _shot(page, f"review-approver-site-{suffix}", width)
