@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import widgets
+from pages._ui import filters, widgets
 from pages._ui.guard import guard
 from pages._ui.nav import PAGE_FILES
 from pages._ui.session import t
@@ -21,7 +21,7 @@ held = [i for i in items if i.is_open and i.holder(i.step) == ctx.user.email and
 tasks = by_urgency(mine + held, widgets.countdown_of)
 if not tasks:
     st.info(t("home.no_tasks"))
-for item in widgets.capped(tasks):
+for item in widgets.capped(filters.bar("home", tasks)):
     with st.container(border=True):
         left, right = st.columns([3, 2])
         with left:

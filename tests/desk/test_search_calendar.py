@@ -35,6 +35,19 @@ def test_search_narrows_the_verify_queue_and_is_kept_in_the_url(app, env) -> Non
     assert again.text_input(key="w_f_verify_text").value == "rute"
 
 
+def test_the_home_task_list_is_searchable_too(app, env) -> None:
+    a = env.advance(3, title="Jembatan Kapuas ditutup")
+    b = env.advance(3, title="Rute bus baru")
+    at = open_page(app(email_for("supervisor")), "home")
+    titles = lambda: " ".join(m.value for m in at.markdown)  # noqa: E731
+    assert a.title in titles() and b.title in titles()
+    at.text_input(key="w_f_home_text").input("kapuas").run()
+    assert not at.exception
+    assert a.title in titles() and b.title not in titles()
+    assert at.query_params["home.q"] == "kapuas"
+    assert t("filter.count", shown=1, total=2) in [c.value for c in at.caption]
+
+
 def test_filters_by_channel_person_and_status_offer_names_and_words_not_codes(app, env) -> None:
     a = env.advance(2, channels=("facebook",))
     b = env.advance(2, channels=("site", "x"))
