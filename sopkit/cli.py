@@ -14,10 +14,10 @@ from . import compliance, config, report_files, text
 from .schema import LOG_COLUMNS, REGISTER_COLUMNS, SETTINGS_HISTORY_COLUMNS, User
 from .settings import History, Settings, SettingsError, history_from_table, load_history
 from .store.base import Register, Store, StoreError
+from .store.columns import log_frame
 from .store.registry import display
 from .tableio import (
     TableFileError,
-    log_frame,
     read_table,
     register_frame,
     workbook_sheets,

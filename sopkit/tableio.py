@@ -23,7 +23,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from .schema import LOG_COLUMNS, REGISTER_COLUMNS
+from .schema import REGISTER_COLUMNS
 from .text import EXPORT_STRIP, export_clean
 
 
@@ -237,6 +237,3 @@ def frame(rows: list[dict[str, str]], columns: tuple[str, ...]) -> pd.DataFrame:
 def register_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
     return frame(rows, REGISTER_COLUMNS)
 
-
-def log_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
-    return frame(rows, LOG_COLUMNS)

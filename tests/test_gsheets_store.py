@@ -770,7 +770,7 @@ def test_the_report_replays_the_stores_log_in_append_order_without_a_losers_rows
     both take in full, are replayed in the order they were appended; a stale host's approve at that instant lost
     (void in the tab) and never reaches the report."""
     from sopkit.compliance import compute
-    from sopkit.tableio import log_frame
+    from sopkit.store.columns import log_frame
 
     at = dt.datetime(2026, 11, 23, 11, 0, tzinfo=AGENCY_TZ)
 

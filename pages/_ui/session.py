@@ -18,6 +18,7 @@ from sopkit.schema import LOG_COLUMNS, Item, Row, RowProblem, SessionRecord, Use
 from sopkit.sessions import Known
 from sopkit.settings import History, Settings, from_rows, history_from_rows
 from sopkit.store.base import Register, Store, StoreError
+from sopkit.store.columns import log_frame
 from sopkit.workflow import Desk
 
 T = TypeVar("T")
@@ -112,7 +113,7 @@ def _read_all(s: Store) -> Snapshot:
     READS["count"] += 1
     started = dt.datetime.now(dt.UTC)  # the data is as old as the moment the read began (the sign-in check's bound)
     snap = s.read_snapshot(record_hand_edits=True)  # a hand edit of the Settings is recorded when first seen
-    log = pd.DataFrame(snap.log, columns=list(LOG_COLUMNS))
+    log = log_frame(snap.log, LOG_COLUMNS)
     return Snapshot(snap.register, snap.users, snap.user_problems, snap.settings, log, started,
                     snap.settings_history, {r.id: r for r in snap.sessions})
 

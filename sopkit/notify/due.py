@@ -35,7 +35,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from .. import sop
 from ..channels.base import FOR_A_PERSON
@@ -43,6 +42,7 @@ from ..clock import WorkCalendar
 from ..compliance import compute
 from ..schema import LOG_COLUMNS, Item, User
 from ..settings import History, Settings
+from ..store.columns import log_frame
 from ..timeutil import parse_iso
 from ..workflow import makers_and_deciders
 from .outbox import message_key
@@ -114,7 +114,7 @@ class Digest:
         if self._rates is None:
             self._rates = {}
             if self.previous_day is not None and self.log:
-                report = compute(pd.DataFrame(list(self.log), columns=list(LOG_COLUMNS)), self.settings,
+                report = compute(log_frame(self.log, LOG_COLUMNS), self.settings,
                                  as_of=dt.datetime.combine(self.day, dt.time(0), tzinfo=self.settings.tz),
                                  history=self.history, procedure=self.procedure)
                 closed = report.closed()

@@ -170,7 +170,7 @@ class StoreSnapshot:
     the page's sign-in check needs no read of its own)."""
 
     register: Register
-    log: list[Row]
+    log: Sequence[Row]  # as read_log gives them (SQLite: columns, seen as dict rows — sopkit.store.columns)
     users: tuple[User, ...]
     user_problems: tuple[RowProblem, ...]
     settings: dict[str, str]
@@ -216,7 +216,7 @@ class Store(Protocol):
         ActorRefused, StoreBusy or Unconfirmed (see the module docstring)."""
         ...
 
-    def read_log(self, item_id: str | None = None, *, cached: bool = False) -> list[Row]:
+    def read_log(self, item_id: str | None = None, *, cached: bool = False) -> Sequence[Row]:
         """Log rows as stored (text: ``LOG_COLUMNS`` plus ``LEDGER_COLUMNS``), in append order; rows of changes
         that did not count (a losing concurrent write) are never among them. ``cached``: rows this store already
         holds are good enough (after its own commit: no read)."""
