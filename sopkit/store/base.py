@@ -26,11 +26,22 @@ import datetime as dt
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from .. import sop
 from ..channels import registry
-from ..schema import REGISTER_COLUMNS, Item, LogRow, Row, RowProblem, SessionRecord, User, item_from_row
+from ..schema import (
+    REGISTER_COLUMNS,
+    Item,
+    LogRow,
+    Row,
+    RowProblem,
+    SessionRecord,
+    User,
+    item_from_row,
+    items_from_tuples,
+)
+from .columns import ColumnRows
 
 
 class StoreError(Exception):
@@ -133,7 +144,7 @@ class Register:
 
     items: tuple[Item, ...]
     problems: tuple[RowProblem, ...] = ()
-    rows: tuple[Row, ...] = field(default=(), repr=False)  # raw rows as stored, for the admin's editor
+    rows: Sequence[Row] = field(default=(), repr=False)  # raw rows as stored, for the admin's editor
 
     def by_id(self) -> dict[str, Item]:
         return {i.id: i for i in self.items}
@@ -144,13 +155,27 @@ class Register:
         """Parse stored rows (data row ``first_row`` is the first under the header, or each row's own number in
         ``row_numbers``; steps and statuses of ``procedure``); a repeated id is a problem and only its first row
         is used."""
+        numbers = row_numbers or range(first_row, first_row + len(rows))
+        known = registry.names()
+        parsed = [item_from_row(row, n, procedure, known) for n, row in zip(numbers, rows, strict=False)]
+        return cls._of(parsed, numbers, tuple(rows))
+
+    @classmethod
+    def from_tuples(cls, names: tuple[str, ...], rows: list[tuple[Any, ...]], first_row: int = 2,
+                    procedure: sop.Procedure = sop.AGENCY) -> Register:
+        """:meth:`from_rows` for rows as a database cursor gives them (cells in ``names`` order): parsed column by
+        column (``schema.items_from_tuples``), the raw rows kept as columns."""
+        numbers = range(first_row, first_row + len(rows))
+        parsed = items_from_tuples(names, rows, numbers, procedure, registry.names())
+        return cls._of(parsed, numbers, ColumnRows.from_tuples(names, rows))
+
+    @classmethod
+    def _of(cls, parsed: list[tuple[Item | None, list[RowProblem]]], numbers: Sequence[int],
+            rows: Sequence[Row]) -> Register:
         items: list[Item] = []
         problems: list[RowProblem] = []
         seen: dict[str, int] = {}
-        numbers = row_numbers or range(first_row, first_row + len(rows))
-        known = registry.names()
-        for n, row in zip(numbers, rows, strict=False):
-            item, found = item_from_row(row, n, procedure, known)
+        for n, (item, found) in zip(numbers, parsed, strict=False):
             problems += found
             if item is None:
                 continue
@@ -160,7 +185,7 @@ class Register:
                 continue
             seen[item.id] = n
             items.append(item)
-        return cls(tuple(items), tuple(problems), tuple(rows))
+        return cls(tuple(items), tuple(problems), rows)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Bulk reads without a Python object per cell where none is needed.
 
 A 50k-item store has ~360k Log rows; a dict per row costs more than reading them (building 360k dicts, then a frame
-from them, was two thirds of a cold compliance page). :class:`LogRows` keeps the rows a backend read as columns:
+from them, was two thirds of a cold compliance page). :class:`ColumnRows` keeps the rows a backend read as columns:
 the desk and the report take them as a frame straight from the columns, while code that wants rows (the jobs, the
 CLI, tests) still iterates ``dict`` rows as from a list.
 
@@ -36,7 +36,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class LogRows(Sequence[Row]):
+class ColumnRows(Sequence[Row]):
     """Rows held as columns (``names`` → one sequence of cells each, all of one length); reads as a sequence of
     ``dict`` rows and compares equal to a list of the same dicts."""
 
@@ -53,12 +53,12 @@ class LogRows(Sequence[Row]):
         self._n = lengths.pop() if lengths else 0
 
     @classmethod
-    def from_tuples(cls, names: Sequence[str], rows: Sequence[tuple[str, ...]]) -> LogRows:
+    def from_tuples(cls, names: Sequence[str], rows: Sequence[tuple[str, ...]]) -> ColumnRows:
         """From rows as a database cursor gives them (one tuple per row, cells in ``names`` order)."""
         return cls(names, list(zip(*rows, strict=True)) if rows else [() for _ in names])
 
     @classmethod
-    def from_dicts(cls, names: Sequence[str], rows: Iterable[Row]) -> LogRows:
+    def from_dicts(cls, names: Sequence[str], rows: Iterable[Row]) -> ColumnRows:
         rows = list(rows)
         return cls(names, [[r.get(n, "") for r in rows] for n in names])
 
@@ -75,7 +75,7 @@ class LogRows(Sequence[Row]):
         if i < 0:
             i += self._n
         if not 0 <= i < self._n:
-            raise IndexError("LogRows index out of range")
+            raise IndexError("ColumnRows index out of range")
         return {n: c[i] for n, c in zip(self.names, self._columns, strict=True)}
 
     def __iter__(self) -> Iterator[Row]:
@@ -84,12 +84,12 @@ class LogRows(Sequence[Row]):
             yield dict(zip(names, cells, strict=True))
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, LogRows | list | tuple):
+        if isinstance(other, ColumnRows | list | tuple):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
     def __repr__(self) -> str:
-        return f"LogRows({self._n} rows × {len(self.names)} columns)"
+        return f"ColumnRows({self._n} rows × {len(self.names)} columns)"
 
     def column(self, name: str) -> Sequence[str]:
         return self._columns[self.names.index(name)]
@@ -107,7 +107,7 @@ class LogRows(Sequence[Row]):
 
 def log_frame(rows: Sequence[Row], columns: Sequence[str] = LOG_COLUMNS) -> pd.DataFrame:
     """The Log as a frame of text cells ("" where a row lacks a column): straight from the columns when the store
-    read it as :class:`LogRows`."""
-    if not isinstance(rows, LogRows):
-        rows = LogRows.from_dicts(columns, rows)
+    read it as :class:`ColumnRows`."""
+    if not isinstance(rows, ColumnRows):
+        rows = ColumnRows.from_dicts(columns, rows)
     return rows.frame(columns)

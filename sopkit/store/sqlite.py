@@ -46,7 +46,7 @@ from .base import (
     check_unchanged,
     new_change_id,
 )
-from .columns import LogRows, gc_paused
+from .columns import ColumnRows, gc_paused
 from .registry import StoreContext, local_path
 from .settings_history import SETTINGS_HISTORY, saved_revision, settings_revisions
 from .tables import TABLES, Table
@@ -141,8 +141,10 @@ class SQLiteStore:
 
     def read_register(self) -> Register:
         self._require_tables()
-        rows = _dicts(self._conn().execute('SELECT * FROM "Register" ORDER BY rowid'))
-        return Register.from_rows(rows, procedure=self.procedure)
+        cur = self._conn().execute('SELECT * FROM "Register" ORDER BY rowid')
+        cur.row_factory = None  # type: ignore[assignment]
+        rows = cur.fetchall()
+        return Register.from_tuples(tuple(d[0] for d in cur.description), rows, procedure=self.procedure)
 
     def get_item(self, item_id: str) -> Item:
         self._require_tables()
@@ -189,7 +191,7 @@ class SQLiteStore:
             row = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
             return _item(dict(row), self.procedure)
 
-    def read_log(self, item_id: str | None = None, *, cached: bool = False) -> LogRows:
+    def read_log(self, item_id: str | None = None, *, cached: bool = False) -> ColumnRows:
         """As columns (no dict per row: 360k of them were most of a 50k-item snapshot's read), seen as dict rows."""
         self._require_tables()
         cols = ", ".join(f'"{c}"' for c in LOG_TABLE_COLUMNS)
@@ -198,7 +200,7 @@ class SQLiteStore:
         else:
             cur = self._conn().execute(f'SELECT {cols} FROM "Log" WHERE item_id = ? ORDER BY rowid', (item_id,))
         cur.row_factory = None  # type: ignore[assignment]
-        return LogRows.from_tuples(LOG_TABLE_COLUMNS, cur.fetchall())
+        return ColumnRows.from_tuples(LOG_TABLE_COLUMNS, cur.fetchall())
 
     def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False,
                       with_sessions: bool = True) -> StoreSnapshot:
