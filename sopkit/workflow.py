@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -122,6 +122,13 @@ class Desk:
     def _commit(self, user: User, role: str, item: Item, action: str, step: int, changes: dict[str, Any],
                 note: str = "", publish_at: dt.datetime | None = None, extra_log: Iterable[LogRow] = (),
                 create: bool = False, at: dt.datetime | None = None) -> Item:
+        return self.store.commit(self._change(user, role, item, action, step, changes, note, publish_at, extra_log,
+                                              create, at))
+
+    def _change(self, user: User, role: str, item: Item, action: str, step: int, changes: dict[str, Any],
+                note: str = "", publish_at: dt.datetime | None = None, extra_log: Iterable[LogRow] = (),
+                create: bool = False, at: dt.datetime | None = None) -> Change:
+        """The store change of one action: the Register cells (plus who and when) and its Log rows."""
         at = at or self.now()
         if at.tzinfo is None:
             raise ValueError("the server clock must be aware")
@@ -132,8 +139,8 @@ class Desk:
             raise ValueError(f"unknown Register columns {unknown}")
         log = (*extra_log, LogRow(at, item.id, step, action, user.email, role, note, publish_at))
         actor = None if user.service else user.email  # people are re-checked against Users in the commit
-        return self.store.commit(Change(item.id, None if create else item.rev, updates, log,
-                                        seen=None if create else item, actor=actor, role=role))
+        return Change(item.id, None if create else item.rev, updates, log, seen=None if create else item,
+                      actor=actor, role=role)
 
     def _step(self, number: int) -> sop.Step:
         return self.procedure.by_number[number]
@@ -342,8 +349,55 @@ class Desk:
     def record_channel(self, user: User, item: Item, channel: str, result: dict[str, Any]) -> Item:
         """Step 6: write one channel's outcome (the job's result or a URL pasted by hand). When the last
         channel is published the item is published in the same change."""
+        return self.store.commit(self._channels_change(user, item, {channel: result}))
+
+    def record_channels(self, user: User, results: Sequence[tuple[Item, Mapping[str, dict[str, Any]]]]
+                        ) -> list[Item | Exception]:
+        """:meth:`record_channel` for several items at once, each with one or more channels' outcomes: one
+        :meth:`Store.commit_many` (what lets the publish job claim every due channel of a run, and record what
+        came of them, in one write each). One outcome per item, in order: the item as saved, or why it was not
+        (a WorkflowError for a result the desk refuses, a store refusal such as StaleWrite); a refused item never
+        keeps the others from being saved."""
+        out: list[Item | Exception | None] = [None] * len(results)
+        changes: list[Change] = []
+        slots: list[int] = []
+        for n, (item, channels) in enumerate(results):
+            try:
+                changes.append(self._channels_change(user, item, channels))
+                slots.append(n)
+            except WorkflowError as e:
+                out[n] = e
+        for n, saved in zip(slots, self.store.commit_many(changes) if changes else [], strict=True):
+            out[n] = saved
+        return [o for o in out if o is not None]
+
+    def _channels_change(self, user: User, item: Item, channels: Mapping[str, dict[str, Any]]) -> Change:
+        """The change writing ``channels`` (channel → outcome) into the item: one ``channel`` Log row each, and
+        the step-6 ``publish`` row when it leaves every channel published."""
         self._require_at(item, "channel")
         role = self._acting_role(user, "channel", item.step)
+        at = self.now()
+        results = dict(item.channel_results)
+        rows: list[LogRow] = []
+        for channel, result in channels.items():
+            result = self._channel_result(item, channel, result)
+            results[channel] = {**result, "at": result.get("at") or at.isoformat()}
+            if result["status"] == ChannelState.PUBLISHED:
+                note = f"{channel}: {result.get('url') or result.get('post_id')}"
+            else:
+                note = f"{channel}: {result['status']} {result.get('error', '')}".strip()
+            rows.append(LogRow(at, item.id, item.step, "channel", user.email, role, note))
+        changes: dict[str, Any] = {"channel_results": results}
+        if all(results.get(c, {}).get("status") == ChannelState.PUBLISHED for c in item.channels):
+            changes.update(status=sop.PUBLISHED, published_at=at, publisher=user.email)
+            return self._change(user, role, item, "publish", item.step, changes, extra_log=rows,
+                                note="published on " + ", ".join(item.channels), at=at)
+        *extra, last = rows
+        return self._change(user, role, item, "channel", item.step, changes, note=last.note, extra_log=extra,
+                            at=at)
+
+    def _channel_result(self, item: Item, channel: str, result: dict[str, Any]) -> dict[str, Any]:
+        """One channel's outcome, checked: a channel of the item, a known status, a web address when published."""
         if channel not in item.channels:
             raise InvalidInput(f"Item {item.id} does not target the channel {channel}.")
         status = result.get("status")
@@ -355,19 +409,7 @@ class Desk:
             result = {**result, "url": checked_text(str(result["url"]), "url")}
         if status == ChannelState.PUBLISHED and result.get("url") and not _is_web_address(str(result["url"])):
             raise InvalidInput(t("publisher.bad_url"))
-        at = self.now()
-        results = {**item.channel_results, channel: {**result, "at": result.get("at") or at.isoformat()}}
-        changes: dict[str, Any] = {"channel_results": results}
-        if status == ChannelState.PUBLISHED:
-            note = f"{channel}: {result.get('url') or result.get('post_id')}"
-        else:
-            note = f"{channel}: {status} {result.get('error', '')}".strip()
-        if all(results.get(c, {}).get("status") == ChannelState.PUBLISHED for c in item.channels):
-            changes.update(status=sop.PUBLISHED, published_at=at, publisher=user.email)
-            channel_row = LogRow(at, item.id, item.step, "channel", user.email, role, note)
-            return self._commit(user, role, item, "publish", item.step, changes, extra_log=[channel_row],
-                                note="published on " + ", ".join(item.channels), at=at)
-        return self._commit(user, role, item, "channel", item.step, changes, note=note, at=at)
+        return result
 
     def record_copies(self, user: User, item: Item, channel: str, kept: dict[str, Any],
                       copies: list[dict[str, Any]]) -> Item:

@@ -14,6 +14,15 @@ Log rows that record them, all or nothing, decided against what the store holds 
 SQLite does all of it in one ``BEGIN IMMEDIATE`` transaction; the Google Sheets backend, which has no conditional
 write, by the protocol described in :mod:`sopkit.store.gsheets` (the order of the Log rows decides who wins).
 
+:meth:`Store.commit_many` makes several such changes, each to a different item, at once (the publish job claims
+every due channel of a run in one, and records their results in one): decided and written together (one
+transaction; on Google Sheets one read, one atomic write and one verifying read for the whole batch) but with an
+**outcome per change**, not all or nothing. Each change is checked as :meth:`Store.commit` checks it; one that is
+refused (stale, gone, a duplicate id, an actor no longer allowed) or that loses a race is told so in its own slot
+(its Log rows void, its cells put back, exactly as for a lone commit) and never keeps the others from being saved.
+Why per change: the batch's items have nothing to do with each other, and a person editing one item must not
+stop the job from claiming the rest.
+
 Every error has an i18n ``key``: one message per outcome, in the user's language (``sopkit.i18n``).
 
 A store is opened by its URL (:mod:`sopkit.store.registry`); what the pages need to know about a backend beyond
@@ -89,6 +98,10 @@ class StoreBusy(StoreError):
     """The backend kept refusing (quota, server errors, timeouts) until the retries ran out; nothing was saved."""
 
     key = "error.busy"
+
+
+#: The refusals :meth:`Store.commit_many` reports in a change's own slot (anything else fails the whole batch).
+REFUSALS: tuple[type[StoreError], ...] = (StaleWrite, NotFound, DuplicateId, ActorRefused)
 
 
 class Unconfirmed(StoreError):
@@ -241,6 +254,13 @@ class Store(Protocol):
         ActorRefused, StoreBusy or Unconfirmed (see the module docstring)."""
         ...
 
+    def commit_many(self, changes: Sequence[Change]) -> list[Item | StoreError]:
+        """Several changes, each to a different item, decided and written together; one outcome per change, in
+        order: the item as saved, or the refusal (one of ``REFUSALS``) that kept that change out (see the module
+        docstring). Raises, with nothing of the batch saved: StoreError for a malformed batch (two changes to one
+        item, an unknown column), StoreBusy; or Unconfirmed when the answers were lost."""
+        ...
+
     def read_log(self, item_id: str | None = None, *, cached: bool = False) -> Sequence[Row]:
         """Log rows as stored (text: ``LOG_COLUMNS`` plus ``LEDGER_COLUMNS``), in append order; rows of changes
         that did not count (a losing concurrent write) are never among them. ``cached``: rows this store already
@@ -325,6 +345,18 @@ class Store(Protocol):
     def save_preference(self, row: Row) -> None:
         """Insert or replace the Preferences row of ``row["email"]``."""
         ...
+
+
+def check_batch(changes: Sequence[Change]) -> None:
+    """Refuse (StoreError, nothing saved) a batch with two changes to one item or an unknown Register column."""
+    seen: set[str] = set()
+    for change in changes:
+        if change.item_id in seen:
+            raise StoreError(f"Two changes to item {change.item_id} in one batch; nothing was saved.")
+        seen.add(change.item_id)
+        bad = set(change.updates) - set(REGISTER_COLUMNS)
+        if bad:
+            raise StoreError(f"unknown Register column(s): {', '.join(sorted(bad))}")
 
 
 def check_actor(change: Change, user: User | None) -> None:

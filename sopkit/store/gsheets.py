@@ -101,6 +101,7 @@ from ..schema import (
 )
 from ..timeutil import AGENCY_TZ, parse_iso, to_iso
 from .base import (
+    REFUSALS,
     Capabilities,
     Change,
     DuplicateId,
@@ -113,6 +114,7 @@ from .base import (
     StoreSnapshot,
     Unconfirmed,
     check_actor,
+    check_batch,
     check_unchanged,
     new_change_id,
 )
@@ -666,6 +668,13 @@ class GSheetsStore:
             return self._verdict(change, view, None)
         if not write:
             raise _NotInLog(change.change_id)
+        requests_, row = self._change_requests(change, view)
+        self._batch_update(requests_)
+        return self._confirm(change, view, row)
+
+    def _change_requests(self, change: Change, view: _WriteView) -> tuple[list[dict[str, Any]], Row]:
+        """Step 2's part for one change, checked against ``view`` (step 1): its sub-requests (Register cells and
+        Log rows) and the row as they leave it. Raises StaleWrite, DuplicateId or ActorRefused."""
         _require(REGISTER, view.header, REGISTER_COLUMNS)
         _require(LOG, self._log_header, LOG_SHEET_COLUMNS)
         actor = (change.actor or "").strip().lower()
@@ -677,9 +686,7 @@ class GSheetsStore:
             row = {**change.updates, "id": change.item_id, "rev": "1", "change_id": change.change_id}
             cells = [row.get(c, "") if c in REGISTER_COLUMNS else "" for c in view.header]
             requests_ = [_append_cells(self._sheet_id(REGISTER), [cells])]
-            requests_ += self._log_requests(change, head, row, None)
-            self._batch_update(requests_)
-            return self._confirm(change, view, row)
+            return requests_ + self._log_requests(change, head, row, None), row
         now = self._current_item(change, view)
         written = {**{c: v for c, v in view.explained.items() if c in REGISTER_COLUMNS
                       and str(view.actual.get(c, "") or "") != v},
@@ -689,8 +696,89 @@ class GSheetsStore:
         requests_ = _update_runs(self._sheet_id(REGISTER), view.row_no - 1,
                                  {i: written[c] for i, c in enumerate(view.header) if c in written})
         requests_ += self._log_requests(change, head, written, before)
-        self._batch_update(requests_)
-        return self._confirm(change, view, {**view.explained, **written})
+        return requests_, {**view.explained, **written}
+
+    # -- contract: several changes at once ---------------------------------------------------------------------
+    def commit_many(self, changes: Sequence[Change]) -> list[Item | StoreError]:
+        """The three steps once for the whole batch: one ``values:batchGet`` (the Register, the Users and the Log
+        since the last read), one atomic ``spreadsheets:batchUpdate`` with every accepted change's cells and Log
+        rows (each change its own ``appendCells``, so its rows stay together and carry its own id and parent),
+        one verifying read of the Log. Each change is judged by the Log order alone, as a lone commit is: a
+        loser is told in its slot, its rows void and its cells repaired (one more batchUpdate each). A retry
+        redoes all three steps; a change already in the Log (an earlier try's answer was lost) is not written
+        again, only judged."""
+        changes = list(changes)
+        check_batch(changes)
+        if not changes:
+            return []
+        sent = {"maybe": False}
+
+        def step(write: bool = True) -> list[Item | StoreError]:
+            try:
+                return self._commit_many_once(changes, write)
+            except _Retry as e:
+                sent["maybe"] = sent["maybe"] or e.maybe_applied
+                raise
+
+        def settle() -> list[Item | StoreError]:
+            if not sent["maybe"]:
+                raise SheetsBusy(BUSY_MESSAGE)
+            try:
+                return step(write=False)
+            except _NotInLog as e:
+                raise SheetsBusy(BUSY_MESSAGE) from e
+            except _Retry as e:
+                raise Unconfirmed(UNCONFIRMED_MESSAGE) from e
+
+        with self._lock:
+            return self._retrying(step, settle=settle)
+
+    def _batch_views(self, item_ids: list[str]) -> dict[str, _WriteView]:
+        """Step 1 for a batch: the whole Register (rows found by id), the Users and the Log since the last read,
+        in one batchGet."""
+        values, user_values = self._read([quote(REGISTER), quote(USERS)], retry=False)
+        _, hints = self._register(values)
+        header, users = self._headers[REGISTER], self._users(user_values)[0]
+        views = {}
+        for item_id in item_ids:
+            row_no = hints.get(item_id)
+            views[item_id] = self._view(item_id, header, row_no, values[row_no - 1] if row_no else None, users)
+        return views
+
+    def _commit_many_once(self, changes: list[Change], write: bool) -> list[Item | StoreError]:
+        views = self._batch_views([c.item_id for c in changes])
+        out: list[Item | StoreError | None] = [None] * len(changes)
+        requests_: list[dict[str, Any]] = []
+        written: list[tuple[int, Row]] = []
+        earlier: list[int] = []  # applied by an earlier try whose answer was lost
+        for i, change in enumerate(changes):
+            if self._ledger.outcome(change.change_id) is not None:
+                earlier.append(i)
+            elif not write:
+                out[i] = SheetsBusy(BUSY_MESSAGE)  # looked: not in the Log, so not saved
+            else:
+                try:
+                    parts, row = self._change_requests(change, views[change.item_id])
+                except REFUSALS as e:
+                    out[i] = e
+                    continue
+                requests_ += parts
+                written.append((i, row))
+        if not write and not earlier:
+            raise _NotInLog(",".join(c.change_id for c in changes))
+        ids: list[str] | None = None
+        if requests_:
+            self._batch_update(requests_)
+            header = next(iter(views.values())).header
+            (id_values,) = self._read([column_range(REGISTER, header.index("id"))], retry=False)
+            ids = [self._text("id", r[0] if r else None).strip() for r in id_values]
+        for i, row in [*((i, None) for i in earlier), *written]:
+            change = changes[i]
+            try:
+                out[i] = self._verdict(change, views[change.item_id], ids if row is not None else None, row)
+            except REFUSALS as e:
+                out[i] = e
+        return [o if o is not None else SheetsBusy(BUSY_MESSAGE) for o in out]
 
     def _current_item(self, change: Change, view: _WriteView) -> Item:
         """The item as stored now, checked against what the caller read."""

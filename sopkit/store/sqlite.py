@@ -34,6 +34,7 @@ from ..schema import (
 )
 from ..timeutil import parse_iso, to_iso
 from .base import (
+    REFUSALS,
     Capabilities,
     Change,
     DuplicateId,
@@ -43,6 +44,7 @@ from .base import (
     StoreError,
     StoreSnapshot,
     check_actor,
+    check_batch,
     check_unchanged,
     new_change_id,
 )
@@ -157,39 +159,60 @@ class SQLiteStore:
         return item
 
     def commit(self, change: Change) -> Item:
-        bad = set(change.updates) - set(REGISTER_COLUMNS)
-        if bad:
-            raise StoreError(f"unknown Register column(s): {', '.join(sorted(bad))}")
+        check_batch([change])
         with self._tx() as c:
-            if c.execute('SELECT 1 FROM "Log" WHERE change_id = ? LIMIT 1', (change.change_id,)).fetchone():
-                row = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
-                if row is not None:  # this very change is already in (a retried call): the same answer again
-                    return _item(dict(row), self.procedure)
-            if change.actor is not None:
-                actor = c.execute('SELECT * FROM "Users" WHERE email = ?', (change.actor.strip().lower(),)).fetchone()
-                check_actor(change, user_from_row(dict(actor))[0] if actor is not None else None)
-            current = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
-            updates = {**change.updates, "change_id": change.change_id}
-            if change.expected_rev is None:
-                if current is not None:
-                    raise DuplicateId(f"An item with id {change.item_id} already exists.")
-                updates.update(id=change.item_id, rev="1")
-                cols = ", ".join(f'"{k}"' for k in updates)
-                c.execute(f'INSERT INTO "Register" ({cols}) VALUES ({", ".join("?" * len(updates))})',
-                          list(updates.values()))
-            else:
-                check_unchanged(change, dict(current) if current is not None else None, procedure=self.procedure)
-                updates["rev"] = str(change.expected_rev + 1)
-                sets = ", ".join(f'"{k}" = ?' for k in updates)
-                c.execute(f'UPDATE "Register" SET {sets} WHERE id = ?', [*updates.values(), change.item_id])
-            ledger = {"change_id": change.change_id, "base_rev": str(change.expected_rev or 0)}
-            c.executemany(
-                f'INSERT INTO "Log" ({", ".join(LOG_TABLE_COLUMNS)}) '
-                f'VALUES ({", ".join("?" * len(LOG_TABLE_COLUMNS))})',
-                [[{**r.to_row(), **ledger}[k] for k in LOG_TABLE_COLUMNS] for r in change.log],
-            )
+            return self._apply(c, change)
+
+    def commit_many(self, changes: Sequence[Change]) -> list[Item | StoreError]:
+        """One ``BEGIN IMMEDIATE`` transaction for the whole batch; each change under a savepoint of its own, so a
+        refused one leaves nothing behind and the others are still saved."""
+        changes = list(changes)
+        check_batch(changes)
+        out: list[Item | StoreError] = []
+        if not changes:
+            return out
+        with self._tx() as c:
+            for change in changes:
+                c.execute("SAVEPOINT one_change")
+                try:
+                    out.append(self._apply(c, change))
+                except REFUSALS as e:
+                    c.execute("ROLLBACK TO one_change")
+                    out.append(e)
+                c.execute("RELEASE one_change")
+        return out
+
+    def _apply(self, c: sqlite3.Connection, change: Change) -> Item:
+        """One change inside the caller's write transaction: every check, then its writes."""
+        if c.execute('SELECT 1 FROM "Log" WHERE change_id = ? LIMIT 1', (change.change_id,)).fetchone():
             row = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
-            return _item(dict(row), self.procedure)
+            if row is not None:  # this very change is already in (a retried call): the same answer again
+                return _item(dict(row), self.procedure)
+        if change.actor is not None:
+            actor = c.execute('SELECT * FROM "Users" WHERE email = ?', (change.actor.strip().lower(),)).fetchone()
+            check_actor(change, user_from_row(dict(actor))[0] if actor is not None else None)
+        current = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
+        updates = {**change.updates, "change_id": change.change_id}
+        if change.expected_rev is None:
+            if current is not None:
+                raise DuplicateId(f"An item with id {change.item_id} already exists.")
+            updates.update(id=change.item_id, rev="1")
+            cols = ", ".join(f'"{k}"' for k in updates)
+            c.execute(f'INSERT INTO "Register" ({cols}) VALUES ({", ".join("?" * len(updates))})',
+                      list(updates.values()))
+        else:
+            check_unchanged(change, dict(current) if current is not None else None, procedure=self.procedure)
+            updates["rev"] = str(change.expected_rev + 1)
+            sets = ", ".join(f'"{k}" = ?' for k in updates)
+            c.execute(f'UPDATE "Register" SET {sets} WHERE id = ?', [*updates.values(), change.item_id])
+        ledger = {"change_id": change.change_id, "base_rev": str(change.expected_rev or 0)}
+        c.executemany(
+            f'INSERT INTO "Log" ({", ".join(LOG_TABLE_COLUMNS)}) '
+            f'VALUES ({", ".join("?" * len(LOG_TABLE_COLUMNS))})',
+            [[{**r.to_row(), **ledger}[k] for k in LOG_TABLE_COLUMNS] for r in change.log],
+        )
+        row = c.execute('SELECT * FROM "Register" WHERE id = ?', (change.item_id,)).fetchone()
+        return _item(dict(row), self.procedure)
 
     def read_log(self, item_id: str | None = None, *, cached: bool = False) -> ColumnRows:
         """As columns (no dict per row: 360k of them were most of a 50k-item snapshot's read), seen as dict rows."""
