@@ -4,7 +4,8 @@ Runs from its own copy of the project (this file sits beside the copied ``sopkit
 
 Commands: ``open`` (backend, path | url + key), ``view`` (item: read it and keep it, as a page does),
 ``act`` (action, email, note: the Desk action on the kept view), ``signin`` (email, password, times),
-``save_settings`` (rows, email), ``quit``.
+``save_settings`` (rows, email), ``view_many`` (items) and ``batch`` (who: one ``commit_many`` over them),
+``quit``.
 """
 
 from __future__ import annotations
@@ -72,6 +73,29 @@ def act(command: dict[str, Any]) -> dict[str, Any]:
     return {"outcome": "saved", "rev": item.rev, "step": item.step, "change_id": item.change_id}
 
 
+def view_many(command: dict[str, Any]) -> dict[str, Any]:
+    """Read several items and keep them (as the publish job keeps the Register it decided on)."""
+    STATE["items"] = [STATE["store"].get_item(i) for i in command["items"]]
+    return {"revs": [i.rev for i in STATE["items"]]}
+
+
+def batch(command: dict[str, Any]) -> dict[str, Any]:
+    """One ``commit_many`` over the kept items (a title edit each, by ``who``): the outcome per item."""
+    from sopkit.schema import LogRow
+    from sopkit.store.base import Change
+    from sopkit.timeutil import server_now
+
+    changes = [Change(i.id, i.rev, {"title": f"{command['who']} {i.id}"},
+                      (LogRow(server_now(), i.id, i.step, "edit", command["who"], "officer"),), seen=i)
+               for i in STATE["items"]]
+    try:
+        out = STATE["store"].commit_many(changes)
+    except StoreError as e:
+        return {"outcome": "error", "why": f"{type(e).__name__}: {e}"}
+    return {"outcomes": ["saved" if not isinstance(o, Exception) else
+                         "stale" if isinstance(o, StaleWrite) else type(o).__name__ for o in out]}
+
+
 def keep_user(command: dict[str, Any]) -> dict[str, Any]:
     """Remember the user as a signed-in session would (a later ``act`` with fresh_user=False uses it)."""
     STATE["user"] = next(u for u in STATE["store"].read_users()[0] if u.email == command["email"])
@@ -99,7 +123,7 @@ def save_settings(command: dict[str, Any]) -> dict[str, Any]:
 
 
 OPS = {"open": open_store, "view": view, "act": act, "signin": signin, "keep_user": keep_user,
-       "save_settings": save_settings}
+       "save_settings": save_settings, "view_many": view_many, "batch": batch}
 
 
 def main() -> None:

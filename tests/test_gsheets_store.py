@@ -16,7 +16,7 @@ import pytest
 from fakes.sheets_server import FakeSheets, SheetSpec, col_letters, connect
 from sopkit.config import Config, ConfigError, load, open_store
 from sopkit.retry import Backoff
-from sopkit.schema import REGISTER_COLUMNS, LogRow
+from sopkit.schema import REGISTER_COLUMNS, Item, LogRow
 from sopkit.store.base import Change, StaleWrite, Store, StoreError, Unconfirmed
 from sopkit.store.gsheets import LOG_SHEET_COLUMNS, GSheetsStore, SheetsBusy
 from sopkit.timeutil import AGENCY_TZ
@@ -797,3 +797,95 @@ def test_the_report_replays_the_stores_log_in_append_order_without_a_losers_rows
         assert report.problems.empty
         a = report.attempts
         assert a.loc[a["step"] == 3, "outcome"].tolist() == ["reject", "approve", "open"]
+
+
+# -- several items at once (``commit_many``) ------------------------------------------------------------------------
+def _batch(store: GSheetsStore, ids: tuple[str, ...] = ("A-1", "A-2", "A-3"), title: str = "Bersama") -> list[Change]:
+    items = store.read_register().by_id()
+    return [Change(i, items[i].rev, {"title": f"{title} {i}"}, (LogRow(T0, i, 1, "edit", "j@x.id", "publisher"),),
+                   seen=items[i]) for i in ids]
+
+
+@pytest.mark.parametrize("size", [1, 3, 10])
+def test_a_batch_costs_three_calls_whatever_its_size(store: GSheetsStore, fake: FakeSheets, size: int) -> None:
+    """One read (Register, Users, Log since), one atomic batchUpdate, one verifying read: for 1 item or 10."""
+    for n in range(4, size + 1):
+        create(store, f"A-{n}")
+    changes = _batch(store, tuple(f"A-{n}" for n in range(1, size + 1)))
+    fake.reset_counts()
+    saved = store.commit_many(changes)
+    assert all(isinstance(s, Item) and s.rev == 2 for s in saved) and len(saved) == size
+    assert {k: v for k, v in fake.counts.items() if k not in ("read", "write")} == {
+        "values.batchGet": 2, "spreadsheets.batchUpdate": 1, "total": 3}
+
+
+def test_a_batch_that_loses_one_item_to_another_host_is_told_for_that_item_only(fake: FakeSheets,
+                                                                                store: GSheetsStore,
+                                                                                key: str) -> None:
+    """Host A saves A-2 between host B's batch read and B's batch write; B's batch lands whole (no conditional
+    write), and the Log order decides per item: B's A-2 change appended after A's on the same parent loses (told
+    in its slot, its row void, the cells it wrote repaired), B's A-1 and A-3 changes win."""
+    a = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    b = GSheetsStore(connect(fake), key, sleep=lambda s: None)
+    changes = _batch(b)
+    a_change = Change("A-2", 1, {"step": "2", "status": "designing"},
+                      (LogRow(T0, "A-2", 1, "submit", "a@x.id", "officer"),), seen=a.get_item("A-2"))
+    _between_read_and_write(b, lambda: a.commit(a_change))
+    out = b.commit_many(changes)
+    assert isinstance(out[0], Item) and isinstance(out[2], Item) and (out[0].rev, out[2].rev) == (2, 2)
+    assert isinstance(out[1], StaleWrite) and "saved first" in str(out[1])
+    assert out[1].current is not None and (out[1].current.step, out[1].current.title) == (2, "Judul 2")
+    raw = _raw(fake, key, "A-2")
+    assert (raw["title"], raw["step"], raw["rev"], raw["change_id"]) == ("Judul 2", "2", "2", a_change.change_id)
+    reader = GSheetsStore(connect(fake), key)
+    assert [r["action"] for r in reader.read_log("A-2")] == ["start", "submit"]
+    assert [r["action"] for r in reader.read_log("A-1")] == ["start", "edit"]
+    tab = [r["action"] for r in sheet_rows(fake, key, "Log") if r["item_id"] == "A-2"]
+    assert tab == ["start", "submit", "void", "sopkit:repair"]
+    assert [(i.id, i.title) for i in reader.read_register().items] == [
+        ("A-1", "Bersama A-1"), ("A-2", "Judul 2"), ("A-3", "Bersama A-3")]
+
+
+@pytest.mark.parametrize(("name", "hand_edit"), HAND_EDITS[:3], ids=[h[0] for h in HAND_EDITS[:3]])
+def test_a_batch_retried_while_an_admin_rearranges_lands_on_each_items_row(store: GSheetsStore, fake: FakeSheets,
+                                                                          key: str, sleeps: Sleeps, name: str,
+                                                                          hand_edit: Callable[[FakeSheets, str],
+                                                                                              None]) -> None:
+    """The batch write is refused (503) and an admin inserts, deletes or sorts rows during the wait: the retry
+    reads again and finds every row by id, so each change lands on its own item and no other cell changes."""
+    changes = _batch(store, ("A-2", "A-3"))
+    before = {r["id"]: r for r in sheet_rows(fake, key) if r.get("id")}
+    fake.inject("spreadsheets.batchUpdate", 503, retry_after=3)
+    store.sleep = lambda seconds: (sleeps(seconds), hand_edit(fake, key))  # type: ignore[assignment]
+    out = store.commit_many(changes)
+    assert [(o.id, o.title) for o in out if isinstance(o, Item)] == [("A-2", "Bersama A-2"), ("A-3", "Bersama A-3")]
+    after = {r["id"]: r for r in sheet_rows(fake, key) if r.get("id")}
+    for change in changes:
+        assert after[change.item_id] == {**before[change.item_id], "title": f"Bersama {change.item_id}", "rev": "2",
+                                         "change_id": change.change_id}
+    assert {i: r for i, r in after.items() if i not in ("A-2", "A-3")} == \
+        {i: r for i, r in before.items() if i in after and i not in ("A-2", "A-3")}
+    assert all([r["action"] for r in store.read_log(i)] == ["start", "edit"] for i in ("A-2", "A-3"))
+
+
+@pytest.mark.parametrize("fault", [{"drop": True}, {"status": 500}], ids=["dropped", "500"])
+def test_a_batch_applied_but_answer_lost_is_found_not_doubled(store: GSheetsStore, fake: FakeSheets, key: str,
+                                                              fault: dict) -> None:
+    changes = _batch(store)
+    fake.inject("spreadsheets.batchUpdate", after_apply=True, **fault)
+    fake.reset_counts()
+    out = store.commit_many(changes)
+    assert fake.counts["spreadsheets.batchUpdate"] == 1  # never re-sent
+    assert [(o.id, o.rev) for o in out if isinstance(o, Item)] == [("A-1", 2), ("A-2", 2), ("A-3", 2)]
+    raw = [r for r in fake.peek(key, "'Log'")[1:] if r and r[3] == "edit"]
+    assert len(raw) == 3  # in the sheet itself, once each
+
+
+def test_a_batch_never_applied_is_busy_and_saves_nothing(store: GSheetsStore, fake: FakeSheets, key: str) -> None:
+    before = fake.peek(key, "'Log'")
+    changes = _batch(store)
+    fake.inject("spreadsheets.batchUpdate", 500, times=100)
+    with pytest.raises(SheetsBusy, match="Nothing was saved"):
+        store.commit_many(changes)
+    fake.clear_faults()
+    assert fake.peek(key, "'Log'") == before

@@ -16,8 +16,26 @@ from pathlib import Path
 import pytest
 from test_gsheets_store import gsheets_factory, gsheets_hand_edit, gsheets_layout, gsheets_old_shaped, shared_fake
 
-from sopkit.schema import LOG_COLUMNS, REGISTER_COLUMNS, SESSION_COLUMNS, USER_COLUMNS, LogRow, SessionRecord, User
-from sopkit.store.base import ActorRefused, Capabilities, Change, DuplicateId, NotFound, StaleWrite, Store
+from sopkit.schema import (
+    LOG_COLUMNS,
+    REGISTER_COLUMNS,
+    SESSION_COLUMNS,
+    USER_COLUMNS,
+    Item,
+    LogRow,
+    SessionRecord,
+    User,
+)
+from sopkit.store.base import (
+    ActorRefused,
+    Capabilities,
+    Change,
+    DuplicateId,
+    NotFound,
+    StaleWrite,
+    Store,
+    StoreError,
+)
 from sopkit.store.gsheets import GSheetsStore
 from sopkit.store.sqlite import SQLiteStore
 from sopkit.store.tables import TABLES, Table
@@ -231,6 +249,115 @@ def test_two_concurrent_writers_one_wins(store: Store) -> None:
     item = store.get_item("A-1")
     assert item.rev == 2 and item.title == f"writer {winners[0].split()[1]}"
     assert len(store.read_log("A-1")) == 2
+
+
+# -- several items at once (``commit_many``): one outcome per change ---------------------------------------------
+def three_items(store: Store) -> list[Item]:
+    for n in (1, 2, 3):
+        new_item(store, f"A-{n}")
+    return [store.get_item(f"A-{n}") for n in (1, 2, 3)]
+
+
+def edits(items: list[Item], title: str = "Bersama") -> list[Change]:
+    return [Change(i.id, i.rev, {"title": f"{title} {i.id}"}, (LogRow(T0, i.id, 1, "edit", "o@x.id", "officer"),),
+                   seen=i) for i in items]
+
+
+def test_a_batch_saves_every_change_with_its_own_log_rows(store: Store) -> None:
+    items = three_items(store)
+    changes = edits(items)
+    saved = store.commit_many(changes)
+    assert [(s.id, s.rev, s.title) for s in saved if isinstance(s, Item)] == [
+        (f"A-{n}", 2, f"Bersama A-{n}") for n in (1, 2, 3)]
+    for change, item in zip(changes, saved, strict=True):
+        assert store.get_item(change.item_id) == item and item.change_id == change.change_id
+        log = store.read_log(change.item_id)
+        assert [(r["action"], r["change_id"], r["base_rev"]) for r in log][1:] == [("edit", change.change_id, "1")]
+    assert store.commit_many([]) == []
+
+
+def test_a_stale_or_refused_change_in_a_batch_is_refused_alone(store: Store, backend: str) -> None:
+    """Per-change outcome: a hand edit since the read (rev untouched), an item gone, a duplicate create and a
+    deactivated actor each get their refusal in their own slot, carrying what a page needs; nothing of theirs is
+    written, and every other change of the batch is saved."""
+    items = three_items(store)
+    store.save_user(User("gone@x.id", "G", ("officer",), active=False))
+    HAND_EDIT[backend](store, "A-2", "title", "Diketik admin")
+    a1, a2, _ = edits(items)
+    gone = Change("nope", 1, {"title": "x"}, (LogRow(T0, "nope", 1, "edit", "o@x.id", "officer"),))
+    create = Change("A-9", None, {"title": "Baru", "status": "collecting", "step": "1"},
+                    (LogRow(T0, "A-9", 1, "start", "o@x.id", "officer"),))
+    refused_actor = Change("A-1-dup", None, {"title": "x"}, (), actor="gone@x.id", role="officer")
+    dup = Change("A-3", None, {"title": "dup"}, ())
+    out = store.commit_many([a1, a2, gone, create, refused_actor, dup])
+    assert isinstance(out[0], Item) and out[0].title == "Bersama A-1"
+    assert isinstance(out[1], StaleWrite) and out[1].key == "error.stale"
+    assert out[1].current is not None and out[1].current.title == "Diketik admin"  # what the page shows
+    assert isinstance(out[2], StaleWrite) and out[2].actual is None  # gone (never there)
+    assert isinstance(out[3], Item) and (out[3].id, out[3].rev) == ("A-9", 1)
+    assert isinstance(out[4], ActorRefused)
+    assert isinstance(out[5], DuplicateId)
+    assert store.get_item("A-2").title == "Diketik admin" and store.get_item("A-3").title == "Judul"
+    assert [r["action"] for r in store.read_log("A-2")] == ["start"]
+    assert store.read_log("nope") == [] and store.read_log("A-1-dup") == []
+    assert [r["action"] for r in store.read_log("A-3")] == ["start"]
+    assert [i.id for i in store.read_register().items] == ["A-1", "A-2", "A-3", "A-9"]
+
+
+def test_a_retried_batch_is_recorded_once(store: Store) -> None:
+    items = three_items(store)
+    changes = edits(items)
+    first = store.commit_many(changes)
+    again = store.commit_many(changes)  # the same changes sent again (the first answer was lost)
+    assert again == first
+    assert all([r["action"] for r in store.read_log(i.id)] == ["start", "edit"] for i in items)
+
+
+@pytest.mark.parametrize("bad", ["two changes to one item", "unknown column"])
+def test_a_malformed_batch_saves_nothing(store: Store, bad: str) -> None:
+    items = three_items(store)
+    changes = edits(items)
+    if bad == "unknown column":
+        changes = [changes[1], changes[2], Change("A-1", 1, {"no_such": "x"}, ())]
+    else:
+        changes.append(Change("A-1", 1, {"summary": "lagi"}, ()))
+    with pytest.raises(StoreError, match="two changes|Two changes|unknown Register column"):
+        store.commit_many(changes)
+    assert [store.get_item(i.id) for i in items] == items
+    assert all(len(store.read_log(i.id)) == 1 for i in items)
+
+
+def test_concurrent_batches_on_shared_items_have_one_winner_per_item(store: Store) -> None:
+    """Threads each commit a batch over overlapping items, all from the same read: every item has exactly one
+    winner, every other change to it is refused as stale, and each item's Log holds its winner's row only."""
+    items = three_items(store)
+    barrier = threading.Barrier(6)
+    won: dict[str, list[int]] = {i.id: [] for i in items}
+    stale: dict[str, int] = {i.id: 0 for i in items}
+    guard = threading.Lock()
+
+    def writer(n: int) -> None:
+        mine = [items[n % 3], items[(n + 1) % 3]]
+        barrier.wait()
+        for item, got in zip(mine, store.commit_many(edits(mine, f"writer {n}")), strict=True):
+            with guard:
+                if isinstance(got, Item):
+                    won[item.id].append(n)
+                else:
+                    assert isinstance(got, StaleWrite)
+                    stale[item.id] += 1
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for item in items:
+        assert len(won[item.id]) == 1 and stale[item.id] == 3, (won, stale)
+        now = store.get_item(item.id)
+        assert (now.rev, now.title) == (2, f"writer {won[item.id][0]} {item.id}")
+        assert [r["actor"] for r in store.read_log(item.id)] == ["o@x.id", "o@x.id"] and \
+            len(store.read_log(item.id)) == 2
 
 
 def test_users_and_settings_round_trip(store: Store) -> None:

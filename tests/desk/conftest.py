@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from sopkit import auth, sessions, sop
 from sopkit.schema import Item, User
-from sopkit.store.base import Change
+from sopkit.store.base import Change, StoreError
 from sopkit.store.sqlite import SQLiteStore
 from sopkit.workflow import Desk
 
@@ -53,6 +53,12 @@ class ClearingStore(SQLiteStore):
     def commit(self, change: Change) -> Item:
         try:
             return super().commit(change)
+        finally:
+            _drop_cached_reads()
+
+    def commit_many(self, changes: Sequence[Change]) -> list[Item | StoreError]:
+        try:
+            return super().commit_many(changes)
         finally:
             _drop_cached_reads()
 
