@@ -34,6 +34,7 @@ import os
 import random
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from sopkit import sop
 from sopkit.publishing import CHECKING, FAILED, MANUAL, PUBLISHED, UNKNOWN, post_key, requeue_channel
 from sopkit.retry import Backoff
 from sopkit.schema import Item, User
-from sopkit.store.base import Change
+from sopkit.store.base import Change, StoreError
 from sopkit.store.sqlite import SQLiteStore
 from sopkit.workflow import Desk
 
@@ -69,7 +70,8 @@ OUTCOMES = {"ok": 50, "transient": 10, "429": 8, "5xx_made": 5, "5xx_not_made": 
 
 
 class CrashingStore:
-    """The store, except that the process may die just before a commit or just after it (the answer lost)."""
+    """The store, except that the process may die just before a commit (or a batch of them) or just after it (the
+    answer lost)."""
 
     def __init__(self, inner: SQLiteStore, dies: Any):
         self.inner = inner
@@ -85,6 +87,14 @@ class CrashingStore:
         if self.dies():
             raise Crash("store: died after the commit")
         return item
+
+    def commit_many(self, changes: Sequence[Change]) -> list[Item | StoreError]:
+        if self.dies():
+            raise Crash("store: died before the commit")
+        saved = self.inner.commit_many(changes)
+        if self.dies():
+            raise Crash("store: died after the commit")
+        return saved
 
 
 def simulate(seed: int, folder: Path) -> Counter[str]:

@@ -314,6 +314,9 @@ class PublishJob:
         self.watch = watch
         self.heartbeat = heartbeat
         self.report = RunReport()
+        self._stored: dict[str, Item] = {}  # during a run: each item as this run last stored or read it
+        self._pending: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {}  # results held back, and on_claim
+        self._holding = False  # in the posting phase: results are held back for the run's batch
 
     # -- selection ------------------------------------------------------------------------------------------------
     def _available(self, channel: str) -> str | None:
@@ -348,20 +351,35 @@ class PublishJob:
 
     # -- run ------------------------------------------------------------------------------------------------------
     def run(self, register: Register | None = None) -> RunReport:
-        """Post what is due in ``register`` (just read by the caller), or in a fresh read of the store."""
+        """Post what is due in ``register`` (just read by the caller), or in a fresh read of the store.
+
+        Three phases, so that a busy run costs the store two writes, not two per channel: every due channel is
+        decided and claimed in one batch (:meth:`Desk.record_channels`); each claimed channel is posted, in
+        order; what came of them is written in one batch at the end (sooner when a held-back result's claim
+        would otherwise need renewing). A post still never goes out before its claim is stored, and a run that
+        dies between a post and its record leaves the claim, which the next run takes over by asking the channel
+        first, exactly as when each result was written at once.
+        """
         self.report = RunReport()
+        self._stored, self._pending, self._holding = {}, {}, True
         now = self.desk.now()
         register = register if register is not None else self.desk.store.read_register()
         for problem in register.problems:
             self.say(f"warning: {problem}")
-        for item in self.due_items(register, now):
-            for ch in self.ordered(item.channels):
+        try:
+            for item_id, ch, kind, extra in self._claim_all(self.due_items(register, now)):
                 try:
-                    item = self._channel(item, ch) or item
+                    if kind == "post":
+                        self._post(item_id, ch, extra)
+                    else:
+                        self._look_again(self._view(item_id), ch, extra)
                 except (StaleWrite, NotFound, WorkflowError) as e:
-                    self._error(f"{item.id} {ch}: {e}")
+                    self._error(f"{item_id} {ch}: {e}")
                 except Exception as e:  # the store failing (locked, Sheets quota): the next channel may still work
-                    self._error(f"{item.id} {ch}: {type(e).__name__}: {e}")
+                    self._error(f"{item_id} {ch}: {type(e).__name__}: {e}")
+            self._flush()
+        finally:
+            self._holding = False
         self._watch(register, now)
         return self.report
 
@@ -375,60 +393,117 @@ class PublishJob:
         except NotFound:
             return None
 
-    def _channel(self, item: Item, ch: str) -> Item | None:
-        """Claim, post and write back one item-channel. Returns the item as it is now (or None if it is gone)."""
-        claimed: Item | None = None
-        for _ in range(5):  # a stale write means someone else changed the item: read it again and decide again
-            now = self.desk.now()
-            if not is_due(item, now) or ch not in item.channels:  # cancelled, rescheduled or re-targeted meanwhile
-                return item
+    # -- phase 1: decide and claim every due channel, in one batch ------------------------------------------------
+    def _claim_all(self, items: list[Item]) -> list[tuple[str, str, str, Any]]:
+        """Decide every channel of every due item and write what needs writing (the claims, and the reasons a
+        person must see) in one batch; an item someone changed meanwhile is decided again on what it is now, in
+        the next round's batch. Returns the work of the posting phase, in order: (item id, channel, ``post`` and
+        the channel's state before the claim, or ``look`` and the reason)."""
+        work: dict[str, list[tuple[str, str, Any]]] = {}
+        todo = list(items)
+        for _ in range(5):  # a stale write means someone else changed the item: decide again on what it is now
+            decided = [(item, *self._decide(item)) for item in todo]
+            batch = [(item, writes) for item, writes, _, _ in decided if writes]
+            failed: Exception | None = None
+            try:
+                saved: list[Item | Exception] = self.desk.record_channels(self.user, batch) if batch else []
+            except Exception as e:  # the store failing: nothing was claimed, so nothing is posted
+                failed, saved = e, [e] * len(batch)
+                self._error(f"could not claim the channels of {len(batch)} item(s): {type(e).__name__}: {e}")
+            outcome = {item.id: result for (item, _), result in zip(batch, saved, strict=True)}
+            todo = []
+            for item, _, jobs, notes in decided:
+                result = outcome.get(item.id, item)  # nothing to write: the item as read
+                if isinstance(result, StaleWrite):
+                    try:
+                        fresh = result.current if result.current is not None else self._fresh(item.id)
+                    except Exception as e:  # the item cannot be read now (a hand edit, the store failing)
+                        self._error(f"{item.id}: {type(e).__name__}: {e}")
+                        continue
+                    if fresh is not None:
+                        todo.append(fresh)
+                    continue
+                if isinstance(result, Exception):
+                    if result is not failed:
+                        self._error(f"{item.id}: {result}")
+                    continue
+                self._stored[item.id] = result
+                work[item.id] = jobs
+                for field_name, message in notes:
+                    setattr(self.report, field_name, getattr(self.report, field_name) + 1)
+                    self.say(message)
+            if not todo:
+                break
+        for item in todo:
+            self._error(f"{item.id}: the item kept changing under the job; will try on the next run")
+        return [(item_id, ch, kind, extra) for item_id, jobs in work.items() for ch, kind, extra in jobs]
+
+    def _decide(self, item: Item) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str, Any]],
+                                           list[tuple[str, str]]]:
+        """One item's channels: what to write now (channel → state: a claim, or a reason for a person), the work
+        of the posting phase, and what to count and say once the writes are stored."""
+        now = self.desk.now()
+        writes: dict[str, dict[str, Any]] = {}
+        jobs: list[tuple[str, str, Any]] = []
+        notes: list[tuple[str, str]] = []
+        if not is_due(item, now):  # cancelled or rescheduled meanwhile
+            return writes, jobs, notes
+        for ch in self.ordered(item.channels):
             state = item.channel_results.get(ch)
             action, reason = next_action(state, self._available(ch), now, ch)
             if action == "skip":
                 if state and state.get("status") == CLAIMED:
-                    self.report.held += 1
-                    self.say(f"{item.id} {ch}: skipped, {reason}")
-                return item
+                    notes.append(("held", f"{item.id} {ch}: skipped, {reason}"))
+                continue
             if action == "look":
-                return self._look_again(item, ch, reason)
+                jobs.append((ch, "look", reason))
+                continue
             base: dict[str, Any] = {"key": post_key(item.id), "attempts": int((state or {}).get("attempts", 0) or 0),
                                     "job": self.job_id, "at": to_iso(now)}
             known = (state or {}).get("refs")
             if isinstance(known, dict) and known:
                 base["refs"] = dict(known)  # what earlier tries learnt (a container id) stays with the channel
-            try:
-                if action == "manual":
-                    self.report.manual += 1
-                    self.say(f"{item.id} {ch}: left for the publisher: {reason}")
-                    return self.desk.record_channel(self.user, item, ch, {**base, "status": MANUAL, "error": reason})
-                if action == "unknown":
-                    self.report.unknown += 1
-                    self.say(f"{item.id} {ch}: {reason}")
-                    return self.desk.record_channel(self.user, item, ch, {**base, "status": UNKNOWN, "error": reason})
-                claim = {**base, "status": CLAIMED, "attempts": base["attempts"] + 1,
-                         "lease_until": to_iso(now + self.lease), "error": ""}
-                claimed = self.desk.record_channel(self.user, item, ch, claim)
-                break
-            except StaleWrite:
-                fresh = self._fresh(item.id)
-                if fresh is None:
-                    return None
-                item = fresh
-        if claimed is None:
-            self._error(f"{item.id} {ch}: the item kept changing under the job; will try on the next run")
-            return item
-        return self._post(claimed, ch, state)
+            if action == "manual":
+                writes[ch] = {**base, "status": MANUAL, "error": reason}
+                notes.append(("manual", f"{item.id} {ch}: left for the publisher: {reason}"))
+            elif action == "unknown":
+                writes[ch] = {**base, "status": UNKNOWN, "error": reason}
+                notes.append(("unknown", f"{item.id} {ch}: {reason}"))
+            else:
+                writes[ch] = {**base, "status": CLAIMED, "attempts": base["attempts"] + 1,
+                              "lease_until": to_iso(now + self.lease), "error": ""}
+                jobs.append((ch, "post", state))
+        return writes, jobs, notes
 
-    def _post(self, item: Item, ch: str, before: Mapping[str, Any] | None) -> Item | None:
-        """Talk to the channel under the claim's heartbeat, then write what came of it on the latest claim."""
+    # -- phase 2: post each claimed channel -----------------------------------------------------------------------
+    def _view(self, item_id: str) -> Item:
+        """The item as stored, with the results this run holds back: what a post links to (the website's page)."""
+        item = self._stored[item_id]
+        held = {ch: state for ch, (state, _) in self._pending.get(item_id, {}).items()}
+        return dataclasses.replace(item, channel_results={**item.channel_results, **held}) if held else item
+
+    def _post(self, item_id: str, ch: str, before: Mapping[str, Any] | None) -> None:
+        """Talk to the channel under the claim's heartbeat, then hold back what came of it for the run's batch."""
+        self._flush_if_low()
+        item = self._stored[item_id]
+        current = item.channel_results.get(ch, {})
+        if current.get("status") != CLAIMED or current.get("job") != self.job_id:
+            self._error(f"{item_id} {ch}: the claim is no longer this run's (now {current.get('status') or 'unset'});"
+                        " not posting")
+            return
         beat = Heartbeat(self.desk, self.user, self.job_id, item, ch, self.lease,
                          request_seconds=self.request_seconds, every=self.heartbeat,
                          say=self.say)  # fmt: skip
+        until = _when(current.get("lease_until"))
+        if until is None or (until - self.desk.now()).total_seconds() < self.lease.total_seconds() - beat.every:
+            beat.renew()  # claimed a while ago (earlier channels took time): a whole lease before the first request
+        view = self._view(item_id)
         try:
-            outcome = beat.run(lambda: self._talk(item, ch, before, beat.remember))
+            outcome = beat.run(lambda: self._talk(view, ch, before, beat.remember))
         finally:
             self.report.renewals += beat.renewals
-        return self._finish(beat.item, ch, outcome)
+            self._stored[item_id] = beat.item
+        self._finish(beat.item, ch, outcome)
 
     def _talk(self, item: Item, ch: str, before: Mapping[str, Any] | None,
               remember: Callable[[Mapping[str, str]], None]) -> Outcome:
@@ -703,7 +778,7 @@ class PublishJob:
         """Give the claim back at once (lease ends now) so the next run asks the channel again."""
         self._error(f"{item.id} {ch}: {error}")
         state = {**item.channel_results.get(ch, {}), "lease_until": to_iso(self.desk.now()), "error": error}
-        return self._write(item, ch, state)
+        return self._record(item, ch, state)
 
     def _finish(self, item: Item, ch: str, outcome: Outcome, *, claim: bool = True) -> Item | None:
         """Write an outcome. ``claim``: written on this run's claim (else on a state no run holds: a later look)."""
@@ -727,25 +802,86 @@ class PublishJob:
         else:
             setattr(self.report, status, getattr(self.report, status) + 1)
             self.say(f"{item.id} {ch}: {status}: {error}")
+        return self._record(item, ch, state, claim=claim)
+
+    def _record(self, item: Item, ch: str, state: dict[str, Any], *, claim: bool = True) -> Item | None:
+        """During a run's posting phase, hold the result back for the run's batch (:meth:`_flush`); else write
+        it now."""
+        if self._holding and item.id in self._stored:
+            self._pending.setdefault(item.id, {})[ch] = (state, claim)
+            return item
         return self._write(item, ch, state, claim=claim)
 
+    # -- phase 3: write what came of the posts, in one batch --------------------------------------------------------
+    def _flush_if_low(self) -> None:
+        """Write the held-back results now if one's claim would otherwise need renewing (its lease is down to
+        what a heartbeat renews at): a result is never held back while the claim under it runs out."""
+        now = self.desk.now()
+        every = self.heartbeat if self.heartbeat is not None else self.lease.total_seconds() / 3
+        for item_id, states in self._pending.items():
+            for ch, (_, claim) in states.items():
+                until = _when(self._stored[item_id].channel_results.get(ch, {}).get("lease_until"))
+                if claim and until is not None and (until - now).total_seconds() < self.lease.total_seconds() - every:
+                    self._flush()
+                    return
+
+    def _flush(self) -> None:
+        """Write every held-back result in one batch (:meth:`Desk.record_channels`: one store write for the
+        whole run). An item changed meanwhile gets its results written one by one on what it is now, under the
+        rules of :meth:`_write`; a store that fails leaves the claims, which the next run takes over by asking
+        the channels first."""
+        pending, self._pending = self._pending, {}
+        batch: list[tuple[Item, dict[str, dict[str, Any]], dict[str, bool]]] = []
+        for item_id, states in pending.items():
+            item = self._stored[item_id]
+            keep = {ch: state for ch, (state, claim) in states.items() if self._may_write(item, ch, state, claim)}
+            if keep:
+                batch.append((item, keep, {ch: claim for ch, (_, claim) in states.items()}))
+        if not batch:
+            return
+        try:
+            saved = self.desk.record_channels(self.user, [(item, keep) for item, keep, _ in batch])
+        except Exception as e:
+            self._error(f"could not record {sum(len(keep) for _, keep, _ in batch)} result(s) "
+                        f"({type(e).__name__}: {e}); the next run looks the posts up")
+            return
+        for (item, keep, claims), result in zip(batch, saved, strict=True):
+            if isinstance(result, Item):
+                self._stored[item.id] = result
+                continue
+            fresh = result.current if isinstance(result, StaleWrite) else None
+            fresh = fresh if fresh is not None else self._fresh(item.id)
+            if fresh is None:
+                self._error(f"{item.id}: {result}")
+                continue
+            for ch, state in keep.items():
+                fresh = self._write(fresh, ch, state, claim=claims[ch]) or fresh
+            self._stored[item.id] = fresh
+
+    def _may_write(self, item: Item, ch: str, state: Mapping[str, Any], claim: bool) -> bool:
+        """Whether ``state`` may be written on ``item`` as it is: a published result always (the post is out)
+        unless the channel is published already; any other result only while the claim is still this run's
+        (else another run has taken over the channel), or, for a later look (``claim`` False), while the channel
+        is still being looked for; and only while the item is open at the publication step."""
+        current = item.channel_results.get(ch, {})
+        mine = (current.get("status") == CLAIMED and current.get("job") == self.job_id) if claim else \
+            current.get("status") == CHECKING
+        if current.get("status") == PUBLISHED and state["status"] == PUBLISHED:
+            return False
+        if state["status"] != PUBLISHED and not mine:
+            self._error(f"{item.id} {ch}: not writing {state['status']}: the channel is now "
+                        f"{current.get('status') or 'unset'} (another run took it over)")
+            return False
+        if not (item.is_open and item.step == PUBLICATION):
+            self._error(f"{item.id} {ch}: the item is {item.status} now; the {ch} result "
+                        f"({state.get('url') or state['status']}) could not be recorded: check the channel")
+            return False
+        return True
+
     def _write(self, item: Item, ch: str, state: dict[str, Any], *, claim: bool = True) -> Item | None:
-        """Write back, re-reading on a stale write. A published result always lands (the post is out); any other
-        result only while the claim is still this run's (else another run has taken over the channel), or, for a
-        later look (``claim`` False), while the channel is still being looked for."""
+        """Write back now, re-reading on a stale write, under the rules of :meth:`_may_write`."""
         for _ in range(5):
-            current = item.channel_results.get(ch, {})
-            mine = (current.get("status") == CLAIMED and current.get("job") == self.job_id) if claim else \
-                current.get("status") == CHECKING
-            if current.get("status") == PUBLISHED and state["status"] == PUBLISHED:
-                return item
-            if state["status"] != PUBLISHED and not mine:
-                self._error(f"{item.id} {ch}: not writing {state['status']}: the channel is now "
-                            f"{current.get('status') or 'unset'} (another run took it over)")
-                return item
-            if not (item.is_open and item.step == PUBLICATION):
-                self._error(f"{item.id} {ch}: the item is {item.status} now; the {ch} result "
-                            f"({state.get('url') or state['status']}) could not be recorded: check the channel")
+            if not self._may_write(item, ch, state, claim):
                 return item
             try:
                 return self.desk.record_channel(self.user, item, ch, state)
