@@ -110,6 +110,9 @@ class ChannelSpec:
     public_images: bool = False  # fetches its pictures from a public URL, so a channel that hosts images goes first
     links_home: bool = False  # its posts carry the home page's link
     home: bool = False  # its published page is the link the other channels' posts carry
+    #: the job can look a post up (``find``), so a post out but not yet recorded is found by the next run; False
+    #: (Telegram's Bot API): the job writes each result right after its post, not with the run's batch
+    searchable: bool = True
     address: tuple[str, str] | None = None  # (key, default) of the address it serves at, for ``home``
     config_warnings: ConfigWarnings | None = None
 

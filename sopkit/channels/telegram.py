@@ -186,5 +186,5 @@ def _factory(ctx: ChannelContext) -> TelegramChannel:
 SPEC = ChannelSpec(
     name="telegram", order=50, factory=_factory, credentials=("bot_token", "chat_id"), secrets=("bot_token",),
     rendition=RenditionSpec("fit", ((1280, 1280),), 10 * 1024 * 1024, min_aspect=1 / 20, max_aspect=20.0),
-    caption_limit=MAX_CAPTION, links_home=True,
+    caption_limit=MAX_CAPTION, links_home=True, searchable=False,
 )

@@ -107,6 +107,8 @@ PUBLISHED, FAILED, UNKNOWN = ChannelState.PUBLISHED, ChannelState.FAILED, Channe
 CHECKING = ChannelState.CHECKING
 UNKNOWN_TEXT = t("job.unknown")
 RELEASE = "release"  # not a state: give the claim back at once, unchanged, so the next run asks again
+#: Results a run may hold back for its last batch (the next run's takeover works them out again; ``_record``).
+HELD_BACK = (PUBLISHED, PENDING, CLAIMED)  # CLAIMED: a released claim
 
 DEFAULT_LEASE = dt.timedelta(minutes=10)
 DEFAULT_MAX_ATTEMPTS = 5
@@ -355,8 +357,9 @@ class PublishJob:
 
         Three phases, so that a busy run costs the store two writes, not two per channel: every due channel is
         decided and claimed in one batch (:meth:`Desk.record_channels`); each claimed channel is posted, in
-        order; what came of them is written in one batch at the end (sooner when a held-back result's claim
-        would otherwise need renewing). A post still never goes out before its claim is stored, and a run that
+        order; what came of them is written in one batch at the end: sooner when a held-back result's claim
+        would otherwise need renewing, and at once for a result the next run could not work out again by asking
+        the channel (``_record``). A post still never goes out before its claim is stored, and a run that
         dies between a post and its record leaves the claim, which the next run takes over by asking the channel
         first, exactly as when each result was written at once.
         """
@@ -371,6 +374,8 @@ class PublishJob:
                 try:
                     if kind == "post":
                         self._post(item_id, ch, extra)
+                    elif kind == "claim":
+                        self._claim_now(item_id, ch)
                     else:
                         self._look_again(self._view(item_id), ch, extra)
                 except (StaleWrite, NotFound, WorkflowError) as e:
@@ -438,10 +443,14 @@ class PublishJob:
             self._error(f"{item.id}: the item kept changing under the job; will try on the next run")
         return [(item_id, ch, kind, extra) for item_id, jobs in work.items() for ch, kind, extra in jobs]
 
-    def _decide(self, item: Item) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str, Any]],
-                                           list[tuple[str, str]]]:
+    def _decide(self, item: Item, *, alone: bool = False) -> tuple[dict[str, dict[str, Any]],
+                                                                    list[tuple[str, str, Any]], list[tuple[str, str]]]:
         """One item's channels: what to write now (channel → state: a claim, or a reason for a person), the work
-        of the posting phase, and what to count and say once the writes are stored."""
+        of the posting phase, and what to count and say once the writes are stored.
+
+        A channel that cannot be searched is claimed only when its turn comes (``claim``, then ``alone``: that
+        channel only), so a run that dies on another channel never leaves it a claim the next run could only
+        hand to a person."""
         now = self.desk.now()
         writes: dict[str, dict[str, Any]] = {}
         jobs: list[tuple[str, str, Any]] = []
@@ -469,11 +478,40 @@ class PublishJob:
             elif action == "unknown":
                 writes[ch] = {**base, "status": UNKNOWN, "error": reason}
                 notes.append(("unknown", f"{item.id} {ch}: {reason}"))
+            elif not alone and not _searchable(ch):
+                jobs.append((ch, "claim", None))
             else:
                 writes[ch] = {**base, "status": CLAIMED, "attempts": base["attempts"] + 1,
                               "lease_until": to_iso(now + self.lease), "error": ""}
                 jobs.append((ch, "post", state))
         return writes, jobs, notes
+
+    def _claim_now(self, item_id: str, ch: str) -> None:
+        """Claim one channel at its turn (one that cannot be searched: one write of its own), then post it;
+        decided again on what the item is now. The results held back stay held (they apply on top)."""
+        item = self._stored[item_id]
+        for _ in range(5):
+            writes, jobs, notes = self._decide(dataclasses.replace(item, channels=(ch,)), alone=True)
+            try:
+                if writes:
+                    item = self.desk.record_channel(self.user, item, ch, writes[ch])
+            except StaleWrite as e:
+                fresh = e.current if e.current is not None else self._fresh(item_id)
+                if fresh is None:
+                    return
+                item = fresh
+                continue
+            self._stored[item_id] = item
+            for field_name, message in notes:
+                setattr(self.report, field_name, getattr(self.report, field_name) + 1)
+                self.say(message)
+            for _, kind, extra in jobs:
+                if kind == "post":
+                    self._post(item_id, ch, extra)
+                else:
+                    self._look_again(self._view(item_id), ch, extra)
+            return
+        self._error(f"{item_id} {ch}: the item kept changing under the job; will try on the next run")
 
     # -- phase 2: post each claimed channel -----------------------------------------------------------------------
     def _view(self, item_id: str) -> Item:
@@ -806,9 +844,15 @@ class PublishJob:
 
     def _record(self, item: Item, ch: str, state: dict[str, Any], *, claim: bool = True) -> Item | None:
         """During a run's posting phase, hold the result back for the run's batch (:meth:`_flush`); else write
-        it now."""
+        it now. Held back only what a run that dies before its batch loses harmlessly, because the next run,
+        taking the claim over, asks the channel first and comes to the same: a post that is out and can be found
+        (``published``), or nothing sent (``pending``, a released claim). An unknown outcome, a post being looked
+        for, a failure or a post on a channel that cannot be searched is written at once, with what is held
+        back: a takeover that found nothing could post it a second time."""
         if self._holding and item.id in self._stored:
             self._pending.setdefault(item.id, {})[ch] = (state, claim)
+            if state.get("status") not in HELD_BACK or not _searchable(ch):
+                self._flush()  # a result the next run could not work out again by asking the channel
             return item
         return self._write(item, ch, state, claim=claim)
 
@@ -901,6 +945,12 @@ def _look(channel: Channel, post: Post) -> str:
         return str(where(post)) if callable(where) else t("job.look_generic", channel=channel.name)
     except Exception:
         return t("job.look_generic", channel=channel.name)
+
+
+def _searchable(channel: str) -> bool:
+    """Whether the job can look a post up there (the registry's word; an unknown channel is taken to be)."""
+    spec = registry.get(channel)
+    return spec is None or spec.searchable
 
 
 def _risky(prior: Mapping[str, Any] | None) -> bool:
