@@ -44,8 +44,18 @@ changed Settings cells and the revision rows (``change_id``, ``parent``) in one 
 made from the same read the first appended counts; the other saves again on top of it from its verifying read,
 so no two counted revisions share a number; cells a loser left are read as the counted revision has them.
 
+**Several items at once** (:meth:`GSheetsStore.commit_many`, the publish job's claims and results): the same
+three steps once for the whole batch. Step 1 reads the whole Register (every row found by id), the Users and the
+Log since; each change is checked as above and a refused one is left out; step 2 is one batchUpdate holding every
+accepted change's cells and its own ``appendCells`` (so its rows stay together, with its own change id and
+parent); step 3 judges each change by the Log order alone, exactly as a lone commit is judged, so a change that
+another host's change to the same item beat is told in its own slot, voided and repaired while the batch's
+other changes count. Nothing in the rule ties the changes of one batch together: the batch saves calls, not
+meaning.
+
 **Budget** (60 reads + 60 writes a minute per user, shared by the app and the job): an action is 3 calls (read,
-write, verify) and returns the saved item, so the page patches its snapshot without reading again;
+write, verify) and returns the saved item, so the page patches its snapshot without reading again; a batch of
+any size is 3 calls too (a busy publish run 7: its snapshot, the claims, the results);
 :meth:`GSheetsStore.read_snapshot` is one ``values:batchGet`` of Register, Log, Users, Settings,
 SettingsHistory and Sessions (so the desk's check of the user's sign-in answers from it), and only reads the Log
 and history rows appended since the last snapshot (a cold process reads the Log once without the payload column);

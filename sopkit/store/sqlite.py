@@ -4,6 +4,8 @@ A commit is one ``BEGIN IMMEDIATE`` transaction: it takes the database's write l
 (the item still equals what the caller read, the actor is still active with the role, the change is not already
 in the Log) and the writes are one step for every process on the host. The Log rows carry the same ``change_id``
 and ``base_rev`` as on Google Sheets; there are never losing rows, since no two commits interleave.
+``commit_many`` is one such transaction for the whole batch, each change under a savepoint of its own (a refused
+change leaves nothing behind, the others are saved).
 """
 
 from __future__ import annotations
