@@ -20,7 +20,7 @@ free = [i for i in queue if not i.creator or i.creator != ctx.user.email]
 mine = [i for i in queue if i.creator == ctx.user.email]
 
 
-def _rework(item) -> None:  # type: ignore[no-untyped-def]
+def _rework(item) -> None:
     """A returned item says so on its card: the rework badge, who sent it back and when (their note follows)."""
     if not item.rejections:
         return
@@ -45,7 +45,7 @@ for item in widgets.capped(free):
         st.button(t("queue.take"), key=f"w_take_{item.id}", on_click=actions.on_click, args=("take", item))
 
 
-def _fields(item):  # type: ignore[no-untyped-def]
+def _fields(item):
     s, k = st.session_state, item.id
     captions = {c: s.get(f"w_cap_{k}_{c}", item.captions.get(c, "")) for c in item.channels}
     media = [{**m, "alt": s.get(f"w_alt_{k}_{n}", m.get("alt", "")), "use": bool(s.get(f"w_use_{k}_{n}",
@@ -54,7 +54,7 @@ def _fields(item):  # type: ignore[no-untyped-def]
             "body": s.get(f"w_body_{k}", item.body), "captions": captions, "media": media}
 
 
-def _save(item, submit: bool) -> None:  # type: ignore[no-untyped-def]
+def _save(item, submit: bool) -> None:
     """Save, then submit: the Desk refuses a submit with a blocking finding (the text stays saved)."""
     user = session.current_user()
     if user is None:

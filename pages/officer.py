@@ -34,7 +34,7 @@ def _start(send: bool) -> None:
         actions.run("start", desk.start, user, done_key="done.start", **fields)
 
 
-def _thumbnails(item) -> None:  # type: ignore[no-untyped-def]
+def _thumbnails(item) -> None:
     """The item's attachments: pictures as thumbnails, the rest by name."""
     if not item.media:
         return
@@ -48,7 +48,7 @@ def _thumbnails(item) -> None:  # type: ignore[no-untyped-def]
                 st.caption(t("preview.document", name=ref.get("name", "?")))
 
 
-def _save(item, submit: bool) -> None:  # type: ignore[no-untyped-def]
+def _save(item, submit: bool) -> None:
     s, k = st.session_state, item.id
     user = session.current_user()
     if user is None:

@@ -32,7 +32,7 @@ def _where(channel: str) -> str:
     return t(entry if has(entry) else "publisher.where.other")
 
 
-def _guidance(item, channel: str, result: dict) -> None:  # type: ignore[no-untyped-def]
+def _guidance(item, channel: str, result: dict) -> None:
     """What the job could not settle: what it is doing about it, or what a person checks and where."""
     status = result.get("status")
     if status == ChannelState.CHECKING:
@@ -44,7 +44,7 @@ def _guidance(item, channel: str, result: dict) -> None:  # type: ignore[no-unty
         st.link_button(t("publisher.where_link"), str(result["where"]))
 
 
-def _copies(item) -> None:  # type: ignore[no-untyped-def]
+def _copies(item) -> None:
     for channel, result in item.channel_results.items():
         kept = str((result or {}).get("url") or (result or {}).get("post_id") or "")
         for copy in (result or {}).get("copies") or []:
@@ -55,7 +55,7 @@ def _copies(item) -> None:  # type: ignore[no-untyped-def]
             (st.warning if action == "left" else st.caption)(f"{channel}: {text}")
 
 
-def _record(item, channel: str) -> None:  # type: ignore[no-untyped-def]
+def _record(item, channel: str) -> None:
     user = session.current_user()
     url = str(st.session_state.get(f"w_url_{item.id}_{channel}", "")).strip()
     if user is None:
@@ -65,7 +65,7 @@ def _record(item, channel: str) -> None:  # type: ignore[no-untyped-def]
         {"status": ChannelState.PUBLISHED, "url": url}, done_key="done.channel")
 
 
-def _requeue(item, channel: str) -> None:  # type: ignore[no-untyped-def]
+def _requeue(item, channel: str) -> None:
     """Hand a failed / unknown channel back to the publish job, saying what was checked (a note is required)."""
     user = session.current_user()
     key = f"w_rqnote_{item.id}_{channel}"
@@ -78,7 +78,7 @@ def _requeue(item, channel: str) -> None:  # type: ignore[no-untyped-def]
     run("requeue", requeue_channel, session.desk(), user, item, channel, note, done_key="done.requeue")
 
 
-def show(item) -> None:  # type: ignore[no-untyped-def]
+def show(item) -> None:
     with st.container(border=True):
         widgets.item_header(item)
         widgets.clock_badge(item)

@@ -23,7 +23,7 @@ def _when(k: str) -> dt.datetime | None:
     return dt.datetime.combine(d, tm, tzinfo=tz) if d and tm else None
 
 
-def _schedule(item) -> None:  # type: ignore[no-untyped-def]
+def _schedule(item) -> None:
     user = session.current_user()
     when = _when(item.id)
     if user is None or when is None:
@@ -37,7 +37,7 @@ def _schedule(item) -> None:  # type: ignore[no-untyped-def]
     actions.run("schedule", session.desk().schedule, user, item, when, channels, done_key="done.schedule")
 
 
-def _schedule_form(item) -> None:  # type: ignore[no-untyped-def]
+def _schedule_form(item) -> None:
     k = item.id
     current = (item.publish_at or dt.datetime.now(tz) + dt.timedelta(hours=1)).astimezone(tz)
     with st.form(f"w_sched_{k}"):
@@ -116,7 +116,7 @@ with assign_tab:
             st.selectbox(t("assign.to"), candidates, key=f"w_assignee_{item.id}", index=None,
                          placeholder=t("ui.choose_one"))
 
-            def _assign(item=item) -> None:  # type: ignore[no-untyped-def]
+            def _assign(item=item) -> None:
                 user = session.current_user()
                 snap = session.snapshot()
                 assignee = snap.user(st.session_state.get(f"w_assignee_{item.id}") or "")

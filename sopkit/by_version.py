@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -49,7 +49,7 @@ class ByVersion(Generic[T]):
                 entry.value = make()
                 entry.done = True
                 self.computed += 1
-        return entry.value  # type: ignore[return-value]
+        return cast(T, entry.value)  # ``done``: ``make()``'s value, which may itself be None
 
     def clear(self) -> None:
         with self._lock:

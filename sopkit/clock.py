@@ -18,15 +18,19 @@ holidays with their names in Indonesian or English). It walks the days in Python
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal, TypeAlias
 
 import holidays
 import numpy as np
 import pandas as pd
 
 from .settings import Settings
+
+#: What the vectorised calls take: aware instants as a Series, a DatetimeIndex, an array or a list (NaT/None allowed)
+Instants: TypeAlias = "pd.Series | pd.DatetimeIndex | np.ndarray | Iterable[dt.datetime | None]"
 
 MINUTES_PER_DAY = 24 * 60
 NS_PER_MINUTE = 60 * 10**9
@@ -120,10 +124,17 @@ class WorkCalendar:
             return ()
         return self.settings.hours[day.weekday()]
 
-    def _ensure(self, first: dt.date, last: dt.date) -> None:
-        """Build (or widen) the day table so it covers ``first``..``last`` inclusive."""
+    @property
+    def _day0(self) -> dt.date:
+        """The day table's first day (the table is built by :meth:`_ensure` before any conversion reads it)."""
+        if self._first is None:
+            raise RuntimeError("the day table is not built yet")
+        return self._first
+
+    def _ensure(self, first: dt.date, last: dt.date) -> dt.date:
+        """Build (or widen) the day table so it covers ``first``..``last`` inclusive; its first day."""
         if self._first is not None and self._first <= first and last < self._first + dt.timedelta(self._days):
-            return
+            return self._first
         if self._first is not None:
             first = min(first, self._first)
             last = max(last, self._first + dt.timedelta(self._days - 1))
@@ -142,6 +153,7 @@ class WorkCalendar:
         self._starts, self._ends = starts, ends
         self._total = total
         self._cum = np.concatenate([[0], np.cumsum(total)])  # working minutes before each day
+        return first
 
     # -- conversions ------------------------------------------------------------------------------------------
     def _local_parts(self, ts: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
@@ -153,8 +165,7 @@ class WorkCalendar:
         minute = (naive - days * day_ns) / NS_PER_MINUTE
         first = int(days.min()), int(days.max())
         epoch = dt.date(1970, 1, 1)
-        self._ensure(epoch + dt.timedelta(first[0]), epoch + dt.timedelta(first[1]))
-        offset = (self._first - epoch).days  # type: ignore[operator]
+        offset = (self._ensure(epoch + dt.timedelta(first[0]), epoch + dt.timedelta(first[1])) - epoch).days
         return days - offset, minute
 
     def _cumulative(self, ts: pd.DatetimeIndex) -> np.ndarray:
@@ -167,7 +178,7 @@ class WorkCalendar:
         return self._cum[idx] + inside
 
     # -- public API -------------------------------------------------------------------------------------------
-    def working_minutes(self, starts, ends) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def working_minutes(self, starts: Instants, ends: Instants) -> np.ndarray:
         """Working minutes from each start to its end (negative when end < start); NaN where either is NaT.
 
         ``starts``/``ends``: aware datetimes — a Series, DatetimeIndex, array or list of equal length.
@@ -177,7 +188,7 @@ class WorkCalendar:
         if len(s) != len(e):
             raise ValueError("starts and ends differ in length")
         out = np.full(len(s), np.nan)
-        ok = ~(s.isna() | e.isna())
+        ok = ~(np.asarray(s.isna()) | np.asarray(e.isna()))
         if ok.any():
             both = s[ok].append(e[ok])
             f = self._cumulative(both)
@@ -188,7 +199,8 @@ class WorkCalendar:
     def working_between(self, start: dt.datetime, end: dt.datetime) -> float:
         return float(self.working_minutes([start], [end])[0])
 
-    def add_working_minutes(self, starts, minutes) -> pd.DatetimeIndex:  # type: ignore[no-untyped-def]
+    def add_working_minutes(self, starts: Instants, minutes: float | Iterable[float] | np.ndarray | pd.Series
+                            ) -> pd.DatetimeIndex:
         """Deadline = start + N working minutes, for each start (vectorised; result in the calendar's zone).
 
         A deadline that falls exactly at the end of a window is that window's end (16:00), not the next
@@ -218,7 +230,7 @@ class WorkCalendar:
         rows = np.arange(len(idx))
         minute_of_day = st[rows, k] + (into - before[rows, k])
         epoch = dt.date(1970, 1, 1)
-        day_ns = (np.asarray(idx) + (self._first - epoch).days) * 86_400 * 10**9  # type: ignore[operator]
+        day_ns = (np.asarray(idx) + (self._day0 - epoch).days) * 86_400 * 10**9
         wall = day_ns + np.round(minute_of_day * NS_PER_MINUTE).astype(np.int64)
         result = pd.DatetimeIndex(wall.astype("datetime64[ns]")).tz_localize(self.tz)
         # zero (or negative) minutes: the start itself
@@ -314,7 +326,7 @@ class WorkCalendar:
         return None
 
 
-def _as_index(values) -> pd.DatetimeIndex:  # type: ignore[no-untyped-def]
+def _as_index(values: Instants) -> pd.DatetimeIndex:
     """Aware instants as a UTC-or-zoned DatetimeIndex; refuses naive ones rather than guessing their zone."""
     if isinstance(values, pd.Series):
         values = pd.DatetimeIndex(values)
@@ -323,10 +335,10 @@ def _as_index(values) -> pd.DatetimeIndex:  # type: ignore[no-untyped-def]
         if idx.tz is None and not idx.isna().all():
             raise ValueError("naive timestamps: give aware datetimes (ISO 8601 with an offset)")
     else:
-        values = list(values)
-        if any(v is not None and not pd.isna(v) and getattr(v, "tzinfo", None) is None for v in values):
+        given: list[Any] = list(values)
+        if any(v is not None and not pd.isna(v) and getattr(v, "tzinfo", None) is None for v in given):
             raise ValueError("naive timestamps: give aware datetimes (ISO 8601 with an offset)")
-        idx = pd.DatetimeIndex(pd.to_datetime(values, utc=True))
+        idx = pd.DatetimeIndex(pd.to_datetime(given, utc=True))
     if idx.tz is None:
         idx = idx.tz_localize("UTC")
     return idx.as_unit("ns")

@@ -543,7 +543,8 @@ def lex_order(*keys: np.ndarray) -> np.ndarray:
             if word is not None:
                 words.append(word)
             word, bits = k, need
-    words.append(word)  # type: ignore[arg-type]
+    assert word is not None  # keys[0] is not empty
+    words.append(word)
     order = np.argsort(words[-1], kind="stable")
     for w in reversed(words[:-1]):
         order = order[np.argsort(w[order], kind="stable")]

@@ -58,7 +58,7 @@ class ItemFilter:
                    prefix: str = "") -> ItemFilter:
         """The filter a URL asks for. ``known`` (field → allowed values) drops picks that are not offered, so a
         hand-edited or outdated link filters by what still exists instead of breaking the page."""
-        values: dict[str, object] = {"text": str(params.get(prefix + "q", "") or "")[:200]}
+        picked: dict[str, tuple[str, ...]] = {}
         for name, key in QUERY_KEYS.items():
             if name == "text":
                 continue
@@ -66,8 +66,8 @@ class ItemFilter:
             if known is not None and name in known:
                 allowed = set(known[name])
                 picks = tuple(p for p in picks if p in allowed)
-            values[name] = picks
-        return cls(**values)  # type: ignore[arg-type]
+            picked[name] = picks
+        return cls(text=str(params.get(prefix + "q", "") or "")[:200], **picked)
 
 
 @dataclass(frozen=True)

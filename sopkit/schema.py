@@ -340,7 +340,7 @@ def _new_item(values: dict[str, Any]) -> Item:
     state = item.__dict__
     state.update(_ITEM_DEFAULTS)
     for name, make in _ITEM_FACTORIES:
-        state[name] = make()  # type: ignore[misc]
+        state[name] = make()
     state.update(values)
     return item
 

@@ -170,13 +170,11 @@ def _valid(store: Store, record: SessionRecord, at: dt.datetime, known: Known | 
         raise Refused("session.expired")
     users = known.users if known is not None else store.read_users()[0]
     user = next((u for u in users if u.email == record.email), None)
-    code = "session.inactive" if user is None or not user.active else (
-        "session.changed" if record.stamp != stamp(user) else None)
-    if code:
-        # for good: a deactivated account that is reactivated does not bring this session back
-        store.save_session(replace(record, revoked_at=to_iso(at)))
-        raise Refused(code)
-    return user  # type: ignore[return-value]
+    if user is not None and user.active and record.stamp == stamp(user):
+        return user
+    # for good: a deactivated account that is reactivated does not bring this session back
+    store.save_session(replace(record, revoked_at=to_iso(at)))
+    raise Refused("session.inactive" if user is None or not user.active else "session.changed")
 
 
 def check_oidc(store: Store, claims: Mapping[str, Any], config: SessionConfig, now: Now = server_now,

@@ -173,7 +173,7 @@ def from_rows(rows: dict[str, str], default_timezone: str = DEFAULT_TIMEZONE,
     changes: dict[str, object] = {}
     header = dict(base.header)
 
-    def attempt(key: str, fn):  # type: ignore[no-untyped-def]
+    def attempt(key: str, fn):
         try:
             return fn(rows[key])
         except SettingsError as e:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from sopkit.redact import errors_within
 
@@ -113,7 +113,8 @@ def with_refs(exc: BaseException, **refs: str) -> BaseException:
     them back as :attr:`Post.refs` on the next try, so ``find`` and ``publish`` resume instead of starting over.
     """
     old = getattr(exc, "refs", None)
-    exc.refs = {**(old if isinstance(old, dict) else {}), **{k: v for k, v in refs.items() if v}}  # type: ignore[attr-defined]
+    # any exception (a requests error too), so a tag set and read with setattr/getattr, not a declared attribute
+    setattr(exc, "refs", {**(old if isinstance(old, dict) else {}), **{k: v for k, v in refs.items() if v}})
     return exc
 
 
@@ -170,3 +171,14 @@ class ImageHost(Protocol):
     def host_images(self, key: str, images: tuple[Image, ...]) -> tuple[Image, ...]:
         """The same images with ``public_url`` set, once they are served there."""
         ...
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else ``{}``: a reply's or a stored state's part read without trusting
+    its shape (a proxy's HTML, an older row, a hand edit)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when it is a JSON array, else ``[]`` (as :func:`as_dict`)."""
+    return value if isinstance(value, list) else []

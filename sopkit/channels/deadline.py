@@ -108,25 +108,24 @@ def _shut(conn: HTTPConnection) -> None:
 _WATCH: contextvars.ContextVar[Watch | None] = contextvars.ContextVar("sopkit_request_watch", default=None)
 
 
-class _Watched:
-    """Mixin for urllib3's connections: hands the socket of each request to that request's :class:`Watch`."""
-
-    sock: Any
+class _Watched(HTTPConnection):
+    """urllib3's connection that hands the socket of each request to that request's :class:`Watch` (placed before
+    ``HTTPSConnection`` in the TLS class's bases, so ``super()`` there is the TLS connection's)."""
 
     def _new_conn(self) -> socket.socket:
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        sock = super()._new_conn()
         self.sock = sock  # what urllib3 does with it next; set now so a watch firing during TLS can reach it
         if (watch := _WATCH.get()) is not None:
-            watch.attach(self)  # type: ignore[arg-type]
+            watch.attach(self)
         return sock
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         if self.sock is not None and (watch := _WATCH.get()) is not None:
-            watch.attach(self)  # type: ignore[arg-type]  # a kept-alive connection: no new socket
-        return super().request(*args, **kwargs)  # type: ignore[misc]
+            watch.attach(self)  # a kept-alive connection: no new socket
+        return super().request(*args, **kwargs)
 
 
-class _Connection(_Watched, HTTPConnection):
+class _Connection(_Watched):
     pass
 
 
@@ -162,8 +161,9 @@ def install(session: requests.Session) -> None:
             def proxy_manager_for(*args: Any, _made_by: Any = made_by, **kwargs: Any) -> Any:
                 return _watched(_made_by(*args, **kwargs))
 
-            adapter.proxy_manager_for = proxy_manager_for  # type: ignore[method-assign]
-            adapter._sopkit_watched = True  # type: ignore[attr-defined]
+            # patched on this adapter instance only (requests makes the proxy managers lazily, per proxy URL)
+            setattr(adapter, "proxy_manager_for", proxy_manager_for)
+            setattr(adapter, "_sopkit_watched", True)
 
 
 class Budget:

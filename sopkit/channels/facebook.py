@@ -29,6 +29,8 @@ from sopkit.channels.base import (
     PermanentError,
     Post,
     Result,
+    as_dict,
+    as_list,
 )
 from sopkit.channels.graph import DEFAULT_VERSION, GRAPH_HOST, GraphApi, config_warnings
 from sopkit.channels.http import DEFAULT_BACKOFF, GRAPH_PERMISSION_CODES, OnRetry, Sleep, Timeout, graph_codes
@@ -95,7 +97,7 @@ class FacebookChannel:
                 if code in GRAPH_PERMISSION_CODES:  # no pages_read_engagement: we cannot look, say so
                     raise CannotSearch(t("facebook.cannot_search", detail=str(e))) from e
                 raise
-            for entry in body.get("data") if isinstance(body.get("data"), list) else []:
+            for entry in as_list(body.get("data")):
                 if isinstance(entry, dict) and self._ours(entry, post):
                     post_id = str(entry.get("id", ""))
                     url = str(entry.get("permalink_url") or f"https://www.facebook.com/{post_id}")
@@ -161,8 +163,8 @@ def _message(post: Post) -> str:
 
 
 def _after_cursor(body: dict[str, Any]) -> str:
-    paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
-    cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+    paging = as_dict(body.get("paging"))
+    cursors = as_dict(paging.get("cursors"))
     return str(cursors.get("after") or "") if paging.get("next") else ""
 
 

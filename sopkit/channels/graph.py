@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from sopkit.channels.base import CredentialStatus, OutcomeUnknown, PermanentError
+from sopkit.channels.base import CredentialStatus, OutcomeUnknown, PermanentError, as_dict, as_list
 from sopkit.channels.http import (
     GRAPH_RATE_LIMIT_CODES,
     GRAPH_TOKEN_ADVICE,
@@ -238,7 +238,7 @@ class GraphApi:
             return CredentialStatus(ok=False, message=t("graph.unreachable", detail=str(e)))
         except PermanentError as e:
             return CredentialStatus(ok=False, message=str(e))
-        return self._judge(me, debug.get("data") if isinstance(debug.get("data"), dict) else {}, tuple(scopes),
+        return self._judge(me, as_dict(debug.get("data")), tuple(scopes),
                            tuple(token_types), profile_id)  # fmt: skip
 
     def _judge(self, me: Mapping[str, Any], data: Mapping[str, Any], scopes: tuple[str, ...],
@@ -246,7 +246,7 @@ class GraphApi:
         expiries = [x for x in (from_timestamp(data.get(k)) for k in ("expires_at", "data_access_expires_at")) if x]
         expires_at = min(expiries) if expiries else None
         if data.get("is_valid") is not True:
-            error = data.get("error") if isinstance(data.get("error"), dict) else {}
+            error = as_dict(data.get("error"))
             subcode = error.get("subcode")
             advice = GRAPH_TOKEN_ADVICE.get(subcode, "expired") if isinstance(subcode, int) else "expired"
             return CredentialStatus(ok=False, expires_at=expires_at, message=t(
@@ -258,7 +258,7 @@ class GraphApi:
         if profile_id and kind == "PAGE" and str(data.get("profile_id") or profile_id) != profile_id:
             return CredentialStatus(ok=False, expires_at=expires_at,
                                     message=t("graph.token_other_page", page=str(data.get("profile_id"))))
-        granted = data.get("scopes") if isinstance(data.get("scopes"), list) else []
+        granted = as_list(data.get("scopes"))
         missing = [s for s in scopes if s not in granted]
         if missing:
             return CredentialStatus(ok=False, expires_at=expires_at,

@@ -31,7 +31,7 @@ import requests
 import urllib3.exceptions
 
 from sopkit.channels import deadline
-from sopkit.channels.base import OutcomeUnknown, PermanentError
+from sopkit.channels.base import OutcomeUnknown, PermanentError, as_dict
 from sopkit.i18n import t
 from sopkit.redact import errors_within, redact, redact_exception
 from sopkit.retry import Backoff, TransientError, parse_retry_after
@@ -163,7 +163,7 @@ def graph_error(resp: requests.Response, what: str, *, idempotent: bool = True) 
         error = PermanentError(t("graph.permission", what=what, detail=detail))
     else:
         error = PermanentError(t("http.refused", what=what, detail=detail))
-    error.graph = {"code": code, "subcode": subcode, "message": message}  # type: ignore[attr-defined]
+    setattr(error, "graph", {"code": code, "subcode": subcode, "message": message})  # read back by graph_codes
     return error
 
 
@@ -188,7 +188,7 @@ def telegram_error(resp: requests.Response, what: str, *, idempotent: bool = Tru
     body = body if isinstance(body, dict) else {}
     code = body.get("error_code") or resp.status_code
     description = str(body.get("description") or f"HTTP {resp.status_code}")
-    params = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
+    params = as_dict(body.get("parameters"))
     if code == 429 or resp.status_code == 429:
         retry_after = params.get("retry_after")
         if not isinstance(retry_after, int | float):

@@ -37,6 +37,7 @@ from sopkit.channels.base import (
     PermanentError,
     Post,
     Result,
+    as_list,
     with_refs,
 )
 from sopkit.channels.graph import DEFAULT_VERSION, GRAPH_HOST, GraphApi, config_warnings
@@ -235,7 +236,7 @@ class InstagramChannel:
                                  idempotent=True, params={"fields": "quota_usage,config"})  # fmt: skip
         except (TransientError, PermanentError, OutcomeUnknown):
             return  # media_publish itself will say 9 / 2207042 if the quota is really used up
-        rows = body.get("data") if isinstance(body.get("data"), list) else []
+        rows = as_list(body.get("data"))
         row: dict[str, Any] = rows[0] if rows and isinstance(rows[0], dict) else {}
         used = row.get("quota_usage")
         total = (row.get("config") or {}).get("quota_total") if isinstance(row.get("config"), dict) else None

@@ -28,6 +28,7 @@ from sopkit.channels.base import (
     PermanentError,
     Post,
     Result,
+    as_dict,
 )
 from sopkit.channels.http import (
     DEFAULT_BACKOFF,
@@ -62,7 +63,7 @@ def message_url(chat_id: str, message: dict[str, Any]) -> str:
     message_id = message.get("message_id")
     if message_id is None:
         return ""
-    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+    chat = as_dict(message.get("chat"))
     username = chat.get("username") or (chat_id[1:] if chat_id.startswith("@") else "")
     if username:
         return f"https://t.me/{username}/{message_id}"

@@ -43,7 +43,16 @@ from urllib.parse import urlencode
 
 import requests
 
-from sopkit.channels.base import ChannelState, CredentialStatus, Image, OutcomeUnknown, PermanentError, Post, Result
+from sopkit.channels.base import (
+    ChannelState,
+    CredentialStatus,
+    Image,
+    OutcomeUnknown,
+    PermanentError,
+    Post,
+    Result,
+    as_dict,
+)
 from sopkit.channels.http import (
     DEFAULT_BACKOFF,
     OnRetry,
@@ -101,7 +110,8 @@ def _wp_error(resp: requests.Response, what: str, username: str) -> Exception:
         error = PermanentError(t("wordpress.forbidden", what=what, user=username, detail=detail))
     else:
         error = PermanentError(t("wordpress.refused", what=what, status=status, detail=detail))
-    error.wp_code, error.wp_status = code, status  # type: ignore[attr-defined]
+    setattr(error, "wp_code", code)  # tags read back with getattr (the error may be any of the three kinds)
+    setattr(error, "wp_status", status)
     return error
 
 
@@ -364,7 +374,7 @@ class WordPressChannel:
             return CredentialStatus(ok=False, message=t("wordpress.unreachable", detail=str(e)))
         except PermanentError as e:
             return CredentialStatus(ok=False, message=str(e))
-        caps = me.get("capabilities") if isinstance(me.get("capabilities"), dict) else {}
+        caps = as_dict(me.get("capabilities"))
         name = me.get("name") or me.get("slug") or self.username
         lacking = [c for c in NEEDED_CAPABILITIES if not caps.get(c)]
         if lacking:

@@ -57,12 +57,12 @@ class NotifySetup:
 
 def _number(section: str, key: str, value: object, kind: type, low: float, high: float) -> float:
     try:
-        number = kind(value)  # type: ignore[operator]
+        number = kind(value)
     except (TypeError, ValueError):
         raise ConfigError(f"[{section}] {key} must be a number, not {value!r}") from None
     if not low <= number <= high:
         raise ConfigError(f"[{section}] {key} must be between {low:g} and {high:g}, not {value!r}")
-    return number  # type: ignore[no-any-return]
+    return number
 
 
 def notify_setup(config: Config, env: Mapping[str, str] | None = None) -> NotifySetup:

@@ -89,6 +89,7 @@ from ..channels.base import (
     PermanentError,
     Post,
     Result,
+    as_dict,
     refs_of,
 )
 from ..channels.deadline import ClaimLost
@@ -677,7 +678,7 @@ class PublishJob:
         """What ``find`` needs to recognise the post (its link, caption, schedule and what earlier tries learnt),
         without making its pictures: a post that is out must be found even when a picture can no longer be."""
         state = item.channel_results.get(ch, {})
-        refs = state.get("refs") if isinstance(state.get("refs"), dict) else {}
+        refs = as_dict(state.get("refs"))
         return Post(key=post_key(item.id), item_id=item.id, title=item.title, body_markdown=item.body,
                     caption=post_caption(item, ch), category=item.category,
                     link=self._home_link(item), publish_at=item.publish_at,
@@ -826,7 +827,7 @@ class PublishJob:
         status, error, result = outcome.status, outcome.error, outcome.result
         state: dict[str, Any] = {k: v for k, v in item.channel_results.get(ch, {}).items() if k not in PASSING_FIELDS}
         state.update(status=status, at=to_iso(now), error=error, job=self.job_id, lease_until="", not_before="")
-        known = {**(state.get("refs") if isinstance(state.get("refs"), dict) else {}), **outcome.refs,
+        known = {**(as_dict(state.get("refs"))), **outcome.refs,
                  **(dict(result.refs) if result is not None else {})}
         if known:
             state["refs"] = {k: v for k, v in known.items() if v}

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from ..channels.base import Channel, ChannelState
+from ..channels.base import Channel, ChannelState, as_dict
 from ..channels.deadline import Budget, budget, longest_attempt
 from ..retry import Backoff
 from ..schema import Item, User
@@ -171,7 +171,7 @@ class Heartbeat:
             current = self.item.channel_results.get(self.channel, {})
             if current.get("status") != ChannelState.CLAIMED or current.get("job") != self.job_id:
                 return
-            known = current.get("refs") if isinstance(current.get("refs"), dict) else {}
+            known = as_dict(current.get("refs"))
             try:
                 self.item = self.desk.record_channel(self.user, self.item, self.channel,
                                                      {**current, "refs": {**known, **refs}})
