@@ -23,8 +23,8 @@ run: setup
 system-packages:
 	@bash .ci/system-packages.sh
 
-## Set up and run every test
-test: setup system-packages
+## Set up, check the code (ruff, mypy) and run every test
+test: lint system-packages
 	$(PY) -m pytest
 
 ## Benchmarks (not timed tests): each prints its figures and a ratio against a naive baseline
@@ -34,8 +34,10 @@ bench: setup
 	$(PY) tests/benchmarks/bench_notify.py
 	$(PY) -m pytest tests/benchmarks -q -s -p no:cacheprovider
 
+## Lint and type-check: ruff over the whole tree, mypy over sopkit/, jobs/, pages/ and app.py ([tool.mypy])
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

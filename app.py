@@ -14,9 +14,9 @@ st.set_page_config(page_title="SOP Konten · Dishub Kalbar", page_icon=":materia
 pages = nav.pages()
 unknown = nav.unknown_path(pages)
 if unknown:  # a mistyped or outdated link: our own page, in the user's language, instead of Streamlit's box
-    def _not_found() -> None:
+    def _not_found(path: str = unknown) -> None:
         guard.sidebar(session.current_user())
-        guard.not_found(unknown)
+        guard.not_found(path)
 
     pages.append(st.Page(_not_found, title=session.t("guard.not_found_title"), url_path=unknown, visibility="hidden"))
 pg = st.navigation(pages, position="hidden")  # the menu is drawn by pages._ui.guard (see config.toml)

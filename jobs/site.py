@@ -9,6 +9,7 @@ or Apache in front of the same folder (README).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -25,7 +26,7 @@ DEFAULT_PORT = 8080
 class ReadOnlyHandler(SimpleHTTPRequestHandler):
     """Files only: a folder without ``index.html`` is 404, not a listing of its files."""
 
-    def list_directory(self, path: str | Path) -> None:  # type: ignore[override]
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
         self.send_error(404, "Not found")
         return None
 

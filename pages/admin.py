@@ -4,6 +4,8 @@ the users nobody can reach); above them, what the publish job will need: channel
 expire before items fall due, and deprecated settings."""
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +20,7 @@ from sopkit.auth import AuthError, set_password
 from sopkit.publishing import credential_warnings
 from sopkit.store.base import StaleWrite, StoreError
 from sopkit.store.registry import display
+from sopkit.tableio import records
 from sopkit.text import BadText
 
 ctx = guard("admin")
@@ -32,7 +35,7 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        return ",".join(str(v) for v in list(value))
+        return ",".join(str(v) for v in list(cast(Iterable[object], value)))  # a list or a numpy array
     return str(value or "")
 
 
@@ -66,7 +69,7 @@ with users_tab:
                                 "active": st.column_config.CheckboxColumn(t("col.active"), default=True),
                                 "locked_until": st.column_config.TextColumn(t("col.locked_until"))})
     if st.button(t("admin.save_users"), key="w_save_users", type="primary"):
-        rows = [{k: _cell(v) for k, v in r.items()} for r in edited.drop(columns=["locked_until"]).to_dict("records")]
+        rows = [{k: _cell(v) for k, v in r.items()} for r in records(edited.drop(columns=["locked_until"]))]
         try:
             written = save_users(session.store(), ctx.user, rows)
         except (AdminError, BadText) as e:
@@ -157,15 +160,15 @@ with register_tab:
                 st.success(t("admin.saved_rows", n=n_ok))
 
 with problems_tab:
-    found = [{"table": p.table, "row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
+    listed = [{"table": p.table, "row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
              for p in (*ctx.snap.register.problems, *ctx.snap.user_problems)]
-    found += [{"table": "Settings", "row": 0, "column": "", "value": "", "reason": p} for p in problems]
-    found += [{"table": "SettingsHistory", "row": 0, "column": "", "value": "", "reason": p}
+    listed += [{"table": "Settings", "row": 0, "column": "", "value": "", "reason": p} for p in problems]
+    listed += [{"table": "SettingsHistory", "row": 0, "column": "", "value": "", "reason": p}
               for p in session.history().problems]
-    if not found:
+    if not listed:
         st.success(t("admin.no_problems"))
     else:
-        st.dataframe(labelled(pd.DataFrame(found)), hide_index=True)
+        st.dataframe(labelled(pd.DataFrame(listed)), hide_index=True)
 
 with outbox_tab:
     outbox.tab(ctx.user, ctx.snap)

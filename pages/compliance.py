@@ -24,7 +24,7 @@ with st.spinner(t("compliance.computing")):
 
 with st.sidebar:
     st.markdown(f"**{t('compliance.filters')}**")
-    period = st.date_input(t("compliance.period"), value=(), key="w_period", format="DD-MM-YYYY")
+    period = st.date_input(t("compliance.period"), value=[], key="w_period", format="DD-MM-YYYY")
     many = t("ui.choose_many")
     cats = st.multiselect(t("field.category"), sop.CATEGORIES, key="w_f_cat", placeholder=many)
     chans = st.multiselect(t("field.channels"), channel_names(), key="w_f_chan", placeholder=many)
@@ -94,7 +94,11 @@ st.caption(t("compliance.about", as_of=session.local(rep.as_of), holidays=holida
 d1, d2 = st.columns(2)
 if d1.button(t("compliance.prepare_xlsx"), key="w_prep_xlsx"):
     bar = st.progress(0.0, text=t("compliance.preparing"))
-    st.session_state["_xlsx"] = xlsx_bytes(rep, progress=lambda p: bar.progress(p, text=t("compliance.preparing")))
+
+    def _progress(share: float) -> None:
+        bar.progress(share, text=t("compliance.preparing"))
+
+    st.session_state["_xlsx"] = xlsx_bytes(rep, progress=_progress)
     bar.empty()
 if "_xlsx" in st.session_state:
     d1.download_button(t("compliance.xlsx"), st.session_state["_xlsx"], key="w_dl_xlsx",

@@ -10,6 +10,7 @@ from pages._ui.session import t
 from sopkit import checks, history
 from sopkit.channels import registry
 from sopkit.images import RENDITIONS
+from sopkit.tableio import records
 from sopkit.workflow import waiting_on
 
 ctx = guard("creator")
@@ -26,7 +27,7 @@ def _rework(item) -> None:
         return
     st.badge(t("creator.rework_badge", n=item.rejections), icon=":material/replay:", color="orange")
     log = ctx.snap.log
-    back = [e for e in history.events(log[log["item_id"] == item.id].to_dict("records"), item.id) if e.sent_back]
+    back = [e for e in history.events(records(log[log["item_id"] == item.id]), item.id) if e.sent_back]
     if back:
         st.caption(t("creator.returned_by", who=rules.who(back[-1].actor), at=session.local(back[-1].at)))
 

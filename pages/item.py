@@ -63,7 +63,8 @@ with timeline:
     if times_.notna().any():
         until = now if item.is_open else times_.max()
         revised = [r for r in history.revisions if r.at is not None and times_.min() < r.at <= until]
-        extra = pd.DataFrame([{"at": r.at.isoformat(), "step": "", "action": t("item.settings_changed", rev=r.rev),
+        extra = pd.DataFrame([{"at": r.at.isoformat() if r.at else "", "step": "",
+                               "action": t("item.settings_changed", rev=r.rev),
                                "actor": rules.who(r.actor) if r.actor else rules.source(r), "role": "",
                                "note": r.changes} for r in revised], columns=shown.columns)
         if len(extra):

@@ -18,9 +18,9 @@ from sopkit.publishing import post_key, requeue_channel
 ctx = guard("publisher")
 st.title(t("page.publisher"))
 now = dt.datetime.now(dt.UTC)
-scheduled = sorted(queues.scheduled(ctx.snap.register.items), key=lambda i: i.publish_at)
-due = [i for i in scheduled if i.publish_at <= now]
-upcoming = [i for i in scheduled if i.publish_at > now]
+scheduled = sorted(queues.scheduled(ctx.snap.register.items), key=queues.publish_time)
+due = [i for i in scheduled if queues.publish_time(i) <= now]
+upcoming = [i for i in scheduled if queues.publish_time(i) > now]
 with_copies = sorted((i for i in ctx.snap.register.items
                       if any((r or {}).get("copies") for r in i.channel_results.values())),
                      key=lambda i: i.updated_at or now, reverse=True)  # fmt: skip

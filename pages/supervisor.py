@@ -80,7 +80,7 @@ with scheduled_tab:
     agenda.calendar(shown, now)
     if not scheduled:
         st.info(t("schedule.nothing"))
-    ordered = sorted(shown, key=lambda i: i.publish_at)
+    ordered = sorted(shown, key=queues.publish_time)
     if ordered:  # one item's forms at a time, for the item the supervisor picks
         by_id = {i.id: i for i in ordered}
         picked = st.selectbox(t("schedule.pick"), list(by_id), key="w_pick_scheduled", index=None,

@@ -20,6 +20,11 @@ from .schema import Item
 View = Literal["month", "week"]
 
 
+def view_of(value: object) -> View:
+    """The grid a widget's value asks for; anything else (nothing picked yet, an old session) is the month."""
+    return "week" if value == "week" else "month"
+
+
 @dataclass(frozen=True)
 class Entry:
     """One scheduled post on the grid."""

@@ -19,6 +19,7 @@ from .store.registry import display
 from .tableio import (
     TableFileError,
     read_table,
+    records,
     register_frame,
     workbook_sheets,
     write_csv,
@@ -118,7 +119,7 @@ def cmd_import(args: argparse.Namespace, cfg: config.Config) -> int:
             return 2
         for frame in bad:
             problems += [f"Log row {r.row}: {r.reason}" for r in frame.itertuples()]
-        log_rows = good[list(LOG_COLUMNS)].astype(str).to_dict("records")
+        log_rows = records(good[list(LOG_COLUMNS)].astype(str))
     if problems:
         for p in problems:
             _err(p)
@@ -140,7 +141,7 @@ MULTILINE_COLUMNS = frozenset({"summary", "sources", "body", "last_note", "capti
 def _checked_text(table: str, df: pd.DataFrame, columns: tuple[str, ...]) -> tuple[list[dict[str, str]], list[str]]:
     """The rows with their text as input would store it (:func:`sopkit.text.check`), and a problem per cell that
     holds a control character."""
-    rows = df.to_dict("records")
+    rows = records(df)
     problems = []
     for n, row in enumerate(rows, start=2):
         for col in columns:
@@ -196,8 +197,8 @@ def cmd_report(args: argparse.Namespace, cfg: config.Config) -> int:
     except ValueError as e:
         _err(f"cannot compute a report: {e}")
         return 1
-    for p in report.problems.itertuples():
-        _err(f"skipped Log row {p.row} (item {p.item_id or '?'}): {p.reason}")
+    for skipped in records(report.problems):
+        _err(f"skipped Log row {skipped['row']} (item {skipped['item_id'] or '?'}): {skipped['reason']}")
     written = report_files.write(report, args.out, args.format, why_late=args.why_late)
     problems_path = report_files.sidecar(args.out, "problems")
     print(f"wrote {args.out}: {len(report.attempts)} attempts of {report.attempts['item_id'].nunique()} items, "
@@ -217,7 +218,7 @@ def _report_history(args: argparse.Namespace, cfg: config.Config, store: Store |
         path = Path(args.settings)
         xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
         table = read_table(path, "SettingsHistory" if xlsx and "SettingsHistory" in workbook_sheets(path) else None)
-        return history_from_table(table.to_dict("records"), cfg.timezone)
+        return history_from_table(records(table), cfg.timezone)
     if store is None and config.store_exists(cfg):
         store = _store(cfg)
     if store is None:
@@ -251,9 +252,9 @@ def cmd_users(args: argparse.Namespace, cfg: config.Config) -> int:
     user = User(args.email.strip().lower(), args.name or "", roles, True, hashed)
     from .schema import user_from_row
 
-    checked, found = user_from_row(user.to_row())
-    if checked is None or found:
-        _err("; ".join(p.reason for p in found) or "invalid user")
+    checked, bad = user_from_row(user.to_row())
+    if checked is None or bad:
+        _err("; ".join(p.reason for p in bad) or "invalid user")
         return 2
     store.save_user(checked)
     print(f"saved {checked.email} with roles {','.join(checked.roles)}")

@@ -35,6 +35,7 @@ import datetime as dt
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -314,7 +315,7 @@ def iso_strings(times: pd.Series, tz: str) -> pd.Series:
     offsets = np.zeros(len(times) + 1, dtype=np.int32)
     offsets[1:] = np.cumsum(np.where(present, 25, 0))
     arr = pa.StringArray.from_buffers(len(times), pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
-    return pd.Series(_STR.__from_arrow__(arr), index=times.index)
+    return _arrow_text(arr, times.index)
 
 
 _PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), dtype=np.uint8).reshape(100, 2)
@@ -766,10 +767,16 @@ def _text(codes: np.ndarray, names: np.ndarray | list[str]) -> pd.Series:
     codes = np.asarray(codes, dtype=np.int64)
     codes = np.where(codes < 0, codes + len(names), codes)
     taken = pc.take(pa.array(list(names), type=pa.string()), pa.array(codes))
-    return pd.Series(_STR.__from_arrow__(taken))
+    return _arrow_text(taken)
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text dtype (``str``)
+
+
+def _arrow_text(arr: Any, index: pd.Index | None = None) -> pd.Series:
+    """An Arrow string array as a pandas text Series, without a Python string per cell."""
+    # pandas-stubs 3.1 does not declare ExtensionDtype.__from_arrow__ (pandas has it since 1.0)
+    return pd.Series(_STR.__from_arrow__(arr), index=index)  # type: ignore[attr-defined]
 
 
 def _empty_attempts() -> pd.DataFrame:

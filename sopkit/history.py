@@ -153,9 +153,9 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldDiff]:
         lines = _lines(before, after)
         if lines:
             out.append(FieldDiff(name, "", lines, marked(before, after)))
-    before, after = old.get("captions") or {}, new.get("captions") or {}
-    for channel in sorted(set(before) | set(after)):
-        was, now = str(before.get(channel, "") or ""), str(after.get(channel, "") or "")
+    captions_before, captions_after = old.get("captions") or {}, new.get("captions") or {}
+    for channel in sorted(set(captions_before) | set(captions_after)):
+        was, now = str(captions_before.get(channel, "") or ""), str(captions_after.get(channel, "") or "")
         lines = _lines(was, now)
         if lines:
             out.append(FieldDiff("caption", channel, lines, marked(was, now)))

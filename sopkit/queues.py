@@ -101,6 +101,13 @@ def scheduled(items: Iterable[Item]) -> list[Item]:
     return [i for i in items if i.is_open and i.step == publication and i.publish_at is not None]
 
 
+def publish_time(item: Item) -> dt.datetime:
+    """The publication time of a :func:`scheduled` item (sort key and comparisons of the schedule lists)."""
+    if item.publish_at is None:
+        raise ValueError(f"{item.id} has no publication time")
+    return item.publish_at
+
+
 def collisions(items: list[Item], publish_at: dt.datetime, channels: tuple[str, ...] | list[str],
                exclude_id: str = "", window: int = COLLISION_MINUTES) -> list[Item]:
     """Scheduled, unpublished items sharing a channel with a post at ``publish_at`` within ``window`` minutes."""

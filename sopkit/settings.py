@@ -170,7 +170,7 @@ def from_rows(rows: dict[str, str], default_timezone: str = DEFAULT_TIMEZONE,
     base = Settings.defaults(procedure, timezone=default_timezone)
     problems: list[str] = []
     limits, reject_to, hours = dict(base.limits), dict(base.reject_to), dict(base.hours)
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     header = dict(base.header)
 
     def attempt(key: str, fn):

@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,11 @@ class TableFileError(ValueError):
 FORMULA_START = "^'*[=+\\-@\t\r]"
 _FORMULA_START = re.compile(FORMULA_START)
 _ADDED_QUOTE = re.compile("^'(?='*[=+\\-@\t\r])")
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """``df.to_dict("records")`` typed as what our frames hold: text column names (pandas types them Hashable)."""
+    return cast(list[dict[str, Any]], df.to_dict("records"))
 
 
 def neutralise(value: str) -> str:
@@ -129,7 +134,7 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
 
 def workbook_sheets(path: str | Path) -> list[str]:
     try:
-        return list(pd.ExcelFile(path).sheet_names)
+        return [str(name) for name in pd.ExcelFile(path).sheet_names]
     except (ValueError, OSError) as e:
         raise TableFileError(f"{path}: not a readable XLSX workbook ({e})") from None
 
@@ -147,7 +152,8 @@ def _csv(df: pd.DataFrame, sink: str | IO[bytes] | Any) -> None:
     for col in out.columns:
         if pd.api.types.is_bool_dtype(out[col]):  # taken from two strings by Arrow: no Python string per cell
             flags = pa.array(out[col].to_numpy(dtype=bool))
-            out[col] = pd.Series(pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(
+            # pandas-stubs 3.1 does not declare ExtensionDtype.__from_arrow__ (pandas has it since 1.0)
+            out[col] = pd.Series(pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(  # type: ignore[attr-defined]
                 pa.compute.if_else(flags, "True", "False")), index=out.index)
     table = pa.Table.from_pandas(out, preserve_index=False)
     pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))

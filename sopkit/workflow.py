@@ -593,9 +593,9 @@ def waiting_on(items: Iterable[Item], user: User, step: str | None = None,
     for item in items:
         if not item.is_open or only is not None and item.step != only:
             continue
-        step = procedure.by_number[item.step]
-        holder = str(getattr(item, step.holder_column)) if step.holder_column else ""
-        if user.has(step.role) and holder in ("", user.email):
+        at = procedure.by_number[item.step]
+        holder = str(getattr(item, at.holder_column)) if at.holder_column else ""
+        if user.has(at.role) and holder in ("", user.email):
             out.append(item)
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(out, key=lambda i: i.step_entered_at or far)

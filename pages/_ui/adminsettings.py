@@ -116,8 +116,8 @@ def rows() -> tuple[dict[str, str], list[str]]:
         v = dict(values)
         if "day" in v:
             v["day"] = t(f"admin.day.{v['day']}")
-        if isinstance(v.get("date"), dt.date):
-            v["date"] = _date(v["date"])  # type: ignore[arg-type]
+        if isinstance(day := v.get("date"), dt.date):
+            v["date"] = _date(day)
         said.append(t(key, **v))
     return found, said
 

@@ -85,7 +85,7 @@ def table_html(found: Sequence[agenda.Entry], view: agenda.View, day: dt.date, t
 
 
 def _move(steps: int) -> None:
-    view = st.session_state.get("w_cal_view") or "month"
+    view = agenda.view_of(st.session_state.get("w_cal_view"))
     day = st.session_state.get("_cal_day") or dt.datetime.now(session.settings()[0].tz).date()
     st.session_state["_cal_day"] = agenda.shift(view, day, steps) if steps else None
 
@@ -94,9 +94,9 @@ def calendar(items: Sequence[Item], now: dt.datetime) -> list[agenda.Entry]:
     """The calendar with its view switch and previous / today / next; returns the entries it placed."""
     tz = session.settings()[0].tz
     today = now.astimezone(tz).date()
-    view = st.segmented_control(t("schedule.view"), ["month", "week"], key="w_cal_view", default="month",
+    picked = st.segmented_control(t("schedule.view"), ["month", "week"], key="w_cal_view", default="month",
                                 format_func=lambda v: t(f"schedule.view.{v}"), label_visibility="collapsed")
-    view = view or "month"
+    view = agenda.view_of(picked)
     day = st.session_state.get("_cal_day") or today
     if view == "week":
         first, last = agenda.grid("week", day)[0][0], agenda.grid("week", day)[0][-1]

@@ -5,7 +5,7 @@ bookmarked and survives a reload."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
@@ -42,7 +42,7 @@ def bar(key: str, items: Sequence[Item], fields: Sequence[str] = _FIELDS) -> lis
                   label_visibility="collapsed", icon=":material/search:")
     picked = sum(bool(state.get(wkey[n])) for n in fields)
     label = t("filter.more_n", n=picked) if picked else t("filter.more")
-    formats = {"people": lambda e: names.get(e, e), "statuses": widgets.item_status,
+    formats: dict[str, Callable[[str], str]] = {"people": lambda e: names.get(e, e), "statuses": widgets.item_status,
                "channels": widgets.channel_name, "categories": str}
     with st.expander(label, icon=":material/filter_list:"):
         for name in fields:

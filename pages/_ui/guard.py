@@ -6,6 +6,7 @@ deep link before any ``st.navigation`` call. Nothing below the guard runs for a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -56,9 +57,9 @@ def sidebar(user: User | None) -> None:
         nav.close_on_phone()  # in the page, not the sidebar: a script only, nothing drawn
 
 
-def role_names(roles: object) -> str:
+def role_names(roles: Iterable[str]) -> str:
     col = 0 if session.lang() == "id" else 1
-    return ", ".join(sop.ROLE_TITLES[r][col] for r in roles if r in sop.ROLE_TITLES)  # type: ignore[attr-defined]
+    return ", ".join(sop.ROLE_TITLES[r][col] for r in roles if r in sop.ROLE_TITLES)
 
 
 def refused(user: User, page: str) -> None:

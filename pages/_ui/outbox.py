@@ -82,7 +82,7 @@ def _chat_id(snap: Snapshot, prefs: Mapping[str, Preference]) -> None:
         st.markdown(f"**{t('admin.chat_id')}**")
         who = st.selectbox(t("col.name"), [u.email for u in snap.users], index=None, key="w_chat_user",
                            placeholder=t("ui.choose_one"),
-                           format_func=lambda e: (snap.user(e).name if snap.user(e) else "") or e)
+                           format_func=lambda e: getattr(snap.user(e), "name", "") or e)
         chat = st.text_input(t("admin.chat_id_value"), key="w_chat_value")
         if not st.form_submit_button(t("admin.chat_save")):
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sopkit.schema import Item, User
+from sopkit.tableio import records
 from sopkit.workflow import maker_checker_reason
 
 from . import actions, history, preview, session, widgets
@@ -30,7 +31,7 @@ def content(item: Item) -> None:
 
 def _log(item: Item) -> list[dict[str, str]]:
     log = session.snapshot().log
-    return log[log["item_id"] == item.id].to_dict("records")
+    return records(log[log["item_id"] == item.id])
 
 
 def _reject(item: Item) -> None:

@@ -19,6 +19,7 @@ from sopkit.sessions import Known
 from sopkit.settings import History, Settings, from_rows, history_from_rows
 from sopkit.store.base import Register, Store, StoreError
 from sopkit.store.columns import log_frame
+from sopkit.tableio import records
 from sopkit.workflow import Desk
 
 T = TypeVar("T")
@@ -252,7 +253,7 @@ def item_log(item: Item) -> list[dict[str, str]] | None:
     held = snap.item(item.id)
     if held is None or held.rev != item.rev:
         return None
-    return snap.log[snap.log["item_id"] == item.id].to_dict("records")
+    return records(snap.log[snap.log["item_id"] == item.id])
 
 
 def settings() -> tuple[Settings, list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -18,7 +19,8 @@ from sopkit.settings import Settings
 from . import session
 from .session import t
 
-_COLOURS = {"ok": "green", "near": "orange", "late": "red", "waiting": "gray"}
+_COLOURS: dict[str, Literal["green", "orange", "red", "gray"]] = {"ok": "green", "near": "orange", "late": "red",
+                                                                  "waiting": "gray"}
 
 
 def now() -> dt.datetime:

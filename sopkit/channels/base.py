@@ -143,7 +143,7 @@ class Channel(Protocol):
     def check_credentials(self) -> CredentialStatus: ...
 
 
-class Copies(Protocol):
+class Copies(Channel, Protocol):
     """A channel that can list every post it holds for one key, and take one down (WordPress).
 
     Why: a request the job gave up on (its answer lost, or its run killed) may still be applied by the server

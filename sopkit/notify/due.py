@@ -33,6 +33,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -205,8 +206,8 @@ def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: 
         handlers, queue = _handlers(item, people, rows_of[item.id], procedure)
         if not handlers:
             problems.append(f"{item.id}: nobody active has the role {step.role} for step {item.step}")
-        base = dict(item_id=item.id, step=item.step, attempt=str(clock.attempt), deadline=clock.deadline,
-                    queue=queue)
+        base: dict[str, Any] = dict(item_id=item.id, step=item.step, attempt=str(clock.attempt),
+                                    deadline=clock.deadline, queue=queue)
         arrived_at = item.step_entered_at or clock.started
         opened_by = _last_flow(rows_of[item.id])
         if opened_by and _entered_by(opened_by, procedure, rules, rejection=True) == item.step:
@@ -233,7 +234,7 @@ def due_notices(items: Iterable[Item], log: Sequence[Mapping[str, str]], users: 
                                        due_at=at, channel_name=name, problem=status,
                                        error=str(state.get("error", "") or ""))
                                 for p in dict.fromkeys(people.with_role(step.role) + reassigners)]
-    digest = _digest(log, settings, clocks, cal, now, history, procedure)
+    digest = _digest(log, settings, clocks, cal, now, rules.history, procedure)
     if digest is not None:
         span = cal.working_day(digest.day)
         notices += [Notice("digest", m, attempt=digest.day.isoformat(), due_at=span[0] if span else now)

@@ -120,7 +120,8 @@ class NotifyJob:
                  procedure: sop.Procedure | None = None):
         self.store = store
         self.settings = settings  # None: the SOP settings of each run's snapshot (no read of their own)
-        self.procedure = procedure or getattr(store, "procedure", sop.AGENCY)  # None: the store's SOP
+        # None: the store's SOP
+        self.procedure: sop.Procedure = procedure or getattr(store, "procedure", None) or sop.AGENCY
         self.calendars: dict[str, WorkCalendar] = {}  # each Settings revision's, kept from run to run
         self.default_timezone = default_timezone
         self.senders = dict(senders)
@@ -154,9 +155,9 @@ class NotifyJob:
             calendar = None
         else:
             settings, calendar, history = self.settings, self.calendar, History.of(self.settings)
-        prefs, problems = read_preferences(self.store.read_preferences())
-        for problem in problems:
-            self.say(f"warning: {problem}")
+        prefs, unread = read_preferences(self.store.read_preferences())
+        for unreadable in unread:
+            self.say(f"warning: {unreadable}")
         telegram = self.senders.get("telegram")
         if link and isinstance(telegram, TelegramSender):
             before = {e: p.telegram_chat_id for e, p in prefs.items()}
@@ -237,11 +238,11 @@ class NotifyJob:
                 self.report.unknown += 1
                 self.say(f"unknown: {state.meta.kind} for {state.meta.recipient} by {state.meta.channel}: {reason}")
         for out in world.outgoing:
-            state = world.states.get(out.key)
+            known = world.states.get(out.key)
             if out.key in crashed:
                 continue
             if out.unreachable:
-                if state is None or state.status == Status.FREE:
+                if known is None or known.status == Status.FREE:
                     first.append(row(Event.UNREACHABLE, out.key, self.job_id, now, _meta(out),
                                      detail=out.unreachable))
                     self.report.unreachable += 1
@@ -249,15 +250,15 @@ class NotifyJob:
                              f"{t(f'notify.unreachable.{out.unreachable}', 'en')}")
                 continue
             if out.not_before > now:
-                if state is None or state.status in (Status.FREE, Status.RETRY):
+                if known is None or known.status in (Status.FREE, Status.RETRY):
                     self.report.waiting += 1
                 continue
-            action, _ = decide(state, now)
+            action, _ = decide(known, now)
             if action == "claim":
                 claims.append(out)
-            elif state is not None and state.status in (Status.CLAIMED, Status.SENDING):
+            elif known is not None and known.status in (Status.CLAIMED, Status.SENDING):
                 self.report.held += 1
-            elif state is not None and state.status == Status.RETRY:
+            elif known is not None and known.status == Status.RETRY:
                 self.report.retry += 1
         return first, claims
 

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
-from ..channels.base import Channel, OutcomeUnknown, PermanentError, Post, Result
+from ..channels.base import Channel, Copies, OutcomeUnknown, PermanentError, Post, Result
 from ..channels.deadline import ClaimLost
 from ..retry import RetriesExhausted, TransientError
 from ..timeutil import parse_iso
@@ -41,7 +41,7 @@ TRASHED, LEFT, REMOVED = "trashed", "left", "removed"
 CHANNEL_ERRORS = (ClaimLost, TransientError, RetriesExhausted, PermanentError, OutcomeUnknown)
 
 
-def can_find_copies(channel: Channel) -> bool:
+def can_find_copies(channel: Channel) -> TypeGuard[Copies]:
     return callable(getattr(channel, "find_copies", None))
 
 
@@ -64,8 +64,10 @@ def sort_out(channel: Channel, post: Post, ours: Result, *, keep_ours: bool, kno
     one under the key wins (right after posting: ours may be the renamed one). ``known``: the copies recorded so
     far, so none is dealt with twice.
     """
+    if not can_find_copies(channel):  # the callers ask first; a channel without copies has nothing to sort out
+        raise TypeError(f"{type(channel).__name__} cannot list its posts for a key")
     try:
-        found = tuple(channel.find_copies(post))  # type: ignore[attr-defined]
+        found = tuple(channel.find_copies(post))
     except CHANNEL_ERRORS as e:
         say(f"could not look for copies of the post ({e}); the next run looks again")
         return None
@@ -86,7 +88,7 @@ def sort_out(channel: Channel, post: Post, ours: Result, *, keep_ours: bool, kno
     return keep, copies
 
 
-def _deal_with(channel: Channel, copy: Result, mode: str, at: str, say: Callable[[str], None], *,
+def _deal_with(channel: Copies, copy: Result, mode: str, at: str, say: Callable[[str], None], *,
                restored: bool) -> dict[str, Any]:
     record: dict[str, Any] = {"post_id": copy.post_id, "url": copy.url, "at": at}
     if restored:  # trashed by the job once and back: a person restored it on purpose
@@ -96,7 +98,7 @@ def _deal_with(channel: Channel, copy: Result, mode: str, at: str, say: Callable
         say(f"found a copy {copy.url or copy.post_id}; left for the publisher to remove")
         return {**record, "action": LEFT}
     try:
-        channel.trash_copy(copy)  # type: ignore[attr-defined]
+        channel.trash_copy(copy)
     except CHANNEL_ERRORS as e:
         say(f"found a copy {copy.url or copy.post_id} but could not move it to the trash ({e}); left for the "
             "publisher")

@@ -923,9 +923,9 @@ class GSheetsStore:
             new: dict[str, list[str]] = {}
             for row in rows:
                 cells = [row.get(c) if c in sheet_columns(title) else None for c in header]
-                n = where.get(norm(row[key]))
-                if n is not None:
-                    updates.append({"range": row_range(title, n, len(header)), "majorDimension": "ROWS",
+                at = where.get(norm(row[key]))
+                if at is not None:
+                    updates.append({"range": row_range(title, at, len(header)), "majorDimension": "ROWS",
                                     "values": [cells]})
                 else:
                     new[norm(row[key])] = ["" if v is None else v for v in cells]
@@ -933,7 +933,7 @@ class GSheetsStore:
                 self._call(lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW",
                                                                               "data": updates}))
             if new:
-                params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+                params: dict[str, Any] = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
                 body = {"values": list(new.values()), "majorDimension": "ROWS"}
                 self._once(lambda: self._http.values_append(self._key, f"{quote(title)}!A1", params, body),
                            write=True)

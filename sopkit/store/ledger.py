@@ -137,15 +137,15 @@ class Ledger:
             self._open = entry
             return
         fingerprint = tuple(str(row.get(c, "") or "") for c in _FINGERPRINT)
-        entry = self.entries.get(change_id)
-        if entry is not None:
-            if opened is entry and fingerprint not in entry.fingerprints and not entry.chunks[1:]:
-                entry.rows.append(index)  # the next audit row of the same batch
-                entry.fingerprints.add(fingerprint)
-                self._row_entry[index] = entry
-                if entry.won and not action.startswith("sopkit:"):
+        known = self.entries.get(change_id)
+        if known is not None:
+            if opened is known and fingerprint not in known.fingerprints and not known.chunks[1:]:
+                known.rows.append(index)  # the next audit row of the same batch
+                known.fingerprints.add(fingerprint)
+                self._row_entry[index] = known
+                if known.won and not action.startswith("sopkit:"):
                     self.hidden.discard(index)
-                self._open = entry
+                self._open = known
             return  # else: the same change appended twice; it counts once
         entry = Entry("commit", change_id, item_id, parent, base_rev, fingerprints={fingerprint})
         self._own(entry, index, payload)
