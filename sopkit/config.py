@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .settings import DEFAULT_TIMEZONE, Settings, from_rows
+from .settings import Settings, from_rows
 from .store.base import Store
 from .store.registry import StoreContext, open_url
 from .store.registry import exists as registry_exists
+from .timeutil import DEFAULT_TIMEZONE, use_zone
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRETS = ROOT / ".streamlit" / "secrets.toml"
@@ -147,5 +148,8 @@ def open_store(config: Config, **options: Any) -> Store:
 
 
 def load_settings(store: Store, config: Config) -> tuple[Settings, list[str]]:
-    """The SOP settings an admin keeps in the store (defaults where unset), and any problems reading them."""
-    return from_rows(store.read_settings(), default_timezone=config.timezone)
+    """The SOP settings an admin keeps in the store (defaults where unset), and any problems reading them; their
+    time zone becomes the one this process stamps and reads in."""
+    found, problems = from_rows(store.read_settings(), default_timezone=config.timezone)
+    use_zone(found.tz)
+    return found, problems

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from . import sop
-from .timeutil import parse_iso
+from .timeutil import DEFAULT_TIMEZONE, parse_iso
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -41,7 +41,6 @@ DEFAULT_HOURS: dict[str, str] = {
     "sat": "",
     "sun": "",
 }
-DEFAULT_TIMEZONE = "Asia/Pontianak"
 
 Window = tuple[int, int]
 

@@ -1,5 +1,14 @@
 """Timestamps: ISO 8601 with an offset in storage, to the millisecond (``2026-11-26T10:00:00.123+07:00``), the
-server's clock for every action, Asia/Pontianak for anything written without an offset.
+server's clock for every action, the agency's zone for anything written without an offset.
+
+The agency's zone is ``Settings.timezone`` (an admin may revise it; :data:`DEFAULT_TIMEZONE`, Asia/Pontianak, until
+then — its one home). Whoever reads the Settings in force (the desk's session, the publish and notification jobs, the
+CLI) calls :func:`use_zone`; :func:`server_now`, :func:`to_iso` and :func:`parse_iso` then stamp, store and read in
+it. Why one setting per process rather than a ``tz`` argument on every call: one deployment has one Settings sheet,
+so every caller would pass the same value through ~70 call sites (and a forgotten one would silently fall back to
+the default); and why not a context variable: the job's heartbeat threads and Streamlit's callbacks run outside the
+context that read the Settings, and must stamp in the same zone. The zone only changes the offset that is written
+and shown — an instant stays the same instant (compliance counts instants).
 
 Milliseconds because a rejection and the resubmission that follows it can fall in the same second; what still
 ties is ordered by the Log's own row order. Reading accepts any precision (seconds, or a date typed by hand).
@@ -9,34 +18,54 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy/pandas are imported where the vectorised parser runs: the channels import this module
+    import pandas as pd
 
-AGENCY_TZ = ZoneInfo("Asia/Pontianak")
+#: The agency's zone until an admin sets another in the Settings (UTC+7, WIB).
+DEFAULT_TIMEZONE = "Asia/Pontianak"
+#: :data:`DEFAULT_TIMEZONE` as a tzinfo (the zone the SOP's defaults are written in).
+AGENCY_TZ = ZoneInfo(DEFAULT_TIMEZONE)
+
+_zone: ZoneInfo = AGENCY_TZ
 
 #: The server's clock. Tests replace it; a client's clock is never asked.
 Now = Callable[[], dt.datetime]
 
 
+def zone() -> ZoneInfo:
+    """The agency's zone in force: the Settings' ``timezone`` as last read by this process (see the module)."""
+    return _zone
+
+
+def use_zone(tz: str | ZoneInfo) -> ZoneInfo:
+    """Stamp, store and read naive text in ``tz`` from now on (called wherever the Settings in force are read);
+    returns it. A name that is not a time zone raises (Settings refuse one when they are read)."""
+    global _zone
+    _zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    return _zone
+
+
 def server_now() -> dt.datetime:
     """Now, in the agency's zone, to the millisecond (what is stored)."""
-    t = dt.datetime.now(AGENCY_TZ)
+    t = dt.datetime.now(_zone)
     return t.replace(microsecond=t.microsecond // 1000 * 1000)
 
 
-def to_iso(t: dt.datetime | None, tz: dt.tzinfo = AGENCY_TZ) -> str:
-    """``2026-11-26T10:00:00.123+07:00``: milliseconds, in the agency's zone, always with its offset."""
+def to_iso(t: dt.datetime | None, tz: dt.tzinfo | None = None) -> str:
+    """``2026-11-26T10:00:00.123+07:00``: milliseconds, in ``tz`` (the agency's zone), always with its offset."""
     if t is None:
         return ""
     if t.tzinfo is None:
         raise ValueError("naive datetime: every stored time needs an offset")
-    return t.astimezone(tz).isoformat(timespec="milliseconds")
+    return t.astimezone(tz or _zone).isoformat(timespec="milliseconds")
 
 
-def parse_iso(text: str, tz: dt.tzinfo = AGENCY_TZ) -> dt.datetime:
-    """One ISO 8601 timestamp; no offset means the agency's zone. Raises ValueError with a readable reason."""
+def parse_iso(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
+    """One ISO 8601 timestamp; no offset means ``tz`` (the agency's zone). Raises ValueError with a readable
+    reason."""
     s = str(text).strip()
     if not s:
         raise ValueError("empty timestamp")
@@ -45,7 +74,7 @@ def parse_iso(text: str, tz: dt.tzinfo = AGENCY_TZ) -> dt.datetime:
     except ValueError:
         raise ValueError(f"'{text}' is not an ISO 8601 timestamp like 2026-11-26T10:00:00+07:00") from None
     if t.tzinfo is None:
-        t = t.replace(tzinfo=tz)
+        t = t.replace(tzinfo=tz or _zone)
     if not 2000 <= t.year <= 2100:
         raise ValueError(f"'{text}' is outside the years 2000-2100")
     return t
@@ -56,16 +85,19 @@ def parse_iso(text: str, tz: dt.tzinfo = AGENCY_TZ) -> dt.datetime:
 _PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$"
 
 
-def parse_iso_series(values: pd.Series, tz: str = "Asia/Pontianak") -> pd.Series:
+def parse_iso_series(values: pd.Series, tz: str | None = None) -> pd.Series:
     """Vectorised ``parse_iso``: a UTC datetime Series, NaT where a value cannot be read (callers report why).
 
     Values with an offset or ``Z`` keep it; values without one are read in ``tz``. The usual cell (the store's own
     ``2026-11-26T10:00:00.123+07:00``) is read by Arrow's cast; the rest (no offset, a date typed by hand, a
     lowercase ``z``, garbage) by pandas, as before.
     """
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    tz = tz or _zone.key
     arr = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
     plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_ISO), False)
     ns = np.full(len(values), NAT_NS, dtype=np.int64)
@@ -87,13 +119,15 @@ def parse_iso_series(values: pd.Series, tz: str = "Asia/Pontianak") -> pd.Series
     return pd.Series(ns.view("datetime64[ns]"), index=values.index, dtype="datetime64[ns, UTC]")
 
 
-NAT_NS = np.iinfo(np.int64).min
-_YEAR_2000 = pd.Timestamp("2000-01-01", tz="UTC").value
-_YEAR_2101 = pd.Timestamp("2101-01-01", tz="UTC").value
+NAT_NS = -(2**63)  # numpy's int64 minimum: NaT
+_YEAR_2000 = int(dt.datetime(2000, 1, 1, tzinfo=dt.UTC).timestamp()) * 10**9
+_YEAR_2101 = int(dt.datetime(2101, 1, 1, tzinfo=dt.UTC).timestamp()) * 10**9
 
 
 def _parse_iso_general(values: pd.Series, tz: str) -> pd.Series:
     """:func:`parse_iso_series` for any text, with pandas (the mixed cases the fast path leaves)."""
+    import pandas as pd
+
     s = values.astype("string").str.strip()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     has_offset = s.str.contains(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$", regex=True, na=False) & s.str.contains(

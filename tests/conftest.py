@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from services.conftest_wordpress import (  # noqa: E402,F401  (a real WordPress 
 )
 from sopkit.schema import User  # noqa: E402
 from sopkit.store.sqlite import SQLiteStore  # noqa: E402
-from sopkit.timeutil import AGENCY_TZ  # noqa: E402
+from sopkit.timeutil import AGENCY_TZ, use_zone  # noqa: E402
 from sopkit.workflow import Desk  # noqa: E402
 
 
@@ -44,6 +45,13 @@ USERS = {
     "manager": User("pimpinan@x.go.id", "Pimpinan", ("manager",)),
     "admin": User("admin@x.go.id", "Admin", ("admin",)),
 }
+
+
+@pytest.fixture(autouse=True)
+def _agency_zone() -> Iterator[None]:
+    """Each test starts in the default zone; one that reads Settings in another zone does not leak it."""
+    yield
+    use_zone(AGENCY_TZ)
 
 
 @pytest.fixture

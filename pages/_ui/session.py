@@ -20,6 +20,7 @@ from sopkit.settings import History, Settings, from_rows, history_from_rows
 from sopkit.store.base import Register, Store, StoreError
 from sopkit.store.columns import log_frame
 from sopkit.tableio import records
+from sopkit.timeutil import use_zone
 from sopkit.workflow import Desk
 
 T = TypeVar("T")
@@ -257,7 +258,10 @@ def item_log(item: Item) -> list[dict[str, str]] | None:
 
 
 def settings() -> tuple[Settings, list[str]]:
-    return from_rows(snapshot().settings_rows, default_timezone=cfg().timezone)
+    """The Settings in force (their time zone becomes the one this process stamps and reads in)."""
+    found, problems = from_rows(snapshot().settings_rows, default_timezone=cfg().timezone)
+    use_zone(found.tz)
+    return found, problems
 
 
 _HISTORY: dict[str, tuple[Snapshot, History]] = {}

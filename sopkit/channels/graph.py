@@ -29,7 +29,6 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import requests
 
@@ -50,10 +49,7 @@ from sopkit.channels.http import (
 )
 from sopkit.i18n import format_time, t
 from sopkit.retry import Backoff, RetriesExhausted, Throttled, TransientError, call_with_retry
-
-#: The agency's zone, for dates in messages. Not ``sopkit.timeutil.AGENCY_TZ``: that module imports pandas, and the
-#: channel modules are imported wherever the registry is read (every page's renditions), so they stay light.
-AGENCY_TZ = ZoneInfo("Asia/Pontianak")
+from sopkit.timeutil import zone
 
 GRAPH_HOST = "https://graph.facebook.com"
 #: Each version's last day, from Meta's changelog (None: not announced yet). Keep the newest last.
@@ -117,11 +113,12 @@ def config_warnings(channel: str, section: Mapping[str, Any], now: dt.datetime, 
     if not _VERSION.match(version):
         out.append(t("graph.version_bad", lang, channel=channel, version=version, default=DEFAULT_VERSION))
     elif end is not None:
-        ends = format_time(dt.datetime.combine(end, dt.time(), AGENCY_TZ), lang, AGENCY_TZ).rsplit(" ", 2)[0]
-        if end <= now.astimezone(AGENCY_TZ).date():
+        tz = zone()
+        ends = format_time(dt.datetime.combine(end, dt.time(), tz), lang, tz).rsplit(" ", 2)[0]
+        if end <= now.astimezone(tz).date():
             out.append(t("graph.version_ended", lang, channel=channel, version=version, date=ends,
                          default=DEFAULT_VERSION))
-        elif dt.datetime.combine(end, dt.time(), AGENCY_TZ) - now <= VERSION_WARNING:
+        elif dt.datetime.combine(end, dt.time(), tz) - now <= VERSION_WARNING:
             out.append(t("graph.version_ending", lang, channel=channel, version=version, date=ends,
                          default=DEFAULT_VERSION))
     if not (str(section.get("app_id") or "").strip() and str(section.get("app_secret") or "").strip()):
@@ -267,7 +264,7 @@ class GraphApi:
             return CredentialStatus(ok=False, expires_at=expires_at,
                                     message=t("graph.token_invalid", advice=t("graph.token.expired"), detail=""))
         name = me.get("name") or me.get("username") or me.get("id", "")
-        until = (t("graph.expires", at=format_time(expires_at, "id", AGENCY_TZ)) if expires_at
+        until = (t("graph.expires", at=format_time(expires_at, "id", zone())) if expires_at
                  else t("graph.never_expires"))
         return CredentialStatus(ok=True, expires_at=expires_at, message=t("graph.token_ok", name=name, kind=kind,
                                                                             until=until))

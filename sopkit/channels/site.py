@@ -42,15 +42,16 @@ import nh3
 from PIL import Image as PILImage
 from PIL import ImageOps
 
+from sopkit import timeutil
 from sopkit.channels.base import ChannelState, CredentialStatus, Image, PermanentError, Post, Result
 from sopkit.channels.spec import ChannelContext, ChannelSpec, RenditionSpec
 from sopkit.i18n import t
 from sopkit.markup import clean_text, render_markdown
 from sopkit.retry import TransientError
+from sopkit.timeutil import DEFAULT_TIMEZONE
 
 DEFAULT_TITLE = "Dinas Perhubungan Prov. Kalbar"
 DEFAULT_TAGLINE = "Berita dan informasi Dinas Perhubungan Provinsi Kalimantan Barat"
-DEFAULT_TIMEZONE = "Asia/Pontianak"
 DEFAULT_ROOT = "data/site"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
 MANIFEST = "posts.json"
@@ -77,7 +78,7 @@ def format_tanggal(when: dt.datetime, tz: ZoneInfo | None = None) -> str:
     """``Kamis, 26 November 2026 10.00 WIB``: the form readers of an Indonesian government site expect."""
     if when.tzinfo is None:
         raise ValueError("publish time must be timezone-aware")
-    local = when.astimezone(tz or ZoneInfo(DEFAULT_TIMEZONE))
+    local = when.astimezone(tz or timeutil.zone())
     offset = local.utcoffset() or dt.timedelta()
     hours, rest = divmod(int(offset.total_seconds()), 3600)
     zone = _ZONE_NAMES.get(hours) if rest == 0 else None

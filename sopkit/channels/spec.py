@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sopkit.timeutil import DEFAULT_TIMEZONE
+
 from .base import Channel
 
 Sleep = Callable[[float], None]
@@ -60,7 +62,7 @@ class ChannelContext:
 
     section: Mapping[str, Any]
     root: Path  # relative paths in the section are relative to this folder (the project)
-    timezone: str = "Asia/Pontianak"
+    timezone: str = DEFAULT_TIMEZONE
     sleep: Sleep = time.sleep
     on_retry: Callable[..., None] | None = None
 

@@ -33,9 +33,9 @@ from ..i18n import t
 from ..publishing.job import host_name
 from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry
 from ..schema import Row, User
-from ..settings import DEFAULT_TIMEZONE, History, Settings, from_rows, history_from_rows
+from ..settings import History, Settings, from_rows, history_from_rows
 from ..store.base import Store
-from ..timeutil import Now, server_now, to_iso
+from ..timeutil import DEFAULT_TIMEZONE, Now, server_now, to_iso, use_zone
 from .due import DEFAULT_SHARE, Due, Outgoing, due_notices, expand
 from .messages import Context, Letter, render
 from .outbox import DEFAULT_LEASE, MARGIN, Event, Meta, State, Status, decide, fold, row
@@ -155,6 +155,7 @@ class NotifyJob:
             calendar = None
         else:
             settings, calendar, history = self.settings, self.calendar, History.of(self.settings)
+        use_zone(settings.tz)  # every stamp of this run in the Settings' zone
         prefs, unread = read_preferences(self.store.read_preferences())
         for unreadable in unread:
             self.say(f"warning: {unreadable}")

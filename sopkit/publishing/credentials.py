@@ -20,7 +20,7 @@ from ..channels.base import ChannelState, CredentialStatus
 from ..config import Config
 from ..i18n import DEFAULT_LANG, format_time, t
 from ..store.base import Register
-from ..timeutil import AGENCY_TZ, parse_iso
+from ..timeutil import parse_iso, zone
 from .wiring import address_reason, unavailable_reason
 
 
@@ -32,7 +32,7 @@ def _expiry(config: Config, channel: str, lang: str) -> tuple[dt.datetime | None
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
-            return dt.datetime.combine(day, dt.time(), AGENCY_TZ), None
+            return dt.datetime.combine(day, dt.time(), zone()), None
         return parse_iso(text), None
     except ValueError:
         return None, t("cred.bad_expiry", lang, channel=channel, value=repr(text))
@@ -60,7 +60,7 @@ def credential_warnings(config: Config, register: Register, now: dt.datetime,
             first_due[ch] = min(first_due.get(ch, item.publish_at), item.publish_at)
 
     def when(moment: dt.datetime) -> str:
-        return format_time(moment, lang, AGENCY_TZ)
+        return format_time(moment, lang, zone())
 
     warnings: list[str] = []
     for spec in registry.specs():

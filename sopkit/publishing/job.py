@@ -97,7 +97,7 @@ from ..i18n import t
 from ..retry import Backoff, RetriesExhausted, Throttled, TransientError, call_with_retry
 from ..schema import Item, User
 from ..store.base import NotFound, Register, StaleWrite
-from ..timeutil import AGENCY_TZ, parse_iso, to_iso
+from ..timeutil import parse_iso, to_iso, zone
 from ..workflow import Desk, WorkflowError, checked_text
 from . import copies as copies_
 from .lease import REQUEST_SECONDS, Heartbeat, check_lease
@@ -165,7 +165,7 @@ def no_media(item: Item, channel: str) -> tuple[Image, ...]:
 
 def local_time(t: dt.datetime | None) -> str:
     """A moment as the job's log and messages show it: ``2026-11-26 10:00 WIB``."""
-    return t.astimezone(AGENCY_TZ).strftime("%Y-%m-%d %H:%M %Z") if t else ""
+    return t.astimezone(zone()).strftime("%Y-%m-%d %H:%M %Z") if t else ""
 
 
 # -- what to do with one item-channel -----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from ..config import ROOT, Config, ConfigError, open_store
 from ..redact import redact
 from ..settings import from_rows
 from ..store.base import Register, StoreError
-from ..timeutil import Now, parse_iso, server_now, to_iso
+from ..timeutil import Now, parse_iso, server_now, to_iso, use_zone
 from ..workflow import Desk
 from .copies import TRASH
 from .credentials import credential_warnings
@@ -229,6 +229,7 @@ def _publish(config: Config, setup: ChannelSetup, job_id: str, *, dry_run: bool,
         store = open_store(config)
         snapshot = store.read_snapshot(with_log=False, with_sessions=False)  # one read (one values:batchGet on Sheets)
         settings, problems = from_rows(snapshot.settings, default_timezone=config.timezone)
+        use_zone(settings.tz)  # every stamp of this run in the Settings' zone
         register = snapshot.register
         lease = dt.timedelta(minutes=config_int(config, "lease_minutes", int(DEFAULT_LEASE.total_seconds() // 60)))
         max_attempts = config_int(config, "max_attempts", DEFAULT_MAX_ATTEMPTS)

@@ -91,7 +91,7 @@ from urllib.parse import urlsplit
 import gspread
 import requests
 
-from .. import sop
+from .. import sop, timeutil
 from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry, parse_retry_after
 from ..schema import (
     LOG_COLUMNS,
@@ -109,7 +109,7 @@ from ..schema import (
     session_from_row,
     user_from_row,
 )
-from ..timeutil import AGENCY_TZ, parse_iso, to_iso
+from ..timeutil import parse_iso, server_now, to_iso
 from .base import (
     REFUSALS,
     Capabilities,
@@ -380,7 +380,7 @@ class GSheetsStore:
                 self._call(self._metadata)
             return cell_text(column, value, zone(self._props.get("timeZone")),
                              str(self._props.get("locale", "")) == "en_US")
-        return cell_text(column, value, AGENCY_TZ)
+        return cell_text(column, value, timeutil.zone())
 
     def _batch_get(self, ranges: Sequence[str], *, retry: bool = True) -> list[list[list[Any]]]:
         def get() -> Any:
@@ -844,7 +844,7 @@ class GSheetsStore:
         if fix and row_no is not None:
             requests_ += _update_runs(self._sheet_id(REGISTER), row_no - 1,
                                       {i: fix[c] for i, c in enumerate(view.header) if c in fix})
-            marker = {"at": to_iso(dt.datetime.now(AGENCY_TZ)), "item_id": change.item_id,
+            marker = {"at": to_iso(server_now()), "item_id": change.item_id,
                       "action": REPAIR_ACTION, "actor": change.actor or "", "change_id": change.change_id,
                       PARENT: head}
             requests_.append(_append_cells(self._sheet_id(LOG), self._log_cells([marker], encode_payload(fix))))
@@ -872,7 +872,7 @@ class GSheetsStore:
     def _log_requests(self, change: Change, head: str, written: Row, before: Row | None) -> list[dict[str, Any]]:
         base = {"change_id": change.change_id, "base_rev": str(change.expected_rev or 0), PARENT: head}
         rows = [{**r.to_row(), **base} for r in change.log] or [
-            {"at": to_iso(dt.datetime.now(AGENCY_TZ)), "item_id": change.item_id, "action": CHANGE_ACTION,
+            {"at": to_iso(server_now()), "item_id": change.item_id, "action": CHANGE_ACTION,
              "actor": change.actor or "", **base}]
         return [_append_cells(self._sheet_id(LOG), self._log_cells(rows, encode_payload(written, before)))]
 

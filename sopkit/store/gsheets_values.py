@@ -13,8 +13,9 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .. import timeutil
 from ..schema import TIME_COLUMNS
-from ..timeutil import AGENCY_TZ, to_iso
+from ..timeutil import to_iso
 
 #: Columns (any sheet) whose numbers are date serials and whose text may be a date typed in the sheet's locale.
 DATE_COLUMNS: frozenset[str] = frozenset(TIME_COLUMNS) | {"at"}
@@ -29,9 +30,9 @@ _LOCALE_DATE = re.compile(
 
 def zone(name: str | None) -> dt.tzinfo:
     try:
-        return ZoneInfo(name) if name else AGENCY_TZ
+        return ZoneInfo(name) if name else timeutil.zone()
     except (ZoneInfoNotFoundError, ValueError):
-        return AGENCY_TZ
+        return timeutil.zone()
 
 
 def serial_to_iso(serial: float, tz: dt.tzinfo) -> str:

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..schema import SETTINGS_HISTORY_COLUMNS, Row
-from ..timeutil import AGENCY_TZ, to_iso
+from ..timeutil import server_now, to_iso
 
 SETTINGS_HISTORY = "SettingsHistory"
 #: ``source`` of a revision the app found rather than made: the Settings table differed from the last revision.
@@ -47,7 +47,7 @@ HISTORY_SHEET_COLUMNS: tuple[str, ...] = (*SETTINGS_HISTORY_COLUMNS, CHANGE_ID, 
 
 def history_time(at: dt.datetime | None) -> str:
     """A revision's time: the server clock, to the millisecond, with the agency's offset."""
-    return to_iso(at or dt.datetime.now(AGENCY_TZ))
+    return to_iso(at or server_now())
 
 
 def settings_revisions(history: list[Row], current: dict[str, str], new: dict[str, str] | None, actor: str,
