@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -239,7 +239,7 @@ def _patch_item(held: _Held, s: Store, item_id: str, item: Item | None = None) -
     held.snap = replace(snap, register=reg, log=log, read_at=dt.datetime.now(dt.UTC))
 
 
-def _swap(seq: tuple[T, ...], new: T, key: Callable[[T], Any]) -> tuple[T, ...]:
+def _swap(seq: Sequence[T], new: T, key: Callable[[T], Any]) -> tuple[T, ...]:
     """``seq`` with the element whose key matches ``new``'s replaced in place, or ``new`` appended."""
     k = key(new)
     out = [new if key(x) == k else x for x in seq]

@@ -13,7 +13,7 @@ Reference counting frees them all the same; the collector runs again when the re
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import overload
 
@@ -58,7 +58,7 @@ class ColumnRows(Sequence[Row]):
         return cls(names, list(zip(*rows, strict=True)) if rows else [() for _ in names])
 
     @classmethod
-    def from_dicts(cls, names: Sequence[str], rows: Iterable[Row]) -> ColumnRows:
+    def from_dicts(cls, names: Sequence[str], rows: Iterable[Mapping[str, str]]) -> ColumnRows:
         rows = list(rows)
         return cls(names, [[r.get(n, "") for r in rows] for n in names])
 
@@ -105,7 +105,7 @@ class ColumnRows(Sequence[Row]):
         return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
 
 
-def log_frame(rows: Sequence[Row], columns: Sequence[str] = LOG_COLUMNS) -> pd.DataFrame:
+def log_frame(rows: Sequence[Mapping[str, str]], columns: Sequence[str] = LOG_COLUMNS) -> pd.DataFrame:
     """The Log as a frame of text cells ("" where a row lacks a column): straight from the columns when the store
     read it as :class:`ColumnRows`."""
     if not isinstance(rows, ColumnRows):

@@ -146,7 +146,7 @@ class SQLiteStore:
     def read_register(self) -> Register:
         self._require_tables()
         cur = self._conn().execute('SELECT * FROM "Register" ORDER BY rowid')
-        cur.row_factory = None  # type: ignore[assignment]
+        cur.row_factory = None
         rows = cur.fetchall()
         return Register.from_tuples(tuple(d[0] for d in cur.description), rows, procedure=self.procedure)
 
@@ -224,7 +224,7 @@ class SQLiteStore:
             cur = self._conn().execute(f'SELECT {cols} FROM "Log" ORDER BY rowid')
         else:
             cur = self._conn().execute(f'SELECT {cols} FROM "Log" WHERE item_id = ? ORDER BY rowid', (item_id,))
-        cur.row_factory = None  # type: ignore[assignment]
+        cur.row_factory = None
         return ColumnRows.from_tuples(LOG_TABLE_COLUMNS, cur.fetchall())
 
     def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False,
