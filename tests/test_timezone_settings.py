@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from conftest import USERS, FakeClock
 
 from sopkit import compliance, config
 from sopkit.admin import save_settings
 from sopkit.i18n import format_time
 from sopkit.publishing.job import local_time
-from sopkit.schema import LOG_COLUMNS
+from sopkit.schema import LOG_COLUMNS, User
 from sopkit.settings import Settings
 from sopkit.store.sqlite import SQLiteStore
 from sopkit.timeutil import AGENCY_TZ, DEFAULT_TIMEZONE, parse_iso, server_now, to_iso, use_zone, zone
@@ -60,30 +60,23 @@ def test_a_bad_zone_name_is_refused_and_changes_nothing() -> None:
     assert zone() is AGENCY_TZ
 
 
-def _steps(store: SQLiteStore, clock: FakeClock) -> None:
-    """An item started, submitted and taken: three stamped Log rows."""
+def _steps(store: SQLiteStore, clock: Any, users: dict[str, User]) -> None:
+    """An item started, submitted and taken: three stamped Log rows (``clock``: the tests' server clock, in WIB)."""
     desk = Desk(store, now=clock)
-    item = desk.start(USERS["officer"], title="Jadwal kapal", channels=["site"])
-    item = desk.submit(USERS["officer"], item)
+    item = desk.start(users["officer"], title="Jadwal kapal", channels=["site"])
+    item = desk.submit(users["officer"], item)
     clock.advance(minutes=95)
-    desk.take(USERS["creator"], item)
+    desk.take(users["creator"], item)
 
 
-def _store(tmp_path, name: str) -> SQLiteStore:
-    store = SQLiteStore(tmp_path / name)
-    store.init()
-    for u in USERS.values():
-        store.save_user(u)
-    return store
-
-
-def test_stamps_follow_the_settings_an_admin_saved(tmp_path) -> None:
-    store = _store(tmp_path, "wit.db")
+def test_stamps_follow_the_settings_an_admin_saved(sqlite_store: SQLiteStore, clock: Any,
+                                                   users: dict[str, User]) -> None:
+    store = sqlite_store
     assert save_settings(store, {"timezone": "Asia/Jayapura"}, DEFAULT_TIMEZONE, actor="admin@x.go.id") == []
     settings, problems = config.load_settings(store, config.Config())  # what the jobs and the CLI call
     assert problems == [] and settings.timezone == "Asia/Jayapura" and zone() == JAYAPURA
-    clock = FakeClock(dt.datetime(2026, 11, 23, 8, 0, tzinfo=AGENCY_TZ))  # the clock's own zone does not matter
-    _steps(store, clock)
+    assert clock.t == dt.datetime(2026, 11, 23, 8, 0, tzinfo=AGENCY_TZ)  # the clock's own zone does not matter
+    _steps(store, clock, users)
     log = store.read_log()
     stamps = [r["at"] for r in log if r["item_id"]]
     assert stamps and all(s.endswith("+09:00") for s in stamps), stamps
@@ -94,11 +87,12 @@ def test_stamps_follow_the_settings_an_admin_saved(tmp_path) -> None:
     assert format_time(item.created_at, "id", settings.tz) == "23 Nov 2026 10.00 WIT"  # as the desk shows it
 
 
-def test_compliance_counts_instants_not_offsets(tmp_path) -> None:
+def test_compliance_counts_instants_not_offsets(sqlite_store: SQLiteStore, clock: Any,
+                                                users: dict[str, User]) -> None:
     """The same actions stamped in WIT, and the same Log with every time rewritten to WIB: one report."""
-    store = _store(tmp_path, "wit.db")
+    store = sqlite_store
     use_zone(JAYAPURA)
-    _steps(store, FakeClock(dt.datetime(2026, 11, 23, 8, 0, tzinfo=AGENCY_TZ)))
+    _steps(store, clock, users)
     wit = pd.DataFrame(store.read_log(), columns=list(LOG_COLUMNS))
     wib = wit.copy()
     wib["at"] = [to_iso(parse_iso(s), AGENCY_TZ) if s else s for s in wit["at"]]
