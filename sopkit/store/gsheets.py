@@ -782,10 +782,11 @@ class GSheetsStore:
             header = next(iter(views.values())).header
             (id_values,) = self._read([column_range(REGISTER, header.index("id"))], retry=False)
             ids = [self._text("id", r[0] if r else None).strip() for r in id_values]
-        for i, row in [*((i, None) for i in earlier), *written]:
+        settled: list[tuple[int, dict[str, str] | None]] = [*((i, None) for i in earlier), *written]
+        for i, wrote in settled:
             change = changes[i]
             try:
-                out[i] = self._verdict(change, views[change.item_id], ids if row is not None else None, row)
+                out[i] = self._verdict(change, views[change.item_id], ids if wrote is not None else None, wrote)
             except REFUSALS as e:
                 out[i] = e
         return [o if o is not None else SheetsBusy(BUSY_MESSAGE) for o in out]
