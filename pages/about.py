@@ -7,6 +7,7 @@ from pages._ui import session
 from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit import sop
+from sopkit.i18n import role_title, step_title
 
 ctx = guard("about")
 settings, _ = session.settings()
@@ -16,8 +17,8 @@ header = {t(f"about.{k}"): settings.header.get(k, "") or "—" for k in sop.SOP_
 st.table(pd.Series(header, name=t("about.value")))
 steps = pd.DataFrame([{
     t("att.step"): str(n),
-    t("about.role"): sop.ROLE_TITLES[s.role][0 if ctx.lang == "id" else 1],
-    t("about.what"): s.title_id if ctx.lang == "id" else s.title_en,
+    t("about.role"): role_title(s.role, ctx.lang),
+    t("about.what"): step_title(s, ctx.lang),
     t("att.limit_minutes"): settings.limit(n),
     t("about.clock"): t(f"about.clock.{s.clock}"),
 } for n, s in sop.STEPS.items()])

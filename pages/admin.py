@@ -14,7 +14,7 @@ from pages._ui import adminsettings, filters, identity, outbox, rules, session
 from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import escape, labelled, times
-from sopkit import sop
+from sopkit import i18n, sop
 from sopkit.admin import ADMIN_EDITABLE, AdminError, edit_register_row, save_settings, save_users
 from sopkit.auth import AuthError, set_password
 from sopkit.publishing import credential_warnings
@@ -40,7 +40,7 @@ def _cell(value: object) -> str:
 
 
 def role_title(code: str) -> str:
-    return sop.ROLE_TITLES[code][0 if ctx.lang == "id" else 1] if code in sop.ROLE_TITLES else code
+    return i18n.role_title(code, ctx.lang)
 
 
 st.title(t("page.admin"))

@@ -43,6 +43,7 @@ import pandas as pd
 from . import sop
 from .by_version import ByVersion
 from .clock import Breakdown, WorkCalendar
+from .i18n import step_title
 from .schema import LOG_COLUMNS
 from .settings import History, Revision, Settings
 from .timeutil import parse_iso_series
@@ -128,7 +129,7 @@ class Report:
     def closed(self) -> pd.DataFrame:
         return self.attempts[self.attempts["ended_at"].notna()]
 
-    def per_step(self) -> pd.DataFrame:
+    def per_step(self, lang: str = "en") -> pd.DataFrame:
         a = self.attempts
         closed = a[a["ended_at"].notna()]
         g = closed.groupby("step")
@@ -144,7 +145,7 @@ class Report:
         out["open_overdue"] = open_[~open_["on_time"]].groupby("step").size().reindex(out.index, fill_value=0)
         out["limit_minutes"] = [self.settings.limit(s) for s in out.index]
         out["clock"] = [self.procedure.by_number[s].clock for s in out.index]
-        out.insert(0, "title", [self.procedure.by_number[s].title_en for s in out.index])
+        out.insert(0, "title", [step_title(self.procedure.by_number[s], lang) for s in out.index])
         return out.reset_index().rename(columns={"index": "step"})
 
     def per_month(self) -> pd.DataFrame:

@@ -8,6 +8,7 @@ Edit the transitions (or ``PAGE_ROLES``) and all of those follow.
 
 from __future__ import annotations
 
+from .i18n import Message, Term, role_title, t
 from .schema import User
 from .sop import AGENCY, Procedure
 
@@ -31,8 +32,11 @@ PAGE_ROLES: dict[str, frozenset[str] | None] = {
 }
 
 
-class Forbidden(Exception):
-    """The user's roles do not allow this; the message says which role would."""
+class Forbidden(Message):
+    """The user's roles do not allow this; the message (a catalogue key, :class:`sopkit.i18n.Message`) says
+    which role would."""
+
+    key = "error.forbidden"
 
 
 def roles_for(action: str, step: int | None, procedure: Procedure = AGENCY) -> frozenset[str]:
@@ -45,14 +49,13 @@ def acting_role(user: User, action: str, step: int | None, procedure: Procedure 
     """The role under which ``user`` may act, or Forbidden. The step's own role is preferred when held."""
     allowed = roles_for(action, step, procedure)
     if not user.active:
-        raise Forbidden(f"{user.email} is deactivated.")
+        raise Forbidden("perm.deactivated", name=user.name or user.email)
     if not allowed:
-        raise Forbidden(f"'{action}' is not possible at step {step}.")
+        raise Forbidden("perm.impossible", action=_action(action), step=step)
     held = [r for r in user.roles if r in allowed]
     if not held:
-        raise Forbidden(
-            f"{user.email} may not {action} at step {step}: needs the role {' or '.join(sorted(allowed))}."
-        )
+        raise Forbidden("perm.needs_role", name=user.name or user.email, action=_action(action), step=step,
+                        roles=lambda lang: t("wf.or", lang).join(role_title(r, lang) for r in sorted(allowed)))
     steps = procedure.by_number
     own = steps[step].role if step in steps else None
     return own if own in held else held[0]
@@ -78,3 +81,8 @@ def can_see(user: User | None, page: str) -> bool:
 def pages_for(user: User | None) -> list[str]:
     """The pages this user's menu lists, in menu order."""
     return [p for p in PAGE_ROLES if can_see(user, p)]
+
+
+def _action(action: str) -> Term:
+    """An action's word (``action.<code>``: "setujui") in the reader's language; an unknown code as it is."""
+    return Term(f"action.{action}")

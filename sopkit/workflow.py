@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,37 +22,40 @@ from urllib.parse import urlsplit
 from . import checks, history, sop
 from .channels import registry
 from .channels.base import CHANNEL_STATES, ChannelState
-from .i18n import has, t
+from .i18n import DEFAULT_LANG, Message, Term, channel_title, has, joined, step_title, t
 from .permissions import Forbidden, acting_role
 from .schema import REGISTER_COLUMNS, Item, LogRow, User, format_value
 from .settings import Settings
 from .store.base import Change, Store
-from .text import BadText, check
+from .text import BadText, check, field_label
 from .timeutil import Now, server_now
 
 
-class WorkflowError(Exception):
-    """An action that cannot be taken; the message is fit to show the user."""
+class WorkflowError(Message):
+    """An action that cannot be taken: a catalogue key and values (:class:`sopkit.i18n.Message`), shown to the
+    user in their language by ``exc.text(lang)``; ``str(exc)`` is Indonesian (the default language)."""
+
+    key = "error.workflow"
 
 
 class WrongState(WorkflowError):
-    pass
+    key = "error.wrong_state"
 
 
 class NoteRequired(WorkflowError):
-    pass
+    key = "wf.note_required"
 
 
 class MakerChecker(WorkflowError):
-    pass
+    key = "error.maker_checker"
 
 
 class NotHolder(WorkflowError):
-    pass
+    key = "error.not_holder"
 
 
 class InvalidInput(WorkflowError):
-    pass
+    key = "error.invalid"
 
 
 class ChecksFailed(InvalidInput):
@@ -60,15 +63,21 @@ class ChecksFailed(InvalidInput):
     are i18n keys with values, so a page can list them in the user's language."""
 
     def __init__(self, findings: list[checks.Finding]):
-        super().__init__(t("creator.fix_first") + " " + " ".join(t(f.key, **f.values) for f in findings))
+        super().__init__("wf.checks_failed", findings=lambda lang: " ".join(t(f.key, lang, **f.values)
+                                                                           for f in findings))
         self.findings = findings
 
 
 class InvalidText(InvalidInput, BadText):
     """Text with a control character; :meth:`BadText.translated` says which, in the user's language."""
 
+    key = "text.control_char"
+
     def __init__(self, bad: BadText):
         BadText.__init__(self, bad.field, bad.char, bad.position)
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return self.translated(lang)
 
 
 def checked_text(value: str, field: str, multiline: bool = False) -> str:
@@ -164,11 +173,14 @@ class Desk:
 
     def _require_open(self, item: Item, *steps: int) -> None:
         if not item.is_open:
-            raise WrongState(f"Item {item.id} is {item.status}; nothing more can be done with it.")
+            raise WrongState("wf.closed", id=item.id, status=Term(f"status.{item.status}"))
         if steps and item.step not in steps:
-            where = " or ".join(f"{s} ({self._step(s).title_en})" for s in steps)
-            raise WrongState(f"Item {item.id} is at step {item.step} ({self._step(item.step).title_en}), "
-                             f"not at step {where}.")
+            raise WrongState("wf.wrong_step", id=item.id, step=self._step_label(item.step),
+                             where=lambda lang: t("wf.or", lang).join(self._step_label(s)(lang) for s in steps))
+
+    def _step_label(self, number: int) -> Callable[[str], str]:
+        """``3 (Verifikasi konten)`` in the reader's language: a step as an error names it."""
+        return lambda lang: f"{number} ({step_title(self._step(number), lang)})"
 
     def _require_at(self, item: Item, action: str) -> None:
         """Open and at a step where the transitions table has ``action``."""
@@ -180,16 +192,15 @@ class Desk:
     def _require_holder(self, user: User, item: Item) -> None:
         holder = self._holder(item, item.step)
         if holder and holder != user.email:
-            raise NotHolder(f"Item {item.id} is held by {holder} at step {item.step}; ask a supervisor to "
-                            "reassign it.")
+            raise NotHolder("wf.held", id=item.id, holder=holder, step=item.step)
 
     @staticmethod
     def _note(note: str, required: bool, what: str) -> str:
         note = checked_text(note or "", "note", multiline=True).strip()
         if required and not note:
-            raise NoteRequired(f"A note is required to {what}: say what must change.")
+            raise NoteRequired("wf.note_required")
         if len(note) > 5000:
-            raise InvalidInput("The note is longer than 5,000 characters.")
+            raise InvalidInput("wf.note_long")
         return note
 
     def _maker_checker(self, user: User, item: Item, step: int, log: Iterable[Mapping[str, Any]] | None) -> None:
@@ -203,9 +214,9 @@ class Desk:
         if reason is None:
             return
         if reason.step in self.procedure.maker_steps:
-            raise MakerChecker(f"{user.email} collected or designed item {item.id} and so may not "
-                               f"{'verify' if step == self.procedure.gates[0] else 'approve'} it.")
-        raise MakerChecker(f"{user.email} verified item {item.id} and so may not also give the final approval.")
+            act = "verify" if step == self.procedure.gates[0] else "approve"
+            raise MakerChecker("wf.made", name=user.name or user.email, id=item.id, act=Term(f"wf.act.{act}"))
+        raise MakerChecker("wf.verified", name=user.name or user.email, id=item.id)
 
     # -- actions ----------------------------------------------------------------------------------------------
     def start(self, user: User, *, title: str, summary: str = "", category: str = "",
@@ -217,7 +228,7 @@ class Desk:
                                        "channels": tuple(channels), "sources": sources, "media": media or []},
                                self.procedure.editable)
         if not str(fields["title"]).strip():
-            raise InvalidInput("A title is required.")
+            raise InvalidInput("wf.title_required")
         item = Item(id=new_id(at))
         holder = {c: user.email for c in (self._step(first).holder_column,) if c}
         changes = {**fields, **self._moves_to(first, at), **holder, "created_at": at}
@@ -227,9 +238,9 @@ class Desk:
         """Step 1 in one act: start the item and send it straight on to the creator. What the submit would
         refuse (no title, no channel) is refused first, so a refused send leaves no draft behind."""
         if not str(fields.get("title", "")).strip():
-            raise InvalidInput("A title is required.")
+            raise InvalidInput("wf.title_required")
         if not _check_channels(fields.get("channels") or ()):
-            raise InvalidInput("Choose at least one target channel before submitting.")
+            raise InvalidInput("wf.channel_required")
         return self.submit(user, self.start(user, **fields))
 
     def edit(self, user: User, item: Item, **fields: Any) -> Item:
@@ -250,7 +261,7 @@ class Desk:
         self._require_holder(user, item)
         column = self._step(item.step).holder_column
         if not column:
-            raise WrongState(f"Nobody holds step {item.step} of item {item.id}; it needs no taking.")
+            raise WrongState("wf.no_take", step=item.step, id=item.id)
         if item.step in self.procedure.gates:
             self._maker_checker(user, item, item.step, log)
         return self._commit(user, role, item, "take", item.step, {column: user.email})
@@ -260,10 +271,11 @@ class Desk:
         role = self._acting_role(user, "assign", item.step)
         step = self._step(item.step)
         if not assignee.has(step.role):
-            raise InvalidInput(f"{assignee.email} does not have the role {step.role} needed at step {item.step}.")
+            raise InvalidInput("wf.lacks_role", name=assignee.name or assignee.email, role=Term(f"role.{step.role}"),
+                               step=item.step)
         column = step.holder_column
         if not column:
-            raise WrongState(f"Nobody holds step {item.step} of item {item.id}; it cannot be assigned.")
+            raise WrongState("wf.no_assign", step=item.step, id=item.id)
         if item.step in self.procedure.gates:
             self._maker_checker(assignee, item, item.step, log)
         return self._commit(user, role, item, "assign", item.step, {column: assignee.email},
@@ -276,11 +288,11 @@ class Desk:
         note = self._note(note, False, "submit")
         if self._step(item.step).name == "collection":
             if not item.title.strip():
-                raise InvalidInput("A title is required before submitting.")
+                raise InvalidInput("wf.title_before_submit")
             if not item.channels:
-                raise InvalidInput("Choose at least one target channel before submitting.")
+                raise InvalidInput("wf.channel_required")
         elif not (item.body.strip() or any(v.strip() for v in item.captions.values())):
-            raise InvalidInput("Write the article or at least one caption before submitting.")
+            raise InvalidInput("wf.content_required")
         elif blocking := [f for f in checks.pre_submit(item) if f.blocking]:
             raise ChecksFailed(blocking)
         at = self.now()
@@ -328,18 +340,17 @@ class Desk:
         if moves:
             self._require_holder(user, item)
         if publish_at.tzinfo is None:
-            raise InvalidInput("The publication time needs a time zone.")
+            raise InvalidInput("wf.tz_required")
         at = self.now()
         if publish_at < at - dt.timedelta(minutes=5):
-            raise InvalidInput("The publication time is in the past.")
+            raise InvalidInput("wf.past")
         chosen = tuple(channels) if channels is not None else item.channels
         chosen = _check_channels(chosen)
         if not chosen:
-            raise InvalidInput("Choose at least one channel.")
+            raise InvalidInput("wf.choose_channel")
         done = [c for c, r in item.channel_results.items() if r.get("status") == ChannelState.PUBLISHED]
         if not moves and done:
-            raise WrongState(f"Item {item.id} is already out on {', '.join(done)}; it can no longer be "
-                             "rescheduled.")
+            raise WrongState("wf.already_out", id=item.id, channels=joined(done, channel_title))
         changes: dict[str, Any] = {"publish_at": publish_at, "channels": chosen}
         if moves:
             changes.update(self._forward(user, item, "schedule", at))
@@ -399,16 +410,16 @@ class Desk:
     def _channel_result(self, item: Item, channel: str, result: dict[str, Any]) -> dict[str, Any]:
         """One channel's outcome, checked: a channel of the item, a known status, a web address when published."""
         if channel not in item.channels:
-            raise InvalidInput(f"Item {item.id} does not target the channel {channel}.")
+            raise InvalidInput("wf.not_target", id=item.id, channel=Term(f"channel_name.{channel}"))
         status = result.get("status")
         if status not in CHANNEL_STATUSES:
-            raise InvalidInput(f"Unknown channel status {status!r}.")
+            raise InvalidInput("wf.unknown_status", status=str(status))
         if status == ChannelState.PUBLISHED and not (result.get("url") or result.get("post_id")):
-            raise InvalidInput("Give the published URL (or post id).")
+            raise InvalidInput("wf.url_required")
         if result.get("url"):
             result = {**result, "url": checked_text(str(result["url"]), "url")}
         if status == ChannelState.PUBLISHED and result.get("url") and not _is_web_address(str(result["url"])):
-            raise InvalidInput(t("publisher.bad_url"))
+            raise InvalidInput("publisher.bad_url")
         return result
 
     def record_copies(self, user: User, item: Item, channel: str, kept: dict[str, Any],
@@ -421,13 +432,13 @@ class Desk:
         """
         step = self.procedure.number("publication")
         if item.step != step or item.status not in (self.procedure.status_by_step[step], sop.PUBLISHED):
-            raise WrongState(f"Item {item.id} is {item.status}; it has no published channels to check.")
+            raise WrongState("wf.no_published", id=item.id, status=Term(f"status.{item.status}"))
         role = self._acting_role(user, "channel", step)
         state = item.channel_results.get(channel, {})
         if state.get("status") != ChannelState.PUBLISHED:
-            raise WrongState(f"{channel} of item {item.id} is not published; there is no post to have copies of.")
+            raise WrongState("wf.channel_not_published", channel=Term(f"channel_name.{channel}"), id=item.id)
         if not (kept.get("url") or kept.get("post_id")) or any(not c.get("post_id") for c in copies):
-            raise InvalidInput("Name the post kept and every copy by its post id.")
+            raise InvalidInput("wf.name_copies")
         result = {**state, "url": kept.get("url") or state.get("url", ""),
                   "post_id": kept.get("post_id") or state.get("post_id", ""), "copies": copies}
         changes = {"channel_results": {**item.channel_results, channel: result}}
@@ -442,7 +453,7 @@ class Desk:
         missing = [c for c in item.channels
                    if item.channel_results.get(c, {}).get("status") != ChannelState.PUBLISHED]
         if missing:
-            raise WrongState(f"Not yet published on {', '.join(missing)}.")
+            raise WrongState("wf.not_yet_published", channels=joined(missing, channel_title))
         at = self.now()
         changes = {"status": sop.PUBLISHED, "published_at": at, "publisher": user.email}
         return self._commit(user, role, item, "publish", item.step, changes, note=self._note(note, False, ""),
@@ -462,7 +473,7 @@ def _check_channels(value: Iterable[Any]) -> tuple[str, ...]:
     chans = tuple(dict.fromkeys(str(c).strip().lower() for c in value if str(c).strip()))
     bad = [c for c in chans if registry.get(c) is None]
     if bad:
-        raise InvalidInput(f"Unknown channel(s): {', '.join(bad)}.")
+        raise InvalidInput("wf.unknown_channels", channels=", ".join(bad))
     return chans
 
 
@@ -473,31 +484,31 @@ def _check_fields(step: int, fields: dict[str, Any], editable: Mapping[int, froz
     allowed = editable.get(step, frozenset())
     unknown = set(fields) - allowed
     if unknown:
-        raise InvalidInput(f"These fields cannot be changed at step {step}: {', '.join(sorted(unknown))}.")
+        raise InvalidInput("wf.fields_locked", step=step, fields=joined(sorted(unknown), field_label))
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if key == "channels":
             out[key] = _check_channels(value)
         elif key == "captions":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                raise InvalidInput("Captions must map a channel to its text.")
+                raise InvalidInput("wf.captions_map")
             bad = [c for c in value if registry.get(c) is None]
             if bad:
-                raise InvalidInput(f"Captions for unknown channel(s): {', '.join(bad)}.")
+                raise InvalidInput("wf.captions_unknown", channels=", ".join(bad))
             if any(len(v) > MAX_TEXT for v in value.values()):
-                raise InvalidInput("A caption is longer than 50,000 characters.")
+                raise InvalidInput("wf.caption_long")
             out[key] = {c: checked_text(v, "caption", multiline=True) for c, v in value.items()}
         elif key == "media":
             if not isinstance(value, list) or not all(isinstance(m, dict) for m in value):
-                raise InvalidInput("Media must be a list of references.")
+                raise InvalidInput("wf.media_list")
             out[key] = [{k: checked_text(v, "alt" if k == "alt" else "media") if isinstance(v, str) else v
                          for k, v in m.items()} for m in value]
         else:
             text = checked_text(str(value if value is not None else ""), key, multiline=key in MULTILINE_FIELDS)
             if len(text) > MAX_TEXT:
-                raise InvalidInput(f"The {key} is longer than 50,000 characters.")
+                raise InvalidInput("wf.field_long", field=lambda lang, key=key: field_label(key, lang))
             if key == "title" and len(text) > 300:
-                raise InvalidInput("The title is longer than 300 characters.")
+                raise InvalidInput("wf.title_long")
             out[key] = text.strip() if key in ("title", "category") else text
     return out
 

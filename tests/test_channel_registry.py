@@ -121,7 +121,7 @@ def test_the_workflow_and_the_creators_checks_follow_the_registry(clips, desk: D
 
 
 def test_an_unregistered_channel_is_refused(desk: Desk, users) -> None:  # noqa: ANN001
-    with pytest.raises(InvalidInput, match="Unknown channel"):
+    with pytest.raises(InvalidInput, match="Kanal tidak dikenal"):
         desk.start(users["officer"], title="Video", channels=("clips",))
 
 

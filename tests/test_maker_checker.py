@@ -46,7 +46,7 @@ def designed_by_a_then_reassigned_to_c(desk: Desk, users, clock) -> Item:  # noq
 
 def test_reassigning_step_3_to_the_original_maker_is_refused(desk: Desk, users, clock) -> None:  # noqa: ANN001
     item = designed_by_a_then_reassigned_to_c(desk, users, clock)
-    with pytest.raises(MakerChecker, match="designed"):
+    with pytest.raises(MakerChecker, match="mendesain konten"):
         desk.assign(users["supervisor"], item, A)
     free = desk.store.commit(Change(item.id, item.rev, {"verifier": ""}))  # nobody holds step 3 (a hand edit)
     with pytest.raises(MakerChecker):
@@ -84,12 +84,12 @@ def test_a_verifier_replaced_after_a_later_rejection_may_not_approve(desk: Desk,
     item = desk.submit(users["creator"], desk.edit(users["creator"], item, body="Isi baru"))
     item = desk.approve(users["supervisor2"], desk.assign(users["supervisor"], item, users["supervisor2"]))
     assert (item.step, item.verifier, item.approver) == (4, users["supervisor2"].email, users["administrator"].email)
-    with pytest.raises(MakerChecker, match="verified"):
+    with pytest.raises(MakerChecker, match="memverifikasi konten"):
         desk.assign(users["supervisor"], item, A)
-    with pytest.raises(MakerChecker, match="verified"):
+    with pytest.raises(MakerChecker, match="memverifikasi konten"):
         desk.approve(A, item)
     free = desk.store.commit(Change(item.id, item.rev, {"approver": ""}))
-    with pytest.raises(MakerChecker, match="verified"):
+    with pytest.raises(MakerChecker, match="memverifikasi konten"):
         desk.take(A, free)
 
 
@@ -98,7 +98,7 @@ def test_a_rejection_at_step_3_counts_as_verifying(desk: Desk, users, clock) -> 
     item = desk.reject(A, desk.take(A, item), "judul kurang jelas")
     item = desk.submit(users["creator"], desk.edit(users["creator"], item, body="Isi baru"))
     item = desk.approve(users["supervisor2"], desk.assign(users["supervisor"], item, users["supervisor2"]))
-    with pytest.raises(MakerChecker, match="verified"):
+    with pytest.raises(MakerChecker, match="memverifikasi konten"):
         desk.approve(A, item)
 
 

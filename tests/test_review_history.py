@@ -35,7 +35,7 @@ def test_the_reason_names_what_the_user_did(desk: Desk, users, clock) -> None:  
     assert t(verifier.key).startswith("Anda memverifikasi konten ini")
     assert maker_checker_reason(users["administrator"].email, item, 4, log) is None
     # the Desk refuses exactly who the page warns about
-    with pytest.raises(MakerChecker, match="verified"):
+    with pytest.raises(MakerChecker, match="memverifikasi konten"):
         desk.take(both, item, log=log)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sopkit import compliance, permissions, sop, workflow
+from sopkit import compliance, i18n, permissions, sop, workflow
 from sopkit.compliance import compute
 from sopkit.permissions import acting_role, can, roles_for
 from sopkit.schema import REGISTER_COLUMNS, Item, User
@@ -21,7 +21,7 @@ from sopkit.store.sqlite import SQLiteStore
 from sopkit.workflow import Desk, MakerChecker, WrongState
 
 #: Held by nobody in particular (no Register column): whoever has the role decides, and the Log names them.
-LEGAL = Step("legal_review", "manager", None, "legal_review", "Telaah hukum", "Legal review", 120, "working")
+LEGAL = Step("legal_review", "manager", None, "legal_review", 120, "working")
 
 
 def with_legal_review(base: Procedure = sop.AGENCY) -> Procedure:
@@ -44,8 +44,24 @@ LAWYER = User("hukum@x.go.id", "Bagian Hukum", ("manager",))
 VERIFIER_LAWYER = User("pengawas-hukum@x.go.id", "Pengawas Hukum", ("supervisor", "manager"))
 
 
+#: What the new step needs in every language module (``sopkit/i18n/<lang>.py``): its title and its status word.
+LEGAL_TEXT = {"step.legal_review": "Telaah hukum", "status.legal_review": "menunggu telaah hukum"}
+
+
+def test_the_catalogue_says_what_the_new_step_lacks() -> None:
+    assert i18n.missing_titles(sop.AGENCY, sop.ROLES) == []
+    assert i18n.missing_titles(LEGAL_SOP) == sorted(f"{lang}: {k}" for k in LEGAL_TEXT for lang in i18n.LANGS)
+
+
 @pytest.fixture
-def legal_desk(tmp_path: Path, clock, users) -> Desk:  # noqa: ANN001
+def legal_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entries a real new step would add to each language module."""
+    for lang in i18n.LANGS:
+        monkeypatch.setattr(i18n, "TEXTS", {**i18n.TEXTS, lang: {**i18n.TEXTS[lang], **LEGAL_TEXT}})
+
+
+@pytest.fixture
+def legal_desk(tmp_path: Path, clock, users, legal_text) -> Desk:  # noqa: ANN001
     store = SQLiteStore(tmp_path / "legal.db", procedure=LEGAL_SOP)
     store.init()
     for u in (*users.values(), LAWYER, VERIFIER_LAWYER):
@@ -129,7 +145,7 @@ def test_a_rejection_at_the_extra_step_returns_to_design(legal_desk: Desk, clock
 
 def test_maker_checker_covers_the_extra_gate(legal_desk: Desk, clock, users) -> None:  # noqa: ANN001
     item = _to_approved(legal_desk, clock, users, VERIFIER_LAWYER)
-    with pytest.raises(MakerChecker, match="verified"):
+    with pytest.raises(MakerChecker, match="memverifikasi konten"):
         legal_desk.approve(VERIFIER_LAWYER, item)
     assert legal_desk.approve(LAWYER, item).step == 6
 

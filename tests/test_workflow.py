@@ -114,7 +114,7 @@ def test_maker_may_not_verify_and_verifier_may_not_approve(desk: Desk, users, cl
     checker = User("cek@x.go.id", "Cek", ("supervisor", "administrator"))
     desk.store.save_user(checker)  # every actor is re-checked against the Users table in the commit
     item = desk.approve(checker, item)
-    with pytest.raises(MakerChecker, match="verified"):
+    with pytest.raises(MakerChecker, match="memverifikasi konten"):
         desk.approve(checker, item)
     with pytest.raises(MakerChecker):
         desk.assign(users["supervisor"], item, checker)
@@ -140,15 +140,15 @@ def test_holder_is_respected_until_reassigned(desk: Desk, users, clock) -> None:
     item = desk.assign(users["supervisor"], item, other)
     assert item.creator == other.email
     item = desk.edit(other, item, body="x")
-    with pytest.raises(InvalidInput, match="role"):
+    with pytest.raises(InvalidInput, match="peran"):
         desk.assign(users["supervisor"], item, users["officer"])
 
 
 @pytest.mark.parametrize("fields,match", [
-    ({"title": ""}, "title"),
-    ({"channels": ["myspace"]}, "Unknown channel"),
+    ({"title": ""}, "Judul"),
+    ({"channels": ["myspace"]}, "Kanal tidak dikenal"),
     ({"title": "x" * 301}, "300"),
-    ({"summary": "x" * 50_001}, "50,000"),
+    ({"summary": "x" * 50_001}, "50.000"),
 ])
 def test_bad_input_on_start(desk: Desk, users, fields, match) -> None:  # noqa: ANN001
     kwargs = {"title": "ok", "channels": ["site"], **fields}
@@ -159,7 +159,7 @@ def test_bad_input_on_start(desk: Desk, users, fields, match) -> None:  # noqa: 
 
 def test_edit_outside_the_steps_fields_is_refused(desk: Desk, users, clock) -> None:  # noqa: ANN001
     item = to_step(desk, users, clock, 2)
-    with pytest.raises(InvalidInput, match="cannot be changed"):
+    with pytest.raises(InvalidInput, match="tidak bisa diubah"):
         desk.edit(users["creator"], item, status="published")
     with pytest.raises(InvalidInput):
         desk.edit(users["creator"], item, captions={"myspace": "x"})
@@ -167,9 +167,9 @@ def test_edit_outside_the_steps_fields_is_refused(desk: Desk, users, clock) -> N
 
 def test_schedule_rules_and_reschedule(desk: Desk, users, clock) -> None:  # noqa: ANN001
     item = to_step(desk, users, clock, 5)
-    with pytest.raises(InvalidInput, match="past"):
+    with pytest.raises(InvalidInput, match="sudah lewat"):
         desk.schedule(users["supervisor"], item, clock.t - dt.timedelta(hours=1))
-    with pytest.raises(InvalidInput, match="time zone"):
+    with pytest.raises(InvalidInput, match="zona waktu"):
         desk.schedule(users["supervisor"], item, dt.datetime(2026, 12, 1, 9, 0))
     item = desk.schedule(users["supervisor"], item, clock.t + dt.timedelta(days=1))
     later = clock.t + dt.timedelta(days=2)
@@ -190,16 +190,16 @@ def test_cancel_needs_a_note_and_ends_the_item(desk: Desk, users, clock) -> None
 
 def test_channel_result_must_name_a_url(desk: Desk, users, clock) -> None:  # noqa: ANN001
     item = to_step(desk, users, clock, 6)
-    with pytest.raises(InvalidInput, match="URL"):
+    with pytest.raises(InvalidInput, match="alamat"):
         desk.record_channel(users["publisher"], item, "site", {"status": "published"})
-    with pytest.raises(InvalidInput, match="does not target"):
+    with pytest.raises(InvalidInput, match="tidak ditujukan"):
         desk.record_channel(users["publisher"], item, "instagram", {"status": "published", "url": "u"})
     failed = desk.record_channel(users["publisher"], item, "site", {"status": "failed", "error": "401"})
     assert failed.status == "scheduled" and failed.channel_results["site"]["status"] == "failed"
 
 
 def test_deactivated_user_is_refused(desk: Desk, users) -> None:  # noqa: ANN001
-    with pytest.raises(Forbidden, match="deactivated"):
+    with pytest.raises(Forbidden, match="dinonaktifkan"):
         desk.start(replace(users["officer"], active=False), title="x", channels=["site"])
 
 

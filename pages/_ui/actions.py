@@ -6,6 +6,7 @@ it meanwhile the store refuses with StaleWrite instead of acting on content the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,6 @@ import streamlit as st
 from sopkit.permissions import Forbidden
 from sopkit.schema import Item
 from sopkit.store.base import StaleWrite, StoreError
-from sopkit.text import BadText
 from sopkit.workflow import (
     LOG_CHECKED_ACTIONS,
     ChecksFailed,
@@ -28,6 +28,8 @@ from sopkit.workflow import (
 
 from . import session
 from .session import t
+
+log = logging.getLogger(__name__)
 
 _ERROR_KEYS: tuple[tuple[type[Exception], str], ...] = (
     (Forbidden, "error.forbidden"),
@@ -48,19 +50,16 @@ def run(action: str, fn: Callable[..., Item], *args: Any, done_key: str = "done.
     try:
         item = fn(*args, **kwargs)
     except StoreError as e:  # each store outcome has its own message (``e.key``)
-        detail = f" ({e})" if e.key == StoreError.key else ""  # an unexpected failure: say what it was
-        session.flash("error", t(e.key) + detail)
+        if e.key == StoreError.key:  # an unexpected failure: its English detail goes to the log, not the user
+            log.warning("store error during %s: %s", action, e)
+        session.flash("error", t(e.key))
         if isinstance(e, StaleWrite):
             _patch(e.item_id, e.current)  # show what the other user changed
         return None
     except tuple(cls for cls, _ in _ERROR_KEYS) as e:
         key = next(k for cls, k in _ERROR_KEYS if isinstance(e, cls))
-        if isinstance(e, ChecksFailed):  # failed checks are listed on the page, in the user's language
-            detail = ""
-        elif isinstance(e, BadText):  # says which field and character, in the user's language
-            detail = " " + e.translated(session.lang())
-        else:
-            detail = f" ({e})"
+        # the precise reason in the user's language (failed checks are listed on the page instead)
+        detail = "" if isinstance(e, ChecksFailed) or e.key == key else " " + e.text(session.lang())
         session.flash("error", t(key) + detail)
         return None
     if _patch(item.id, item):

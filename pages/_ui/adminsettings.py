@@ -15,7 +15,7 @@ import streamlit as st
 from sopkit import settings_form as sf
 from sopkit import sop
 from sopkit.clock import holiday_names, holidays_version
-from sopkit.i18n import format_date
+from sopkit.i18n import format_date, step_title
 from sopkit.settings import WEEKDAYS, Settings
 
 from . import session
@@ -39,7 +39,7 @@ def limits(settings: Settings) -> None:
         amount, unit = sf.split_limit(settings.limit(n), units)
         # a horizontal container, not columns: amount and unit stay side by side on a phone
         with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-            st.markdown(f"{n}. {step.title_id if session.lang() == 'id' else step.title_en}", width=_TITLE_PX)
+            st.markdown(f"{n}. {step_title(step, session.lang())}", width=_TITLE_PX)
             st.number_input(t("admin.limit_amount"), min_value=1, value=amount, step=1, key=f"w_limit{n}",
                             width=_AMOUNT_PX)
             st.selectbox(t("admin.limit_unit"), units, index=units.index(unit), key=f"w_limit{n}_unit",

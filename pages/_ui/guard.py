@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from sopkit import sop
+from sopkit.i18n import role_title
 from sopkit.permissions import PAGE_ROLES, can_see
 from sopkit.schema import User
 
@@ -58,8 +58,8 @@ def sidebar(user: User | None) -> None:
 
 
 def role_names(roles: Iterable[str]) -> str:
-    col = 0 if session.lang() == "id" else 1
-    return ", ".join(sop.ROLE_TITLES[r][col] for r in roles if r in sop.ROLE_TITLES)
+    """Role codes as staff call them, in the user's language (an unknown code as it is)."""
+    return ", ".join(role_title(r, session.lang()) for r in roles)
 
 
 def refused(user: User, page: str) -> None:

@@ -8,9 +8,9 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
-from sopkit import sop
+from sopkit import i18n, sop
 from sopkit.clock import WorkCalendar
-from sopkit.i18n import has, status_key
+from sopkit.i18n import has
 from sopkit.markup import render_markdown
 from sopkit.queues import Countdown, countdown, format_minutes, rules_for
 from sopkit.schema import Item
@@ -72,8 +72,7 @@ def clock_badge(item: Item) -> Countdown:
 
 
 def step_title(step: int) -> str:
-    s = sop.STEPS[step]
-    return f"{step}. " + (s.title_id if session.lang() == "id" else s.title_en)
+    return f"{step}. " + i18n.step_title(sop.STEPS[step], session.lang())
 
 
 def item_header(item: Item) -> None:
@@ -128,21 +127,18 @@ def times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 def channel_status(status: object) -> str:
     """A channel's state (``channels.base.ChannelState``, or none yet) in the user's language; never a KeyError."""
-    key, values = status_key("publisher.status", status)
-    return t(key, **values)
+    return i18n.channel_status_title(status, session.lang())
 
 
 def words(frame: pd.DataFrame) -> pd.DataFrame:
     """Log / attempt frames with their action, outcome and role words in the user's language (unknown words as
     they are: a hand-edited Log must not break a page)."""
-    col = 0 if session.lang() == "id" else 1
-
     def action(v: object) -> str:
         name = f"action.{v}"
         return t(name) if has(name) else str(v)
 
     def role(v: object) -> str:
-        return sop.ROLE_TITLES[v][col] if v in sop.ROLE_TITLES else str(v)
+        return i18n.role_title(str(v), session.lang())
 
     out = frame
     for c, fn in (("action", action), ("outcome", action), ("role", role)):
@@ -153,14 +149,12 @@ def words(frame: pd.DataFrame) -> pd.DataFrame:
 
 def item_status(status: object) -> str:
     """An item's status (``sop.STATUSES``) in the user's language."""
-    key, values = status_key("status", status)
-    return t(key, **values)
+    return i18n.status_title(status, session.lang())
 
 
 def channel_name(code: str) -> str:
     """A channel's name as staff call it ("Situs web", "Facebook"); an unknown code as it is."""
-    name = f"channel_name.{code}"
-    return t(name) if has(name) else code
+    return i18n.channel_title(code, session.lang())
 
 
 def item_link(item: Item) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from collections.abc import Callable, Iterable
 from typing import Any
 
 LANGS: tuple[str, ...] = ("id", "en")
@@ -27,6 +28,78 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
 def has(key: str) -> bool:
     """Whether the catalogue holds ``key`` (every language holds the same keys: a test checks it)."""
     return key in TEXTS[DEFAULT_LANG]
+
+
+def role_title(role: str, lang: str = DEFAULT_LANG) -> str:
+    """A role as staff call it (``role.<code>``: "Pejabat Pengawas"); an unknown code (a hand-edited Users row)
+    as it is."""
+    key = f"role.{role}"
+    return t(key, lang) if has(key) else str(role)
+
+
+def step_title(step: Any, lang: str = DEFAULT_LANG) -> str:
+    """A step's title (``step.<name>``) for a :class:`sopkit.sop.Step` or a step's name: a procedure with a new
+    step needs its entries in every language (:func:`missing_titles` names them)."""
+    name = getattr(step, "name", step)
+    return t(f"step.{name}", lang)
+
+
+def channel_title(code: str, lang: str = DEFAULT_LANG) -> str:
+    """A channel's name as staff call it (``channel_name.<code>``: "Situs web"); an unknown code as it is."""
+    key = f"channel_name.{code}"
+    return t(key, lang) if has(key) else str(code)
+
+
+def status_title(status: Any, lang: str = DEFAULT_LANG) -> str:
+    """An item's status (``status.<word>``) in ``lang``; an unrecognised word says so (:func:`status_key`)."""
+    key, values = status_key("status", status)
+    return t(key, lang, **values)
+
+
+def channel_status_title(status: Any, lang: str = DEFAULT_LANG) -> str:
+    """A channel's state (``publisher.status.<word>``; none yet: ``none``) in ``lang``; never a KeyError."""
+    key, values = status_key("publisher.status", status)
+    return t(key, lang, **values)
+
+
+def missing_titles(procedure: Any, roles: Any = ()) -> list[str]:
+    """The catalogue keys a procedure's steps, statuses and ``roles`` need and some language lacks: empty for
+    the agency's SOP; a new step lists what to add to every language module."""
+    keys = [f"step.{s.name}" for s in procedure.steps] + [f"status.{s}" for s in procedure.statuses]
+    keys += [f"role.{r}" for r in (*roles, *(s.role for s in procedure.steps))]
+    return sorted({f"{lang}: {k}" for k in keys for lang in LANGS if k not in TEXTS[lang]})
+
+
+class Term(str):
+    """A :class:`Message` value that is itself a catalogue key (a status, a role): rendered in the reader's
+    language, not the raiser's. Any callable ``lang -> str`` value is rendered the same way."""
+
+    def __call__(self, lang: str) -> str:
+        return t(self, lang) if has(self) else str(self)
+
+
+def joined(values: Iterable[Any], render: Callable[[Any, str], str] | None = None) -> Callable[[str], str]:
+    """A :class:`Message` value listing ``values`` (each through ``render(value, lang)``), comma-separated."""
+    items = list(values)
+    return lambda lang: ", ".join(render(v, lang) if render else str(v) for v in items)
+
+
+class Message(Exception):
+    """An error a person reads: a catalogue ``key`` and its ``values``, rendered in the reader's language by
+    :meth:`text` (callable values, e.g. :class:`Term`, are rendered in that language too). ``str(exc)`` is the
+    default language's text (Indonesian: the CLI's reader is staff too). A subclass names its default key; a raise
+    names a precise one."""
+
+    key = "error.workflow"
+
+    def __init__(self, key: str | None = None, /, **values: Any):
+        if key is not None:
+            self.key = key
+        self.values = values
+        super().__init__(self.text(DEFAULT_LANG))
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return t(self.key, lang, **{k: v(lang) if callable(v) else v for k, v in self.values.items()})
 
 
 def format_duration(minutes: float, lang: str = DEFAULT_LANG) -> str:

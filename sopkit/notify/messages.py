@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from .. import sop
+from .. import i18n, sop
 from ..i18n import format_day_time, format_time, format_weekday_date, t
 from ..schema import Item, User
 from ..settings import Settings
@@ -112,8 +112,7 @@ class Context:
         return self.procedure.by_number[number]
 
     def step_title(self, number: int, lang: str) -> str:
-        s = self.step(number)
-        return s.title_en if lang == "en" else s.title_id
+        return i18n.step_title(self.step(number), lang)
 
     def name(self, email: str) -> str:
         user = self.users.get(email)
@@ -138,7 +137,7 @@ def one_line(text: str, limit: int = SUMMARY_CHARS) -> str:
 
 
 def role_title(role: str, lang: str) -> str:
-    return sop.ROLE_TITLES[role][1 if lang == "en" else 0]
+    return i18n.role_title(role, lang)
 
 
 def render(out: Outgoing, ctx: Context) -> Letter:

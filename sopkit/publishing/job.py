@@ -93,7 +93,7 @@ from ..channels.base import (
     refs_of,
 )
 from ..channels.deadline import ClaimLost
-from ..i18n import t
+from ..i18n import Term, channel_status_title, t
 from ..retry import Backoff, RetriesExhausted, Throttled, TransientError, call_with_retry
 from ..schema import Item, User
 from ..store.base import NotFound, Register, StaleWrite
@@ -231,11 +231,11 @@ def requeue_channel(desk: Desk, user: User, item: Item, channel: str, note: str)
     """
     state = item.channel_results.get(channel, {})
     if state.get("status") not in FOR_A_PERSON:
-        raise WorkflowError(t("job.requeue_only_person", channel=channel,
-                              status=state.get("status") or t("publisher.status.none")))
+        raise WorkflowError("job.requeue_only_person", channel=Term(f"channel_name.{channel}"),
+                            status=lambda lang: channel_status_title(state.get("status"), lang))
     note = checked_text(note or "", "note", multiline=True).strip()
     if not note:
-        raise WorkflowError(t("job.requeue_note"))
+        raise WorkflowError("job.requeue_note")
     result = {**state, "status": PENDING, "error": t("job.handed_back", who=user.name or user.email, note=note),
               "lease_until": "", "not_before": "", "attempts": 0}
     # a fresh set of tries; PENDING still makes the job ask the channel first, and ``refs`` stay for it
