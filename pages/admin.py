@@ -10,18 +10,19 @@ from typing import cast
 import pandas as pd
 import streamlit as st
 
-from pages._ui import adminsettings, filters, identity, outbox, rules, session
+from pages._ui import adminsettings, filters, identity, outbox, rules, session, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import escape, labelled, times
 from sopkit import i18n, sop
 from sopkit.admin import ADMIN_EDITABLE, AdminError, edit_register_row, save_settings, save_users
 from sopkit.auth import AuthError, set_password
+from sopkit.channels import registry
 from sopkit.publishing import credential_warnings
 from sopkit.store.base import StaleWrite, StoreError
 from sopkit.store.registry import display
 from sopkit.tableio import records
-from sopkit.text import BadText
+from sopkit.text import BadText, field_label
 
 ctx = guard("admin")
 
@@ -41,6 +42,25 @@ def _cell(value: object) -> str:
 
 def role_title(code: str) -> str:
     return i18n.role_title(code, ctx.lang)
+
+
+def register_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The Register rows as the editor shows them: the status in words, the channels as a list (shown by name)."""
+    out = frame.assign(status=[widgets.item_status(v) for v in frame["status"]])
+    if "channels" in out.columns:
+        out["channels"] = [[c.strip() for c in str(v or "").split(",") if c.strip()] for v in out["channels"]]
+    return out
+
+
+def register_columns() -> dict[str, object]:
+    """Column titles in the user's language (``field.<name>``, ``col.<name>``); the channels as a choice of the
+    registry's channels by name."""
+    config: dict[str, object] = {c: st.column_config.Column(field_label(c, ctx.lang))
+                                 for c in ("id", "status", "step", "rev", *ADMIN_EDITABLE) if c != "channels"}
+    config["channels"] = st.column_config.MultiselectColumn(field_label("channels", ctx.lang),
+                                                            options=registry.names(),
+                                                            format_func=widgets.channel_name)
+    return config
 
 
 st.title(t("page.admin"))
@@ -143,8 +163,8 @@ with register_tab:
         else:
             shown = reg[["id", "status", "step", "rev", *ADMIN_EDITABLE]]
             st.caption(t("admin.register_help"))
-            edited = st.data_editor(shown, key="w_register", hide_index=True,
-                                    disabled=["id", "status", "step", "rev"])
+            edited = st.data_editor(register_view(shown), key="w_register", hide_index=True,
+                                    disabled=["id", "status", "step", "rev"], column_config=register_columns())
             if st.button(t("admin.save_register"), key="w_save_register", type="primary"):
                 changes = st.session_state["w_register"].get("edited_rows", {})
                 n_ok = 0
@@ -152,7 +172,7 @@ with register_tab:
                     row = shown.iloc[int(pos)]
                     try:
                         edit_register_row(session.store(), ctx.user, row["id"], int(row["rev"]),
-                                          {k: str(v) for k, v in cols.items()})
+                                          {k: _cell(v) for k, v in cols.items()})
                         n_ok += 1
                     except (AdminError, StaleWrite, BadText) as e:
                         st.error(t("admin.row_refused", id=row["id"], reason=_reason(e)))

@@ -92,7 +92,8 @@ for item in widgets.capped(mine):
             preview.show(replace(item, **_fields(item)))
         st.markdown(f"**{t('creator.captions')}**")
         for c in item.channels:
-            st.text_area(t("creator.caption_for", channel=c), value=item.captions.get(c, ""), key=f"w_cap_{k}_{c}")
+            st.text_area(t("creator.caption_for", channel=widgets.channel_name(c)),
+                         value=item.captions.get(c, ""), key=f"w_cap_{k}_{c}")
             text = st.session_state.get(f"w_cap_{k}_{c}", item.captions.get(c, ""))
             spec = registry.get(c)
             limit = spec.caption_limit if spec else None

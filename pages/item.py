@@ -38,9 +38,10 @@ with info:
         for channel in dict.fromkeys([*item.channels, *item.channel_results]):
             result = item.channel_results.get(channel) or {}
             detail = result.get("url") or result.get("post_id") or result.get("error") or ""
-            rows.append({t("item.channel"): channel, t("item.channel_status"): widgets.channel_status(
-                result.get("status")), t("item.channel_at"): session.local_iso(result.get("at")),
-                t("item.channel_detail"): str(detail) or "—"})
+            rows.append({t("item.channel"): widgets.channel_name(channel),
+                         t("item.channel_status"): widgets.channel_status(result.get("status")),
+                         t("item.channel_at"): session.local_iso(result.get("at")),
+                         t("item.channel_detail"): str(detail) or "—"})
         st.table(pd.DataFrame(rows).set_index(t("item.channel")))
 with content:
     st.caption(t("field.summary"))
@@ -50,7 +51,7 @@ with content:
     st.caption(t("field.body"))
     widgets.article(item.body)
     for channel, text in sorted(item.captions.items()):
-        st.caption(t("creator.caption_for", channel=channel))
+        st.caption(t("creator.caption_for", channel=widgets.channel_name(channel)))
         widgets.plain(text)
 with timeline:
     now = dt.datetime.now(dt.UTC)

@@ -70,7 +70,8 @@ with st.expander(t("officer.start"), expanded=True):
         st.text_area(t("field.summary"), key="w_new_summary")
         st.selectbox(t("field.category"), sop.CATEGORIES, key="w_new_category", index=None,
                      placeholder=t("ui.choose_one"))
-        st.multiselect(t("field.channels"), channel_names(), key="w_new_channels", placeholder=t("ui.choose_many"))
+        st.multiselect(t("field.channels"), channel_names(),
+                           format_func=widgets.channel_name, key="w_new_channels", placeholder=t("ui.choose_many"))
         st.text_area(t("field.sources"), key="w_new_sources", help=t("field.sources_help"))
         uploads.uploader("w_new_files")
         c1, c2 = st.columns(2)
@@ -95,7 +96,8 @@ for item in widgets.capped(mine):
             st.selectbox(t("field.category"), cats, key=f"w_category_{k}",
                          index=cats.index(item.category) if item.category in cats else None,
                          placeholder=t("ui.choose_one"))
-            st.multiselect(t("field.channels"), channel_names(), default=list(item.channels), key=f"w_channels_{k}",
+            st.multiselect(t("field.channels"), channel_names(), format_func=widgets.channel_name,
+                           default=list(item.channels), key=f"w_channels_{k}",
                            placeholder=t("ui.choose_many"))
             st.text_area(t("field.sources"), value=item.sources, key=f"w_sources_{k}")
             _thumbnails(item)

@@ -88,7 +88,7 @@ def show(item) -> None:
         for channel in item.channels:
             result = item.channel_results.get(channel) or {}
             status = str(result.get("status", "") or "")
-            label = f"{channel}: {widgets.channel_status(status)}"
+            label = f"{widgets.channel_name(channel)}: {widgets.channel_status(status)}"
             if result.get("at"):
                 label += f" · {session.local_iso(result['at'])}"
             with st.expander(label, expanded=status != ChannelState.PUBLISHED):

@@ -45,7 +45,8 @@ def _schedule_form(item) -> None:
         c1.date_input(t("schedule.date"), value=current.date(), key=f"w_date_{k}", format="DD-MM-YYYY")
         c2.time_input(t("schedule.time"), value=current.time().replace(second=0, microsecond=0), key=f"w_time_{k}",
                       step=dt.timedelta(minutes=15))
-        st.multiselect(t("field.channels"), channel_names(), default=list(item.channels), key=f"w_sched_ch_{k}",
+        st.multiselect(t("field.channels"), channel_names(), format_func=widgets.channel_name,
+                       default=list(item.channels), key=f"w_sched_ch_{k}",
                        placeholder=t("ui.choose_many"))
         st.checkbox(t("schedule.force"), key=f"w_force_{k}")
         label = t("schedule.button") if item.step == sop.number("scheduling") else t("schedule.reschedule")

@@ -22,13 +22,33 @@ from urllib.parse import urlsplit
 from . import checks, history, sop
 from .channels import registry
 from .channels.base import CHANNEL_STATES, ChannelState
-from .i18n import DEFAULT_LANG, Message, Term, channel_title, has, joined, step_title, t
+from .i18n import DEFAULT_LANG, Message, Term, channel_status_title, channel_title, has, joined, step_title, t
 from .permissions import Forbidden, acting_role
 from .schema import REGISTER_COLUMNS, Item, LogRow, User, format_value
 from .settings import Settings
 from .store.base import Change, Store
 from .text import BadText, check, field_label
 from .timeutil import Now, server_now
+
+#: An edit's Log note: ``changed: body, captions`` (field names, machine-readable); :func:`note_text` shows it.
+EDIT_NOTE = "changed: "
+
+
+def note_text(note: object, lang: str) -> str:
+    """A Log note as a person reads it: an edit's ``changed: body, captions`` as "Diubah: Isi, Keterangan";
+    any other note (a person's own words) as it is."""
+    text = "" if note is None or note != note else str(note)  # NaN from a frame reads as blank
+    if text.startswith(EDIT_NOTE):
+        fields = [f.strip() for f in text[len(EDIT_NOTE):].split(",") if f.strip()]
+        return t("log.edited", lang, fields=", ".join(field_label(f, lang) for f in fields))
+    # a channel's result as record_channel writes it: "x: failed 401", "site: https://…"
+    channel, sep, rest = text.partition(": ")
+    if not sep or registry.get(channel) is None:
+        return text
+    status, _, detail = rest.partition(" ")
+    if status in CHANNEL_STATUSES:
+        rest = f"{channel_status_title(status, lang)} {detail}".strip()
+    return f"{channel_title(channel, lang)}: {rest}"
 
 
 class WorkflowError(Message):
@@ -253,7 +273,7 @@ class Desk:
             return item
         holder = {c: user.email for c in (self._step(item.step).holder_column,) if c}
         return self._commit(user, role, item, "edit", item.step, {**changed, **holder},
-                            note="changed: " + ", ".join(sorted(changed)))
+                            note=EDIT_NOTE + ", ".join(sorted(changed)))
 
     def take(self, user: User, item: Item, log: ItemLog = None) -> Item:
         self._require_open(item)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from sopkit import agenda
 from sopkit.channels.registry import names as channel_names
-from sopkit.i18n import MONTH_NAMES, format_date, format_duration
+from sopkit.i18n import format_date, format_duration, format_month
 from sopkit.schema import Item
 
 from . import session, widgets
@@ -102,7 +102,7 @@ def calendar(items: Sequence[Item], now: dt.datetime) -> list[agenda.Entry]:
         first, last = agenda.grid("week", day)[0][0], agenda.grid("week", day)[0][-1]
         title = t("schedule.week_of", first=format_date(first, session.lang()), last=format_date(last, session.lang()))
     else:
-        title = f"{MONTH_NAMES[session.lang()][day.month - 1]} {day.year}"
+        title = format_month(day, session.lang())
     st.markdown(f"**{title}**")
     with st.container(horizontal=True, gap="small"):  # one row on a phone too (columns would stack)
         st.button(t("schedule.prev"), key="w_cal_prev", on_click=_move, args=(-1,), icon=":material/chevron_left:")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from sopkit import i18n
 from sopkit.i18n import role_title
 from sopkit.permissions import PAGE_ROLES, can_see
 from sopkit.schema import User
@@ -46,8 +47,8 @@ def sidebar(user: User | None) -> None:
         if user is not None:
             nav.menu(user, session.snapshot().register.items)
             st.divider()
-        st.selectbox("Bahasa / Language", ("id", "en"), key=session.LANG_KEY,
-                     format_func=lambda v: {"id": "Bahasa Indonesia", "en": "English"}[v])
+        st.selectbox("Bahasa / Language", tuple(i18n.TEXTS), key=session.LANG_KEY,
+                     format_func=lambda v: i18n.LANG_NAMES.get(v, v))
         if user is not None:
             st.caption(t("guard.signed_in_as", name=user.name or user.email, roles=role_names(user.roles)))
             if st.button(t("guard.sign_out"), key="w_sign_out"):

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from sopkit import config as sopconfig
+from sopkit import i18n
 from sopkit.i18n import format_iso, format_time
 from sopkit.i18n import t as _t
 from sopkit.schema import LOG_COLUMNS, Item, Row, RowProblem, SessionRecord, User
@@ -307,8 +308,8 @@ def desk() -> Desk:
 
 
 def lang() -> str:
-    value = st.session_state.get(LANG_KEY, "id")
-    return value if value in ("id", "en") else "id"
+    value = st.session_state.get(LANG_KEY, i18n.DEFAULT_LANG)
+    return value if value in i18n.TEXTS else i18n.DEFAULT_LANG
 
 
 def t(key: str, **values: Any) -> str:

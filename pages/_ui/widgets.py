@@ -15,6 +15,7 @@ from sopkit.markup import render_markdown
 from sopkit.queues import Countdown, countdown, format_minutes, rules_for
 from sopkit.schema import Item
 from sopkit.settings import Settings
+from sopkit.workflow import note_text
 
 from . import session
 from .session import t
@@ -141,7 +142,10 @@ def words(frame: pd.DataFrame) -> pd.DataFrame:
         return i18n.role_title(str(v), session.lang())
 
     out = frame
-    for c, fn in (("action", action), ("outcome", action), ("role", role)):
+    def note(v: object) -> str:
+        return note_text(v, session.lang())
+
+    for c, fn in (("action", action), ("outcome", action), ("role", role), ("note", note)):
         if c in out.columns and not out.empty:
             out = out.assign(**{c: [fn(v) for v in out[c]]})
     return out

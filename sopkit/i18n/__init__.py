@@ -15,6 +15,8 @@ from typing import Any
 
 LANGS: tuple[str, ...] = ("id", "en")
 DEFAULT_LANG = "id"
+#: Each language by its own name (the language menu shows these, whatever language is chosen).
+LANG_NAMES: dict[str, str] = {"id": "Bahasa Indonesia", "en": "English"}
 
 TEXTS: dict[str, dict[str, str]] = {lang: importlib.import_module(f"{__name__}.{lang}").TEXT for lang in LANGS}
 
@@ -127,6 +129,11 @@ MONTH_NAMES: dict[str, tuple[str, ...]] = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"),
 }
+
+
+def format_month(day: dt.date, lang: str = DEFAULT_LANG) -> str:
+    """``Desember 2026`` / ``December 2026`` (a calendar's title)."""
+    return f"{MONTH_NAMES.get(lang, MONTH_NAMES[DEFAULT_LANG])[day.month - 1]} {day.year}"
 
 
 def format_date(day: dt.date, lang: str = DEFAULT_LANG, long: bool = False) -> str:

@@ -37,6 +37,11 @@ TEXT: dict[str, str] = {
     "session.changed": "Your account's password or roles were just changed. Please sign in again.",
     "session.no_claims": "The account provider did not send what the desk needs (e-mail). Contact the admin.",
     # fields
+    "field.id": 'ID',
+    "field.status": 'Status',
+    "field.step": 'Step',
+    "field.rev": 'Revision',
+    "field.last_note": 'Last note',
     "field.title": "Title",
     "field.summary": "Summary",
     "field.category": "Category",
@@ -45,6 +50,7 @@ TEXT: dict[str, str] = {
     "field.sources_help": "One source per line.",
     "field.body": "Article body (Markdown)",
     "field.note": "Note",
+    "field.captions": 'Captions',
     "field.caption": "Caption",
     "field.alt": "Alt text",
     "field.url": "URL",
@@ -915,4 +921,5 @@ TEXT: dict[str, str] = {
     "perm.impossible": "'{action}' is not possible at step {step}.",
     "perm.needs_role": '{name} may not {action} at step {step}: needs the role {roles}.',
     "wf.checks_failed": 'Fix the red findings before submitting. {findings}',
+    "log.edited": 'Changed: {fields}',
 }

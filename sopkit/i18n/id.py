@@ -37,6 +37,11 @@ TEXT: dict[str, str] = {
     "session.changed": "Kata sandi atau peran akun Anda baru diubah. Silakan masuk kembali.",
     "session.no_claims": "Penyedia akun tidak mengirim data yang diperlukan (email). Hubungi admin.",
     # fields
+    "field.id": 'ID',
+    "field.status": 'Status',
+    "field.step": 'Langkah',
+    "field.rev": 'Revisi',
+    "field.last_note": 'Catatan terakhir',
     "field.title": "Judul",
     "field.summary": "Ringkasan",
     "field.category": "Kategori",
@@ -45,6 +50,7 @@ TEXT: dict[str, str] = {
     "field.sources_help": "Satu sumber per baris.",
     "field.body": "Isi artikel (Markdown)",
     "field.note": "Catatan",
+    "field.captions": 'Keterangan per kanal',
     "field.caption": "Keterangan",
     "field.alt": "Teks alternatif",
     "field.url": "URL",
@@ -169,7 +175,7 @@ TEXT: dict[str, str] = {
     "officer.start_send": "Langsung kirim ke Pembuat Konten",
     "officer.attached_n": "Lampiran ({n})",
     "officer.attach": "Lampiran: gambar, video, dokumen",
-    "officer.attach_help": "Gambar diperiksa dari isinya, bukan nama file.",
+    "officer.attach_help": "Gambar diperiksa dari isinya, bukan nama berkas.",
     "officer.attached": "Terlampir: {names}",
     "officer.mine": "Sedang saya kumpulkan",
     "officer.none": "Tidak ada konten di langkah 1.",
@@ -178,16 +184,16 @@ TEXT: dict[str, str] = {
     "officer.save": "Simpan",
     "officer.submit": "Kirim ke Pembuat Konten",
     "upload.rejected": "File {name} ditolak: {reason}",
-    "upload.empty": "file kosong",
-    "upload.too_large": "file terlalu besar",
-    "upload.not_image": "bukan gambar (isi file tidak cocok dengan namanya)",
+    "upload.empty": "berkas kosong",
+    "upload.too_large": "berkas terlalu besar",
+    "upload.not_image": "bukan gambar (isi berkas tidak cocok dengan namanya)",
     "upload.unsupported_format": "format gambar tidak didukung; ubah ke JPEG atau PNG",
     "upload.too_many_pixels": "gambar terlalu besar dalam piksel",
-    "upload.corrupt": "file rusak",
+    "upload.corrupt": "berkas rusak",
     "upload.cannot_compress": "gambar tidak bisa diperkecil",
     "upload.unknown_channel": "kanal tidak dikenal",
-    "upload.not_document": "isi file tidak cocok dengan jenisnya",
-    "upload.bad_path": "lokasi file tidak sah",
+    "upload.not_document": "isi berkas tidak cocok dengan jenisnya",
+    "upload.bad_path": "lokasi berkas tidak sah",
     # creator
     "creator.mine": "Sedang saya kerjakan",
     "creator.none": "Belum ada konten yang Anda pegang. Ambil dari antrean.",
@@ -317,17 +323,20 @@ TEXT: dict[str, str] = {
     "publisher.status.published": "tayang",
     "publisher.status.failed": "gagal",
     "publisher.status.unknown": "tidak pasti — periksa kanal",
-    "publisher.status.claimed": "sedang diproses job",
-    "publisher.status.pending": "menunggu job (dicoba lagi pada putaran berikutnya)",
-    "publisher.status.manual": "unggah manual — job tidak bisa memposting ke sini",
-    "publisher.status.checking": "dicari job — jawaban kanal hilang",
+    "publisher.status.claimed": "sedang dikerjakan proses otomatis",
+    "publisher.status.pending": "menunggu proses otomatis (dicoba lagi pada putaran berikutnya)",
+    "publisher.status.manual": "unggah manual — proses otomatis tidak bisa memposting ke sini",
+    "publisher.status.checking": "dicari proses otomatis — jawaban kanal hilang",
     "publisher.status.other": "status tidak dikenal: {status}",
-    "publisher.checking_note": ("Jawaban {channel} hilang saat job memposting. Job mencari postingan ini pada setiap "
-                                "putaran dan mencatatnya begitu ditemukan; jika sampai {settle} belum ada, job "
+    "publisher.checking_note": ("Jawaban {channel} hilang saat proses otomatis memposting. Proses otomatis mencari "
+                                "postingan ini pada setiap "
+                                "putaran dan mencatatnya begitu ditemukan; jika sampai {settle} belum ada, proses "
+                                "otomatis "
                                 "memposting lagi setelah memeriksa sekali lagi. Tidak perlu tindakan."),
     "publisher.unknown_check": ("Yang perlu diperiksa: apakah postingan berjudul «{title}» sudah tayang di {where} "
                                 "(sejak {since}; kunci postingan {post_key}). Jika sudah tayang, tempel URL-nya di "
-                                "bawah dan catat. Jika belum, serahkan kembali ke job: job memeriksa kanal lagi "
+                                "bawah dan catat. Jika belum, serahkan kembali ke proses otomatis: proses otomatis "
+                                "memeriksa kanal lagi "
                                 "sebelum memposting, jadi tidak akan terkirim dua kali."),
     "publisher.where_link": "Buka daftar postingan di kanal",
     "publisher.where.site": "situs web Dinas (halaman Berita)",
@@ -341,17 +350,20 @@ TEXT: dict[str, str] = {
     "publisher.where.other": "kanal tersebut",
     "publisher.copies": "Salinan ganda ({n})",
     "publisher.none_copies": "Tidak ada salinan ganda.",
-    "publisher.copies_intro": ("Permintaan yang sudah ditinggalkan job (jawabannya hilang, atau job dihentikan) "
+    "publisher.copies_intro": ("Permintaan yang sudah ditinggalkan proses otomatis (jawabannya hilang, atau proses "
+                               "otomatis dihentikan) "
                                "ternyata tetap diterapkan kanal dan membuat salinan kedua. Postingan yang dicatat "
                                "tetap satu."),
-    "publisher.copy.trashed": ("Salinan {url} dipindahkan ke Sampah oleh job ({at}). Postingan yang dicatat: {kept}. "
+    "publisher.copy.trashed": ("Salinan {url} dipindahkan ke Sampah oleh proses otomatis ({at}). Postingan yang "
+                               "dicatat: {kept}. "
                                "Jika keliru, pulihkan dari Sampah {channel}."),
     "publisher.copy.left": ("Salinan {url} masih tayang: hapus (pindahkan ke Sampah) di {where}. Postingan yang "
                             "dicatat: {kept}."),
     "publisher.copy.removed": "Salinan {url} sudah dihapus ({at}).",
-    "publisher.requeue": "Serahkan kembali ke job",
+    "publisher.requeue": "Serahkan kembali ke proses otomatis",
     "publisher.requeue_note": "Apa yang sudah Anda periksa di kanal? (wajib)",
-    "publisher.requeue_help": ("Job akan memeriksa kanal dulu sebelum memposting, jadi unggahan yang ternyata sudah "
+    "publisher.requeue_help": ("Proses otomatis akan memeriksa kanal dulu sebelum memposting, jadi unggahan yang "
+                               "ternyata sudah "
                                "tayang tidak akan terkirim dua kali."),
     "publisher.caption": "Keterangan untuk disalin",
     "publisher.download": "Unduh {name}",
@@ -426,7 +438,7 @@ TEXT: dict[str, str] = {
     "compliance.download": "Unduh laporan (arsip softcopy SOP)",
     "compliance.prepare_xlsx": "Siapkan XLSX",
     "compliance.prepare_csv": "Siapkan CSV",
-    "compliance.preparing": "Menyiapkan file…",
+    "compliance.preparing": "Menyiapkan berkas…",
     "compliance.xlsx": "Unduh XLSX",
     "compliance.csv": "Unduh CSV (ZIP: percobaan, masalah, keterangan)",
     "compliance.about": ("Dihitung per {as_of} · revisi pengaturan {revs} · paket holidays {holidays} · sidik Log "
@@ -493,7 +505,7 @@ TEXT: dict[str, str] = {
     "admin.saved_revision": "Tersimpan sebagai revisi {rev}.",
     "admin.no_change": "Tidak ada yang berubah; tidak ada revisi baru.",
     "admin.history": "Riwayat pengaturan",
-    "admin.history_help": ("Setiap penyimpanan menjadi revisi baru. Perubahan langsung di Google Sheet (atau di file "
+    "admin.history_help": ("Setiap penyimpanan menjadi revisi baru. Perubahan langsung di Google Sheet (atau di berkas "
                            "SQLite) dicatat sebagai revisi tersendiri saat pertama kali terbaca oleh aplikasi. "
                            "Kepatuhan menilai setiap percobaan dengan revisi yang berlaku saat percobaan itu dimulai: "
                            "perubahan tidak mengubah penilaian percobaan yang sudah dimulai sebelumnya."),
@@ -533,7 +545,7 @@ TEXT: dict[str, str] = {
     "done.channel": "Hasil kanal {id} dicatat.",
     "done.publish": "{id} tayang.",
     "done.cancel": "{id} dibatalkan.",
-    "done.requeue": "Kanal {id} diserahkan kembali ke job.",
+    "done.requeue": "Kanal {id} diserahkan kembali ke proses otomatis.",
     "error.stale": "Konten ini baru saja diubah orang lain. Tidak ada yang disimpan; halaman dimuat ulang.",
     "error.forbidden": "Peran Anda tidak mengizinkan tindakan ini.",
     "error.note_required": "Catatan wajib diisi.",
@@ -557,27 +569,31 @@ TEXT: dict[str, str] = {
     "job.unknown_detail": "{unknown}: {detail}. {look}",
     "job.unexpected": "galat tak terduga setelah permintaan mungkin terkirim ({detail})",
     "job.look_generic": ("Buka kanal {channel} dan cari posting ini; jika sudah tayang, catat URL-nya; jika belum, "
-                         "serahkan kembali ke job."),
-    "job.claim_unfinished_unavailable": ("{unknown}: job sebelumnya mengambil kanal ini dan tidak selesai, dan job "
+                         "serahkan kembali ke proses otomatis."),
+    "job.claim_unfinished_unavailable": ("{unknown}: proses otomatis sebelumnya mengambil kanal ini dan tidak selesai, "
+                                         "dan proses otomatis "
                                          "kini tidak bisa memposting ke sana ({reason}). {look}"),
-    "job.claim_unfinished_unsearchable": ("{unknown}: job sebelumnya mengambil kanal ini dan tidak selesai, dan kanal "
+    "job.claim_unfinished_unsearchable": ("{unknown}: proses otomatis sebelumnya mengambil kanal ini dan tidak "
+                                          "selesai, dan kanal "
                                           "ini tidak bisa dicari ({detail}). {look}"),
     "job.could_not_ask": "tidak bisa menanyakan ke {channel} apakah posting sudah ada: {detail}",
     "job.could_not_prepare": "posting tidak bisa disiapkan: {detail}",
-    "job.gave_up": "berhenti mencoba setelah {runs} putaran job: {detail}",
-    "job.try_next_run": "dicoba lagi pada putaran job berikutnya: {detail}",
-    "job.throttled": "batas penggunaan tercapai; job menunggu sampai {until}: {detail}",
-    "job.claim_lost_nothing_sent": "dicoba lagi pada putaran job berikutnya (belum ada yang terkirim): {detail}",
+    "job.gave_up": "berhenti mencoba setelah {runs} putaran proses otomatis: {detail}",
+    "job.try_next_run": "dicoba lagi pada putaran proses otomatis berikutnya: {detail}",
+    "job.throttled": "batas penggunaan tercapai; proses otomatis menunggu sampai {until}: {detail}",
+    "job.claim_lost_nothing_sent": ("dicoba lagi pada putaran proses otomatis berikutnya (belum ada yang terkirim): "
+                                    "{detail}"),
     "job.lookup_failed": "{detail} (dan pencarian postingan gagal: {lookup})",
-    "job.checking": ("{unknown}: {detail}; belum ada di {channel}: job mencarinya lagi pada setiap putaran dan "
+    "job.checking": ("{unknown}: {detail}; belum ada di {channel}: proses otomatis mencarinya lagi pada setiap putaran "
+                     "dan "
                      "memposting hanya jika sampai {settle} masih belum ada"),
-    "job.checking_unavailable": ("{unknown}: jawaban kanal hilang, dan job kini tidak bisa mencari di sana "
+    "job.checking_unavailable": ("{unknown}: jawaban kanal hilang, dan proses otomatis kini tidak bisa mencari di sana "
                                  "({reason}). {look}"),
     "job.channel_answered": "kanal menjawab {status}",
     "job.not_configured": "{channel} belum diatur: unggah manual",
     "job.requeue_only_person": ("{channel} berstatus {status}; hanya kanal yang gagal atau tidak pasti yang bisa "
-                                "diserahkan kembali ke job."),
-    "job.requeue_note": "Tulis apa yang sudah Anda periksa di kanal sebelum menyerahkannya kembali ke job.",
+                                "diserahkan kembali ke proses otomatis."),
+    "job.requeue_note": "Tulis apa yang sudah Anda periksa di kanal sebelum menyerahkannya kembali ke proses otomatis.",
     "job.handed_back": "diserahkan kembali oleh {who}: {note}",
     "wiring.no_poster": "tidak ada pemosting untuk kanal {channel!r}",
     "wiring.hand_posted": "belum ada pemosting {channel} di versi ini: unggah manual",
@@ -586,7 +602,7 @@ TEXT: dict[str, str] = {
     "wiring.no_image_host": "{channel} mengambil gambarnya dari situs web, tetapi situs web dimatikan: unggah manual",
     "wiring.images_need_public": ("ditahan: Meta mengunduh gambar {channel} sendiri dari situs web, tetapi alamat "
                                   "situs ([{home}] base_url = {url}) {why}; isi alamat publik situs (https://…) lalu "
-                                  "job memposting lagi"),
+                                  "proses otomatis memposting lagi"),
     "wiring.links_need_public": ("ditahan: posting {channel} memuat tautan ke situs web, tetapi alamat situs "
                                  "([{home}] base_url = {url}) {why}, jadi pembaca akan mendapat tautan mati; isi "
                                  "alamat publik situs (https://…) atau matikan situs ([{home}] enabled = false)"),
@@ -601,7 +617,7 @@ TEXT: dict[str, str] = {
     "cred.unavailable": "{channel}: {reason}; {waiting}: konten akan menunggu di antrean Pengelola.",
     "cred.bad_expiry": "{channel}: [{channel}] token_expires = {value} bukan tanggal seperti 2027-01-31",
     "cred.not_working": "{channel}: kredensial tidak berfungsi: {message}",
-    "cred.expired": "{channel}: token kedaluwarsa pada {at}; perbarui di file rahasia",
+    "cred.expired": "{channel}: token kedaluwarsa pada {at}; perbarui di berkas rahasia",
     "cred.expires_before_due": ("{channel}: token kedaluwarsa pada {at}, sebelum konten berikutnya jatuh tempo "
                                 "({waiting}); perbarui sekarang."),
     "cred.expires_soon": "{channel}: token kedaluwarsa pada {at}; perbarui sebelum itu.",
@@ -622,7 +638,7 @@ TEXT: dict[str, str] = {
     "http.rate_limited": "{what}: dibatasi layanan, dicoba lagi nanti ({detail})",
     "http.refused": "{what}: ditolak ({detail})",
     "graph.token_problem": "{what}: {advice} ({detail})",
-    "graph.token.expired": "token kedaluwarsa atau dicabut: buat token baru dan isi di file rahasia",
+    "graph.token.expired": "token kedaluwarsa atau dicabut: buat token baru dan isi di berkas rahasia",
     "graph.token.app_removed": ("pemilik token mencabut izin aplikasi Meta: izinkan lagi aplikasinya lalu buat token "
                                 "baru"),
     "graph.token.checkpoint": ("akun Facebook pemilik token terkena pemeriksaan keamanan (checkpoint): masuk ke "
@@ -663,7 +679,7 @@ TEXT: dict[str, str] = {
     "facebook.no_id": "Facebook menerima posting tetapi tidak memberi id-nya",
     "facebook.cannot_search": "Halaman tidak bisa dicari (izin pages_read_engagement?): {detail}",
     "facebook.look": ("Buka {page} dan cari posting dengan tautan atau teks “{clue}”; jika sudah ada, catat URL-nya; "
-                      "jika belum, serahkan kembali ke job."),
+                      "jika belum, serahkan kembali ke proses otomatis."),
     "instagram.what.container": "wadah media Instagram",
     "instagram.what.status": "status wadah Instagram",
     "instagram.what.publish": "penerbitan Instagram",
@@ -693,7 +709,7 @@ TEXT: dict[str, str] = {
     "instagram.container_gone": "wadah {container} dari percobaan sebelumnya tidak bisa dibaca lagi (100/33)",
     "instagram.cannot_search": "Instagram tidak bisa dicari tanpa id wadah dari percobaan sebelumnya",
     "instagram.look": ("Buka akun Instagram {account} dan cari posting berketerangan “{caption}” (wadah {container}); "
-                       "jika sudah ada, catat URL-nya; jika belum, serahkan kembali ke job."),
+                       "jika sudah ada, catat URL-nya; jika belum, serahkan kembali ke proses otomatis."),
     "telegram.what": "Telegram {method}",
     "telegram.migrated": "{what}: grup sudah menjadi supergrup; isi chat_id {chat_id} di [telegram]",
     "telegram.token_rejected": ("{what}: token bot ditolak ({detail}); buat token baru di @BotFather dan isi "
@@ -702,7 +718,7 @@ TEXT: dict[str, str] = {
     "telegram.cannot_search": "Bot API tidak bisa membaca riwayat kanal",
     "telegram.the_chat": "chat {chat}",
     "telegram.look": ("Buka {where} dan cari pesan dengan tautan atau teks “{clue}”; jika sudah ada, catat URL-nya; "
-                      "jika belum, serahkan kembali ke job."),
+                      "jika belum, serahkan kembali ke proses otomatis."),
     "telegram.caption_long": ("Telegram: keterangan foto paling banyak {limit} karakter, yang ini {n}; persingkat "
                               "keterangan Telegram atau terbitkan tanpa gambar"),
     "telegram.nothing": "Telegram: tidak ada yang bisa diposting (keterangan kosong dan tanpa gambar)",
@@ -747,7 +763,7 @@ TEXT: dict[str, str] = {
     "wordpress.no_term_id": "{what}: WordPress tidak memberi id istilah",
     "site.not_writable": "folder situs web tidak bisa ditulisi: {detail}",
     "site.write_failed": "menulis situs web gagal: {detail}",
-    "site.same_file_name": "dua gambar posting ini bernama file sama; ganti nama salah satunya lalu terbitkan lagi",
+    "site.same_file_name": "dua gambar posting ini bernama berkas sama; ganti nama salah satunya lalu terbitkan lagi",
     "site.naive_time": "waktu tayang tidak punya zona waktu",
     "site.manifest_damaged": "daftar posting situs {path} rusak; pulihkan dari cadangan: {detail}",
     "site.bad_key": "{slug!r} tidak bisa dipakai sebagai alamat halaman (hanya a-z, 0-9 dan '-')",
@@ -755,12 +771,12 @@ TEXT: dict[str, str] = {
     "site.not_web": "alamat situs {url!r} bukan alamat http(s)",
     "site.cannot_write": "tidak bisa menulis ke folder situs web {root}: {detail}",
     "site.ok": "menulis ke {root}, disajikan di {url}",
-    "media.no_folder": "job tidak diberi folder media, jadi gambar konten ini tidak bisa diposting",
+    "media.no_folder": "proses otomatis tidak diberi folder media, jadi gambar konten ini tidak bisa diposting",
     "media.no_path": "gambar {name}: rujukannya tidak punya path",
     "media.missing": "gambar {name} tidak ada di folder media {folder}",
     "media.unusable": "gambar {name}: {detail}",
     "wordpress.look": ("Buka {url} dan cari posting dengan slug {slug}; jika sudah ada, catat URL-nya; jika belum, "
-                       "serahkan kembali ke job."),
+                       "serahkan kembali ke proses otomatis."),
     # notifications (``sopkit.notify``): messages to people, and the desk's notification and outbox views
     "notify.kind.arrived": "Tugas baru masuk",
     "notify.kind.returned": "Konten dikembalikan ke saya",
@@ -919,4 +935,5 @@ TEXT: dict[str, str] = {
     "perm.impossible": 'Tindakan “{action}” tidak mungkin di langkah {step}.',
     "perm.needs_role": '{name} tidak boleh {action} di langkah {step}: perlu peran {roles}.',
     "wf.checks_failed": 'Perbaiki temuan merah dulu sebelum mengirim. {findings}',
+    "log.edited": 'Diubah: {fields}',
 }
