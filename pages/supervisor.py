@@ -42,7 +42,7 @@ def _schedule_form(item) -> None:
     current = (item.publish_at or dt.datetime.now(tz) + dt.timedelta(hours=1)).astimezone(tz)
     with st.form(f"w_sched_{k}"):
         c1, c2 = st.columns(2)
-        c1.date_input(t("schedule.date"), value=current.date(), key=f"w_date_{k}", format="DD-MM-YYYY")
+        c1.date_input(t("schedule.date"), value=current.date(), key=f"w_date_{k}", format="DD/MM/YYYY")
         c2.time_input(t("schedule.time"), value=current.time().replace(second=0, microsecond=0), key=f"w_time_{k}",
                       step=dt.timedelta(minutes=15))
         st.multiselect(t("field.channels"), channel_names(), format_func=widgets.channel_name,

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .i18n import DEFAULT_LANG, TEXTS
 from .settings import Settings, from_rows
 from .store.base import Store
 from .store.registry import StoreContext, open_url
@@ -47,11 +48,18 @@ class ConfigError(ValueError):
     pass
 
 
+def _language(code: str) -> str:
+    if code not in TEXTS:
+        raise ConfigError(f"[register] language = {code!r}: not one of {', '.join(TEXTS)}")
+    return code
+
+
 @dataclass(frozen=True)
 class Config:
     store: str = DEFAULT_STORE  # the store's URL
     media: Path = DEFAULT_MEDIA  # the uploads (``sopkit.media``), whatever the store
     timezone: str = DEFAULT_TIMEZONE
+    language: str = DEFAULT_LANG  # the jobs' and the CLI's console lines (the desk: each user's own choice)
     secrets: dict[str, Any] = field(default_factory=dict, repr=False)  # the whole secrets file, for channels
     deprecated: tuple[str, ...] = ()  # deprecated settings present, as ``register.path`` / ``SOPKIT_DB``
 
@@ -95,6 +103,7 @@ def load(secrets_path: str | Path | None = None, env: dict[str, str] | None = No
         store=url,
         media=media_root,
         timezone=str(env.get("SOPKIT_TZ") or reg.get("timezone") or DEFAULT_TIMEZONE),
+        language=_language(str(env.get("SOPKIT_LANG") or reg.get("language") or DEFAULT_LANG).strip().lower()),
         secrets=secrets,
         deprecated=deprecated,
     )

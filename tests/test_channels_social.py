@@ -988,7 +988,7 @@ def test_every_channel_says_where_to_look_when_an_outcome_stays_unknown(
     # WordPress's admin search reads titles, not slugs: the link searches the title, the text names the slug
     assert wordpress.manage_url(post) in hints["wordpress"] and "s=SOP+Uji+KIR" in hints["wordpress"]
     assert "sop-20261126-ab12cd34" in hints["wordpress"]
-    assert all(h.startswith("Buka ") and "serahkan kembali ke job" in h for h in hints.values())
+    assert all(h.startswith("Buka ") and "serahkan kembali ke proses otomatis" in h for h in hints.values())
 
 
 def test_a_stored_container_that_cannot_be_read_any_more_is_replaced(graph: FakeGraph, clock: Clock) -> None:

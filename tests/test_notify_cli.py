@@ -69,11 +69,11 @@ def test_the_issue_check_on_a_fresh_demo_store(tmp_path: Path, demo_store: SQLit
         assert all("Yth. Kepala Dinas," in text_part(m) for m in escalations)
         assert not any(u.email in text_part(m) for m in smtp.to(MANAGER) for u in users)  # names, not addresses
         count = len(smtp.messages)
-        assert f"{count} sent" in first.stdout
+        assert f"{count} terkirim" in first.stdout
 
         second = notify(tmp_path, "--once", smtp=smtp)
         assert second.returncode == 0 and len(smtp.messages) == count, second.stdout
-        assert "run done: 0 sent" in second.stdout
+        assert "putaran selesai: 0 terkirim" in second.stdout
 
         desk = Desk(demo_store)
         step3 = next(i for i in items if i.step == 3 and not i.verifier)
@@ -94,7 +94,7 @@ def test_dry_run_says_what_would_go_and_sends_and_writes_nothing(tmp_path: Path,
         assert dry.returncode == 0, dry.stdout + dry.stderr
         assert smtp.messages == [] and demo_store.read_outbox() == []
         would = [line for line in dry.stdout.splitlines() if "would send: arrived to " in line]
-        assert would and "(dry run: nothing is sent)" in dry.stdout
+        assert would and "(uji coba: tidak ada yang dikirim)" in dry.stdout
         assert not (tmp_path / "notify.lock").exists()
 
 
@@ -102,7 +102,7 @@ def test_without_smtp_the_demo_still_records_what_would_have_gone(tmp_path: Path
                                                                    demo_store: SQLiteStore) -> None:
     result = notify(tmp_path, "--once", env={"SOPKIT_SMTP_HOST": ""})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "warning: email: SMTP not configured" in result.stdout
+    assert "peringatan: email: SMTP not configured" in result.stdout
     states = fold(demo_store.read_outbox()).values()
     assert states and {s.status for s in states} == {Status.RECORDED}
     assert any(s.meta.subject.startswith("Tugas baru:") for s in states)
@@ -136,7 +136,7 @@ def test_a_held_lock_and_a_secret_that_never_shows(tmp_path: Path, demo_store: S
         assert "kata-sandi-smtp-X" not in wrong.stdout + wrong.stderr
         assert "kata-sandi-smtp-X" not in str(demo_store.read_outbox())
         waiting = notify(tmp_path, "--once", smtp=smtp, secrets=secrets.replace("smtp-X", "smtp-99"))
-        assert waiting.returncode == 1 and "0 sent" in waiting.stdout and smtp.messages == []  # next try in 1 min
+        assert waiting.returncode == 1 and "0 terkirim" in waiting.stdout and smtp.messages == []  # next try in 1 min
         retries = {s.status for s in fold(demo_store.read_outbox()).values()}
         assert retries == {Status.RETRY}
 
@@ -152,7 +152,7 @@ def test_loop_runs_on_schedule_and_stops_on_sigterm(tmp_path: Path, demo_store: 
     assert proc.stdout is not None
     try:
         lines = []
-        while not any("run done:" in line for line in lines):
+        while not any("putaran selesai:" in line for line in lines):
             line = proc.stdout.readline()
             assert line, "".join(lines)
             lines.append(line)

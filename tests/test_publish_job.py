@@ -455,11 +455,11 @@ def test_exhausted_retries_try_again_next_run_then_fail_with_the_reason(store: S
     job = make_job(store, clock, {"telegram": tg}, max_attempts=2)
     assert job.run().pending == 1
     s = state(store, "r3", "telegram")
-    assert s["status"] == PENDING and "dicoba lagi pada putaran job berikutnya" in s["error"]
+    assert s["status"] == PENDING and "dicoba lagi pada putaran proses otomatis berikutnya" in s["error"]
     assert "HTTP 503" in s["error"]
     assert make_job(store, clock, {"telegram": tg}, max_attempts=2).run().failed == 1
     s = state(store, "r3", "telegram")
-    assert s["status"] == FAILED and s["error"].startswith("berhenti mencoba setelah 2 putaran job")
+    assert s["status"] == FAILED and s["error"].startswith("berhenti mencoba setelah 2 putaran proses otomatis")
     assert tg.posts == {}
 
 
@@ -739,7 +739,7 @@ def test_credential_warnings_are_indonesian_by_default() -> None:
     warnings = credential_warnings(Config(secrets={"telegram": TG | {"token_expires": "2026-11-20"}}),
                                    register_with(due("a", ("telegram",), 2)), NOW)
     assert warnings[0].startswith("telegram: ditahan: posting telegram memuat tautan ke situs web")
-    assert warnings[1] == ("telegram: token kedaluwarsa pada 20 Nov 2026 00.00 WIB; perbarui di file rahasia "
+    assert warnings[1] == ("telegram: token kedaluwarsa pada 20 Nov 2026 00.00 WIB; perbarui di berkas rahasia "
                            "(1 konten terjadwal menuju kanal ini, yang pertama 26 Nov 2026 12.00 WIB).")
 
 
@@ -810,7 +810,7 @@ def test_run_once_says_the_lock_is_held_and_exits(tmp_path: Path, clock: Clock) 
         clock.advance(minutes=45)
         assert cli.run_once(config, say=lines.append, now=clock) == 1
     assert "another publish run holds the lock" in lines[0] and f"pid {os.getpid()}" in lines[0]
-    assert "is it stuck?" in lines[1]
+    assert "macet?" in lines[1]
 
 
 def cli_run(secrets: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -828,7 +828,7 @@ def test_cli_once_publishes_to_the_site_and_a_second_process_waits_for_the_lock(
     dry = cli_run(secrets, "--once", "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "cli1 site: would publish" in dry.stdout and store.get_item("cli1").rev == 1
-    assert "warning: facebook: kredensial belum ada" in dry.stdout
+    assert "peringatan: facebook: kredensial belum ada" in dry.stdout
     with cli.host_lock(tmp_path / "publish.lock"):
         held = cli_run(secrets, "--once")
     assert held.returncode == 0 and "another publish run holds the lock" in held.stdout
@@ -855,7 +855,7 @@ def test_cli_loop_runs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert proc.stdout is not None
     try:
         first = [proc.stdout.readline() for _ in range(2)]
-        assert "run done: 0 published" in first[1], first
+        assert "putaran selesai: 0 tayang" in first[1], first
         proc.send_signal(signal.SIGTERM)
         rest = proc.communicate(timeout=20)[0]
     finally:
@@ -890,8 +890,9 @@ def test_check_credentials_only_checks_and_never_shows_a_token(tmp_path: Path, a
     result = cli_run(secrets, *args)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out  # facebook is configured and does not work
-    assert "credentials site: ok" in out and "credentials facebook: NOT OK: Graph API tidak bisa dihubungi" in out
-    assert "credentials x: not configured" in out
+    assert "kredensial site: berfungsi" in out
+    assert "kredensial facebook: TIDAK BERFUNGSI: Graph API tidak bisa dihubungi" in out
+    assert "kredensial x: belum diatur" in out
     for form in (token, quote(token, safe=""), quote_plus(token), "input_token", "access_token", "app-s3cret"):
         assert form not in out, form
     assert store.get_item("chk1").rev == 1 and not (tmp_path / "site" / "berita").exists()  # nothing published
@@ -902,7 +903,7 @@ def test_check_credentials_exit_0_when_every_configured_channel_works(tmp_path: 
     SQLiteStore(tmp_path / "sop.db").init()
     result = cli_run(write_secrets(tmp_path), "--check-credentials")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "credentials site: ok" in result.stdout
+    assert "kredensial site: berfungsi" in result.stdout
 
 
 def test_check_credentials_cannot_loop(tmp_path: Path) -> None:

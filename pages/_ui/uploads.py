@@ -21,7 +21,7 @@ ACCEPT = ["jpg", "jpeg", "png", "webp", "mp4", "mov", "webm", "pdf", "docx", "xl
 
 
 def uploader(key: str) -> None:
-    st.file_uploader(t("officer.attach"), key=key, accept_multiple_files=True, type=ACCEPT,
+    st.file_uploader(t("officer.attach", mb=MAX_UPLOAD_MB), key=key, accept_multiple_files=True, type=ACCEPT,
                      max_upload_size=MAX_UPLOAD_MB, help=t("officer.attach_help"))
 
 

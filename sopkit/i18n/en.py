@@ -174,7 +174,7 @@ TEXT: dict[str, str] = {
     "officer.start_button": "Save draft",
     "officer.start_send": "Send straight to the content creator",
     "officer.attached_n": "Attachments ({n})",
-    "officer.attach": "Attachments: images, video, documents",
+    "officer.attach": "Attachments: images, video, documents (at most {mb} MB per file)",
     "officer.attach_help": "Pictures are checked by their content, not their file name.",
     "officer.attached": "Attached: {names}",
     "officer.mine": "Being collected by me",
@@ -922,4 +922,28 @@ TEXT: dict[str, str] = {
     "perm.needs_role": '{name} may not {action} at step {step}: needs the role {roles}.',
     "wf.checks_failed": 'Fix the red findings before submitting. {findings}',
     "log.edited": 'Changed: {fields}',
+    # the publish and notify jobs' console lines (sopkit/publishing/run.py, sopkit/notify/run.py)
+    "run.error": 'error: {detail}',
+    "run.warning": 'warning: {detail}',
+    "run.warning_settings": 'warning: settings: {detail}',
+    "run.stuck": 'error: {detail}; it has held it for more than {minutes} minutes: is it stuck?',
+    "run.not_running": '{detail}; not running',
+    "run.cred_missing": 'credentials {name}: not configured: {reason}',
+    "run.cred_ok": 'credentials {name}: ok: {message}',
+    "run.cred_bad": 'credentials {name}: NOT OK: {message}',
+    "run.publish_start": 'publish run {job} as {who}',
+    "run.notify_start": 'notify run {job}',
+    "run.dry": ' (dry run: nothing is sent)',
+    "run.publish_dry_done": 'dry run done: {n} post(s) would be sent',
+    "run.notify_dry_done": 'dry run done: {n} message(s) would be sent',
+    "run.channel_down": 'warning: {channel}: {reason}; its messages are recorded in the outbox, not sent',
+    "run.publish_done": (
+        'run done: {published} published, {failed} failed, {unknown} unknown, {checking} being looked for, '
+        '{pending} to retry, {manual} manual, {held} held by another run, {retries} retries, {resolved} '
+        'unknown outcomes resolved by looking, {renewals} lease renewals, {copies} copies found, {errors} '
+        'errors'),
+    "run.notify_done": (
+        'run done: {sent} sent, {recorded} recorded without sending, {failed} failed, {retry} to retry, '
+        '{unknown} unknown, {unreachable} unreachable, {waiting} waiting for working hours, {held} held by '
+        'another run, {errors} errors'),
 }

@@ -174,7 +174,7 @@ TEXT: dict[str, str] = {
     "officer.start_button": "Simpan draf",
     "officer.start_send": "Langsung kirim ke Pembuat Konten",
     "officer.attached_n": "Lampiran ({n})",
-    "officer.attach": "Lampiran: gambar, video, dokumen",
+    "officer.attach": "Lampiran: gambar, video, dokumen (paling besar {mb} MB per berkas)",
     "officer.attach_help": "Gambar diperiksa dari isinya, bukan nama berkas.",
     "officer.attached": "Terlampir: {names}",
     "officer.mine": "Sedang saya kumpulkan",
@@ -936,4 +936,28 @@ TEXT: dict[str, str] = {
     "perm.needs_role": '{name} tidak boleh {action} di langkah {step}: perlu peran {roles}.',
     "wf.checks_failed": 'Perbaiki temuan merah dulu sebelum mengirim. {findings}',
     "log.edited": 'Diubah: {fields}',
+    # the publish and notify jobs' console lines (sopkit/publishing/run.py, sopkit/notify/run.py)
+    "run.error": 'galat: {detail}',
+    "run.warning": 'peringatan: {detail}',
+    "run.warning_settings": 'peringatan: pengaturan: {detail}',
+    "run.stuck": 'galat: {detail}; sudah dipegang lebih dari {minutes} menit: macet?',
+    "run.not_running": '{detail}; putaran ini tidak dijalankan',
+    "run.cred_missing": 'kredensial {name}: belum diatur: {reason}',
+    "run.cred_ok": 'kredensial {name}: berfungsi: {message}',
+    "run.cred_bad": 'kredensial {name}: TIDAK BERFUNGSI: {message}',
+    "run.publish_start": 'putaran penayangan {job} sebagai {who}',
+    "run.notify_start": 'putaran notifikasi {job}',
+    "run.dry": ' (uji coba: tidak ada yang dikirim)',
+    "run.publish_dry_done": 'uji coba selesai: {n} posting akan dikirim',
+    "run.notify_dry_done": 'uji coba selesai: {n} pesan akan dikirim',
+    "run.channel_down": 'peringatan: {channel}: {reason}; pesannya dicatat di kotak keluar, tidak dikirim',
+    "run.publish_done": (
+        'putaran selesai: {published} tayang, {failed} gagal, {unknown} tidak pasti, {checking} sedang '
+        'dicari, {pending} dicoba lagi, {manual} manual, {held} dipegang putaran lain, {retries} percobaan '
+        'ulang, {resolved} hasil tidak pasti terjawab dengan mencari, {renewals} perpanjangan sewa, {copies} '
+        'salinan ditemukan, {errors} galat'),
+    "run.notify_done": (
+        'putaran selesai: {sent} terkirim, {recorded} dicatat tanpa dikirim, {failed} gagal, {retry} dicoba '
+        'lagi, {unknown} tidak pasti, {unreachable} tidak terjangkau, {waiting} menunggu jam kerja, {held} '
+        'dipegang putaran lain, {errors} galat'),
 }

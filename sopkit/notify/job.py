@@ -29,7 +29,7 @@ from typing import Protocol
 from .. import sop
 from ..channels.base import OutcomeUnknown, PermanentError
 from ..clock import WorkCalendar
-from ..i18n import t
+from ..i18n import DEFAULT_LANG, t
 from ..publishing.job import host_name
 from ..retry import Backoff, RetriesExhausted, TransientError, call_with_retry
 from ..schema import Row, User
@@ -88,10 +88,10 @@ class RunReport:
     def ok(self) -> bool:
         return not (self.failed or self.unknown or self.retry or self.errors)
 
-    def summary(self) -> str:
-        return (f"run done: {self.sent} sent, {self.recorded} recorded without sending, {self.failed} failed, "
-                f"{self.retry} to retry, {self.unknown} unknown, {self.unreachable} unreachable, {self.waiting} "
-                f"waiting for working hours, {self.held} held by another run, {len(self.errors)} errors")
+    def summary(self, lang: str = DEFAULT_LANG) -> str:
+        return t("run.notify_done", lang, sent=self.sent, recorded=self.recorded, failed=self.failed,
+                 retry=self.retry, unknown=self.unknown, unreachable=self.unreachable, waiting=self.waiting,
+                 held=self.held, errors=len(self.errors))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config import ROOT, Config, ConfigError, open_store
+from ..i18n import t
 from ..publishing.run import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, LockHeld, host_lock, redacting
 from ..store.base import StoreError
 from ..timeutil import Now, server_now
@@ -131,38 +132,39 @@ def run_once(config: Config, *, dry_run: bool = False, say: Say = print, now: No
     try:
         setup = notify_setup(config, env)
     except ConfigError as e:
-        say(f"error: {e}")
+        say(t("run.error", config.language, detail=e))
         return EXIT_CONFIG
     say = redacting(say, setup.secrets)
+    lang = config.language
     try:
         store = open_store(config)
     except (StoreError, ConfigError) as e:
-        say(f"error: {e}")
+        say(t("run.error", lang, detail=e))
         return EXIT_CONFIG
     senders, unavailable = build_senders(setup, now)
     job = NotifyJob(store, None, senders, unavailable, base_url=setup.base_url, share=setup.share, now=now,
                     lease=setup.lease, max_attempts=setup.max_attempts, say=say,
                     default_timezone=config.timezone)  # the SOP settings: from the run's one snapshot read
     for channel, reason in unavailable.items():
-        say(f"warning: {channel}: {reason}; its messages are recorded in the outbox, not sent")
-    say(f"notify run {job.job_id}" + (" (dry run: nothing is sent)" if dry_run else ""))
+        say(t("run.channel_down", lang, channel=channel, reason=reason))
+    say(t("run.notify_start", lang, job=job.job_id) + (t("run.dry", lang) if dry_run else ""))
     try:
         if dry_run:
             lines = job.plan()
             for line in lines:
                 say(line)
-            say(f"dry run done: {sum(line.startswith('would send') for line in lines)} message(s) would be sent")
+            say(t("run.notify_dry_done", lang, n=sum(line.startswith("would send") for line in lines)))
             return EXIT_OK
         with host_lock(setup.lock, now, what="notify"):
             report = job.run()
     except LockHeld as e:
         if e.since is not None and now() - e.since > setup.stuck:
-            say(f"error: {e}; it has held it for more than {setup.stuck.total_seconds() / 60:g} minutes: is it stuck?")
+            say(t("run.stuck", lang, detail=e, minutes=f"{setup.stuck.total_seconds() / 60:g}"))
             return EXIT_FAILED
-        say(f"{e}; not running")
+        say(t("run.not_running", lang, detail=e))
         return EXIT_OK
     except (StoreError, ConfigError) as e:
-        say(f"error: {e}")
+        say(t("run.error", lang, detail=e))
         return EXIT_CONFIG
-    say(report.summary())
+    say(report.summary(lang))
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -93,7 +93,7 @@ from ..channels.base import (
     refs_of,
 )
 from ..channels.deadline import ClaimLost
-from ..i18n import Term, channel_status_title, t
+from ..i18n import DEFAULT_LANG, Term, channel_status_title, t
 from ..retry import Backoff, RetriesExhausted, Throttled, TransientError, call_with_retry
 from ..schema import Item, User
 from ..store.base import NotFound, Register, StaleWrite
@@ -264,12 +264,11 @@ class RunReport:
     def ok(self) -> bool:
         return not (self.failed or self.unknown or self.errors or self.pending or self.checking)
 
-    def summary(self) -> str:
-        return (f"run done: {self.published} published, {self.failed} failed, {self.unknown} unknown, "
-                f"{self.checking} being looked for, {self.pending} to retry, {self.manual} manual, "
-                f"{self.held} held by another run, {self.retries} retries, {self.resolved} unknown outcomes "
-                f"resolved by looking, {self.renewals} lease renewals, {self.copies} copies found, "
-                f"{len(self.errors)} errors")
+    def summary(self, lang: str = DEFAULT_LANG) -> str:
+        return t("run.publish_done", lang, published=self.published, failed=self.failed, unknown=self.unknown,
+                 checking=self.checking, pending=self.pending, manual=self.manual, held=self.held,
+                 retries=self.retries, resolved=self.resolved, renewals=self.renewals, copies=self.copies,
+                 errors=len(self.errors))
 
 
 @dataclass(frozen=True)

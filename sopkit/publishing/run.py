@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..channels.base import CredentialStatus
 from ..config import ROOT, Config, ConfigError, open_store
+from ..i18n import t
 from ..redact import redact
 from ..settings import from_rows
 from ..store.base import Register, StoreError
@@ -181,9 +182,9 @@ def run_once(config: Config, *, dry_run: bool = False, say: Say = print, now: No
     except LockHeld as e:
         stuck = dt.timedelta(minutes=config_int(config, "stuck_minutes", 30))
         if e.since is not None and now() - e.since > stuck:
-            say(f"error: {e}; it has held it for more than {stuck.total_seconds() / 60:g} minutes: is it stuck?")
+            say(t("run.stuck", config.language, detail=e, minutes=f"{stuck.total_seconds() / 60:g}"))
             return EXIT_FAILED
-        say(f"{e}; not running")
+        say(t("run.not_running", config.language, detail=e))
         return EXIT_OK
 
 
@@ -197,20 +198,20 @@ def check_only(config: Config, *, say: Say = print, now: Now = server_now, setup
     try:
         register = open_store(config).read_register()
     except (StoreError, ConfigError) as e:
-        say(f"error: {e}")
+        say(t("run.error", config.language, detail=e))
         return EXIT_CONFIG
-    statuses = _check(setup, say)
+    statuses = _check(setup, say, config.language)
     for name, reason in setup.unavailable.items():
-        say(f"credentials {name}: not configured: {reason}")
+        say(t("run.cred_missing", config.language, name=name, reason=reason))
     _warn(config, register, now(), statuses, say, None)
     return EXIT_OK if all(s.ok for s in statuses.values()) else EXIT_FAILED
 
 
-def _check(setup: ChannelSetup, say: Say) -> dict[str, CredentialStatus]:
+def _check(setup: ChannelSetup, say: Say, lang: str) -> dict[str, CredentialStatus]:
     statuses = {}
     for name, channel in setup.channels.items():
         statuses[name] = status = channel.check_credentials()
-        say(f"credentials {name}: {'ok' if status.ok else 'NOT OK'}: {status.message}")
+        say(t("run.cred_ok" if status.ok else "run.cred_bad", lang, name=name, message=status.message))
     return statuses
 
 
@@ -218,7 +219,7 @@ def _warn(config: Config, register: Register, now: dt.datetime, statuses: dict[s
           warned: set[str] | None) -> None:
     for warning in credential_warnings(config, register, now, statuses):
         if warned is None or warning not in warned:
-            say(f"warning: {warning}")
+            say(t("run.warning", config.language, detail=warning))
         if warned is not None:
             warned.add(warning)
 
@@ -241,18 +242,20 @@ def _publish(config: Config, setup: ChannelSetup, job_id: str, *, dry_run: bool,
                          lease=lease, max_attempts=max_attempts, sleep=sleep, say=say, job_id=job_id,
                          request_seconds=request_seconds, copies=copies, watch=watch)
     except (StoreError, ConfigError, ValueError) as e:  # ValueError: a lease too short, an unknown copies mode
-        say(f"error: {e}")
+        say(t("run.error", config.language, detail=e))
         return EXIT_CONFIG
+    lang = config.language
     for problem in problems:
-        say(f"warning: settings: {problem}")
+        say(t("run.warning_settings", lang, detail=problem))
     _warn(config, register, now(), {}, say, warned)
-    say(f"publish run {job.job_id} as {job.user.email}" + (" (dry run: nothing is sent)" if dry_run else ""))
+    say(t("run.publish_start", lang, job=job.job_id, who=job.user.name or job.user.email)
+        + (t("run.dry", lang) if dry_run else ""))
     if dry_run:
         lines = job.plan()
         for line in lines:
             say(line)
-        say(f"dry run done: {sum('would publish' in line for line in lines)} post(s) would be sent")
+        say(t("run.publish_dry_done", lang, n=sum("would publish" in line for line in lines)))
         return EXIT_OK
     report = job.run(register)  # the register read above: an idle run reads nothing more
-    say(report.summary())
+    say(report.summary(lang))
     return EXIT_OK if report.ok else EXIT_FAILED
