@@ -5,7 +5,7 @@ expire before items fall due, and deprecated settings."""
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
@@ -52,10 +52,10 @@ def register_view(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def register_columns() -> dict[str, object]:
+def register_columns() -> dict[str, Any]:
     """Column titles in the user's language (``field.<name>``, ``col.<name>``); the channels as a choice of the
     registry's channels by name."""
-    config: dict[str, object] = {c: st.column_config.Column(field_label(c, ctx.lang))
+    config: dict[str, Any] = {c: st.column_config.Column(field_label(c, ctx.lang))
                                  for c in ("id", "status", "step", "rev", *ADMIN_EDITABLE) if c != "channels"}
     config["channels"] = st.column_config.MultiselectColumn(field_label("channels", ctx.lang),
                                                             options=registry.names(),

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from sopkit.i18n import Message
 from sopkit.permissions import Forbidden
 from sopkit.schema import Item
 from sopkit.store.base import StaleWrite, StoreError
@@ -31,7 +32,7 @@ from .session import t
 
 log = logging.getLogger(__name__)
 
-_ERROR_KEYS: tuple[tuple[type[Exception], str], ...] = (
+_ERROR_KEYS: tuple[tuple[type[Message], str], ...] = (
     (Forbidden, "error.forbidden"),
     (NoteRequired, "error.note_required"),
     (MakerChecker, "error.maker_checker"),
@@ -56,8 +57,8 @@ def run(action: str, fn: Callable[..., Item], *args: Any, done_key: str = "done.
         if isinstance(e, StaleWrite):
             _patch(e.item_id, e.current)  # show what the other user changed
         return None
-    except tuple(cls for cls, _ in _ERROR_KEYS) as e:
-        key = next(k for cls, k in _ERROR_KEYS if isinstance(e, cls))
+    except Message as e:  # workflow and permission refusals (every one is in _ERROR_KEYS)
+        key = next((k for cls, k in _ERROR_KEYS if isinstance(e, cls)), "error.workflow")
         # the precise reason in the user's language (failed checks are listed on the page instead)
         detail = "" if isinstance(e, ChecksFailed) or e.key == key else " " + e.text(session.lang())
         session.flash("error", t(key) + detail)
