@@ -53,10 +53,10 @@ def test_every_channel_state_is_shown_in_words_on_both_pages(app, env, status, l
 
     at = _open(app, "publisher", "publisher", lang)
     labels = [e.label for e in at.expander]
-    expected = f"site: {_expected_label(status, lang)}" + (
+    expected = f"{t('channel_name.site', lang)}: {_expected_label(status, lang)}" + (
         f" · 26 Nov 2026 10{'.' if lang == 'id' else ':'}00 WIB" if status else "")
     assert expected in labels, labels
-    assert f"x: {t('publisher.status.none', lang)}" in labels
+    assert f"{t('channel_name.x', lang)}: {t('publisher.status.none', lang)}" in labels
     requeue = [b for b in at.button if b.label == t("publisher.requeue", lang)]
     assert len(requeue) == (1 if status in ("failed", "unknown") else 0)
 
@@ -89,7 +89,7 @@ def test_failed_channel_is_handed_back_to_the_job_with_a_note(app, env) -> None:
     assert "token sudah diganti" in state["error"] and f"diserahkan kembali oleh {who.name}" in state["error"]
     assert env.item(item.id).channel_results.get("x", {}).get("status") is None  # the other channel untouched
     # the page now shows it waiting for the job, with no hand-back form
-    assert f"site: {t('publisher.status.pending')}" in [e.label.split(" · ")[0] for e in at.expander]
+    assert f"{t('channel_name.site')}: {t('publisher.status.pending')}" in [e.label.split(" · ")[0] for e in at.expander]
     assert not [b for b in at.button if b.label == t("publisher.requeue")]
     log = env.store.read_log(item.id)
     assert log[-1]["action"] == "channel" and log[-1]["actor"] == email_for("publisher")
