@@ -62,8 +62,8 @@ def test_every_channel_state_is_shown_in_words_on_both_pages(app, env, status, l
 
     at = _open(app, "publisher", "item", lang, id=item.id)
     [channels] = [tb for tb in at.table if t("item.channel_status", lang) in tb.value.columns]
-    assert channels.value.loc["site", t("item.channel_status", lang)] == _expected_label(status, lang)
-    assert channels.value.loc["x", t("item.channel_status", lang)] == t("publisher.status.none", lang)
+    assert channels.value.loc[t("channel_name.site", lang), t("item.channel_status", lang)] == _expected_label(status, lang)
+    assert channels.value.loc[t("channel_name.x", lang), t("item.channel_status", lang)] == t("publisher.status.none", lang)
     assert not at.json  # no raw JSON of the job's bookkeeping
 
 
