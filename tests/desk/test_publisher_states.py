@@ -62,8 +62,9 @@ def test_every_channel_state_is_shown_in_words_on_both_pages(app, env, status, l
 
     at = _open(app, "publisher", "item", lang, id=item.id)
     [channels] = [tb for tb in at.table if t("item.channel_status", lang) in tb.value.columns]
-    assert channels.value.loc[t("channel_name.site", lang), t("item.channel_status", lang)] == _expected_label(status, lang)
-    assert channels.value.loc[t("channel_name.x", lang), t("item.channel_status", lang)] == t("publisher.status.none", lang)
+    column = t("item.channel_status", lang)
+    assert channels.value.loc[t("channel_name.site", lang), column] == _expected_label(status, lang)
+    assert channels.value.loc[t("channel_name.x", lang), column] == t("publisher.status.none", lang)
     assert not at.json  # no raw JSON of the job's bookkeeping
 
 
@@ -89,7 +90,8 @@ def test_failed_channel_is_handed_back_to_the_job_with_a_note(app, env) -> None:
     assert "token sudah diganti" in state["error"] and f"diserahkan kembali oleh {who.name}" in state["error"]
     assert env.item(item.id).channel_results.get("x", {}).get("status") is None  # the other channel untouched
     # the page now shows it waiting for the job, with no hand-back form
-    assert f"{t('channel_name.site')}: {t('publisher.status.pending')}" in [e.label.split(" · ")[0] for e in at.expander]
+    pending = f"{t('channel_name.site')}: {t('publisher.status.pending')}"
+    assert pending in [e.label.split(" · ")[0] for e in at.expander]
     assert not [b for b in at.button if b.label == t("publisher.requeue")]
     log = env.store.read_log(item.id)
     assert log[-1]["action"] == "channel" and log[-1]["actor"] == email_for("publisher")
