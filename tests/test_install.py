@@ -85,4 +85,4 @@ def test_installed_sopkit_script_writes_a_report(store: Path) -> None:
 def test_installed_publish_script_runs_once(store: Path) -> None:
     p = _run(store, str(BIN / "sopkit-publish"), "--once", "--dry-run")
     assert p.returncode == 0, p.stderr
-    assert "dry run" in (p.stdout + p.stderr).lower()
+    assert "uji coba" in (p.stdout + p.stderr).lower()

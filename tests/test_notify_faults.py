@@ -330,7 +330,7 @@ def test_overlapping_runs_in_separate_processes_send_each_message_once(tmp_path:
         states = fold(store.read_outbox())
         assert ids and max(ids.values()) == 1, ids
         assert len(ids) == sent_lines == sum(s.status == Status.SENT for s in states.values())
-        held = sum(int(m.group(1)) for o in outputs for m in re.finditer(r"(\d+) held by another run", o))
+        held = sum(int(m.group(1)) for o in outputs for m in re.finditer(r"(\d+) dipegang putaran lain", o))
         assert held > 0, "the runs did not overlap: " + "\n".join(outputs)
         again = subprocess.run([sys.executable, "-m", "jobs.notify", "--once"], cwd=ROOT, env=env,
                                capture_output=True, text=True, timeout=120)

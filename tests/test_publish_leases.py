@@ -420,7 +420,7 @@ def test_plan_and_report_speak_of_checking(store: SQLiteStore, clock: Clock) -> 
     add_item(store, "k5", ("wordpress",))
     wp = CopyingChannel("wordpress", script=["late"])
     report = make_job(store, clock, {"wordpress": wp}).run()
-    assert "1 being looked for" in report.summary() and not report.ok
+    assert "1 sedang dicari" in report.summary() and "1 being looked for" in report.summary("en") and not report.ok
     lines = make_job(store, clock, {"wordpress": wp}).plan()
     assert lines[0].startswith("k5 wordpress: would look for it (an answer was lost")
     assert post_key("k5") in lines[0]
