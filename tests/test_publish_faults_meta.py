@@ -231,7 +231,8 @@ def a_person_checks(seed: int, due_ids: list[str], store: SQLiteStore, clock: Cl
                 continue
             counts[f"unknown left for a person ({ch})"] += 1
             error = str(s.get("error", ""))
-            assert "Buka " in error and ("job" in error), f"{item_id} {ch}: says nothing to check: {error} ({seed})"
+            assert "Buka " in error and "proses otomatis" in error, \
+                f"{item_id} {ch}: says nothing to check: {error} ({seed})"
             posts = out_on(ch, post_key(item_id), graph, telegram)
             if posts:
                 desk.record_channel(person, item, ch, {"status": PUBLISHED, "url": posts[0]})
