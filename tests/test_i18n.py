@@ -179,3 +179,39 @@ def test_every_store_outcome_has_its_message() -> None:
     for cls in classes:
         assert i18n.has(cls.key), cls
     assert len({c.key for c in classes}) >= 7  # stale, busy, unconfirmed, actor, not found, duplicate, store
+
+
+# -- id_ID / en formatting through Babel (sopkit.i18n.formats) ------------------------------------------------------
+@pytest.mark.parametrize("fn,args,id_text,en_text", [
+    ("number", (194475,), "194.475", "194,475"),
+    ("number", (1234.56, "{lang}", 1), "1.234,6", "1,234.6"),
+    ("number", (float("nan"),), "—", "—"),
+    ("percent", (0.853,), "85%", "85%"),
+    ("percent", (0.853, "{lang}", 1), "85,3%", "85.3%"),
+    ("percent", (None,), "—", "—"),
+    ("date", (dt.date(2026, 12, 2),), "2 Des 2026", "2 Dec 2026"),
+    ("date", (dt.date(2026, 8, 17), "{lang}", True), "17 Agustus 2026", "17 August 2026"),
+    ("date_range", (dt.date(2026, 12, 1), dt.date(2026, 12, 31)), "1–31 Des 2026", "1\u2009–\u200931 Dec 2026"),
+    ("month", (dt.date(2026, 5, 1),), "Mei 2026", "May 2026"),
+    ("month", (dt.date(2026, 5, 1), "{lang}", True), "Mei 2026", "May 2026"),
+    ("duration", (135,), "2 jam 15 menit", None),
+    ("duration", (-135,), "2 jam 15 menit", None),
+    ("duration", (60 * 26,), "1 hari 2 jam", None),
+    ("duration", (float("nan"),), "—", "—"),
+])
+def test_formats_for_id_and_en(fn, args, id_text, en_text) -> None:  # type: ignore[no-untyped-def]
+    from sopkit.i18n import formats
+
+    for lang, expected in (("id", id_text), ("en", en_text)):
+        if expected is None:
+            continue
+        call = [lang if a == "{lang}" else a for a in args]
+        if "{lang}" not in args:
+            call.append(lang)
+        assert getattr(formats, fn)(*call) == expected, (fn, lang)
+
+
+def test_an_unknown_language_formats_as_indonesian() -> None:
+    from sopkit.i18n import formats
+
+    assert formats.number(194475, "xx") == "194.475" and formats.locale_of("xx") == "id_ID"
