@@ -1,96 +1,199 @@
-"""Kepatuhan: is the SOP kept? KPI tiles, on-time per step, trend, durations against the limit, people, at-risk
-items; filters; the report as XLSX and CSV (the SOP's softcopy record)."""
+"""Kepatuhan: the manager's questions — which steps are late, by whom, this month. The period (this month by
+default, in the agency's zone), tiles for it, the steps worst first, the people worst first with their late items,
+the trend per step as small multiples, only the items at risk now; the report as XLSX and CSV (the SOP's softcopy
+record). Every number comes from ``sopkit.dashboard`` over the report computed once per snapshot version; this
+page only draws, formatted for the reader's language (``sopkit.i18n.formats``)."""
+
+from __future__ import annotations
 
 import datetime as dt
-import math
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from pages._ui import reports, session
 from pages._ui.guard import guard
 from pages._ui.session import t
-from pages._ui.widgets import labelled, times
+from pages._ui.widgets import channel_name, labelled, names, step_title, times
+from sopkit import dashboard as dash
 from sopkit import sop
 from sopkit.channels.registry import names as channel_names
 from sopkit.clock import holidays_version
-from sopkit.dashboard import Filters, at_risk, duration_bins, filtered, kpis, trend
+from sopkit.i18n import formats as fmt
 from sopkit.report_files import csv_zip, xlsx_bytes
 
 ctx = guard("compliance")
+lang = session.lang()
 st.title(t("page.compliance"))
 with st.spinner(t("compliance.computing")):
-    full, items = reports.report()
+    full, items, received = reports.report()
+tz = full.settings.timezone
+people_names = names()
 
 with st.sidebar:
     st.markdown(f"**{t('compliance.filters')}**")
-    period = st.date_input(t("compliance.period"), value=[], key="w_period", format="DD-MM-YYYY")
+    choice = st.selectbox(t("compliance.period"), dash.PERIODS, key="w_period_choice",
+                          format_func=lambda p: t(f"compliance.period.{p}"))
+    custom: tuple[dt.date, ...] = ()
+    if choice == "custom":
+        custom = tuple(st.date_input(t("compliance.period_range"), value=[], key="w_period", format="DD/MM/YYYY"))
     many = t("ui.choose_many")
     cats = st.multiselect(t("field.category"), sop.CATEGORIES, key="w_f_cat", placeholder=many)
-    chans = st.multiselect(t("field.channels"), channel_names(), key="w_f_chan", placeholder=many)
-    people = st.multiselect(t("compliance.person"), sorted(u.email for u in ctx.snap.users), key="w_f_person",
-                            placeholder=many)
-start = period[0] if len(period) >= 1 else None
-end = period[1] if len(period) == 2 else None
-rep = filtered(full, items, Filters(start, end, tuple(cats), tuple(chans), tuple(people)))
+    chans = st.multiselect(t("field.channels"), channel_names(), key="w_f_chan", placeholder=many,
+                           format_func=channel_name)
+    people = st.multiselect(t("compliance.person"), sorted(people_names, key=lambda e: people_names[e].lower()),
+                            key="w_f_person", placeholder=many, format_func=lambda e: people_names.get(e, e))
+start, end = dash.period_bounds(choice, dash.local_today(full.as_of, tz), custom)
+f = dash.Filters(categories=tuple(cats), channels=tuple(chans), people=tuple(people))
+base = dash.filtered(full, items, f)  # everything but the period (tiles, trend, at-risk)
+rep = dash.in_period(base, start, end)
+rejected = dash.filter_rejections(received, items, dash.Filters(start, end, f.categories, f.channels, f.people), tz)
+st.caption(t("compliance.period_shown", period=fmt.date_range(start, end, lang)))
 
-
-def pct(x: float) -> str:
-    return "—" if math.isnan(x) else f"{x:.0%}"
-
-
-k = kpis(rep, full.as_of)
+# -- tiles ----------------------------------------------------------------------------------------------------------
+k = dash.tiles(base, start, end)
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("kpi.published"), f"{k['published_this_month']:.0f}")
-c2.metric(t("kpi.on_time"), pct(k["on_time_rate"]))
-c3.metric(t("kpi.lead_time"), "—" if math.isnan(k["median_lead_time_hours"]) else
-          t("kpi.hours", h=f"{k['median_lead_time_hours']:.1f}"))
-c4.metric(t("kpi.rework"), pct(k["rework_rate"]))
+c1.metric(t("kpi.published_period"), fmt.number(k["published"], lang))
+c2.metric(t("kpi.on_time"), fmt.percent(k["on_time_rate"], lang, 1))
+c3.metric(t("kpi.lead_time"), fmt.DASH if pd.isna(k["median_lead_time_hours"]) else
+          fmt.duration(k["median_lead_time_hours"] * 60, lang))
+c4.metric(t("kpi.rework"), fmt.percent(k["rework_rate"], lang, 1))
 
-per_step = rep.per_step()
-per_step["label"] = [f"{s}. " + (sop.STEPS[s].title_id if ctx.lang == "id" else sop.STEPS[s].title_en)
-                     for s in per_step["step"]]
-left, right = st.columns(2)
-with left:
-    st.markdown(f"**{t('compliance.per_step')}**")
-    bars = alt.Chart(per_step).mark_bar().encode(
-        x=alt.X("on_time_rate:Q", title=t("kpi.on_time"), scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-        tooltip=["label", "attempts", alt.Tooltip("on_time_rate:Q", format=".0%"), "limit_minutes", "open_overdue"])
-    st.altair_chart(bars)
-with right:
-    freq = st.radio(t("compliance.trend"), ["M", "W"], horizontal=True, key="w_freq",
-                    format_func=lambda v: t(f"compliance.freq.{v}"))
-    tr = trend(rep, freq)
-    line = alt.Chart(tr).mark_line(point=True).encode(
-        x=alt.X("period:O", title=None), y=alt.Y("on_time_rate:Q", title=t("kpi.on_time"), axis=alt.Axis(format="%")),
-        color=alt.Color("step:N", title=t("att.step")), tooltip=["period", "step", "attempts"])
-    st.altair_chart(line)
 
-st.markdown(f"**{t('compliance.durations')}**")
-step = st.selectbox(t("att.step"), list(sop.STEPS), key="w_dist_step", format_func=lambda s: per_step["label"][s - 1])
-bins, limit = duration_bins(rep, step)
+# -- steps, worst first ---------------------------------------------------------------------------------------------
+def limit_text(minutes: float, clock: str) -> str:
+    text = fmt.duration(minutes, lang)
+    return text if clock != "working" else t("compliance.working", span=text)
+
+
+steps = dash.step_summary(rep)
+steps["label"] = [step_title(int(s)) for s in steps["step"]]
+steps["rate_text"] = [fmt.percent(r, lang, 1) for r in steps["on_time_rate"]]
+steps["bar_text"] = [t("compliance.bar_label", rate=r, late=fmt.number(n, lang)) if n else r
+                     for r, n in zip(steps["rate_text"], steps["late"], strict=True)]
+st.subheader(t("compliance.per_step"))
+st.caption(t("compliance.per_step_help"))
+shown = steps[steps["on_time_rate"].notna()]
+if shown.empty:
+    st.info(t("compliance.nothing_closed"))
+else:
+    low = float(shown["on_time_rate"].min())
+    floor = max(0.0, min(0.8, (int(low * 20) - 1) / 20))  # 5-point steps below the worst: 85 vs 90 % reads
+    base_chart = alt.Chart(shown).encode(
+        y=alt.Y("label:N", title=None, sort=list(shown["label"]), axis=alt.Axis(labelLimit=220)),
+        tooltip=[alt.Tooltip("label:N", title=t("att.step")), alt.Tooltip("bar_text:N", title=t("kpi.on_time"))])
+    bars = base_chart.mark_bar(color="#4c78a8").encode(
+        x=alt.X("on_time_rate:Q", title=t("kpi.on_time"), scale=alt.Scale(domain=[floor, 1], clamp=True),
+                axis=alt.Axis(format=".0%", tickCount=5)))
+    labels = base_chart.mark_text(align="left", dx=4, color="#222").encode(
+        x=alt.X("on_time_rate:Q", scale=alt.Scale(domain=[floor, 1], clamp=True)), text="bar_text:N")
+    st.altair_chart((bars + labels).properties(height=38 * len(shown) + 30), use_container_width=True)
+table = pd.DataFrame({
+    t("att.step"): steps["label"], t("kpi.on_time"): steps["rate_text"],
+    t("compliance.late"): [fmt.number(n, lang) for n in steps["late"]],
+    t("compliance.open_overdue"): [fmt.number(n, lang) for n in steps["open_overdue"]],
+    t("compliance.median"): [fmt.duration(m, lang) for m in steps["median_minutes"]],
+    t("compliance.limit"): [limit_text(m, c) for m, c in zip(steps["limit_minutes"], steps["clock"], strict=True)],
+    t("compliance.median_share"): [fmt.percent(s, lang) for s in steps["median_share"]],
+    t("col.attempts"): [fmt.number(n, lang) for n in steps["attempts"]]})
+st.dataframe(table, hide_index=True, use_container_width=True, key="w_steps_table")
+
+# -- people, worst first, with their late items -----------------------------------------------------------------
+st.subheader(t("compliance.people"))
+st.caption(t("compliance.people_help"))
+persons = dash.person_summary(rep, rejected, people_names)
+if persons.empty:
+    st.info(t("compliance.nobody"))
+else:
+    st.dataframe(pd.DataFrame({
+        t("col.name"): persons["name"], t("compliance.late"): [fmt.number(n, lang) for n in persons["late"]],
+        t("compliance.rework_received"): [fmt.number(n, lang) for n in persons["rework"]],
+        t("kpi.on_time"): [fmt.percent(r, lang, 1) for r in persons["on_time_rate"]],
+        t("col.attempts"): [fmt.number(n, lang) for n in persons["attempts"]]}),
+        hide_index=True, use_container_width=True, key="w_people_table")
+    late_people = list(persons.loc[persons["late"] > 0, "actor"])
+    if late_people:
+        label = dict(zip(persons["actor"], persons["name"], strict=True))
+        who = st.selectbox(t("compliance.drill"), late_people, key="w_drill_person",
+                           format_func=lambda e: t("compliance.drill_option", name=label[e],
+                                                   n=fmt.number(int(persons.set_index("actor").at[e, "late"]),
+                                                                lang)))
+        late = dash.late_of(rep, items, who)
+        st.dataframe(pd.DataFrame({
+            t("col.item"): [f"item?id={i}" for i in late["item_id"]],
+            t("col.title"): late["title"], t("att.step"): [step_title(int(s)) for s in late["step"]],
+            t("att.started_at"): times(late[["started_at"]], "started_at")["started_at"],
+            t("compliance.took"): [fmt.duration(m, lang) for m in late["minutes"]],
+            t("compliance.over_by"): [fmt.duration(m, lang) for m in late["over_minutes"]]}),
+            hide_index=True, use_container_width=True, key="w_drill_table",
+            column_config={t("col.item"): st.column_config.LinkColumn(display_text=r"item\?id=(.*)",
+                                                                      help=t("compliance.open_item"))})
+
+# -- trend per step: small multiples -------------------------------------------------------------------------------
+st.subheader(t("compliance.trend"))
+freq = st.radio(t("compliance.trend_by"), ["M", "W"], horizontal=True, key="w_freq",
+                format_func=lambda v: t(f"compliance.freq.{v}"))
+tr = dash.trend(base, freq, until=end, last=6 if freq == "M" else 8)
+if tr.empty:
+    st.info(t("compliance.nothing_closed"))
+else:
+    periods = sorted(set(tr["period"]))
+    tick = {p: (fmt.month(dt.date.fromisoformat(p), lang, short=True) if freq == "M"
+                else fmt.date(dt.date.fromisoformat(p), lang)) for p in periods}
+    tr["when"] = tr["period"].map(tick)
+    tr["rate_text"] = [fmt.percent(r, lang, 1) for r in tr["on_time_rate"]]
+    tr["n_text"] = [fmt.number(n, lang) for n in tr["attempts"]]
+    low = max(0.0, min(0.8, (int(float(tr["on_time_rate"].min()) * 10)) / 10))
+    order = [tick[p] for p in periods]
+    cols = st.columns(3)
+    for n, step in enumerate(sorted(set(tr["step"]))):
+        one = tr[tr["step"] == step]
+        chart = alt.Chart(one, title=alt.Title(step_title(int(step)), fontSize=13, anchor="start")).mark_line(
+            point=True).encode(
+            x=alt.X("when:O", title=None, sort=order, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+            y=alt.Y("on_time_rate:Q", title=None, scale=alt.Scale(domain=[low, 1]),
+                    axis=alt.Axis(format=".0%", tickCount=4)),
+            tooltip=[alt.Tooltip("when:N", title=t("compliance.when")),
+                     alt.Tooltip("rate_text:N", title=t("kpi.on_time")),
+                     alt.Tooltip("n_text:N", title=t("col.attempts"))]).properties(height=160)
+        with cols[n % 3]:
+            st.altair_chart(chart, use_container_width=True)
+
+# -- durations against the limit -------------------------------------------------------------------------------------
+st.subheader(t("compliance.durations"))
+step = st.selectbox(t("att.step"), list(sop.STEPS), key="w_dist_step", format_func=step_title)
+bins, limit = dash.duration_bins(rep, step)
 hist = alt.Chart(bins).mark_bar().encode(x=alt.X("start:Q", bin="binned", title=t("att.minutes")), x2="end:Q",
                                          y=alt.Y("count:Q", title=t("compliance.count")))
-rule = alt.Chart({"values": [{"limit": limit}]}).mark_rule(color="red", strokeWidth=2).encode(x="limit:Q")
-st.altair_chart(hist + rule)
+rule = alt.Chart(pd.DataFrame({"limit": [limit]})).mark_rule(color="red", strokeWidth=2).encode(x="limit:Q")
+st.altair_chart(hist + rule, use_container_width=True)
 
-people_tab, risk_tab, problems_tab = st.tabs([t("compliance.people"), t("compliance.at_risk"),
-                                              t("compliance.problems", n=len(rep.problems))])
-
-
-with people_tab:
-    st.dataframe(labelled(rep.per_person()), hide_index=True,
-                 column_config={t("col.on_time_rate"): st.column_config.NumberColumn(format="percent")})
+# -- at risk now, problems -------------------------------------------------------------------------------------------
+risk = dash.at_risk_only(base, items)
+risk_tab, problems_tab = st.tabs([t("compliance.at_risk_n", n=fmt.number(len(risk), lang)),
+                                  t("compliance.problems", n=len(rep.problems))])
 with risk_tab:
-    st.dataframe(labelled(times(at_risk(rep, items), "started_at")), hide_index=True)
+    if risk.empty:
+        st.success(t("compliance.none_at_risk"))
+    else:
+        st.dataframe(pd.DataFrame({
+            t("col.item"): [f"item?id={i}" for i in risk["item_id"]], t("col.title"): risk["title"],
+            t("att.step"): [step_title(int(s)) for s in risk["step"]],
+            t("compliance.time"): [t("compliance.overdue_by", span=fmt.duration(m, lang)) if s == "late" else
+                                   t("compliance.left", span=fmt.duration(m, lang))
+                                   for s, m in zip(risk["state"], risk["remaining_minutes"], strict=True)],
+            t("compliance.holder"): [people_names.get(h, h) or fmt.DASH for h in risk["holder"]]}),
+            hide_index=True, use_container_width=True, key="w_risk_table",
+            column_config={t("col.item"): st.column_config.LinkColumn(display_text=r"item\?id=(.*)",
+                                                                      help=t("compliance.open_item"))})
 with problems_tab:
     st.dataframe(labelled(rep.problems), hide_index=True)
 
 st.markdown(f"**{t('compliance.download')}**")
 st.caption(t("compliance.about", as_of=session.local(rep.as_of), holidays=holidays_version(),
              revs=", ".join(str(r.rev) for r in rep.revisions_used()) or "—", fingerprint=rep.log_fingerprint,
-             rows=f"{rep.log_rows:,}".replace(",", ".")))
+             rows=fmt.number(rep.log_rows, lang)))
 d1, d2 = st.columns(2)
 if d1.button(t("compliance.prepare_xlsx"), key="w_prep_xlsx"):
     bar = st.progress(0.0, text=t("compliance.preparing"))
@@ -102,11 +205,11 @@ if d1.button(t("compliance.prepare_xlsx"), key="w_prep_xlsx"):
     bar.empty()
 if "_xlsx" in st.session_state:
     d1.download_button(t("compliance.xlsx"), st.session_state["_xlsx"], key="w_dl_xlsx",
-                       file_name=f"kepatuhan-sop-{dt.date.today()}.xlsx",
+                       file_name=f"kepatuhan-sop-{start}-{end}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 if d2.button(t("compliance.prepare_csv"), key="w_prep_csv"):
     with st.spinner(t("compliance.preparing")):
         st.session_state["_csv"] = csv_zip(rep)
 if "_csv" in st.session_state:
     d2.download_button(t("compliance.csv"), st.session_state["_csv"], key="w_dl_csv",
-                       file_name=f"kepatuhan-sop-{dt.date.today()}.zip", mime="application/zip")
+                       file_name=f"kepatuhan-sop-{start}-{end}.zip", mime="application/zip")

@@ -126,6 +126,21 @@ def times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return frame.assign(**{c: [session.local_iso(v) for v in frame[c]] for c in present})
 
 
+def names() -> dict[str, str]:
+    """Every known person's name by e-mail address (the address itself for someone with no name): the one lookup
+    the pages use to show people by name, not by address."""
+    return {u.email: u.name or u.email for u in session.snapshot().users}
+
+
+def who(email: str) -> str:
+    """A person's name (names, not e-mail addresses); the address only for someone the desk does not know, ``—``
+    for nobody."""
+    if not email:
+        return "—"
+    user = session.snapshot().user(email)
+    return (user.name or user.email) if user else email
+
+
 def channel_status(status: object) -> str:
     """A channel's state (``channels.base.ChannelState``, or none yet) in the user's language; never a KeyError."""
     return i18n.channel_status_title(status, session.lang())

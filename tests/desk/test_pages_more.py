@@ -33,8 +33,9 @@ def test_compliance_page_shows_kpis_charts_and_downloads(app, env) -> None:
         env.advance(step)
     at = open_page(app(email_for("manager")), "compliance")
     labels = [m.label for m in at.metric]
-    assert labels == [t("kpi.published"), t("kpi.on_time"), t("kpi.lead_time"), t("kpi.rework")]
-    assert len(at.get("vega_lite_chart")) == 3
+    assert labels == [t("kpi.published_period"), t("kpi.on_time"), t("kpi.lead_time"), t("kpi.rework")]
+    # per step, the trend as one small chart per step with closed attempts (steps 1-5 here), durations
+    assert len(at.get("vega_lite_chart")) == 1 + 5 + 1
     at.button(key="w_prep_csv").click().run()
     assert not at.exception
     with zipfile.ZipFile(io.BytesIO(at.session_state["_csv"])) as z:  # the CSV with its problems and about files
