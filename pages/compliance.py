@@ -33,15 +33,18 @@ people_names = names()
 
 with st.sidebar:
     st.markdown(f"**{t('compliance.filters')}**")
+    # labels made now, in this run's language (a format_func may be called again outside the run)
+    period_labels = {p: t(f"compliance.period.{p}") for p in dash.PERIODS}
     choice = st.selectbox(t("compliance.period"), dash.PERIODS, key="w_period_choice",
-                          format_func=lambda p: t(f"compliance.period.{p}"))
+                          format_func=period_labels.__getitem__)
     custom: tuple[dt.date, ...] = ()
     if choice == "custom":
         custom = tuple(st.date_input(t("compliance.period_range"), value=[], key="w_period", format="DD/MM/YYYY"))
     many = t("ui.choose_many")
     cats = st.multiselect(t("field.category"), sop.CATEGORIES, key="w_f_cat", placeholder=many)
-    chans = st.multiselect(t("field.channels"), channel_names(), key="w_f_chan", placeholder=many,
-                           format_func=channel_name)
+    chan_labels = {c: channel_name(c) for c in channel_names()}
+    chans = st.multiselect(t("field.channels"), list(chan_labels), key="w_f_chan", placeholder=many,
+                           format_func=chan_labels.__getitem__)
     people = st.multiselect(t("compliance.person"), sorted(people_names, key=lambda e: people_names[e].lower()),
                             key="w_f_person", placeholder=many, format_func=lambda e: people_names.get(e, e))
 start, end = dash.period_bounds(choice, dash.local_today(full.as_of, tz), custom)
@@ -88,7 +91,7 @@ else:
                 axis=alt.Axis(format=".0%", tickCount=5)))
     labels = base_chart.mark_text(align="left", dx=4, color="#222").encode(
         x=alt.X("on_time_rate:Q", scale=alt.Scale(domain=[floor, 1], clamp=True)), text="bar_text:N")
-    st.altair_chart((bars + labels).properties(height=38 * len(shown) + 30), use_container_width=True)
+    st.altair_chart((bars + labels).properties(height=38 * len(shown) + 30), width="stretch")
 table = pd.DataFrame({
     t("att.step"): steps["label"], t("kpi.on_time"): steps["rate_text"],
     t("compliance.late"): [fmt.number(n, lang) for n in steps["late"]],
@@ -97,7 +100,7 @@ table = pd.DataFrame({
     t("compliance.limit"): [limit_text(m, c) for m, c in zip(steps["limit_minutes"], steps["clock"], strict=True)],
     t("compliance.median_share"): [fmt.percent(s, lang) for s in steps["median_share"]],
     t("col.attempts"): [fmt.number(n, lang) for n in steps["attempts"]]})
-st.dataframe(table, hide_index=True, use_container_width=True, key="w_steps_table")
+st.dataframe(table, hide_index=True, width="stretch", key="w_steps_table")
 
 # -- people, worst first, with their late items -----------------------------------------------------------------
 st.subheader(t("compliance.people"))
@@ -111,14 +114,15 @@ else:
         t("compliance.rework_received"): [fmt.number(n, lang) for n in persons["rework"]],
         t("kpi.on_time"): [fmt.percent(r, lang, 1) for r in persons["on_time_rate"]],
         t("col.attempts"): [fmt.number(n, lang) for n in persons["attempts"]]}),
-        hide_index=True, use_container_width=True, key="w_people_table")
+        hide_index=True, width="stretch", key="w_people_table")
     late_people = list(persons.loc[persons["late"] > 0, "actor"])
     if late_people:
         label = dict(zip(persons["actor"], persons["name"], strict=True))
+        late_n = dict(zip(persons["actor"], persons["late"], strict=True))
+        drill_labels = {e: t("compliance.drill_option", name=label[e], n=fmt.number(late_n[e], lang))
+                        for e in late_people}
         who = st.selectbox(t("compliance.drill"), late_people, key="w_drill_person",
-                           format_func=lambda e: t("compliance.drill_option", name=label[e],
-                                                   n=fmt.number(int(persons.set_index("actor").at[e, "late"]),
-                                                                lang)))
+                           format_func=drill_labels.__getitem__)
         late = dash.late_of(rep, items, who)
         st.dataframe(pd.DataFrame({
             t("col.item"): [f"item?id={i}" for i in late["item_id"]],
@@ -126,14 +130,15 @@ else:
             t("att.started_at"): times(late[["started_at"]], "started_at")["started_at"],
             t("compliance.took"): [fmt.duration(m, lang) for m in late["minutes"]],
             t("compliance.over_by"): [fmt.duration(m, lang) for m in late["over_minutes"]]}),
-            hide_index=True, use_container_width=True, key="w_drill_table",
+            hide_index=True, width="stretch", key="w_drill_table",
             column_config={t("col.item"): st.column_config.LinkColumn(display_text=r"item\?id=(.*)",
                                                                       help=t("compliance.open_item"))})
 
 # -- trend per step: small multiples -------------------------------------------------------------------------------
 st.subheader(t("compliance.trend"))
-freq = st.radio(t("compliance.trend_by"), ["M", "W"], horizontal=True, key="w_freq",
-                format_func=lambda v: t(f"compliance.freq.{v}"))
+freq_labels = {v: t(f"compliance.freq.{v}") for v in ("M", "W")}
+freq = st.radio(t("compliance.trend_by"), list(freq_labels), horizontal=True, key="w_freq",
+                format_func=freq_labels.__getitem__)
 tr = dash.trend(base, freq, until=end, last=6 if freq == "M" else 8)
 if tr.empty:
     st.info(t("compliance.nothing_closed"))
@@ -158,16 +163,17 @@ else:
                      alt.Tooltip("rate_text:N", title=t("kpi.on_time")),
                      alt.Tooltip("n_text:N", title=t("col.attempts"))]).properties(height=160)
         with cols[n % 3]:
-            st.altair_chart(chart, use_container_width=True)
+            st.altair_chart(chart, width="stretch")
 
 # -- durations against the limit -------------------------------------------------------------------------------------
 st.subheader(t("compliance.durations"))
-step = st.selectbox(t("att.step"), list(sop.STEPS), key="w_dist_step", format_func=step_title)
+step_labels = {s: step_title(s) for s in sop.STEPS}
+step = st.selectbox(t("att.step"), list(step_labels), key="w_dist_step", format_func=step_labels.__getitem__)
 bins, limit = dash.duration_bins(rep, step)
 hist = alt.Chart(bins).mark_bar().encode(x=alt.X("start:Q", bin="binned", title=t("att.minutes")), x2="end:Q",
                                          y=alt.Y("count:Q", title=t("compliance.count")))
 rule = alt.Chart(pd.DataFrame({"limit": [limit]})).mark_rule(color="red", strokeWidth=2).encode(x="limit:Q")
-st.altair_chart(hist + rule, use_container_width=True)
+st.altair_chart(hist + rule, width="stretch")
 
 # -- at risk now, problems -------------------------------------------------------------------------------------------
 risk = dash.at_risk_only(base, items)
@@ -184,7 +190,7 @@ with risk_tab:
                                    t("compliance.left", span=fmt.duration(m, lang))
                                    for s, m in zip(risk["state"], risk["remaining_minutes"], strict=True)],
             t("compliance.holder"): [people_names.get(h, h) or fmt.DASH for h in risk["holder"]]}),
-            hide_index=True, use_container_width=True, key="w_risk_table",
+            hide_index=True, width="stretch", key="w_risk_table",
             column_config={t("col.item"): st.column_config.LinkColumn(display_text=r"item\?id=(.*)",
                                                                       help=t("compliance.open_item"))})
 with problems_tab:
