@@ -124,12 +124,13 @@ else:
         who = st.selectbox(t("compliance.drill"), late_people, key="w_drill_person",
                            format_func=drill_labels.__getitem__)
         late = dash.late_of(rep, items, who)
-        st.dataframe(pd.DataFrame({
+        st.dataframe(pd.DataFrame({  # the long title last: what a narrow screen must show comes first
             t("col.item"): [f"item?id={i}" for i in late["item_id"]],
-            t("col.title"): late["title"], t("att.step"): [step_title(int(s)) for s in late["step"]],
-            t("att.started_at"): times(late[["started_at"]], "started_at")["started_at"],
+            t("compliance.over_by"): [fmt.duration(m, lang) for m in late["over_minutes"]],
             t("compliance.took"): [fmt.duration(m, lang) for m in late["minutes"]],
-            t("compliance.over_by"): [fmt.duration(m, lang) for m in late["over_minutes"]]}),
+            t("att.step"): [step_title(int(s)) for s in late["step"]],
+            t("att.started_at"): times(late[["started_at"]], "started_at")["started_at"],
+            t("col.title"): late["title"]}),
             hide_index=True, width="stretch", key="w_drill_table",
             column_config={t("col.item"): st.column_config.LinkColumn(display_text=r"item\?id=(.*)",
                                                                       help=t("compliance.open_item"))})
@@ -151,8 +152,10 @@ else:
     tr["n_text"] = [fmt.number(n, lang) for n in tr["attempts"]]
     low = max(0.0, min(0.8, (int(float(tr["on_time_rate"].min()) * 10)) / 10))
     order = [tick[p] for p in periods]
-    cols = st.columns(3)
-    for n, step in enumerate(sorted(set(tr["step"]))):
+    trend_steps = sorted(set(tr["step"]))
+    # a row of three per line (on a phone each row stacks in step order: 1, 2, 3, then 4, 5, 6)
+    cells = [c for n in range(0, len(trend_steps), 3) for c in st.columns(3)]
+    for n, step in enumerate(trend_steps):
         one = tr[tr["step"] == step]
         chart = alt.Chart(one, title=alt.Title(step_title(int(step)), fontSize=13, anchor="start")).mark_line(
             point=True).encode(
@@ -162,7 +165,7 @@ else:
             tooltip=[alt.Tooltip("when:N", title=t("compliance.when")),
                      alt.Tooltip("rate_text:N", title=t("kpi.on_time")),
                      alt.Tooltip("n_text:N", title=t("col.attempts"))]).properties(height=160)
-        with cols[n % 3]:
+        with cells[n]:
             st.altair_chart(chart, width="stretch")
 
 # -- durations against the limit -------------------------------------------------------------------------------------
@@ -170,8 +173,9 @@ st.subheader(t("compliance.durations"))
 step_labels = {s: step_title(s) for s in sop.STEPS}
 step = st.selectbox(t("att.step"), list(step_labels), key="w_dist_step", format_func=step_labels.__getitem__)
 bins, limit = dash.duration_bins(rep, step)
-hist = alt.Chart(bins).mark_bar().encode(x=alt.X("start:Q", bin="binned", title=t("att.minutes")), x2="end:Q",
-                                         y=alt.Y("count:Q", title=t("compliance.count")))
+hist = alt.Chart(bins).mark_bar().encode(  # plain integers on the axes: vega's "1,000" reads wrong in id_ID
+    x=alt.X("start:Q", bin="binned", title=t("att.minutes"), axis=alt.Axis(format="d")), x2="end:Q",
+    y=alt.Y("count:Q", title=t("compliance.count"), axis=alt.Axis(format="d", tickMinStep=1)))
 rule = alt.Chart(pd.DataFrame({"limit": [limit]})).mark_rule(color="red", strokeWidth=2).encode(x="limit:Q")
 st.altair_chart(hist + rule, width="stretch")
 
@@ -184,12 +188,13 @@ with risk_tab:
         st.success(t("compliance.none_at_risk"))
     else:
         st.dataframe(pd.DataFrame({
-            t("col.item"): [f"item?id={i}" for i in risk["item_id"]], t("col.title"): risk["title"],
-            t("att.step"): [step_title(int(s)) for s in risk["step"]],
+            t("col.item"): [f"item?id={i}" for i in risk["item_id"]],
             t("compliance.time"): [t("compliance.overdue_by", span=fmt.duration(m, lang)) if s == "late" else
                                    t("compliance.left", span=fmt.duration(m, lang))
                                    for s, m in zip(risk["state"], risk["remaining_minutes"], strict=True)],
-            t("compliance.holder"): [people_names.get(h, h) or fmt.DASH for h in risk["holder"]]}),
+            t("att.step"): [step_title(int(s)) for s in risk["step"]],
+            t("compliance.holder"): [people_names.get(h, h) or fmt.DASH for h in risk["holder"]],
+            t("col.title"): risk["title"]}),
             hide_index=True, width="stretch", key="w_risk_table",
             column_config={t("col.item"): st.column_config.LinkColumn(display_text=r"item\?id=(.*)",
                                                                       help=t("compliance.open_item"))})
