@@ -956,7 +956,6 @@ TEXT: dict[str, str] = {
     "compliance.period_shown": "Period: {period} (steps started in this period)",
     "compliance.per_step_help": ("The step with the lowest on-time share on top. Late: finished past the SOP limit; "
         "over the limit: still running and already past it."),
-    "compliance.bar_label": "{rate} · {late} late",
     "compliance.nothing_closed": "No step was finished in this period yet.",
     "compliance.late": "Late",
     "compliance.open_overdue": "Running, over the limit",

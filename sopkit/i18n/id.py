@@ -970,7 +970,6 @@ TEXT: dict[str, str] = {
     "compliance.period_shown": "Periode: {period} (langkah yang dimulai dalam periode ini)",
     "compliance.per_step_help": ("Langkah dengan persentase tepat waktu terendah paling atas. Terlambat: selesai "
         "melewati batas SOP; lewat batas: masih berjalan dan sudah melewati batas."),
-    "compliance.bar_label": "{rate} · {late} terlambat",
     "compliance.nothing_closed": "Belum ada langkah yang selesai dalam periode ini.",
     "compliance.late": "Terlambat",
     "compliance.open_overdue": "Berjalan, lewat batas",

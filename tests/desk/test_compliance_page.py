@@ -123,9 +123,10 @@ def test_last_month_steps_and_people_worst_first_by_name(app, env, late_last_mon
     assert list(people[t("compliance.rework_received")]) == ["3", "0", "0"]
     # the chart's bars carry their value as text (85 vs 90 % readable), in id_ID, worst on top
     chart = at.get("vega_lite_chart")[0].proto
-    assert '"text": {"field": "bar_text"' in chart.spec
+    assert '"text": {"field": "rate_text"' in chart.spec
     drawn = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().to_pandas()
-    assert list(drawn["bar_text"]) == ["75,0% · 1 terlambat", "75,0% · 1 terlambat", "100,0%"]
+    assert list(drawn["rate_text"]) == ["75,0%", "75,0%", "100,0%"]
+    assert list(drawn["late_text"]) == ["1", "1", "0"]  # in the tooltip
 
 
 def test_a_persons_late_items_link_to_the_item_page(app, env, late_last_month) -> None:
