@@ -27,7 +27,7 @@ for item in widgets.capped(filters.bar("home", tasks)):
         with left:
             widgets.item_header(item)
             holder = item.holder(item.step)
-            st.caption(t("home.held_by", who=holder) if holder else t("home.in_queue"))
+            st.caption(t("home.held_by", who=widgets.who(holder)) if holder else t("home.in_queue"))
         with right:
             widgets.clock_badge(item)
             role = sop.STEPS[item.step].role

@@ -28,7 +28,7 @@ if item.is_open:
 st.caption(t("item.status", status=widgets.item_status(item.status), rev=item.rev))
 info, content, timeline = st.tabs([t("item.info"), t("item.content"), t("item.timeline")])
 with info:
-    people = {t(f"item.holder.{c}"): getattr(item, c) or "—"
+    people = {t(f"item.holder.{c}"): widgets.who(getattr(item, c))
               for c in ("officer", "creator", "verifier", "approver", "scheduler", "publisher")}
     st.table(people)
     st.text(t("schedule.at", at=session.local(item.publish_at)))
@@ -59,6 +59,7 @@ with timeline:
     history = session.history()
     report = compute(log, history=history, as_of=now, stored_order=True)
     shown = log[["at", "step", "action", "actor", "role", "note"]]
+    shown = shown.assign(actor=shown["actor"].map(widgets.who))  # names, not e-mail addresses
     # the Settings revisions made while the item was open belong to its timeline: they changed its rules
     times_ = pd.to_datetime(log["at"], utc=True, errors="coerce", format="ISO8601")
     if times_.notna().any():

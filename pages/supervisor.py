@@ -104,6 +104,7 @@ with scheduled_tab:
 
 with assign_tab:
     users = [u for u in ctx.snap.users if u.active]
+    people = widgets.names()
     open_items = sorted((i for i in items if i.is_open),
                         key=lambda i: i.step_entered_at or dt.datetime.max.replace(tzinfo=dt.UTC))
     open_items = filters.bar("assign", open_items)
@@ -112,10 +113,10 @@ with assign_tab:
     for item in widgets.capped(open_items):
         role = sop.STEPS[item.step].role
         candidates = [u.email for u in users if u.has(role)]
-        with st.expander(f"{item.id} · {widgets.step_title(item.step)} · {item.holder(item.step) or '—'}"):
+        with st.expander(f"{item.id} · {widgets.step_title(item.step)} · {widgets.who(item.holder(item.step))}"):
             st.text(item.title)
             st.selectbox(t("assign.to"), candidates, key=f"w_assignee_{item.id}", index=None,
-                         placeholder=t("ui.choose_one"))
+                         placeholder=t("ui.choose_one"), format_func=people.__getitem__)
 
             def _assign(item=item) -> None:
                 user = session.current_user()

@@ -12,14 +12,10 @@ import streamlit as st
 from sopkit import filters
 from sopkit.schema import Item
 
-from . import session, widgets
+from . import widgets
 from .session import t
 
 _FIELDS = ("categories", "channels", "people", "statuses")
-
-
-def _names() -> dict[str, str]:
-    return {u.email: u.name or u.email for u in session.snapshot().users}
 
 
 def bar(key: str, items: Sequence[Item], fields: Sequence[str] = _FIELDS) -> list[Item]:
@@ -27,7 +23,7 @@ def bar(key: str, items: Sequence[Item], fields: Sequence[str] = _FIELDS) -> lis
     list gets no bar (nothing to search; the page says the queue is empty)."""
     if not items:
         return []
-    names = _names()
+    names = widgets.names()
     offered = filters.choices(items)
     prefix = f"{key}."
     state = st.session_state

@@ -20,7 +20,7 @@ from sopkit.schema import User
 
 from . import session
 from .session import Snapshot, t
-from .widgets import labelled, times
+from .widgets import labelled, times, who
 
 
 def _detail(line: OutboxLine) -> str:
@@ -53,7 +53,7 @@ def tab(admin: User, snap: Snapshot) -> None:
     st.markdown(f"**{t('admin.unreachable')}**")
     nobody = unreachable_people(snap.users, prefs)
     if nobody:
-        st.dataframe(labelled(pd.DataFrame([{"name": u.name or u.email, "email": u.email,
+        st.dataframe(labelled(pd.DataFrame([{"name": who(u.email),
                                              "reason": t(f"notify.unreachable.{why}")} for u, why in nobody])),
                      hide_index=True)
     else:

@@ -8,14 +8,10 @@ from sopkit.clock import Breakdown
 from sopkit.i18n import has
 from sopkit.settings import Revision
 
-from . import session
+from . import session, widgets
 from .session import t
 
-
-def who(email: str) -> str:
-    """A person's name (names, not e-mail addresses); the address only for someone the desk does not know."""
-    user = session.snapshot().user(email) if email else None
-    return (user.name or user.email) if user else (email or "—")
+who = widgets.who  # the one name lookup (kept here under its old name for this module's callers)
 
 
 def source(revision: Revision) -> str:
