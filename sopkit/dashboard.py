@@ -127,16 +127,17 @@ def tiles(report: Report, start: dt.date, end: dt.date) -> dict[str, float]:
     lo, hi = _midnight(start, tz), _midnight(end + dt.timedelta(days=1), tz)
     pub = a[(a["outcome"] == "publish") & (a["ended_at"] >= lo) & (a["ended_at"] < hi)]
     published_at = pub.groupby("item_id")["ended_at"].max()
-    first = a[(a["step"] == report.procedure.first) & a["item_id"].isin(published_at.index)]
-    began = first.groupby("item_id")["started_at"].min()
+    first = a[a["step"] == report.procedure.first]  # no isin: an Arrow-string isin is a Python loop
+    began = first.groupby("item_id")["started_at"].min().reindex(published_at.index)
     hours = ((published_at - began).dropna().dt.total_seconds() / 3600)
     period = in_period(report, start, end).attempts
     closed = period[period["ended_at"].notna()]
-    rework = period.groupby("item_id")["outcome"].agg(lambda o: bool((o == "reject").any())) if len(period) else None
+    n_items = period["item_id"].nunique()  # vectorised: a per-item Python lambda took 3.8 s over a year at 50k
+    n_sent_back = period.loc[period["outcome"] == "reject", "item_id"].nunique()
     return {"published": float(len(published_at)),
             "on_time_rate": float(closed["on_time"].mean()) if len(closed) else float("nan"),
             "median_lead_time_hours": float(hours.median()) if len(hours) else float("nan"),
-            "rework_rate": float(rework.mean()) if rework is not None else float("nan"),
+            "rework_rate": n_sent_back / n_items if n_items else float("nan"),
             "open_overdue": float((~a.loc[a["ended_at"].isna(), "on_time"]).sum())}
 
 
