@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
 
 from babel import dates as _dates
 from babel import numbers as _numbers
@@ -27,13 +26,9 @@ def locale_of(lang: str) -> str:
     return LOCALES.get(lang, LOCALES[DEFAULT_LANG])
 
 
-def _missing(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
 def number(x: float | int | None, lang: str = DEFAULT_LANG, digits: int = 0) -> str:
     """``194475`` → ``194.475`` (id) / ``194,475`` (en); ``digits`` decimals at most; ``—`` for none/NaN."""
-    if _missing(x):
+    if x is None or math.isnan(x):
         return DASH
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
     return _numbers.format_decimal(x, format=pattern, locale=locale_of(lang))
@@ -41,7 +36,7 @@ def number(x: float | int | None, lang: str = DEFAULT_LANG, digits: int = 0) -> 
 
 def percent(share: float | None, lang: str = DEFAULT_LANG, digits: int = 0) -> str:
     """A share 0..1 as ``85%`` / ``85,3%`` (id) with ``digits`` decimals; ``—`` for none/NaN (no attempts)."""
-    if _missing(share):
+    if share is None or math.isnan(share):
         return DASH
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
     return _numbers.format_percent(share, format=pattern, locale=locale_of(lang))
