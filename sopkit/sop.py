@@ -17,8 +17,6 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
-from .i18n import step_title
-
 Clock = Literal["working", "calendar"]
 
 #: Roles of the SOP (Pelaksana) plus the desk's own: ``admin`` runs the system, ``manager`` reads reports.
@@ -56,15 +54,6 @@ class Step:
     editable: frozenset[str] = frozenset()  # content fields the holder may edit here: a maker's step
     number: int = 0
 
-    # Deprecated: the titles are catalogue entries (``i18n.step_title``); these two remain only for
-    # pages/compliance.py until its rebuild, and go with it.
-    @property
-    def title_id(self) -> str:
-        return step_title(self, "id")
-
-    @property
-    def title_en(self) -> str:
-        return step_title(self, "en")
 
 
 @dataclass(frozen=True)

@@ -47,19 +47,22 @@ def _many(field, value):  # type: ignore[no-untyped-def]
     return list(value) if field.is_repeated else [value]
 
 
-def _proto_strings(message, labels: dict[str, str] | None = None) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def _proto_strings(message, labels: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
+                   chart: bool = False) -> Iterator[str]:
     if message.DESCRIPTOR.name == "Dataframe":  # its column config's labels are the titles a reader sees
         labels = _labels(message.columns)
+    # a chart's data: its cells may show (labels, tooltips), its column names do not (the spec titles the axes)
+    chart = chart or message.DESCRIPTOR.name in ("VegaLiteChart", "ArrowVegaLiteChart")
     for field, value in message.ListFields():
         if field.type == field.TYPE_MESSAGE:
             for v in _many(field, value):
-                yield from _proto_strings(v, labels)
+                yield from _proto_strings(v, labels, chart)
         elif field.type == field.TYPE_STRING:
             for v in _many(field, value):
                 if field.name not in _NOT_SHOWN:
                     yield f"{message.DESCRIPTOR.name}.{field.name}", v
         elif field.type == field.TYPE_BYTES and field.name == "data":
-            yield from _arrow_strings(value, labels or {})
+            yield from _arrow_strings(value, labels or {}, names=not chart)
 
 
 def _labels(raw: str) -> dict[str, str]:
@@ -71,13 +74,14 @@ def _labels(raw: str) -> dict[str, str]:
     return {name.split(":", 1)[-1]: c["label"] for name, c in config.items() if isinstance(c, dict) and c.get("label")}
 
 
-def _arrow_strings(data: bytes, labels: dict[str, str]) -> Iterator[str]:
+def _arrow_strings(data: bytes, labels: dict[str, str], names: bool = True) -> Iterator[str]:
     try:
         table = pa.ipc.open_stream(io.BytesIO(data)).read_all()
     except Exception:  # noqa: BLE001 - not Arrow
         return
-    yield from (("table.column", labels.get(str(c), str(c))) for c in table.column_names
-                if not str(c).startswith("__"))
+    if names:
+        yield from (("table.column", labels.get(str(c), str(c))) for c in table.column_names
+                    if not str(c).startswith("__"))
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             yield from (("table.cell", v) for v in column.to_pylist() if isinstance(v, str))
@@ -113,10 +117,8 @@ def english_in(at) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
 NAMES = ("Budi Santoso", "Siti Aminah", "Agus Salim", "Rina Wati", "Dewi Lestari", "Hendra Gunawan",
          "Maya Sari", "Yusuf Hadi")
 
-#: Every page but the compliance page, which is being rebuilt on its own branch (its tables still carry the
-#: report's English column names); that rebuild adds it here.
 PAGES = ("home", "officer", "creator", "supervisor", "administrator", "publisher", "admin", "about", "notifications",
-         "item")
+         "item", "compliance")
 CASES = [(role, page) for role in sop.ROLES for page in PAGES if can_see(User(email="x@y.z", roles=(role,)), page)]
 
 
