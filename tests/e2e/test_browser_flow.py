@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from pages._ui import cookie
 from sopkit import sessions, sop
-from sopkit.i18n import t
+from sopkit.i18n import channel_title, t
 from sopkit.store.sqlite import SQLiteStore
 
 from .conftest import ARTIFACTS, PASSWORD
@@ -102,7 +102,7 @@ def test_mulai_to_published(page: Page, server: str, demo_store: SQLiteStore) ->
     form.get_by_label(t("field.title"), exact=True).fill(TITLE)
     form.get_by_label(t("field.summary"), exact=True).fill("Rute baru mulai Senin, 07.00 WIB.")
     choose(page, t("field.category"), "Layanan", scope=form)
-    choose(page, t("field.channels"), "site", scope=form, multi=True)
+    choose(page, t("field.channels"), channel_title("site"), scope=form, multi=True)
     form.get_by_label(t("field.sources"), exact=True).fill("https://dishub.kalbarprov.go.id/rute")
     click(page, t("officer.start_button"))
     no_errors(page)
@@ -122,7 +122,7 @@ def test_mulai_to_published(page: Page, server: str, demo_store: SQLiteStore) ->
     body.fill("Mulai **Senin**, bus Trans Kalbar melayani rute baru Pontianak – Sungai Raya.")
     body.press("Control+Enter")
     idle(page)
-    cap = page.get_by_label(t("creator.caption_for", channel="site"))
+    cap = page.get_by_label(t("creator.caption_for", channel=channel_title("site")))
     cap.fill("Rute baru Trans Kalbar mulai Senin.")
     cap.press("Control+Enter")
     idle(page)
