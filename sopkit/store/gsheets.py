@@ -620,15 +620,7 @@ class GSheetsStore:
                 raise
 
         def settle() -> Item:
-            """The tries ran out after a write that may have been applied: look for it once more."""
-            if not sent["maybe"]:
-                raise SheetsBusy(BUSY_MESSAGE)
-            try:
-                return self._commit_once(change, write=False)
-            except _NotInLog as e:
-                raise SheetsBusy(BUSY_MESSAGE) from e
-            except _Retry as e:
-                raise Unconfirmed(UNCONFIRMED_MESSAGE) from e
+            return _look_again(sent["maybe"], lambda: self._commit_once(change, write=False))
 
         with self._lock:
             return self._retrying(step, settle=settle)
@@ -731,14 +723,7 @@ class GSheetsStore:
                 raise
 
         def settle() -> list[Item | StoreError]:
-            if not sent["maybe"]:
-                raise SheetsBusy(BUSY_MESSAGE)
-            try:
-                return step(write=False)
-            except _NotInLog as e:
-                raise SheetsBusy(BUSY_MESSAGE) from e
-            except _Retry as e:
-                raise Unconfirmed(UNCONFIRMED_MESSAGE) from e
+            return _look_again(sent["maybe"], lambda: step(write=False))
 
         with self._lock:
             return self._retrying(step, settle=settle)
@@ -1047,14 +1032,7 @@ class GSheetsStore:
             raise SheetsBusy(BUSY_MESSAGE)
 
         def settle() -> tuple[int | None, _SettingsView]:
-            if not state["maybe"]:
-                raise SheetsBusy(BUSY_MESSAGE)
-            try:
-                return step(write=False)
-            except _NotInLog as e:
-                raise SheetsBusy(BUSY_MESSAGE) from e
-            except _Retry as e:
-                raise Unconfirmed(UNCONFIRMED_MESSAGE) from e
+            return _look_again(bool(state["maybe"]), lambda: step(write=False))
 
         return self._retrying(step, settle=settle)
 
@@ -1498,3 +1476,20 @@ def open_url(url: str, context: StoreContext) -> GSheetsStore:
     except (ValueError, KeyError, OSError) as e:
         raise StoreError(f"The Google service-account credentials cannot be used: {e}") from e
     return GSheetsStore(client, key, **dict(context.options))
+
+
+_T = TypeVar("_T")
+
+
+def _look_again(maybe_applied: bool, look: Callable[[], _T]) -> _T:
+    """The tries ran out. Nothing was sent that could have been applied: busy, nothing saved. A write that may have
+    been applied: look for it once more without writing (``look``): found → its outcome; not in the Log → busy,
+    nothing saved; the look failed too → unconfirmed (a person checks)."""
+    if not maybe_applied:
+        raise SheetsBusy(BUSY_MESSAGE)
+    try:
+        return look()
+    except _NotInLog as e:
+        raise SheetsBusy(BUSY_MESSAGE) from e
+    except _Retry as e:
+        raise Unconfirmed(UNCONFIRMED_MESSAGE) from e
