@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import requests
+from test_publish_faults import CrashingStore
 from test_publish_job import (
     JOB_USER,
     T0,
@@ -40,9 +41,19 @@ from sopkit.channels.base import PermanentError, Post, Result
 from sopkit.channels.http import send
 from sopkit.channels.telegram import TelegramChannel
 from sopkit.config import Config
-from sopkit.publishing import CHECKING, CLAIMED, PUBLISHED, UNKNOWN, LeaseTooShort, check_lease, post_key
+from sopkit.publishing import (
+    CHECKING,
+    CLAIMED,
+    PUBLISHED,
+    UNKNOWN,
+    LeaseTooShort,
+    check_lease,
+    post_key,
+    requeue_channel,
+)
 from sopkit.publishing.run import Holder, holder_path, read_holder, write_holder
 from sopkit.retry import Backoff
+from sopkit.schema import User
 from sopkit.store.sqlite import SQLiteStore
 from sopkit.timeutil import server_now, to_iso
 from sopkit.workflow import Desk
@@ -352,6 +363,66 @@ def test_a_takeover_always_asks_first(store: SQLiteStore, clock: Clock) -> None:
     wp = CopyingChannel("wordpress")
     make_job(store, clock, {"wordpress": wp}).run()
     assert wp.calls == ["find sop-p5", "publish sop-p5", "copies sop-p5"]
+
+
+# -- a takeover where a late request could not be found afterwards (Facebook) -----------------------------------------
+
+
+def late_then_dies(store: SQLiteStore, clock: Clock, item_id: str, fb: FakeChannel) -> None:
+    """Run A's Facebook request gets no answer in time and the platform holds it (``late``: it is applied later,
+    A still alive); A looks, finds nothing, and dies in the store before its ``unknown`` is written (fault
+    injection, seed 151). A's claim is left; its lease runs out."""
+    fb.script.append("late")
+    plan = iter([False, False, True])  # the claim's batch is stored; the process dies before writing the unknown
+    with pytest.raises(Crash):
+        make_job(CrashingStore(store, lambda: next(plan, False)), clock, {"facebook": fb}).run()  # type: ignore[arg-type]
+    assert state(store, item_id, "facebook")["status"] == CLAIMED and len(fb.late) == 1 and fb.posts == {}
+    clock.advance(minutes=11)
+
+
+def test_a_takeover_never_posts_blind_where_a_late_request_could_not_be_found_afterwards(store: SQLiteStore,
+                                                                                         clock: Clock) -> None:
+    add_item(store, "f1", ("facebook",))
+    fb = FakeChannel("facebook")
+    late_then_dies(store, clock, "f1", fb)
+
+    lines: list[str] = []
+    report = make_job(store, clock, {"facebook": fb}, lines=lines).run()  # B takes the claim over
+    s = state(store, "f1", "facebook")
+    assert report.unknown == 1 and fb.calls == ["publish sop-f1", "find sop-f1", "find sop-f1"]  # B only looked
+    assert s["status"] == UNKNOWN and s["error"].startswith("tidak pasti — periksa kanal: proses otomatis sebelumnya")
+    assert "mungkin masih diproses" in s["error"] and "Buka kanal facebook" in s["error"]  # why, and what to check
+    assert s["watch_until"] == to_iso(clock() + dt.timedelta(hours=24))
+    assert any("not posting blind" in line for line in lines)
+
+    fb.land()  # A's request is applied at last
+    clock.advance(minutes=5)
+    report = make_job(store, clock, {"facebook": fb}).run()  # C: the watch finds it and records it
+    s = state(store, "f1", "facebook")
+    assert report.resolved == 1 and s["status"] == PUBLISHED and s["post_id"] == "facebook-sop-f1"
+    assert fb.posts == {"sop-f1": 1} and store.get_item("f1").status == sop.PUBLISHED
+
+
+def test_a_facebook_takeover_whose_post_never_appears_is_posted_once_after_a_person_hands_it_back(
+        store: SQLiteStore, clock: Clock) -> None:
+    add_item(store, "f2", ("facebook",))
+    fb = FakeChannel("facebook", script=["crash_before"])  # A dies before sending: B cannot know that
+    with pytest.raises(Crash):
+        make_job(store, clock, {"facebook": fb}).run()
+    clock.advance(minutes=11)
+    make_job(store, clock, {"facebook": fb}).run()
+    assert state(store, "f2", "facebook")["status"] == UNKNOWN
+    clock.advance(hours=1)
+    rev = store.get_item("f2").rev
+    make_job(store, clock, {"facebook": fb}).run()  # looks again: nothing, no write, no post
+    assert store.get_item("f2").rev == rev and fb.calls.count("publish sop-f2") == 1
+
+    person = User("medsos@dishub.go.id", name="Pengelola Medsos", roles=("publisher",))
+    store.save_user(person)
+    requeue_channel(Desk(store, now=clock), person, store.get_item("f2"), "facebook", "dicek di Page: belum ada")
+    make_job(store, clock, {"facebook": fb}).run()
+    assert state(store, "f2", "facebook")["status"] == PUBLISHED and fb.posts == {"sop-f2": 1}
+    assert store.get_item("f2").status == sop.PUBLISHED
 
 
 # -- the host lock's holder -----------------------------------------------------------------------------------------

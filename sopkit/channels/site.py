@@ -541,6 +541,6 @@ def _factory(ctx: ChannelContext) -> SiteChannel:
 
 #: Rendition: our own pages; 1200 px covers a 600 px column on 2x screens; 1 MB keeps a page light on mobile data.
 SPEC = ChannelSpec(
-    name="site", order=10, factory=_factory, home=True, address=("base_url", DEFAULT_BASE_URL),
+    name="site", order=10, factory=_factory, home=True, rewrites=True, address=("base_url", DEFAULT_BASE_URL),
     rendition=RenditionSpec("fit", ((1200, 1200),), 1024 * 1024, min_aspect=1 / 2, max_aspect=3.0),
 )

@@ -115,6 +115,12 @@ class ChannelSpec:
     #: the job can look a post up (``find``), so a post out but not yet recorded is found by the next run; False
     #: (Telegram's Bot API): the job writes each result right after its post, not with the run's batch
     searchable: bool = True
+    #: posting the same key again replaces that one post (the website rewrites ``berita/<key>/``), so a request of
+    #: a run that died can never leave a second post. Where this is False and the copies of a post cannot be listed
+    #: afterwards (``Copies``: WordPress), a run taking over a claim an earlier run held posts nothing on its own
+    #: when the post is not there yet (Facebook, Instagram): that run's request may still land; it is ``unknown``,
+    #: watched, for a person to hand back (``publishing.job``)
+    rewrites: bool = False
     address: tuple[str, str] | None = None  # (key, default) of the address it serves at, for ``home``
     config_warnings: ConfigWarnings | None = None
 

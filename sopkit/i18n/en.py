@@ -566,6 +566,9 @@ TEXT: dict[str, str] = {
                                          "post there ({reason}). {look}"),
     "job.claim_unfinished_unsearchable": ("{unknown}: a run claimed it and did not finish, and the channel cannot be "
                                           "searched ({detail}). {look}"),
+    "job.claim_unfinished_unseen": ("{unknown}: a run claimed it and did not finish; the post is not there yet, but "
+                                    "that run's request may still be applied by the channel, so the job does not "
+                                    "post again on its own and keeps looking for it. {look}"),
     "job.could_not_ask": "could not ask {channel} whether it already has the post: {detail}",
     "job.could_not_prepare": "could not prepare the post: {detail}",
     "job.gave_up": "gave up after {runs} runs: {detail}",

@@ -576,6 +576,10 @@ TEXT: dict[str, str] = {
     "job.claim_unfinished_unsearchable": ("{unknown}: proses otomatis sebelumnya mengambil kanal ini dan tidak "
                                           "selesai, dan kanal "
                                           "ini tidak bisa dicari ({detail}). {look}"),
+    "job.claim_unfinished_unseen": ("{unknown}: proses otomatis sebelumnya mengambil kanal ini dan tidak selesai; "
+                                    "postingnya belum terlihat, tetapi permintaannya mungkin masih diproses kanal "
+                                    "dan tayang belakangan, jadi proses otomatis tidak memposting lagi sendiri dan "
+                                    "terus mencarinya. {look}"),
     "job.could_not_ask": "tidak bisa menanyakan ke {channel} apakah posting sudah ada: {detail}",
     "job.could_not_prepare": "posting tidak bisa disiapkan: {detail}",
     "job.gave_up": "berhenti mencoba setelah {runs} putaran proses otomatis: {detail}",

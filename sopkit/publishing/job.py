@@ -13,6 +13,9 @@ marked a whole post failed for one bad channel, e.g. Mixpost #89):
   whether the post is already there (every post carries the idempotency key ``sop-<item id>``). On a channel
   that cannot be searched, a run that died or an answer that never came (:class:`OutcomeUnknown`) ends as
   ``unknown`` for a person to check: a missing post is a nuisance, a duplicate on a government account is worse.
+  A takeover that does not find the post posts it only where the dead run's request, landing late, could leave
+  no second post (the website rewrites its page; WordPress's copies are found and trashed); elsewhere (Facebook,
+  Instagram) not found may mean "not applied yet", so it is ``unknown``, watched, for a person to hand back.
 * **A claim no request outlives.** While the channel is talked to, a heartbeat renews the claim and every
   request lives inside what is left of it (``lease``: a deadline per request, none after the claim is lost); the
   lease itself is refused if it is shorter than the longest attempt on a channel.
@@ -579,6 +582,8 @@ class PublishJob:
             if found is not None:
                 self.say(f"{item.id} {ch}: found the post of an earlier run, not posting again")
                 return self._kept(item, ch, probe, found, watch=True)
+            if had_claim and not _may_post_after_takeover(ch, channel):
+                return self._unseen(item, ch, channel, probe)
         try:
             post = self._build(item, ch, remember)
         except MediaError as e:
@@ -672,6 +677,19 @@ class PublishJob:
         watch = {"watch_until": to_iso(self.desk.now() + self.watch)}  # it can be searched: later runs look too
         return Outcome(UNKNOWN, t("job.unknown_detail", unknown=UNKNOWN_TEXT, detail=what,
                                   look=_look(channel, looked)), refs=refs, extra={**where, **watch})
+
+    def _unseen(self, item: Item, ch: str, channel: Channel, probe: Post) -> Outcome:
+        """A claim taken over from a run that did not finish, on a channel where its post is not there (yet).
+
+        Not found says little here: the search is sound for a post that is out (right after our own post it is
+        found), but that run's request may still be on its way; the platform can apply it after the run gave it
+        up, and the run may then have died before writing ``unknown``. Posting now would make a second post that
+        nothing could find and take down afterwards. So it is ``unknown`` for a person to check and hand back, and
+        each run looks for it while it is watched, recording it when the late request lands."""
+        self.say(f"{item.id} {ch}: took over the claim of a run that did not finish; its post is not there (yet): "
+                 "not posting blind")
+        return Outcome(UNKNOWN, t("job.claim_unfinished_unseen", unknown=UNKNOWN_TEXT, look=_look(channel, probe)),
+                       extra={**self._where(channel, probe), "watch_until": to_iso(self.desk.now() + self.watch)})
 
     def _probe(self, item: Item, ch: str) -> Post:
         """What ``find`` needs to recognise the post (its link, caption, schedule and what earlier tries learnt),
@@ -951,6 +969,14 @@ def _searchable(channel: str) -> bool:
     """Whether the job can look a post up there (the registry's word; an unknown channel is taken to be)."""
     spec = registry.get(channel)
     return spec is None or spec.searchable
+
+
+def _may_post_after_takeover(name: str, channel: Channel) -> bool:
+    """Whether a run that took over a claim an earlier run held may post when the post is not found: only where
+    that run's request, landing late, could leave no second post (the channel rewrites the same post, the
+    registry's ``rewrites``) or its copy would be found and sorted out (the channel lists copies: WordPress)."""
+    spec = registry.get(name)
+    return copies_.can_find_copies(channel) or (spec is not None and spec.rewrites)
 
 
 def _risky(prior: Mapping[str, Any] | None) -> bool:
