@@ -3,13 +3,16 @@
 What the outside chaos run did to find issue 17, with the two cases it found made frequent: WordPress holds a
 post's insert for longer than the request's deadline and sometimes longer than the lease
 (``services/wordpress/hold-posts.php``: the insert happens however long the client has been gone), the loopback
-Telegram applies a message long after the job gave up (the ``late`` fault), and job processes are killed with
-SIGKILL, mostly while WordPress is holding their POST. Runs overlap (separate processes, no host lock: two hosts
-sharing one store). Then the faults stop, every held request lands, and clean runs settle what can be settled.
+Telegram applies a message long after the job gave up and the loopback Graph a Page post longer than a lease after
+(the ``late`` fault), and job processes are killed with SIGKILL, mostly while WordPress or Graph is holding their
+post. Runs overlap (separate processes, no host lock: two hosts sharing one store). Then the faults stop, every
+held request lands, and clean runs settle what can be settled.
 
-Checked at the end: no item is live twice on WordPress or sent twice on Telegram; every WordPress channel is
-published, with the post that is live (none left unknown or being looked for: WordPress can be searched); every
-copy an abandoned request made is in the trash and recorded; an item is closed exactly when all its channels are.
+Checked at the end: no item is live twice on WordPress or Facebook or sent twice on Telegram; every WordPress
+channel is published, with the post that is live (none left unknown or being looked for: WordPress can be
+searched); every copy an abandoned request made is in the trash and recorded; a Facebook channel is published with
+the one post that is out, or unknown with nothing out (a run that took over a killed run's claim never posts blind
+there, and later runs record a post that lands); an item is closed exactly when all its channels are.
 
 The figures are printed (``-s``) and written to ``test-artifacts/publish_chaos.json``. CI runs a short round
 (about a minute); ``PUBLISH_CHAOS_ROUNDS=60 pytest -s tests/test_publish_chaos.py`` runs a long one.
@@ -33,6 +36,7 @@ from test_channel_wordpress import Admin
 from test_publish_job import add_item
 
 from fakes import Fault
+from fakes.graph_api import FakeGraph
 from fakes.telegram_api import FakeTelegram
 from services.wordpress import WordPressServer
 from sopkit import sop
@@ -44,6 +48,7 @@ ROUNDS = int(os.environ.get("PUBLISH_CHAOS_ROUNDS", "8"))
 NEW_ITEMS = (1, 3)  # items falling due each round, so every round has posts to hold and runs to kill
 LEASE, REQUEST = 6.0, 2.0  # seconds: the longest attempt (2 tries × 2 s + 0.5 s) fits the lease
 HOLD = (3.0, 10.0)  # how long WordPress holds a post: always past the deadline, often past the lease
+GRAPH_LATE = (LEASE + 1, 2 * LEASE)  # how long Graph holds a Page post: always past the lease
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -113,22 +118,24 @@ def test_no_duplicates_and_no_findable_unknowns_under_kills_and_held_requests(
     store = SQLiteStore(db)
     store.init()
     ids: list[str] = []
-    with FakeTelegram() as telegram:
+    with FakeTelegram() as telegram, FakeGraph() as graph:
         runs = Runs(tmp_path, {
             "db": str(db), "lease_seconds": LEASE, "request_seconds": REQUEST,
             "wordpress": {"base_url": wordpress.base_url, "username": wordpress.username,
                           "app_password": wordpress.app_password},
             "telegram": {"api_url": telegram.base_url, "bot_token": telegram.token, "chat_id": "@dishubkalbar"},
+            "facebook": {"graph_url": graph.graph_url, "page_id": graph.page_id, "page_token": graph.token},
         })
         try:
             started = time.monotonic()
             for _ in range(ROUNDS):
                 for _ in range(rng.randint(*NEW_ITEMS)):
                     ids.append(item_id := f"chaos-{os.urandom(3).hex()}-{len(ids)}")
-                    channels = ("wordpress", "telegram") if len(ids) % 3 == 0 else ("wordpress",)
+                    channels = ("wordpress", *(("telegram",) if len(ids) % 3 == 0 else ()),
+                                *(("facebook",) if len(ids) % 2 == 0 else ()))
                     add_item(store, item_id, channels, publish_at=server_now() - dt.timedelta(minutes=1),
-                             captions={"telegram": f"Kabar {item_id}"})
-                chaos_round(rng, runs, wordpress, telegram, ids, counts)
+                             captions={"telegram": f"Kabar {item_id}", "facebook": fb_message(item_id)})
+                chaos_round(rng, runs, wordpress, telegram, graph, ids, counts)
             counts["chaos seconds"] = round(time.monotonic() - started)
             settle(runs, wordpress, counts)
         finally:
@@ -138,6 +145,7 @@ def test_no_duplicates_and_no_findable_unknowns_under_kills_and_held_requests(
                                                 for s in runs.exits.values())
         logs = runs.logs()
         check(store, admin, telegram, ids, counts, logs)
+        check_facebook(store, graph, ids, counts, logs)
     print("\npublish chaos:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     out = ROOT / "test-artifacts"
     out.mkdir(exist_ok=True)
@@ -146,14 +154,30 @@ def test_no_duplicates_and_no_findable_unknowns_under_kills_and_held_requests(
     assert counts["copies trashed"] + counts["lost answers found by looking"] > 0, counts
 
 
-def chaos_round(rng: random.Random, runs: Runs, wp: WordPressServer, telegram: FakeTelegram, ids: list[str],
-                counts: Counter[str]) -> None:
+def fb_message(item_id: str) -> str:
+    """An item's Page post: the job finds it by this exact message (there is no website link in this run)."""
+    return f"Kabar {item_id} di Facebook"
+
+
+def graph_holding(graph: FakeGraph) -> set[int]:
+    """The processes whose Page post Graph holds (received, not applied yet)."""
+    with graph.lock:
+        made = {p["message"] for p in graph.posts.values()}
+        return {int(r.headers.get("x-sopkit-process", "0")) for r in graph.requests
+                if r.path.endswith("/feed") and r.param("message") not in made}
+
+
+def chaos_round(rng: random.Random, runs: Runs, wp: WordPressServer, telegram: FakeTelegram, graph: FakeGraph,
+                ids: list[str], counts: Counter[str]) -> None:
     for item_id in rng.sample(ids[-3:], k=min(len(ids), rng.randint(1, 2))):  # few: each holds a PHP worker
         wp.hold_post(post_key(item_id), rng.uniform(*HOLD))
         counts["holds armed"] += 1
     if rng.random() < 0.5:
         telegram.inject(Fault("late", "/sendMessage", delay=rng.uniform(REQUEST + 1, 3 * REQUEST)))
         counts["late Telegram faults"] += 1
+    if rng.random() < 0.6:
+        graph.inject(Fault("late", "/feed", delay=rng.uniform(*GRAPH_LATE)))
+        counts["late Graph faults"] += 1
     pids = [runs.start() for _ in range(rng.choice([1, 1, 2, 2, 3]))]
     counts["overlapping runs"] += len(pids) > 1
     give_up = time.monotonic() + rng.uniform(2, 6)
@@ -163,6 +187,11 @@ def chaos_round(rng: random.Random, runs: Runs, wp: WordPressServer, telegram: F
             victim = rng.choice(sorted(holding))
             if runs.kill(victim):
                 counts["kills while WordPress held the run's POST"] += 1
+            time.sleep(0.2)
+        held_by_graph = graph_holding(graph) & runs.alive
+        if held_by_graph and rng.random() < 0.7:
+            if runs.kill(rng.choice(sorted(held_by_graph))):
+                counts["kills while Graph held the run's Page post"] += 1
             time.sleep(0.2)
         time.sleep(0.1)
     if runs.poll() and rng.random() < 0.4:  # a kill at a random point of a run
@@ -179,7 +208,7 @@ def settle(runs: Runs, wp: WordPressServer, counts: Counter[str]) -> None:
     while wp.holds("holding"):
         assert time.monotonic() < give_up, "WordPress still holds posts"
         time.sleep(0.2)
-    time.sleep(3 * REQUEST)  # the last late Telegram message lands
+    time.sleep(max(3 * REQUEST, GRAPH_LATE[1]))  # the last late Telegram message and Page post land
     for _ in range(6):
         time.sleep(LEASE + 1)  # every claim of a killed run has expired; every "checking" has settled
         runs.start()
@@ -225,6 +254,29 @@ def check(store: SQLiteStore, admin: Admin, telegram: FakeTelegram, ids: list[st
     counts["unknowns left that could be found"] = findable_unknowns
     counts["items"] = len(ids)
     assert duplicates == 0 and findable_unknowns == 0, counts
+
+
+def check_facebook(store: SQLiteStore, graph: FakeGraph, ids: list[str], counts: Counter[str], logs: str) -> None:
+    """One Page post at most per item; published with that post, or unknown with nothing out (a person's turn)."""
+    counts["Facebook takeovers left unknown, not posted blind"] = logs.count("not posting blind")
+    duplicates = findable = 0
+    for item_id in ids:
+        item = store.get_item(item_id)
+        if "facebook" not in item.channels:
+            continue
+        out = [pid for pid, p in graph.posts.items() if p["message"] == fb_message(item_id)]
+        duplicates += len(out) > 1
+        state = item.channel_results.get("facebook", {})
+        assert state.get("status") in (PUBLISHED, UNKNOWN), (item_id, state, out)
+        if state["status"] == PUBLISHED:
+            assert [state["post_id"]] == out, (item_id, state, out)
+        else:
+            findable += bool(out)
+            assert "Buka " in state["error"], (item_id, state)  # what to check, where
+            counts["Facebook unknown, nothing out, for a person"] += not out
+    counts["Facebook duplicates"] = duplicates
+    counts["Facebook unknowns left with the post out"] = findable
+    assert duplicates == 0 and findable == 0, counts
 
 
 def _numbers(text: str, suffix: str) -> list[str]:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from sopkit.channels.facebook import FacebookChannel  # noqa: E402
 from sopkit.channels.telegram import TelegramChannel  # noqa: E402
 from sopkit.channels.wordpress import WordPressChannel  # noqa: E402
 from sopkit.publishing import PublishJob  # noqa: E402
@@ -40,7 +41,8 @@ from sopkit.workflow import Desk  # noqa: E402
 
 def run_job(run: dict[str, Any]) -> int:
     """One publish run. Keys: ``db``, ``lease_seconds``, ``request_seconds``, ``wordpress`` (``base_url``,
-    ``username``, ``app_password``) and optionally ``telegram`` (``api_url``, ``bot_token``, ``chat_id``)."""
+    ``username``, ``app_password``) and optionally ``telegram`` (``api_url``, ``bot_token``, ``chat_id``) and
+    ``facebook`` (``graph_url``, ``page_id``, ``page_token``)."""
     quick = Backoff(tries=2, base=0.1, cap=0.2, max_retry_after=0.5)
     timeout = (2.0, float(run["request_seconds"]))
 
@@ -52,6 +54,9 @@ def run_job(run: dict[str, Any]) -> int:
     wp = run["wordpress"]
     channels: dict[str, Any] = {"wordpress": WordPressChannel(
         wp["base_url"], wp["username"], wp["app_password"], session=session(), backoff=quick, timeout=timeout)}
+    if fb := run.get("facebook"):
+        channels["facebook"] = FacebookChannel(fb["page_id"], fb["page_token"], fb["graph_url"], session=session(),
+                                               backoff=quick, timeout=timeout)
     if tg := run.get("telegram"):
         channels["telegram"] = TelegramChannel(tg["bot_token"], tg["chat_id"], api_url=tg["api_url"],
                                                session=session(), backoff=quick, timeout=timeout)
