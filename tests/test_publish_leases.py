@@ -386,6 +386,8 @@ def test_a_takeover_never_posts_blind_where_a_late_request_could_not_be_found_af
     fb = FakeChannel("facebook")
     late_then_dies(store, clock, "f1", fb)
 
+    [plan] = make_job(store, clock, {"facebook": fb}).plan()
+    assert plan.startswith("f1 facebook: would look for it, and mark it unknown if it is not there")
     lines: list[str] = []
     report = make_job(store, clock, {"facebook": fb}, lines=lines).run()  # B takes the claim over
     s = state(store, "f1", "facebook")

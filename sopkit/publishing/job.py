@@ -346,9 +346,13 @@ class PublishJob:
         lines = []
         for item in self.due_items(self.desk.store.read_register(), now):
             for ch in self.ordered(item.channels):
-                action, reason = next_action(item.channel_results.get(ch), self._available(ch), now, ch)
+                state = item.channel_results.get(ch)
+                action, reason = next_action(state, self._available(ch), now, ch)
                 what = {"claim": "would publish", "skip": "would skip", "manual": "would leave for a person",
                         "unknown": "would mark unknown", "look": "would look for it"}[action]
+                if action == "claim" and (state or {}).get("status") == CLAIMED and \
+                        not _may_post_after_takeover(ch, self.channels[ch]):
+                    what = "would look for it, and mark it unknown if it is not there"  # never posted blind
                 images = f", {len(item.media)} image reference(s)" if action == "claim" and item.media else ""
                 lines.append(f"{item.id} {ch}: {what} ({reason}; key {post_key(item.id)}{images}) "
                              f"due {local_time(item.publish_at)}{_late(item, now)}")
