@@ -10,7 +10,7 @@ from typing import Any, cast
 import pandas as pd
 import streamlit as st
 
-from pages._ui import adminsettings, filters, identity, outbox, rules, session, widgets
+from pages._ui import actions, adminsettings, filters, identity, outbox, rules, session, widgets
 from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import escape, labelled, times
@@ -18,8 +18,9 @@ from sopkit import i18n, sop
 from sopkit.admin import ADMIN_EDITABLE, AdminError, edit_register_row, save_settings, save_users
 from sopkit.auth import AuthError, set_password
 from sopkit.channels import registry
+from sopkit.i18n import has, say
 from sopkit.publishing import credential_warnings
-from sopkit.store.base import StaleWrite, StoreError
+from sopkit.store.base import StoreError
 from sopkit.store.registry import display
 from sopkit.tableio import records
 from sopkit.text import BadText, field_label
@@ -27,8 +28,7 @@ from sopkit.text import BadText, field_label
 ctx = guard("admin")
 
 
-def _reason(e: Exception) -> str:
-    return e.translated(ctx.lang) if isinstance(e, BadText) else str(e)
+_reason = actions.reason  # every refusal in the admin's language, never an exception's English text
 
 
 def _cell(value: object) -> str:
@@ -92,7 +92,7 @@ with users_tab:
         rows = [{k: _cell(v) for k, v in r.items()} for r in records(edited.drop(columns=["locked_until"]))]
         try:
             written = save_users(session.store(), ctx.user, rows)
-        except (AdminError, BadText) as e:
+        except (AdminError, BadText, StoreError) as e:
             st.error(t("admin.invalid", reason=_reason(e)))
         else:
             session.after_write()
@@ -101,8 +101,8 @@ with users_tab:
             st.rerun()
     with st.form("w_pw", clear_on_submit=True):
         st.markdown(f"**{t('admin.set_password')}**")
-        who = st.selectbox(t("signin.email"), [u.email for u in ctx.snap.users], key="w_pw_user", index=None,
-                           placeholder=t("ui.choose_one"))
+        who = st.selectbox(t("admin.pw_user"), [u.email for u in ctx.snap.users], key="w_pw_user", index=None,
+                           placeholder=t("ui.choose_one"), format_func=widgets.person, help=t("admin.pw_user_help"))
         pw = st.text_input(t("signin.password"), type="password", key="w_pw_new")
         if st.form_submit_button(t("admin.set_password")):
             target = ctx.snap.user(who or "")
@@ -112,10 +112,12 @@ with users_tab:
                 set_password(session.store(), target, pw)
             except AuthError as e:
                 st.error(t(e.code))
+            except StoreError as e:
+                st.error(t("admin.store_failed", reason=_reason(e)))
             else:
                 session.after_write()
                 identity.checker().forget()  # the old password's sessions end at once
-                st.success(t("admin.password_set", email=target.email))
+                st.success(t("admin.password_set", email=widgets.person(target.email)))
 
 with settings_tab:
     settings, problems = session.settings()
@@ -134,10 +136,10 @@ with settings_tab:
             except BadText as e:
                 found = [t("admin.invalid", reason=_reason(e))]
             except StoreError as e:  # Google Sheets stayed busy, or the answer was lost: one message each
-                found = [t(e.key) + (f" ({e})" if e.key == StoreError.key else "")]
+                found = [t("admin.store_failed", reason=_reason(e))]
         if found:
             for p in found:
-                st.error(p)
+                st.error(say(p, ctx.lang))
         else:
             session.after_write(settings=True)  # the save's own result: no re-read of everything
             adminsettings.forget()
@@ -174,7 +176,7 @@ with register_tab:
                         edit_register_row(session.store(), ctx.user, row["id"], int(row["rev"]),
                                           {k: _cell(v) for k, v in cols.items()})
                         n_ok += 1
-                    except (AdminError, StaleWrite, BadText) as e:
+                    except (AdminError, StoreError, BadText) as e:
                         st.error(t("admin.row_refused", id=row["id"], reason=_reason(e)))
                 session.after_write()
                 st.success(t("admin.saved_rows", n=n_ok))
@@ -185,6 +187,9 @@ with problems_tab:
     listed += [{"table": "Settings", "row": 0, "column": "", "value": "", "reason": p} for p in problems]
     listed += [{"table": "SettingsHistory", "row": 0, "column": "", "value": "", "reason": p}
               for p in session.history().problems]
+    for line in listed:  # the table's name and the reason in the admin's language (the row's words stay English)
+        table = f"admin.table.{line['table']}"
+        line["table"], line["reason"] = t(table) if has(table) else line["table"], say(line["reason"], ctx.lang)
     if not listed:
         st.success(t("admin.no_problems"))
     else:

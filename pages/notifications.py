@@ -5,6 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from pages._ui import session
+from pages._ui.actions import saving
 from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit.i18n import LANGS
@@ -29,10 +30,11 @@ with st.form("w_notify_prefs"):
     if st.form_submit_button(t("notifypage.save"), type="primary"):
         hidden = pref.kinds - set(offered)  # kinds not offered to these roles keep their setting
         new = replace(pref, lang=lang, kinds=frozenset(kinds) | hidden, channels=tuple(channels))
-        session.store().save_preference(new.to_row())
-        session.after_notify_write()
-        session.flash("success", t("notifypage.saved"))
-        st.rerun()
+        with saving("preferences"):
+            session.store().save_preference(new.to_row())
+            session.after_notify_write()
+            session.flash("success", t("notifypage.saved"))
+            st.rerun()
 if not pref.channels:
     st.warning(t("notifypage.no_channel"))
 
@@ -43,10 +45,11 @@ if pref.telegram_chat_id:
     st.success(t("notifypage.tg_linked", chat=pref.telegram_chat_id))
     if st.button(t("notifypage.tg_unlink"), key="w_tg_unlink"):
         gone = replace(pref, telegram_chat_id="", channels=tuple(c for c in pref.channels if c != "telegram"))
-        session.store().save_preference(gone.to_row())
-        session.after_notify_write()
-        session.flash("success", t("notifypage.tg_unlinked"))
-        st.rerun()
+        with saving("telegram unlink"):
+            session.store().save_preference(gone.to_row())
+            session.after_notify_write()
+            session.flash("success", t("notifypage.tg_unlinked"))
+            st.rerun()
 elif token:
     code = link_code(token, ctx.user.email, pref.telegram_chat_id)
     st.info(t("notifypage.tg_how", code=code))

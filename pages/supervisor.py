@@ -104,7 +104,6 @@ with scheduled_tab:
 
 with assign_tab:
     users = [u for u in ctx.snap.users if u.active]
-    people = widgets.names()
     open_items = sorted((i for i in items if i.is_open),
                         key=lambda i: i.step_entered_at or dt.datetime.max.replace(tzinfo=dt.UTC))
     open_items = filters.bar("assign", open_items)
@@ -116,7 +115,7 @@ with assign_tab:
         with st.expander(f"{item.id} · {widgets.step_title(item.step)} · {widgets.who(item.holder(item.step))}"):
             st.text(item.title)
             st.selectbox(t("assign.to"), candidates, key=f"w_assignee_{item.id}", index=None,
-                         placeholder=t("ui.choose_one"), format_func=people.__getitem__)
+                         placeholder=t("ui.choose_one"), format_func=widgets.person)
 
             def _assign(item=item) -> None:
                 user = session.current_user()

@@ -8,11 +8,13 @@ from dataclasses import replace
 from typing import Any
 
 from . import sop, text
+from .i18n import Said, joined, say
 from .schema import LogRow, Row, User, item_from_row, user_from_row
 from .settings import from_rows
 from .store.base import Change, Store
+from .text import field_label
 from .timeutil import Now, server_now
-from .workflow import MULTILINE_FIELDS
+from .workflow import ADMIN_EDIT_NOTE, MULTILINE_FIELDS
 
 #: Register columns an admin may correct by hand; workflow columns (step, status, holders, times, rev) are
 #: changed only by workflow actions, so the Log stays the truth.
@@ -20,7 +22,12 @@ ADMIN_EDITABLE: tuple[str, ...] = ("title", "summary", "category", "channels", "
 
 
 class AdminError(ValueError):
-    pass
+    """An admin's change refused. ``str(exc)`` is the English detail (CLI, logs); ``said`` is the same for a
+    person, in their language (``admin.err.*``, :func:`sopkit.i18n.say`)."""
+
+    def __init__(self, detail: str, key: str = "admin.err.other", **values: Any):
+        super().__init__(detail)
+        self.said = Said(detail, key, detail=detail, **values)
 
 
 def check_user_row(row: Row) -> User:
@@ -28,7 +35,9 @@ def check_user_row(row: Row) -> User:
     row = {k: text.check(v, k) if isinstance(v, str) else v for k, v in row.items()}
     user, problems = user_from_row(row)
     if user is None or problems:
-        raise AdminError("; ".join(p.reason for p in problems) or "invalid user")
+        reasons = [p.reason for p in problems]
+        raise AdminError("; ".join(reasons) or "invalid user", "admin.err.user",
+                         email=str(row.get("email", "")), reasons=joined(reasons or ["invalid user"], say))
     return user
 
 
@@ -45,7 +54,7 @@ def save_users(store: Store, admin: User, rows: list[Row]) -> list[str]:
             if user == old:
                 continue
         if user.email == admin.email and ("admin" not in user.roles or not user.active):
-            raise AdminError("You cannot remove your own admin role or deactivate yourself.")
+            raise AdminError("You cannot remove your own admin role or deactivate yourself.", "admin.err.own_admin")
         store.save_user(user)
         written.append(user.email)
     return written
@@ -67,17 +76,20 @@ def edit_register_row(store: Store, admin: User, item_id: str, rev: int, changes
                       now: Now = server_now) -> None:
     bad = set(changes) - set(ADMIN_EDITABLE)
     if bad:
-        raise AdminError(f"Columns that only workflow actions change: {', '.join(sorted(bad))}.")
+        raise AdminError(f"Columns that only workflow actions change: {', '.join(sorted(bad))}.", "admin.err.columns",
+                         columns=joined(sorted(bad), field_label))
     changes = {k: text.check(v, k, multiline=k in (*MULTILINE_FIELDS, "last_note")) for k, v in changes.items()}
     item = store.get_item(item_id)
     row: dict[str, Any] = {**item.to_row(), **changes}
     parsed, problems = item_from_row(row)
     if parsed is None or problems:
-        raise AdminError("; ".join(str(p.reason) for p in problems))
+        reasons = [p.reason for p in problems]
+        raise AdminError("; ".join(str(r) for r in reasons), "admin.err.row", reasons=joined(reasons, say))
     if changes.get("category") and changes["category"] not in sop.CATEGORIES:
-        raise AdminError(f"Unknown category {changes['category']!r}.")
+        raise AdminError(f"Unknown category {changes['category']!r}.", "admin.err.category",
+                         category=changes["category"])
     at: dt.datetime = now()
-    note = "admin edit: " + ", ".join(sorted(changes))
+    note = ADMIN_EDIT_NOTE + ", ".join(sorted(changes))
     store.commit(Change(item_id, rev, {**changes, "updated_by": admin.email},
                         (LogRow(at, item_id, item.step, "edit", admin.email, "admin", note),),
                         seen=item, actor=admin.email, role="admin"))

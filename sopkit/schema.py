@@ -15,6 +15,7 @@ from typing import Any
 
 from . import sop, text
 from .channels import registry
+from .i18n import Said, Term
 from .timeutil import parse_iso, to_iso
 
 #: Register columns. Groups by owner: the pages write the workflow and content columns, the publish job only
@@ -160,13 +161,13 @@ def item_from_row(row: Row, row_number: int = 0, procedure: sop.Procedure = sop.
     (asking per row was a fifth of a 50k-row Register's parse)."""
     problems: list[RowProblem] = []
 
-    def bad(column: str, reason: str) -> None:
+    def bad(column: str, reason: str | Said) -> None:
         problems.append(RowProblem("Register", row_number, column, str(row.get(column, "")), reason))
 
     get = row.get
     item_id = str(get("id", "") or "").strip()
     if not item_id:
-        bad("id", "missing id")
+        bad("id", Said("missing id", "row.missing_id"))
         return None, problems
     values: dict[str, Any] = {"id": item_id, "change_id": str(get("change_id", "") or "").strip()}
     for col in _TEXT_COLUMNS:
@@ -179,13 +180,15 @@ def item_from_row(row: Row, row_number: int = 0, procedure: sop.Procedure = sop.
         known = registry.names() if known_channels is None else known_channels
         unknown = [c for c in channels if c not in known]
         if unknown:
-            bad("channels", f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(known)}")
+            bad("channels", Said(f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(known)}",
+                                 "row.channels", unknown=", ".join(unknown), known=", ".join(known)))
         values["channels"] = tuple(c for c in channels if c in known)
     else:
         values["channels"] = ()
     status = str(get("status", "") or "").strip().lower()
     if status not in procedure.statuses:
-        bad("status", f"unknown status; one of {', '.join(procedure.statuses)}")
+        bad("status", Said(f"unknown status; one of {', '.join(procedure.statuses)}", "row.status",
+                           known=", ".join(procedure.statuses)))
         return None, problems
     values["status"] = status
     try:
@@ -193,7 +196,8 @@ def item_from_row(row: Row, row_number: int = 0, procedure: sop.Procedure = sop.
         if step not in procedure.by_number:
             raise ValueError
     except ValueError:
-        bad("step", f"step must be a number {procedure.first}-{procedure.last}")
+        bad("step", Said(f"step must be a number {procedure.first}-{procedure.last}", "row.step",
+                         first=procedure.first, last=procedure.last))
         return None, problems
     values["step"] = step
     for col in TIME_COLUMNS:
@@ -202,7 +206,7 @@ def item_from_row(row: Row, row_number: int = 0, procedure: sop.Procedure = sop.
             try:
                 values[col] = parse_iso(text)
             except ValueError as e:
-                bad(col, str(e))
+                bad(col, Said(str(e), "row.time", detail=str(e)))
     for col in (*procedure.rejection_columns.values(), "rev"):
         text = str(get(col, "") or "").strip() or "0"
         if text.isascii() and text.isdigit() and len(text) < 16:  # the usual cell: plainly a whole number
@@ -214,7 +218,7 @@ def item_from_row(row: Row, row_number: int = 0, procedure: sop.Procedure = sop.
                 raise ValueError
             values[col] = n
         except ValueError:
-            bad(col, "not a whole number ≥ 0")
+            bad(col, Said("not a whole number ≥ 0", "row.count"))
             if col == "rev":
                 return None, problems
     for col, kind in JSON_COLUMNS.items():
@@ -226,7 +230,7 @@ def item_from_row(row: Row, row_number: int = 0, procedure: sop.Procedure = sop.
                     raise ValueError
                 values[col] = parsed
             except ValueError:
-                bad(col, f"not valid JSON ({kind.__name__})")
+                bad(col, Said(f"not valid JSON ({kind.__name__})", "row.json"))
     return _new_item(values), problems
 
 
@@ -382,26 +386,35 @@ class User:
         return row
 
 
+def said_bad_text(e: text.BadText) -> Said:
+    """A refused character as a row problem a person reads in their language (picklable: plain values)."""
+    return Said(str(e), "text.control_char", field=Term(f"field.{e.field}"), code=e.code, position=e.position)
+
+
 def user_from_row(row: Row, row_number: int = 0) -> tuple[User | None, list[RowProblem]]:
     problems: list[RowProblem] = []
     email = str(row.get("email", "") or "").strip().lower()
     if "@" not in email:
-        return None, [RowProblem("Users", row_number, "email", email, "not an email address")]
+        return None, [RowProblem("Users", row_number, "email", email,
+                                 Said("not an email address", "row.email"))]
     try:
         text.check(email, "email")
     except text.BadText as e:
-        return None, [RowProblem("Users", row_number, "email", email, str(e))]
+        return None, [RowProblem("Users", row_number, "email", email,
+                                 said_bad_text(e))]
     roles = tuple(r.strip().lower() for r in str(row.get("roles", "") or "").replace(";", ",").split(",")
                   if r.strip())
     unknown = [r for r in roles if r not in sop.ROLES]
     if unknown:
         problems.append(RowProblem("Users", row_number, "roles", ",".join(roles),
-                                   f"unknown role(s) {', '.join(unknown)}; known: {', '.join(sop.ROLES)}"))
+                                   Said(f"unknown role(s) {', '.join(unknown)}; known: {', '.join(sop.ROLES)}",
+                                        "row.roles", unknown=", ".join(unknown), known=", ".join(sop.ROLES))))
     name = str(row.get("name", "") or "").strip()
     try:
         name = text.check(name, "name")
     except text.BadText as e:
-        problems.append(RowProblem("Users", row_number, "name", name, str(e)))
+        problems.append(RowProblem("Users", row_number, "name", name,
+                                   said_bad_text(e)))
         name = text.clean_line(name)
     active_text = str(row.get("active", "TRUE") or "TRUE").strip().lower()
     try:

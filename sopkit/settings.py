@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from . import sop
+from .i18n import Said
 from .timeutil import DEFAULT_TIMEZONE, parse_iso
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -46,7 +47,12 @@ Window = tuple[int, int]
 
 
 class SettingsError(ValueError):
-    """A settings value that cannot be read; the message says which key and why."""
+    """A settings value that cannot be read; the message says which key and why (English, for the CLI and
+    logs); ``said`` is the same for a person, in their language (``settings.err.*``)."""
+
+    def __init__(self, detail: str, key: str = "settings.err.other", **values: Any):
+        super().__init__(detail)
+        self.said = Said(detail, key, detail=detail, **values)
 
 
 @dataclass(frozen=True)
@@ -97,13 +103,15 @@ def parse_windows(text: str) -> tuple[Window, ...]:
             continue
         m = re.fullmatch(r"(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})", part)
         if not m:
-            raise SettingsError(f"'{part}' is not a window like 07:30-12:00")
+            raise SettingsError(f"'{part}' is not a window like 07:30-12:00", "settings.err.window", value=part)
         h1, m1, h2, m2 = (int(x) for x in m.groups())
         start, end = h1 * 60 + m1, h2 * 60 + m2
         if not (0 <= start < end <= 24 * 60) or m1 > 59 or m2 > 59:
-            raise SettingsError(f"'{part}' is not a valid window (start before end, within one day)")
+            raise SettingsError(f"'{part}' is not a valid window (start before end, within one day)",
+                                "settings.err.window_order", value=part)
         if windows and start < windows[-1][1]:
-            raise SettingsError(f"'{part}' overlaps or precedes the previous window")
+            raise SettingsError(f"'{part}' overlaps or precedes the previous window", "settings.err.overlap",
+                                value=part)
         windows.append((start, end))
     return tuple(windows)
 
@@ -129,7 +137,8 @@ def _parse_dates(text: str) -> tuple[dt.date, ...]:
         try:
             out.append(dt.date.fromisoformat(part))
         except ValueError:
-            raise SettingsError(f"'{part}' is not a date like 2026-12-24") from None
+            raise SettingsError(f"'{part}' is not a date like 2026-12-24", "settings.err.date",
+                                value=part) from None
     return tuple(sorted(set(out)))
 
 
@@ -137,9 +146,10 @@ def _parse_minutes(text: str) -> int:
     try:
         value = int(str(text).strip())
     except ValueError:
-        raise SettingsError(f"'{text}' is not a whole number of minutes") from None
+        raise SettingsError(f"'{text}' is not a whole number of minutes", "settings.err.minutes",
+                            value=text) from None
     if value <= 0:
-        raise SettingsError(f"'{text}' must be more than 0 minutes")
+        raise SettingsError(f"'{text}' must be more than 0 minutes", "settings.err.positive", value=text)
     return value
 
 
@@ -148,9 +158,10 @@ def _parse_step(text: str, targets: tuple[int, ...]) -> int:
     try:
         value = int(str(text).strip())
     except ValueError:
-        raise SettingsError(f"'{text}' is not a step number") from None
+        raise SettingsError(f"'{text}' is not a step number", "settings.err.step", value=text) from None
     if value not in targets:
-        raise SettingsError(f"a rejection can return only to step {' or '.join(map(str, targets))}, not {value}")
+        raise SettingsError(f"a rejection can return only to step {' or '.join(map(str, targets))}, not {value}",
+                            "settings.err.return_to", steps=", ".join(map(str, targets)), value=value)
     return value
 
 
@@ -158,7 +169,8 @@ def _parse_timezone(text: str) -> str:
     try:
         ZoneInfo(text.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"'{text}' is not a time zone like Asia/Pontianak") from None
+        raise SettingsError(f"'{text}' is not a time zone like Asia/Pontianak", "settings.err.timezone",
+                            value=text) from None
     return text.strip()
 
 
@@ -176,7 +188,7 @@ def from_rows(rows: dict[str, str], default_timezone: str = DEFAULT_TIMEZONE,
         try:
             return fn(rows[key])
         except SettingsError as e:
-            problems.append(f"{key}: {e}")
+            problems.append(Said(f"{key}: {e}", "settings.problem", setting=key, reason=e.said))
             return None
 
     for key, value in rows.items():
@@ -210,7 +222,7 @@ def from_rows(rows: dict[str, str], default_timezone: str = DEFAULT_TIMEZONE,
         elif key in header:
             header[key] = value.strip()
         else:
-            problems.append(f"{key}: unknown setting (ignored)")
+            problems.append(Said(f"{key}: unknown setting (ignored)", "settings.unknown", setting=key))
     return replace(base, limits=limits, reject_to=reject_to, hours=hours, header=header, **changes), problems
 
 
@@ -294,10 +306,12 @@ def history_from_rows(rows: Iterable[dict[str, Any]], current: dict[str, str] | 
             if not isinstance(snap, dict):
                 raise ValueError("'settings' is not a table of key: value")
         except ValueError as e:
-            problems.append(f"SettingsHistory row {n}: {e} (row ignored)")
+            problems.append(Said(f"SettingsHistory row {n}: {e} (row ignored)", "settings.history_row", row=n,
+                                 detail=str(e)))
             continue
         if rev in seen:
-            problems.append(f"SettingsHistory row {n}: revision {rev} is already row {seen[rev]} (row ignored)")
+            problems.append(Said(f"SettingsHistory row {n}: revision {rev} is already row {seen[rev]} (row ignored)",
+                                 "settings.history_repeat", row=n, rev=rev, first=seen[rev]))
             continue
         seen[rev] = n
         values = {str(k): str(v) for k, v in snap.items()}

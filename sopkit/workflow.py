@@ -32,15 +32,35 @@ from .timeutil import Now, server_now
 
 #: An edit's Log note: ``changed: body, captions`` (field names, machine-readable); :func:`note_text` shows it.
 EDIT_NOTE = "changed: "
+#: The other notes the desk writes itself (stored as they are, English and machine-readable: the Log is a record
+#: that jobs, exports and hand readers parse); :func:`note_text` shows each in the reader's language.
+ASSIGN_NOTE = "assigned to "
+PUBLISHED_NOTE = "published on "
+ADMIN_EDIT_NOTE = "admin edit: "
 
 
-def note_text(note: object, lang: str) -> str:
-    """A Log note as a person reads it: an edit's ``changed: body, captions`` as "Diubah: Isi, Keterangan";
-    any other note (a person's own words) as it is."""
+def _listed(text: str) -> list[str]:
+    return [f.strip() for f in text.split(",") if f.strip()]
+
+
+def note_text(note: object, lang: str, who: Callable[[str], str] = str) -> str:
+    """A Log note as a person reads it: the desk's own notes (an edit's ``changed: body, captions`` as "Diubah:
+    Isi, Keterangan", ``assigned to <e-mail>`` as "Ditugaskan kepada <name>" — ``who`` turns an address into a
+    name —, ``published on site, x``, ``admin edit: title``, a channel's result) in ``lang``; any other note (a
+    person's own words) as it is."""
     text = "" if note is None or note != note else str(note)  # NaN from a frame reads as blank
     if text.startswith(EDIT_NOTE):
-        fields = [f.strip() for f in text[len(EDIT_NOTE):].split(",") if f.strip()]
+        fields = _listed(text[len(EDIT_NOTE):])
         return t("log.edited", lang, fields=", ".join(field_label(f, lang) for f in fields))
+    if text.startswith(ADMIN_EDIT_NOTE):
+        fields = _listed(text[len(ADMIN_EDIT_NOTE):])
+        return t("log.admin_edit", lang, fields=", ".join(field_label(f, lang) for f in fields))
+    if text.startswith(ASSIGN_NOTE) and "@" in text and " " not in text[len(ASSIGN_NOTE):].strip():
+        return t("log.assigned", lang, who=who(text[len(ASSIGN_NOTE):].strip()))
+    if text.startswith(PUBLISHED_NOTE):
+        channels = _listed(text[len(PUBLISHED_NOTE):])
+        if channels and all(registry.get(c) is not None for c in channels):
+            return t("log.published_on", lang, channels=", ".join(channel_title(c, lang) for c in channels))
     # a channel's result as record_channel writes it: "x: failed 401", "site: https://…"
     channel, sep, rest = text.partition(": ")
     if not sep or registry.get(channel) is None:
@@ -299,7 +319,7 @@ class Desk:
         if item.step in self.procedure.gates:
             self._maker_checker(assignee, item, item.step, log)
         return self._commit(user, role, item, "assign", item.step, {column: assignee.email},
-                            note=f"assigned to {assignee.email}")
+                            note=ASSIGN_NOTE + assignee.email)
 
     def submit(self, user: User, item: Item, note: str = "") -> Item:
         self._require_at(item, "submit")
@@ -422,7 +442,7 @@ class Desk:
         if all(results.get(c, {}).get("status") == ChannelState.PUBLISHED for c in item.channels):
             changes.update(status=sop.PUBLISHED, published_at=at, publisher=user.email)
             return self._change(user, role, item, "publish", item.step, changes, extra_log=rows,
-                                note="published on " + ", ".join(item.channels), at=at)
+                                note=PUBLISHED_NOTE + ", ".join(item.channels), at=at)
         *extra, last = rows
         return self._change(user, role, item, "channel", item.step, changes, note=last.note, extra_log=extra,
                             at=at)

@@ -7,15 +7,17 @@ it meanwhile the store refuses with StaleWrite instead of acting on content the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
 
-from sopkit.i18n import Message
+from sopkit.i18n import Message, say
 from sopkit.permissions import Forbidden
 from sopkit.schema import Item
 from sopkit.store.base import StaleWrite, StoreError
+from sopkit.text import BadText
 from sopkit.workflow import (
     LOG_CHECKED_ACTIONS,
     ChecksFailed,
@@ -51,9 +53,7 @@ def run(action: str, fn: Callable[..., Item], *args: Any, done_key: str = "done.
     try:
         item = fn(*args, **kwargs)
     except StoreError as e:  # each store outcome has its own message (``e.key``)
-        if e.key == StoreError.key:  # an unexpected failure: its English detail goes to the log, not the user
-            log.warning("store error during %s: %s", action, e)
-        session.flash("error", t(e.key))
+        session.flash("error", store_message(e, action))
         if isinstance(e, StaleWrite):
             _patch(e.item_id, e.current)  # show what the other user changed
         return None
@@ -68,6 +68,36 @@ def run(action: str, fn: Callable[..., Item], *args: Any, done_key: str = "done.
     else:
         session.flash("warning", t("done.saved_stale", id=item.id))
     return item
+
+
+def store_message(e: StoreError, action: str = "") -> str:
+    """A store's refusal as a person reads it: one message per outcome (``e.key``: stale, busy, unconfirmed…) in
+    the reader's language. The English detail of an unexpected failure goes to the log, never to the screen."""
+    if e.key == StoreError.key:
+        log.warning("store error during %s: %s", action or "a save", e)
+    return t(e.key)
+
+
+@contextmanager
+def saving(action: str) -> Iterator[None]:
+    """Around a save that is not a workflow action (a preference, a retry, a chat id): a store's refusal is shown
+    as its message in the reader's language and the rest of the block is skipped (nothing said as saved)."""
+    try:
+        yield
+    except StoreError as e:
+        st.error(store_message(e, action))
+
+
+def reason(e: Exception) -> str:
+    """Why a save was refused, in the reader's language: a store outcome (:func:`store_message`), a catalogue
+    message or a refused text (:class:`~sopkit.text.BadText`) in the user's language; anything else by its
+    text."""
+    if isinstance(e, StoreError):
+        return store_message(e)
+    if isinstance(e, BadText):
+        return e.translated(session.lang())
+    said = getattr(e, "said", None)
+    return say(said if said is not None else e, session.lang())
 
 
 def _patch(item_id: str, item: Item | None) -> bool:

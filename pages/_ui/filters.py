@@ -38,7 +38,7 @@ def bar(key: str, items: Sequence[Item], fields: Sequence[str] = _FIELDS) -> lis
                   label_visibility="collapsed", icon=":material/search:")
     picked = sum(bool(state.get(wkey[n])) for n in fields)
     label = t("filter.more_n", n=picked) if picked else t("filter.more")
-    formats: dict[str, Callable[[str], str]] = {"people": lambda e: names.get(e, e), "statuses": widgets.item_status,
+    formats: dict[str, Callable[[str], str]] = {"people": widgets.person, "statuses": widgets.item_status,
                "channels": widgets.channel_name, "categories": str}
     with st.expander(label, icon=":material/filter_list:"):
         for name in fields:

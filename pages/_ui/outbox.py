@@ -19,8 +19,9 @@ from sopkit.notify.view import OutboxLine, counts, outbox_lines
 from sopkit.schema import User
 
 from . import session
+from .actions import saving
 from .session import Snapshot, t
-from .widgets import labelled, times, who
+from .widgets import escape, labelled, person, times, who
 
 
 def _detail(line: OutboxLine) -> str:
@@ -36,7 +37,7 @@ def tab(admin: User, snap: Snapshot) -> None:
         if notify_setup(session.cfg()).smtp is None:
             st.info(t("admin.no_smtp"))
     except ConfigError as e:
-        st.error(str(e))
+        st.error(t("admin.smtp_bad", detail=escape(str(e))))  # the setting's own words: a file the admin edits
     st.caption(t("admin.outbox_counts", **counts(states)))
     only = st.toggle(t("admin.outbox_problems"), key="w_outbox_problems")
     lines = outbox_lines(states, snap.users, dt.datetime.now(dt.UTC), problems_only=only)
@@ -71,10 +72,16 @@ def _retry(admin: User, retryable: list[OutboxLine]) -> None:
                                 f"notify.kind.{retryable[i].kind}"), retryable[i].name,
                                 t(retryable[i].label))))
         if st.form_submit_button(t("admin.outbox_retry")) and pick is not None:
-            requeue(session.store(), admin, retryable[pick].key)
-            session.after_notify_write()
-            session.flash("success", t("admin.outbox_requeued"))
-            st.rerun()
+            with saving("outbox retry"):
+                try:
+                    requeue(session.store(), admin, retryable[pick].key)
+                except ValueError:  # someone handed it back (or it was sent) since this list was drawn
+                    session.after_notify_write()
+                    session.flash("warning", t("admin.outbox_moved"))
+                else:
+                    session.after_notify_write()
+                    session.flash("success", t("admin.outbox_requeued"))
+                st.rerun()
 
 
 def _chat_id(snap: Snapshot, prefs: Mapping[str, Preference]) -> None:
@@ -82,7 +89,7 @@ def _chat_id(snap: Snapshot, prefs: Mapping[str, Preference]) -> None:
         st.markdown(f"**{t('admin.chat_id')}**")
         who = st.selectbox(t("col.name"), [u.email for u in snap.users], index=None, key="w_chat_user",
                            placeholder=t("ui.choose_one"),
-                           format_func=lambda e: getattr(snap.user(e), "name", "") or e)
+                           format_func=person)
         chat = st.text_input(t("admin.chat_id_value"), key="w_chat_value")
         if not st.form_submit_button(t("admin.chat_save")):
             return
@@ -94,7 +101,9 @@ def _chat_id(snap: Snapshot, prefs: Mapping[str, Preference]) -> None:
         else:
             pref = preference_of(prefs, target.email)
             channels = pref.channels if "telegram" in pref.channels else (*pref.channels, "telegram")
-            session.store().save_preference(replace(pref, telegram_chat_id=chat.strip(), channels=channels).to_row())
-            session.after_notify_write()
-            session.flash("success", t("admin.chat_saved", name=target.name or target.email))
-            st.rerun()
+            with saving("telegram chat id"):
+                session.store().save_preference(replace(pref, telegram_chat_id=chat.strip(),
+                                                        channels=channels).to_row())
+                session.after_notify_write()
+                session.flash("success", t("admin.chat_saved", name=person(target.email)))
+                st.rerun()

@@ -12,7 +12,7 @@ from sopkit import i18n, sop
 from sopkit.clock import WorkCalendar
 from sopkit.i18n import has
 from sopkit.markup import render_markdown
-from sopkit.queues import Countdown, countdown, format_minutes, rules_for
+from sopkit.queues import Countdown, countdown, rules_for
 from sopkit.schema import Item
 from sopkit.settings import Settings
 from sopkit.workflow import note_text
@@ -65,9 +65,11 @@ def clock_badge(item: Item) -> Countdown:
     if c.state == "waiting":
         label = t("clock.waiting", at=session.local(c.started_at))
     elif c.state == "late":
-        label = t("clock.late", over=format_minutes(-c.remaining_minutes), deadline=session.local(c.deadline))
-    else:
-        label = t("clock.left", left=format_minutes(c.remaining_minutes), deadline=session.local(c.deadline))
+        label = t("clock.late", over=i18n.format_duration(-c.remaining_minutes, session.lang()),
+                  deadline=session.local(c.deadline))
+    else:  # "2 jam 15 menit", as staff say it (never "2:15 jam")
+        label = t("clock.left", left=i18n.format_duration(c.remaining_minutes, session.lang()),
+                  deadline=session.local(c.deadline))
     st.badge(label, color=_COLOURS[c.state])
     return c
 
@@ -141,6 +143,17 @@ def who(email: str) -> str:
     return (user.name or user.email) if user else email
 
 
+def person(email: str) -> str:
+    """A person as a picker lists them: the name; "Nama (email)" only when another user has the same name, so an
+    admin can tell the two apart (names, not e-mail addresses, everywhere else)."""
+    users = session.snapshot().users
+    user = next((u for u in users if u.email == email), None)
+    if user is None or not user.name:
+        return email or "—"
+    twins = sum(1 for u in users if u.name.strip().casefold() == user.name.strip().casefold())
+    return f"{user.name} ({user.email})" if twins > 1 else user.name
+
+
 def channel_status(status: object) -> str:
     """A channel's state (``channels.base.ChannelState``, or none yet) in the user's language; never a KeyError."""
     return i18n.channel_status_title(status, session.lang())
@@ -158,7 +171,7 @@ def words(frame: pd.DataFrame) -> pd.DataFrame:
 
     out = frame
     def note(v: object) -> str:
-        return note_text(v, session.lang())
+        return note_text(v, session.lang(), who)
 
     for c, fn in (("action", action), ("outcome", action), ("role", role), ("note", note)):
         if c in out.columns and not out.empty:

@@ -104,6 +104,41 @@ class Message(Exception):
         return t(self.key, lang, **{k: v(lang) if callable(v) else v for k, v in self.values.items()})
 
 
+class Said(str):
+    """A text with two readers. The string itself is the English detail — logs, the CLI, a test that matches it,
+    anything that stores or parses it keeps reading the same words — and its catalogue ``key`` and ``values`` are
+    what a person reads, in their own language (:func:`say`). For problems that travel as text (a Settings row
+    that cannot be read, a refused Users row) without changing every signature that carries them."""
+
+    key: str
+    values: dict[str, Any]
+
+    def __new__(cls, detail: str, key: str, /, **values: Any) -> Said:
+        said = super().__new__(cls, detail)
+        said.key, said.values = key, values
+        return said
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return t(self.key, lang, **{k: say(v, lang) for k, v in self.values.items()})
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a cache or another process gets the key and values too
+        return _said, (str(self), self.key, self.values)
+
+
+def _said(detail: str, key: str, values: dict[str, Any]) -> Said:
+    return Said(detail, key, **values)
+
+
+def say(value: Any, lang: str = DEFAULT_LANG) -> str:
+    """``value`` as a person reads it in ``lang``: a :class:`Said` or :class:`Message` by its key, a callable
+    (:class:`Term`, :func:`joined`) rendered in ``lang``, anything else as its text."""
+    if isinstance(value, (Said, Message)):
+        return value.text(lang)
+    if callable(value):
+        return str(value(lang))
+    return str(value)
+
+
 def format_duration(minutes: float, lang: str = DEFAULT_LANG) -> str:
     """A span as staff say it: ``2 jam 15 menit``, ``1 hari 3 jam`` (the two largest parts, days of 24 hours),
     ``kurang dari 1 menit``; the sign is dropped (the sentence around it says "in" or "past")."""
