@@ -8,8 +8,17 @@ from pages._ui.guard import guard
 from pages._ui.session import t
 from sopkit import sop
 from sopkit.i18n import role_title, step_title
+from sopkit.settings_form import split_limit, units_for
 
 ctx = guard("about")
+
+
+def _limit(step: int) -> str:
+    """The limit as the SOP states it ("1 hari kerja", "6 jam", "15 menit"), not as minutes (450)."""
+    amount, unit = split_limit(settings.limit(step), units_for(step))
+    return f"{amount} {t(f'unit.{unit}')}"
+
+
 settings, _ = session.settings()
 st.title(t("page.about"))
 st.subheader(sop.SOP_TITLE)
@@ -19,7 +28,7 @@ steps = pd.DataFrame([{
     t("att.step"): str(n),
     t("about.role"): role_title(s.role, ctx.lang),
     t("about.what"): step_title(s, ctx.lang),
-    t("att.limit_minutes"): settings.limit(n),
+    t("about.limit"): _limit(n),
     t("about.clock"): t(f"about.clock.{s.clock}"),
 } for n, s in sop.STEPS.items()])
 st.table(steps.set_index(t("att.step")))  # the step number as the row label (a text index is shown)

@@ -36,7 +36,8 @@ def _guidance(item, channel: str, result: dict) -> None:
     """What the job could not settle: what it is doing about it, or what a person checks and where."""
     status = result.get("status")
     if status == ChannelState.CHECKING:
-        st.info(t("publisher.checking_note", channel=channel, settle=session.local_iso(result.get("settle_at"))))
+        st.info(t("publisher.checking_note", channel=widgets.channel_name(channel),
+                  settle=session.local_iso(result.get("settle_at"))))
     elif status == ChannelState.UNKNOWN:
         st.warning(t("publisher.unknown_check", title=item.title, where=_where(channel),
                      since=session.local_iso(result.get("at")), post_key=result.get("key") or post_key(item.id)))
@@ -51,8 +52,9 @@ def _copies(item) -> None:
             action = str(copy.get("action", ""))
             entry = f"publisher.copy.{action}"
             text = t(entry if has(entry) else "publisher.copy.left", url=copy.get("url") or copy.get("post_id"),
-                     at=session.local_iso(copy.get("at")), kept=kept, channel=channel, where=_where(channel))
-            (st.warning if action == "left" else st.caption)(f"{channel}: {text}")
+                     at=session.local_iso(copy.get("at")), kept=kept, channel=widgets.channel_name(channel),
+                     where=_where(channel))
+            (st.warning if action == "left" else st.caption)(f"{widgets.channel_name(channel)}: {text}")
 
 
 def _record(item, channel: str) -> None:

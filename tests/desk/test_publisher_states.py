@@ -113,7 +113,7 @@ def test_a_channel_being_looked_for_says_the_job_is_on_it_and_offers_no_hand_bac
     _set_channel(env, item, "wordpress", {"status": "checking", "at": "2026-11-26T10:00:00+07:00",
                                           "settle_at": "2026-11-26T10:10:00+07:00", "error": "no answer"})
     at = _open(app, "publisher", "publisher", "id")
-    assert t("publisher.checking_note", channel="wordpress", settle="26 Nov 2026 10.10 WIB") in [
+    assert t("publisher.checking_note", channel="WordPress", settle="26 Nov 2026 10.10 WIB") in [
         i.value for i in at.info]
     assert not [b for b in at.button if b.label == t("publisher.requeue")]
 
@@ -145,11 +145,11 @@ def test_copies_of_a_published_post_are_listed_with_what_the_job_did(app, env) -
     at = _open(app, "publisher", "publisher", "id")
     assert t("publisher.copies", n=1) in [tab.label for tab in at.tabs]
     trashed = t("publisher.copy.trashed", url="https://wp.example/sop-a-2/", at="26 Nov 2026 10.20 WIB",
-                kept="https://wp.example/sop-a/", channel="wordpress")
+                kept="https://wp.example/sop-a/", channel="WordPress")  # the channel by name, not its code
     left = t("publisher.copy.left", url="https://wp.example/sop-a-3/", kept="https://wp.example/sop-a/",
              where=t("publisher.where.wordpress"))
-    assert f"wordpress: {trashed}" in [c.value for c in at.caption]
-    assert f"wordpress: {left}" in [w.value for w in at.warning]
+    assert f"WordPress: {trashed}" in [c.value for c in at.caption]
+    assert f"WordPress: {left}" in [w.value for w in at.warning]
 
 
 SECRETS = """

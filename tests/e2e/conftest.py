@@ -85,8 +85,12 @@ def fresh_server(demo_store: SQLiteStore) -> Iterator[str]:
 def running(demo_store: SQLiteStore, secrets: Path | None = None, port: int | None = None) -> Iterator[str]:
     """``streamlit run app.py`` on ``demo_store``; ``secrets`` is read by the desk and by Streamlit (``[auth]``)."""
     port = port or _free_port()
-    env = {**os.environ, "SOPKIT_DB": str(demo_store.path),
-           "SOPKIT_SECRETS": str(secrets or demo_store.path.parent / "none"), "SOPKIT_BACKEND": "sqlite"}
+    # the store by its URL and the uploads beside it, as an install is configured (the old SOPKIT_DB form makes the
+    # admin page show a "deprecated settings" notice no real desk shows)
+    env = {**{k: v for k, v in os.environ.items() if k not in ("SOPKIT_DB", "SOPKIT_BACKEND", "SOPKIT_SHEET")},
+           "SOPKIT_STORE": f"sqlite:///{demo_store.path.resolve()}",
+           "SOPKIT_MEDIA": str(demo_store.path.parent / "media"),
+           "SOPKIT_SECRETS": str(secrets or demo_store.path.parent / "none")}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
