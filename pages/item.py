@@ -73,7 +73,10 @@ with timeline:
             order = pd.concat([times_, pd.to_datetime(extra["at"], utc=True)], ignore_index=True)
             shown = pd.concat([shown, extra], ignore_index=True).iloc[order.argsort(kind="stable")]
     shown = widgets.words(widgets.times(shown, "at")).rename(columns=lambda c: t(f"log.{c}"))
-    st.dataframe(shown, hide_index=True)
+    # the note is what a reader looks for (a rejection's reason): it gets the room, the step number very little
+    st.dataframe(shown, hide_index=True, column_config={
+        t("log.step"): st.column_config.TextColumn(width="small"),
+        t("log.note"): st.column_config.TextColumn(width="large")})
     att = report.attempts_for_export()
     if not att.empty:
         att = widgets.words(widgets.times(att.assign(on_time=att["on_time"].map({True: "✓", False: "✗"}),

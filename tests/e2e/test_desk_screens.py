@@ -163,3 +163,39 @@ def test_calendar_filtered_queue_and_settings_screens(page: Page, desk_server, s
     no_errors(page)
     shot(page, f"desk-admin-settings-{size}", width)
     no_overflow(page, width)
+
+
+#: Each role's own pages (the home page for everyone), walked at both widths.
+ROLE_PAGES = {"officer": ("home", "officer"), "creator": ("creator",), "supervisor": ("supervisor",),
+              "administrator": ("administrator",), "publisher": ("publisher", "notifications"),
+              "admin": ("admin", "about")}
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+@pytest.mark.parametrize("role", list(ROLE_PAGES))
+def test_every_roles_pages_fit_and_say_nothing_wrong(page: Page, desk_server, role: str, size: str) -> None:
+    """Issue 13 item 11 for every role: each of its pages opens from the menu (which closes on a phone), shows
+    no error, is no wider than the screen, and is screenshotted (``desk-<role>-<page>-<size>.png``)."""
+    url, store = desk_server
+    width, phone = WIDTHS[size], size == "phone"
+    page.set_viewport_size({"width": width, "height": 844})
+    sign_in(page, url, role)
+    for key in ROLE_PAGES[role]:
+        if key != "home":
+            open_menu_page(page, key, phone)
+        no_errors(page)
+        expect(page.get_by_text(re.compile(r"\d:\d\d jam"))).to_have_count(0)  # durations in words
+        if key not in ("admin", "notifications"):  # the admin's Users tab and "mail goes to <my address>"
+            expect(page.get_by_text(re.compile(r"[a-z0-9.]+@demo\.test"))).to_have_count(0)  # names, not e-mail
+        shot(page, f"desk-{role}-{key}-{size}", width)
+        no_overflow(page, width)
+    if role == "publisher":  # an item's own page, with its whole timeline
+        item = next(i for i in store.read_register().items if i.status == "scheduled")
+        page.goto(f"{url}/item?id={item.id}")
+        idle(page)
+        expect(page.get_by_role("heading", name=t("page.item")).first).to_be_visible()
+        page.get_by_role("tab", name=t("item.timeline")).click()
+        idle(page)
+        no_errors(page)
+        shot(page, f"desk-item-timeline-{size}", width)
+        no_overflow(page, width)
