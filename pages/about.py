@@ -25,11 +25,11 @@ st.subheader(sop.SOP_TITLE)
 header = {t(f"about.{k}"): settings.header.get(k, "") or "—" for k in sop.SOP_HEADER_DEFAULTS}
 st.table(pd.Series(header, name=t("about.value")))
 steps = pd.DataFrame([{
-    t("att.step"): str(n),
+    t("about.what"): f"{n}. {step_title(s, ctx.lang)}",
     t("about.role"): role_title(s.role, ctx.lang),
-    t("about.what"): step_title(s, ctx.lang),
     t("about.limit"): _limit(n),
     t("about.clock"): t(f"about.clock.{s.clock}"),
 } for n, s in sop.STEPS.items()])
-st.table(steps.set_index(t("att.step")))  # the step number as the row label (a text index is shown)
+# the numbered step as the row label: four columns, which fit a 390 px phone (five did not)
+st.table(steps.set_index(t("about.what")))
 st.caption(t("about.recording"))
