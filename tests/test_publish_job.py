@@ -710,32 +710,32 @@ TG = {"bot_token": "t", "chat_id": "c"}
 
 
 @pytest.mark.parametrize("secrets,items,expected", [
-    ({}, [due("a", ("facebook",), 2)], ["facebook: no credentials ([facebook] page_id, page_token not set)"]),
+    ({}, [due("a", ("facebook",), 2)], ["Facebook: no credentials ([facebook] page_id, page_token not set)"]),
     ({}, [], []),  # nothing targets it: no noise
     ({}, [due("a", ("manual", "site"), 2)], []),
     (SITE | {"telegram": TG | {"token_expires": "2026-11-20"}}, [],
-     ["telegram: the token expired on 20 Nov 2026 00:00 WIB"]),
+     ["Telegram: the token expired on 20 Nov 2026 00:00 WIB"]),
     (SITE | {"telegram": TG | {"token_expires": "2026-12-20"}},
-     [due("a", ("telegram",), 24 * 30)], ["telegram: the token expires on 20 Dec 2026 00:00 WIB, before the next"]),
+     [due("a", ("telegram",), 24 * 30)], ["Telegram: the token expires on 20 Dec 2026 00:00 WIB, before the next"]),
     (SITE | {"telegram": TG | {"token_expires": "2026-11-30"}}, [],
-     ["telegram: the token expires on 30 Nov 2026 00:00 WIB; renew it before then."]),
+     ["Telegram: the token expires on 30 Nov 2026 00:00 WIB; renew it before then."]),
     (SITE | {"telegram": TG | {"token_expires": "2027-06-30"}}, [due("a", ("telegram",), 1)], []),
     (SITE | {"telegram": TG | {"token_expires": "soon"}}, [],
-     ["telegram: [telegram] token_expires = 'soon' is not a date"]),
+     ["Telegram: [telegram] token_expires = 'soon' is not a date"]),
     # a configured channel held back by a private website address is said at once, items or not
-    ({"telegram": TG}, [], ["telegram: held back: telegram posts carry the website's link, but its address ([site] "
+    ({"telegram": TG}, [], ["Telegram: held back: Telegram posts carry the website's link, but its address ([site] "
                             "base_url = http://127.0.0.1:8080/) points at this computer itself (loopback)"]),
     ({"instagram": {"ig_user_id": "1", "token": "t", "app_id": "1", "app_secret": "s"}},
-     [due("a", ("instagram",), 2)], ["instagram: held back: Meta fetches instagram's pictures from the website"]),
+     [due("a", ("instagram",), 2)], ["Instagram: held back: Meta fetches Instagram's pictures from the website"]),
     ({"site": {"enabled": False}, "instagram": {"ig_user_id": "1", "token": "t", "app_id": "1", "app_secret": "s"}},
-     [due("a", ("instagram",), 2)], ["instagram: instagram fetches its pictures from the website, which is "
+     [due("a", ("instagram",), 2)], ["Instagram: Instagram fetches its pictures from the website, which is "
                                      "switched off"]),
-    ({"site": {"base_url": "http://192.168.1.20/"}, "telegram": TG}, [], ["telegram: held back", ]),
+    ({"site": {"base_url": "http://192.168.1.20/"}, "telegram": TG}, [], ["Telegram: held back", ]),
     (SITE | {"facebook": {"page_id": "1", "page_token": "t"}}, [],
-     ["facebook: the token's expiry cannot be checked: set [facebook] app_id and app_secret"]),
+     ["Facebook: the token's expiry cannot be checked: set [facebook] app_id and app_secret"]),
     (SITE | {"facebook": {"page_id": "1", "page_token": "t", "app_id": "1", "app_secret": "s",
                           "graph_version": "v21.0"}}, [],
-     ["facebook: Graph API v21.0 ends on 21 Jan 2027; set [facebook] graph_version to v25.0 before then"]),
+     ["Facebook: Graph API v21.0 ends on 21 Jan 2027; set [facebook] graph_version to v25.0 before then"]),
 ])
 def test_credential_warnings(secrets: dict[str, Any], items: list[Item], expected: list[str]) -> None:
     warnings = credential_warnings(Config(secrets=secrets), register_with(*items), NOW, lang="en")
@@ -747,8 +747,8 @@ def test_credential_warnings(secrets: dict[str, Any], items: list[Item], expecte
 def test_credential_warnings_are_indonesian_by_default() -> None:
     warnings = credential_warnings(Config(secrets={"telegram": TG | {"token_expires": "2026-11-20"}}),
                                    register_with(due("a", ("telegram",), 2)), NOW)
-    assert warnings[0].startswith("telegram: ditahan: posting telegram memuat tautan ke situs web")
-    assert warnings[1] == ("telegram: token kedaluwarsa pada 20 Nov 2026 00.00 WIB; perbarui di berkas rahasia "
+    assert warnings[0].startswith("Telegram: ditahan: posting Telegram memuat tautan ke situs web")
+    assert warnings[1] == ("Telegram: token kedaluwarsa pada 20 Nov 2026 00.00 WIB; perbarui di berkas rahasia "
                            "(1 konten terjadwal menuju kanal ini, yang pertama 26 Nov 2026 12.00 WIB).")
 
 
@@ -757,7 +757,7 @@ def test_credential_warnings_use_a_live_check_expiry() -> None:
     status = CredentialStatus(True, "ok", expires_at=T0 + dt.timedelta(hours=3))
     warnings = credential_warnings(config, register_with(due("a", ("facebook",), 5)), NOW, {"facebook": status},
                                    lang="en")
-    assert warnings == ["facebook: the token expires on 26 Nov 2026 13:00 WIB, before the next item is due on it "
+    assert warnings == ["Facebook: the token expires on 26 Nov 2026 13:00 WIB, before the next item is due on it "
                         "(1 scheduled item(s) target it, the first due 26 Nov 2026 15:00 WIB); renew it now."]
 
 
@@ -837,7 +837,7 @@ def test_cli_once_publishes_to_the_site_and_a_second_process_waits_for_the_lock(
     dry = cli_run(secrets, "--once", "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "cli1 site: would publish" in dry.stdout and store.get_item("cli1").rev == 1
-    assert "peringatan: facebook: kredensial belum ada" in dry.stdout
+    assert "peringatan: Facebook: kredensial belum ada" in dry.stdout
     with cli.host_lock(tmp_path / "publish.lock"):
         held = cli_run(secrets, "--once")
     assert held.returncode == 0 and "another publish run holds the lock" in held.stdout

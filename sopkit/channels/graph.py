@@ -47,7 +47,7 @@ from sopkit.channels.http import (
     send,
     unreadable_success,
 )
-from sopkit.i18n import format_time, t
+from sopkit.i18n import channel_title, format_time, t
 from sopkit.retry import Backoff, RetriesExhausted, Throttled, TransientError, call_with_retry
 from sopkit.timeutil import zone
 
@@ -108,21 +108,22 @@ def config_warnings(channel: str, section: Mapping[str, Any], now: dt.datetime, 
     """What the admin should fix in a Meta channel's section before it bites: an old Graph version, no app
     token (so nobody can see when the token expires)."""
     out: list[str] = []
+    names = {"channel": channel_title(channel, lang), "section": channel}  # "[section]" is the secrets file's
     version = str(section.get("graph_version") or DEFAULT_VERSION).strip()
     end = version_end(version)
     if not _VERSION.match(version):
-        out.append(t("graph.version_bad", lang, channel=channel, version=version, default=DEFAULT_VERSION))
+        out.append(t("graph.version_bad", lang, **names, version=version, default=DEFAULT_VERSION))
     elif end is not None:
         tz = zone()
         ends = format_time(dt.datetime.combine(end, dt.time(), tz), lang, tz).rsplit(" ", 2)[0]
         if end <= now.astimezone(tz).date():
-            out.append(t("graph.version_ended", lang, channel=channel, version=version, date=ends,
+            out.append(t("graph.version_ended", lang, **names, version=version, date=ends,
                          default=DEFAULT_VERSION))
         elif dt.datetime.combine(end, dt.time(), tz) - now <= VERSION_WARNING:
-            out.append(t("graph.version_ending", lang, channel=channel, version=version, date=ends,
+            out.append(t("graph.version_ending", lang, **names, version=version, date=ends,
                          default=DEFAULT_VERSION))
     if not (str(section.get("app_id") or "").strip() and str(section.get("app_secret") or "").strip()):
-        out.append(t("graph.no_app_token", lang, channel=channel))
+        out.append(t("graph.no_app_token", lang, **names))
     return out
 
 

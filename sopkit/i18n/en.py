@@ -587,8 +587,8 @@ TEXT: dict[str, str] = {
     "job.handed_back": "handed back by {who}: {note}",
     "wiring.no_poster": "no poster for the channel {channel!r}",
     "wiring.hand_posted": "no {channel} poster in this version: post by hand",
-    "wiring.switched_off": "switched off ([{channel}] enabled = false): post by hand",
-    "wiring.no_credentials": "no credentials ([{channel}] {keys} not set): post by hand",
+    "wiring.switched_off": "switched off ([{section}] enabled = false): post by hand",
+    "wiring.no_credentials": "no credentials ([{section}] {keys} not set): post by hand",
     "wiring.no_image_host": "{channel} fetches its pictures from the website, which is switched off: post by hand",
     "wiring.images_need_public": ("held back: Meta fetches {channel}'s pictures from the website itself, but its "
                                   "address ([{home}] base_url = {url}) {why}; set the site's public address "
@@ -605,7 +605,7 @@ TEXT: dict[str, str] = {
     "channel.manual.hand_posted": "posted by hand: paste the URL on the publisher page",
     "cred.waiting": "{n} scheduled item(s) target it, the first due {due}",
     "cred.unavailable": "{channel}: {reason}; {waiting}: they will wait on the publisher's queue.",
-    "cred.bad_expiry": "{channel}: [{channel}] token_expires = {value} is not a date like 2027-01-31",
+    "cred.bad_expiry": "{channel}: [{section}] token_expires = {value} is not a date like 2027-01-31",
     "cred.not_working": "{channel}: credentials do not work: {message}",
     "cred.expired": "{channel}: the token expired on {at}; renew it in the secrets file",
     "cred.expires_before_due": ("{channel}: the token expires on {at}, before the next item is due on it ({waiting}); "
@@ -654,10 +654,10 @@ TEXT: dict[str, str] = {
     "graph.expires": "expires {at}",
     "graph.never_expires": "does not expire (says /debug_token)",
     "graph.version_bad": "{channel}: graph_version = {version} is not a version like {default}",
-    "graph.version_ended": "{channel}: Graph API {version} ended on {date}; set [{channel}] graph_version to {default}",
-    "graph.version_ending": ("{channel}: Graph API {version} ends on {date}; set [{channel}] graph_version to "
+    "graph.version_ended": "{channel}: Graph API {version} ended on {date}; set [{section}] graph_version to {default}",
+    "graph.version_ending": ("{channel}: Graph API {version} ends on {date}; set [{section}] graph_version to "
                              "{default} before then"),
-    "graph.no_app_token": ("{channel}: the token's expiry cannot be checked: set [{channel}] app_id and app_secret "
+    "graph.no_app_token": ("{channel}: the token's expiry cannot be checked: set [{section}] app_id and app_secret "
                            "(the token's Meta app) so the desk can ask /debug_token"),
     "facebook.what.photo": "Facebook photo post",
     "facebook.what.feed": "Facebook feed post",

@@ -601,8 +601,8 @@ TEXT: dict[str, str] = {
     "job.handed_back": "diserahkan kembali oleh {who}: {note}",
     "wiring.no_poster": "tidak ada pemosting untuk kanal {channel!r}",
     "wiring.hand_posted": "belum ada pemosting {channel} di versi ini: unggah manual",
-    "wiring.switched_off": "dimatikan ([{channel}] enabled = false): unggah manual",
-    "wiring.no_credentials": "kredensial belum ada ([{channel}] {keys} belum diisi): unggah manual",
+    "wiring.switched_off": "dimatikan ([{section}] enabled = false): unggah manual",
+    "wiring.no_credentials": "kredensial belum ada ([{section}] {keys} belum diisi): unggah manual",
     "wiring.no_image_host": "{channel} mengambil gambarnya dari situs web, tetapi situs web dimatikan: unggah manual",
     "wiring.images_need_public": ("ditahan: Meta mengunduh gambar {channel} sendiri dari situs web, tetapi alamat "
                                   "situs ([{home}] base_url = {url}) {why}; isi alamat publik situs (https://…) lalu "
@@ -619,7 +619,7 @@ TEXT: dict[str, str] = {
     "channel.manual.hand_posted": "diunggah manual: tempel URL-nya di halaman Pengelola",
     "cred.waiting": "{n} konten terjadwal menuju kanal ini, yang pertama {due}",
     "cred.unavailable": "{channel}: {reason}; {waiting}: konten akan menunggu di antrean Pengelola.",
-    "cred.bad_expiry": "{channel}: [{channel}] token_expires = {value} bukan tanggal seperti 2027-01-31",
+    "cred.bad_expiry": "{channel}: [{section}] token_expires = {value} bukan tanggal seperti 2027-01-31",
     "cred.not_working": "{channel}: kredensial tidak berfungsi: {message}",
     "cred.expired": "{channel}: token kedaluwarsa pada {at}; perbarui di berkas rahasia",
     "cred.expires_before_due": ("{channel}: token kedaluwarsa pada {at}, sebelum konten berikutnya jatuh tempo "
@@ -669,11 +669,11 @@ TEXT: dict[str, str] = {
     "graph.expires": "kedaluwarsa {at}",
     "graph.never_expires": "tidak kedaluwarsa (menurut /debug_token)",
     "graph.version_bad": "{channel}: graph_version = {version} bukan versi seperti {default}",
-    "graph.version_ended": ("{channel}: Graph API {version} sudah berakhir pada {date}; ganti [{channel}] "
+    "graph.version_ended": ("{channel}: Graph API {version} sudah berakhir pada {date}; ganti [{section}] "
                             "graph_version ke {default}"),
-    "graph.version_ending": ("{channel}: Graph API {version} berakhir pada {date}; ganti [{channel}] graph_version ke "
+    "graph.version_ending": ("{channel}: Graph API {version} berakhir pada {date}; ganti [{section}] graph_version ke "
                              "{default} sebelum itu"),
-    "graph.no_app_token": ("{channel}: masa berlaku token tidak bisa diperiksa: isi [{channel}] app_id dan app_secret "
+    "graph.no_app_token": ("{channel}: masa berlaku token tidak bisa diperiksa: isi [{section}] app_id dan app_secret "
                            "(aplikasi Meta pemilik token) agar desk bisa menanyakannya ke /debug_token"),
     "facebook.what.photo": "posting foto Facebook",
     "facebook.what.feed": "posting Facebook",

@@ -18,7 +18,7 @@ from .. import sop
 from ..channels import registry
 from ..channels.base import ChannelState, CredentialStatus
 from ..config import Config
-from ..i18n import DEFAULT_LANG, format_time, t
+from ..i18n import DEFAULT_LANG, channel_title, format_time, t
 from ..store.base import Register
 from ..timeutil import parse_iso, zone
 from .wiring import address_reason, unavailable_reason
@@ -35,7 +35,7 @@ def _expiry(config: Config, channel: str, lang: str) -> tuple[dt.datetime | None
             return dt.datetime.combine(day, dt.time(), zone()), None
         return parse_iso(text), None
     except ValueError:
-        return None, t("cred.bad_expiry", lang, channel=channel, value=repr(text))
+        return None, t("cred.bad_expiry", lang, channel=channel_title(channel, lang), section=channel, value=repr(text))
 
 
 def credential_warnings(config: Config, register: Register, now: dt.datetime,
@@ -64,7 +64,7 @@ def credential_warnings(config: Config, register: Register, now: dt.datetime,
 
     warnings: list[str] = []
     for spec in registry.specs():
-        ch = spec.name
+        ch, name = spec.name, channel_title(spec.name, lang)
         if not spec.automatic:
             continue
         due = first_due.get(ch)
@@ -73,10 +73,10 @@ def credential_warnings(config: Config, register: Register, now: dt.datetime,
         reason = unavailable_reason(config, ch, lang)
         if reason and reason != address:  # not configured (or switched off): only worth saying if items wait
             if due:
-                warnings.append(t("cred.unavailable", lang, channel=ch, reason=reason, waiting=waiting))
+                warnings.append(t("cred.unavailable", lang, channel=name, reason=reason, waiting=waiting))
             continue
         if address:  # configured, but held back: say it now, before the first item falls due
-            warnings.append(f"{ch}: {address}" + (f" ({waiting})" if due else ""))
+            warnings.append(f"{name}: {address}" + (f" ({waiting})" if due else ""))
         if spec.config_warnings is not None:
             warnings += spec.config_warnings(ch, config.section(ch), now, lang)
         expires, problem = _expiry(config, ch, lang)
@@ -85,17 +85,17 @@ def credential_warnings(config: Config, register: Register, now: dt.datetime,
         status = (statuses or {}).get(ch)
         if status is not None:
             if not status.ok:
-                warnings.append(t("cred.not_working", lang, channel=ch, message=status.message)
+                warnings.append(t("cred.not_working", lang, channel=name, message=status.message)
                                 + (f"; {waiting}" if due else ""))
             if status.expires_at and (expires is None or status.expires_at < expires):
                 expires = status.expires_at
         if expires is None:
             continue
         if expires <= now:
-            warnings.append(t("cred.expired", lang, channel=ch, at=when(expires))
+            warnings.append(t("cred.expired", lang, channel=name, at=when(expires))
                             + (f" ({waiting})." if due else "."))
         elif due and expires <= due:
-            warnings.append(t("cred.expires_before_due", lang, channel=ch, at=when(expires), waiting=waiting))
+            warnings.append(t("cred.expires_before_due", lang, channel=name, at=when(expires), waiting=waiting))
         elif expires - now <= soon:
-            warnings.append(t("cred.expires_soon", lang, channel=ch, at=when(expires)))
+            warnings.append(t("cred.expires_soon", lang, channel=name, at=when(expires)))
     return warnings

@@ -20,7 +20,7 @@ from ..channels.addresses import address_problem
 from ..channels.base import Channel, CredentialStatus, Post, Result
 from ..channels.spec import ChannelContext, ChannelSpec
 from ..config import ROOT, Config
-from ..i18n import DEFAULT_LANG, t
+from ..i18n import DEFAULT_LANG, channel_title, t
 from ..redact import mask, redact, redact_exception
 from ..retry import TransientError
 
@@ -35,13 +35,13 @@ def unavailable_reason(config: Config, channel: str, lang: str = DEFAULT_LANG) -
     if spec is None:
         return t("wiring.no_poster", lang, channel=channel)
     if not spec.automatic:
-        return spec.hand_posted or t("wiring.hand_posted", lang, channel=channel)
+        return spec.hand_posted or t("wiring.hand_posted", lang, channel=channel_title(channel, lang))
     section = config.section(channel)
     if _off(section):
-        return t("wiring.switched_off", lang, channel=channel)
+        return t("wiring.switched_off", lang, section=channel)
     missing = [k for k in spec.credentials if not str(section.get(k, "") or "").strip()]
     if missing:
-        return t("wiring.no_credentials", lang, channel=channel, keys=", ".join(missing))
+        return t("wiring.no_credentials", lang, section=channel, keys=", ".join(missing))
     return address_reason(config, spec, lang)
 
 
@@ -63,12 +63,13 @@ def address_reason(config: Config, spec: ChannelSpec, lang: str = DEFAULT_LANG) 
         return None
     home = home_address(config)
     if home is None:
-        return t("wiring.no_image_host", lang, channel=spec.name) if spec.public_images else None
+        return t("wiring.no_image_host", lang, channel=channel_title(spec.name, lang)) if spec.public_images else None
     problem = address_problem(home[1])
     if problem is None:
         return None
     key = "wiring.images_need_public" if spec.public_images else "wiring.links_need_public"
-    return t(key, lang, channel=spec.name, home=home[0], url=home[1], why=t(f"addr.{problem}", lang))
+    return t(key, lang, channel=channel_title(spec.name, lang), home=home[0], url=home[1],
+             why=t(f"addr.{problem}", lang))
 
 
 def secret_values(config: Config) -> tuple[str, ...]:

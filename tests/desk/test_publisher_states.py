@@ -167,10 +167,11 @@ def test_admin_sees_credential_warnings(app, env, tmp_path, monkeypatch) -> None
     monkeypatch.setenv("SOPKIT_SECRETS", str(secrets))
     at = _open(app, "admin", "admin", "id")
     [box] = [w.value for w in at.warning if w.value.startswith(t("admin.credentials"))]
-    assert "facebook: token kedaluwarsa pada 31 Jan 2020" in box  # Indonesian, dates as staff read them
-    assert "wordpress: kredensial belum ada" in box and "1 konten terjadwal menuju kanal ini" in box
-    assert "facebook: ditahan: posting facebook memuat tautan ke situs web" in box  # the loopback website address
+    assert "Facebook: token kedaluwarsa pada 31 Jan 2020" in box  # Indonesian, dates as staff read them
+    assert "WordPress: kredensial belum ada" in box and "1 konten terjadwal menuju kanal ini" in box
+    assert "Facebook: ditahan: posting Facebook memuat tautan ke situs web" in box  # the loopback website address
     assert "masa berlaku token tidak bisa diperiksa" in box  # no Meta app token in the secrets
+    assert "facebook:" not in box and "wordpress:" not in box  # channels by name; codes only as [section] keys
     assert "not-a-real-token" not in repr(at._tree)
 
 
