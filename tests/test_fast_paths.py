@@ -189,3 +189,54 @@ def test_register_parsed_by_column_equals_parsed_by_row(rows, order) -> None:
     assert by_column.items == by_row.items
     assert by_column.problems == by_row.problems
     assert list(by_column.rows) == list(by_row.rows)
+
+
+_LOG_CELLS = ["", "x", "2026-11-26T10:00:00+07:00", "a\x1fb", "\x1f", "line\nbreak", "émoji 🙂", "a,b", None, 7]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_LOG_CELLS), min_size=2, max_size=2), max_size=8))
+def test_the_log_read_by_columns_equals_the_rows_a_cursor_gives(tmp_path_factory, cells) -> None:
+    """The SQLite store reads a whole Log as Arrow columns (one joined string per column, split by Arrow): the
+    rows it gives equal those of a plain ``SELECT`` in rowid order, and so does its frame, whatever the cells hold
+    — the separator itself, a NULL in a hand-made database (those make it fall back to the rows)."""
+    import sqlite3
+
+    from sopkit.store.columns import log_frame
+    from sopkit.store.sqlite import LOG_TABLE_COLUMNS, SQLiteStore
+
+    store = SQLiteStore(tmp_path_factory.mktemp("log") / "s.db")
+    store.init()
+    conn = sqlite3.connect(store.path)
+    conn.execute('DROP TABLE "Log"')  # no NOT NULL: a hand-made table may hold NULLs (and numbers, kept as text)
+    conn.execute('CREATE TABLE "Log" (' + ", ".join(f'"{c}" TEXT' for c in LOG_TABLE_COLUMNS) + ")")
+    conn.execute('CREATE INDEX log_note ON "Log" (note)')  # an index must not set the order
+    for at, note in cells:
+        conn.execute('INSERT INTO "Log" (at, item_id, step, action, actor, role, note, publish_at, change_id, '
+                     "base_rev) VALUES (?, 'i', '1', 'start', 'a', 'r', ?, '', '', '')", (at, note))
+    conn.commit()
+    expected = [dict(zip(LOG_TABLE_COLUMNS, r, strict=True))
+                for r in conn.execute('SELECT * FROM "Log" ORDER BY rowid').fetchall()]
+    conn.close()
+    got = store.read_log()
+    assert list(got) == expected
+    pd.testing.assert_frame_equal(log_frame(got, LOG_TABLE_COLUMNS), log_frame(expected, LOG_TABLE_COLUMNS))
+    store.close()
+
+
+def test_a_plain_log_is_read_as_arrow_columns(tmp_path) -> None:
+    """The fast path is the one taken for the desk's own cells (no Python string per cell until rows are read)."""
+    from sopkit.store.sqlite import SQLiteStore, _read_columns
+
+    store = SQLiteStore(tmp_path / "s.db")
+    store.init()
+    store.import_rows([], [{"at": f"2026-11-26T10:0{i}:00+07:00", "item_id": f"i{i}", "step": "1",
+                            "action": "start", "actor": "a@x", "role": "officer", "note": "n\nm, ü"}
+                           for i in range(5)])
+    read = _read_columns(store._conn(), "Log", ("at", "item_id", "note"))
+    assert read is not None and read._arrow[0] is not None
+    assert list(read) == [{"at": f"2026-11-26T10:0{i}:00+07:00", "item_id": f"i{i}", "note": "n\nm, ü"}
+                          for i in range(5)]
+    assert list(store.read_log()) == [dict(zip(store.read_log().names, (
+        f"2026-11-26T10:0{i}:00+07:00", f"i{i}", "1", "start", "a@x", "officer", "n\nm, ü", "", "", ""), strict=True))
+        for i in range(5)]

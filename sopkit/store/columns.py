@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import overload
+from typing import cast, overload
 
 import pandas as pd
 import pyarrow as pa
@@ -38,19 +38,32 @@ def gc_paused() -> Iterator[None]:
 
 class ColumnRows(Sequence[Row]):
     """Rows held as columns (``names`` → one sequence of cells each, all of one length); reads as a sequence of
-    ``dict`` rows and compares equal to a list of the same dicts."""
+    ``dict`` rows and compares equal to a list of the same dicts.
 
-    __slots__ = ("_columns", "_n", "names")
+    A column may be an Arrow text array (a backend that reads a table as Arrow, no Python string per cell): the
+    frame is then built from it as it is, and its Python strings are made only the first time someone reads the
+    rows one by one."""
 
-    def __init__(self, names: Sequence[str], columns: Sequence[Sequence[str]]):
+    __slots__ = ("_arrow", "_columns", "_n", "names")
+
+    def __init__(self, names: Sequence[str], columns: Sequence[Sequence[str] | pa.Array]):
         if len(names) != len(columns):
             raise ValueError("one column per name")
         lengths = {len(c) for c in columns}
         if len(lengths) > 1:
             raise ValueError("columns of different lengths")
         self.names = tuple(names)
-        self._columns = tuple(columns)
+        self._arrow = tuple(c if isinstance(c, pa.Array) else None for c in columns)
+        self._columns: tuple[Sequence[str] | None, ...] = tuple(
+            None if isinstance(c, pa.Array) else c for c in columns)
         self._n = lengths.pop() if lengths else 0
+
+    def _python(self) -> tuple[Sequence[str], ...]:
+        """Every column as Python cells (an Arrow column converted once, then kept)."""
+        if any(c is None for c in self._columns):
+            self._columns = tuple(c if c is not None else cast(pa.Array, a).to_pylist()
+                                  for c, a in zip(self._columns, self._arrow, strict=True))
+        return cast(tuple[Sequence[str], ...], self._columns)
 
     @classmethod
     def from_tuples(cls, names: Sequence[str], rows: Sequence[tuple[str, ...]]) -> ColumnRows:
@@ -76,11 +89,11 @@ class ColumnRows(Sequence[Row]):
             i += self._n
         if not 0 <= i < self._n:
             raise IndexError("ColumnRows index out of range")
-        return {n: c[i] for n, c in zip(self.names, self._columns, strict=True)}
+        return {n: c[i] for n, c in zip(self.names, self._python(), strict=True)}
 
     def __iter__(self) -> Iterator[Row]:
         names = self.names
-        for cells in zip(*self._columns, strict=True):
+        for cells in zip(*self._python(), strict=True):
             yield dict(zip(names, cells, strict=True))
 
     def __eq__(self, other: object) -> bool:
@@ -92,17 +105,26 @@ class ColumnRows(Sequence[Row]):
         return f"ColumnRows({self._n} rows × {len(self.names)} columns)"
 
     def column(self, name: str) -> Sequence[str]:
-        return self._columns[self.names.index(name)]
+        return self._python()[self.names.index(name)]
 
     def frame(self, columns: Sequence[str]) -> pd.DataFrame:
         """A frame of ``columns`` ("" for a name this store has no column for), built from the columns directly."""
+        if all(self._arrow[self.names.index(c)] is not None for c in columns if c in self.names):
+            empty_text = pa.array([""] * self._n, type=pa.large_string()) if set(columns) - set(self.names) else None
+            table = pa.table({c: (self._arrow[self.names.index(c)] if c in self.names else empty_text)
+                              for c in columns})
+            return table.to_pandas(types_mapper=_TEXT.get)
         empty = [""] * self._n
         cells = {c: (self.column(c) if c in self.names else empty) for c in columns}
         try:  # Arrow builds a text column from Python strings ~3x faster than pandas' own inference
             table = pa.table({c: pa.array(v, type=pa.large_string()) for c, v in cells.items()})
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # a cell that is not text (a hand-made database): pandas decides
             return pd.DataFrame(cells, columns=list(columns))
-        return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
+        return table.to_pandas(types_mapper=_TEXT.get)
+
+
+#: Arrow text as pandas' Arrow-backed strings (what every frame of stored cells uses).
+_TEXT = {pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}
 
 
 def log_frame(rows: Sequence[Mapping[str, str]], columns: Sequence[str] = LOG_COLUMNS) -> pd.DataFrame:

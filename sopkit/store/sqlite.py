@@ -17,6 +17,9 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .. import sop
 from ..schema import (
     OUTBOX_COLUMNS,
@@ -221,6 +224,9 @@ class SQLiteStore:
         self._require_tables()
         cols = ", ".join(f'"{c}"' for c in LOG_TABLE_COLUMNS)
         if item_id is None:
+            whole = _read_columns(self._conn(), "Log", LOG_TABLE_COLUMNS)
+            if whole is not None:
+                return whole
             cur = self._conn().execute(f'SELECT {cols} FROM "Log" ORDER BY rowid')
         else:
             cur = self._conn().execute(f'SELECT {cols} FROM "Log" WHERE item_id = ? ORDER BY rowid', (item_id,))
@@ -443,6 +449,37 @@ def exists(url: str, context: StoreContext) -> bool:
 def open_url(url: str, context: StoreContext) -> SQLiteStore:
     """``sqlite:///data/sopkit.db`` (relative to the project) or ``sqlite:////srv/sopkit/sopkit.db``."""
     return SQLiteStore(local_path(url, context.root))
+
+
+#: Between a column's cells in :func:`_read_columns`: the ASCII unit separator, which no cell the desk writes holds.
+_UNIT = "\x1f"
+
+
+def _read_columns(c: sqlite3.Connection, table: str, columns: Sequence[str]) -> ColumnRows | None:
+    """A whole table as Arrow text columns in rowid order, without a Python string per cell; None when it cannot
+    be read that way (the caller then reads rows as usual).
+
+    Why: over a 50k-item store the Log is ~360k rows × 10 cells; SQLite scans them in ~0.2 s, but a tuple per row
+    and a ``str`` per cell, then an Arrow column from those strings, cost ~2 s more. Here SQLite joins each column
+    into one string (``group_concat`` with a separator, in one scan: ``NOT INDEXED`` keeps it a scan of the table
+    in rowid order, never of an index), and Arrow splits it in C. A NULL cell (a hand-made table) is counted in
+    the same scan and a cell holding the separator makes a column split into more cells than rows: the table is
+    then refused; so is a table too large for one SQLite string. (The tables' TEXT columns store a number as its
+    text, so every other cell reads as the text a cursor gives.)"""
+    joined = ", ".join(f'group_concat("{name}", char(31)), count("{name}")' for name in columns)
+    try:
+        row = c.execute(f'SELECT count(*), {joined} FROM "{table}" NOT INDEXED').fetchone()
+    except (sqlite3.DataError, sqlite3.OperationalError):  # "string or blob too big", a column missing
+        return None
+    n, texts, counts = row[0], row[1::2], row[2::2]
+    if n == 0:
+        return ColumnRows(columns, [[] for _ in columns])
+    if any(count != n for count in counts):
+        return None
+    cells = [pc.split_pattern(pa.array([text], pa.large_string()), _UNIT).values for text in texts]
+    if any(len(column) != n for column in cells):
+        return None
+    return ColumnRows(columns, cells)
 
 
 def _expired(text: str, before: dt.datetime) -> bool:
