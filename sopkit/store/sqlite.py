@@ -222,16 +222,7 @@ class SQLiteStore:
     def read_log(self, item_id: str | None = None, *, cached: bool = False) -> ColumnRows:
         """As columns (no dict per row: 360k of them were most of a 50k-item snapshot's read), seen as dict rows."""
         self._require_tables()
-        cols = ", ".join(f'"{c}"' for c in LOG_TABLE_COLUMNS)
-        if item_id is None:
-            whole = _read_columns(self._conn(), "Log", LOG_TABLE_COLUMNS)
-            if whole is not None:
-                return whole
-            cur = self._conn().execute(f'SELECT {cols} FROM "Log" ORDER BY rowid')
-        else:
-            cur = self._conn().execute(f'SELECT {cols} FROM "Log" WHERE item_id = ? ORDER BY rowid', (item_id,))
-        cur.row_factory = None
-        return ColumnRows.from_tuples(LOG_TABLE_COLUMNS, cur.fetchall())
+        return _read_log(self._conn(), item_id)
 
     def read_snapshot(self, *, with_log: bool = True, record_hand_edits: bool = False,
                       with_sessions: bool = True) -> StoreSnapshot:
@@ -243,7 +234,7 @@ class SQLiteStore:
         try:
             with gc_paused():
                 register = self.read_register()
-                log: Sequence[Row] = self.read_log() if with_log else []
+                log: Sequence[Row] = _read_log(conn) if with_log else []
             users, problems = self.read_users()
             settings = self.read_settings()
             history = self.read_settings_history() if with_log or record_hand_edits else []
@@ -449,6 +440,20 @@ def exists(url: str, context: StoreContext) -> bool:
 def open_url(url: str, context: StoreContext) -> SQLiteStore:
     """``sqlite:///data/sopkit.db`` (relative to the project) or ``sqlite:////srv/sopkit/sopkit.db``."""
     return SQLiteStore(local_path(url, context.root))
+
+
+def _read_log(c: sqlite3.Connection, item_id: str | None = None) -> ColumnRows:
+    """The Log (or one item's rows) on connection ``c``, in rowid order: the whole of it as Arrow columns."""
+    cols = ", ".join(f'"{name}"' for name in LOG_TABLE_COLUMNS)
+    if item_id is None:
+        whole = _read_columns(c, "Log", LOG_TABLE_COLUMNS)
+        if whole is not None:
+            return whole
+        cur = c.execute(f'SELECT {cols} FROM "Log" ORDER BY rowid')
+    else:
+        cur = c.execute(f'SELECT {cols} FROM "Log" WHERE item_id = ? ORDER BY rowid', (item_id,))
+    cur.row_factory = None
+    return ColumnRows.from_tuples(LOG_TABLE_COLUMNS, cur.fetchall())
 
 
 #: Between a column's cells in :func:`_read_columns`: the ASCII unit separator, which no cell the desk writes holds.
