@@ -16,7 +16,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from . import sop
 from .by_version import ByVersion
 from .compliance import Report
 from .queues import NEAR_SHARE
@@ -25,10 +28,23 @@ from .schema import Item
 
 
 def items_frame(items: Iterable[Item]) -> pd.DataFrame:
-    """One row per item with what the filters and the at-risk board need (``holder``: who holds the open step)."""
-    rows = [(i.id, i.title, i.category, ",".join(i.channels), i.status, i.step,
-             i.holder(i.step) if i.is_open else "") for i in items]
-    return pd.DataFrame(rows, columns=["item_id", "title", "category", "channels", "status", "item_step", "holder"])
+    """One row per item with what the filters and the at-risk board need (``holder``: who holds the open step).
+    Built a column at a time (a tuple per item and pandas' row inference took 0.4 s over 50k items)."""
+    items = list(items)
+    if not items:  # text columns, as a frame of rows would have them
+        return pd.DataFrame([], columns=list(ITEM_COLUMNS))
+    holder_of = {s: step.holder_column for s, step in sop.STEPS.items()}
+    done = sop.TERMINAL_STATUSES
+    return pd.DataFrame({
+        "item_id": [i.id for i in items], "title": [i.title for i in items],
+        "category": [i.category for i in items], "channels": [",".join(i.channels) for i in items],
+        "status": [i.status for i in items], "item_step": np.fromiter((i.step for i in items), np.int64, len(items)),
+        "holder": [str(getattr(i, column)) if (column := holder_of.get(i.step)) and i.status not in done else ""
+                   for i in items]},
+        columns=list(ITEM_COLUMNS))
+
+
+ITEM_COLUMNS: tuple[str, ...] = ("item_id", "title", "category", "channels", "status", "item_step", "holder")
 
 
 _ITEMS: ByVersion[pd.DataFrame] = ByVersion(keep=2)
@@ -73,10 +89,20 @@ def _mask(frame: pd.DataFrame, items: pd.DataFrame, f: Filters, tz: str, time: s
         if f.channels:
             pattern = "|".join(f"(?:^|,){c}(?:,|$)" for c in f.channels)
             keep = keep[keep["channels"].str.contains(pattern, regex=True)]
-        mask &= frame["item_id"].isin(keep["item_id"]).to_numpy()
+        mask &= _isin(frame["item_id"], keep["item_id"])
     if f.people:
-        mask &= frame[person].isin(f.people).to_numpy()
+        mask &= _isin(frame[person], f.people)
     return mask
+
+
+def _isin(column: pd.Series, values: Iterable[object]) -> np.ndarray:
+    """``column.isin(values)`` as a numpy mask; for Arrow-backed text by Arrow's hash lookup (pandas' ``isin`` on
+    Arrow strings goes through Python objects: 0.4 s against 0.02 s over a year's 300k attempts)."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        cells = pa.array(column.array)  # the column's own Arrow data, not a copy
+        wanted = pa.array([str(v) for v in values], type=cells.type)
+        return np.asarray(pc.is_in(cells, value_set=wanted).fill_null(False), dtype=bool)
+    return column.isin(list(values)).to_numpy(dtype=bool)
 
 
 def in_period(report: Report, start: dt.date, end: dt.date) -> Report:
@@ -179,17 +205,17 @@ def rejections(report: Report) -> pd.DataFrame:
     default = report.procedure.reject_to
     target = [targets.get(int(rev), default).get(int(s), default.get(int(s), 0))
               for rev, s in zip(rej["settings_rev"], rej["step"], strict=True)]
+    # times stay datetime64 columns (``to_numpy`` of an aware column makes a Timestamp object per row)
     left = pd.DataFrame({"item_id": rej["item_id"].astype(object).to_numpy(), "step": rej["step"].to_numpy(),
                          "target": np.asarray(target, dtype=np.int64),
-                         "started_at": rej["started_at"].to_numpy(), "ended_at": rej["ended_at"].to_numpy(),
+                         "started_at": rej["started_at"].reset_index(drop=True),
+                         "ended_at": rej["ended_at"].reset_index(drop=True),
                          "by": rej["actor"].astype(object).to_numpy()})
     done = a[a["ended_at"].notna() & a["step"].isin(set(target))]
     right = pd.DataFrame({"item_id": done["item_id"].astype(object).to_numpy(),
                           "target": done["step"].to_numpy(dtype=np.int64),
-                          "made_at": done["ended_at"].to_numpy(), "to": done["actor"].astype(object).to_numpy()})
-    left["ended_at"] = pd.to_datetime(left["ended_at"], utc=True)
-    left["started_at"] = pd.to_datetime(left["started_at"], utc=True)
-    right["made_at"] = pd.to_datetime(right["made_at"], utc=True)
+                          "made_at": done["ended_at"].reset_index(drop=True),
+                          "to": done["actor"].astype(object).to_numpy()})
     joined = pd.merge_asof(left.sort_values("started_at"), right.sort_values("made_at"), left_on="started_at",
                            right_on="made_at", by=["item_id", "target"], direction="backward")
     joined["to"] = joined["to"].fillna("")

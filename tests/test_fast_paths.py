@@ -240,3 +240,14 @@ def test_a_plain_log_is_read_as_arrow_columns(tmp_path) -> None:
     assert list(store.read_log()) == [dict(zip(store.read_log().names, (
         f"2026-11-26T10:0{i}:00+07:00", f"i{i}", "1", "start", "a@x", "officer", "n\nm, ü", "", "", ""), strict=True))
         for i in range(5)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "ü", "", None, "a,b"]), max_size=20),
+       st.lists(st.sampled_from(["a", "b", "ü", "", "c"]), max_size=4), st.booleans())
+def test_arrow_isin_matches_pandas(cells, wanted, arrow) -> None:
+    """The filters' ``isin`` by Arrow's hash lookup keeps exactly the rows pandas' ``isin`` keeps (a missing cell
+    never matches)."""
+    column = pd.Series(cells, dtype=pd.StringDtype("pyarrow", na_value=float("nan")) if arrow else object)
+    expected = column.isin(wanted).to_numpy(dtype=bool) & column.notna().to_numpy()
+    assert dashboard._isin(column, wanted).tolist() == expected.tolist()
