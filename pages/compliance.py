@@ -17,7 +17,7 @@ from pages._ui.guard import guard
 from pages._ui.session import t
 from pages._ui.widgets import channel_name, labelled, names, step_title, times
 from sopkit import dashboard as dash
-from sopkit import sop
+from sopkit import i18n, sop
 from sopkit.channels.registry import names as channel_names
 from sopkit.clock import holidays_version
 from sopkit.i18n import formats as fmt
@@ -55,7 +55,7 @@ rejected = dash.filter_rejections(received, items, dash.Filters(start, end, f.ca
 st.caption(t("compliance.period_shown", period=fmt.date_range(start, end, lang)))
 
 # -- tiles ----------------------------------------------------------------------------------------------------------
-k = dash.tiles(base, start, end)
+k = dash.tiles(base, start, end, period=rep)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("kpi.published_period"), fmt.number(k["published"], lang))
 c2.metric(t("kpi.on_time"), fmt.percent(k["on_time_rate"], lang, 1))
@@ -71,7 +71,8 @@ def limit_text(minutes: float, clock: str) -> str:
 
 
 steps = dash.step_summary(rep)
-steps["label"] = [step_title(int(s)) for s in steps["step"]]
+step_labels = {s: step_title(s) for s in sop.STEPS}  # once per run: tables below look titles up per row
+steps["label"] = [step_labels[int(s)] for s in steps["step"]]
 steps["rate_text"] = [fmt.percent(r, lang, 1) for r in steps["on_time_rate"]]
 steps["late_text"] = [fmt.number(n, lang) for n in steps["late"]]
 st.subheader(t("compliance.per_step"))
@@ -131,7 +132,7 @@ else:
             t("col.item"): [f"item?id={i}" for i in late["item_id"]],
             t("compliance.over_by"): [fmt.duration(m, lang) for m in late["over_minutes"]],
             t("compliance.took"): [fmt.duration(m, lang) for m in late["minutes"]],
-            t("att.step"): [step_title(int(s)) for s in late["step"]],
+            t("att.step"): [step_labels[int(s)] for s in late["step"]],
             t("att.started_at"): times(late[["started_at"]], "started_at")["started_at"],
             t("col.title"): late["title"]}),
             hide_index=True, width="stretch", key="w_drill_table",
@@ -173,7 +174,6 @@ else:
 
 # -- durations against the limit -------------------------------------------------------------------------------------
 st.subheader(t("compliance.durations"))
-step_labels = {s: step_title(s) for s in sop.STEPS}
 step = st.selectbox(t("att.step"), list(step_labels), key="w_dist_step", format_func=step_labels.__getitem__)
 bins, limit = dash.duration_bins(rep, step)
 hist = alt.Chart(bins).mark_bar().encode(  # plain integers on the axes: vega's "1,000" reads wrong in id_ID
@@ -192,10 +192,10 @@ with risk_tab:
     else:
         st.dataframe(pd.DataFrame({
             t("col.item"): [f"item?id={i}" for i in risk["item_id"]],
-            t("compliance.time"): [t("compliance.overdue_by", span=fmt.duration(m, lang)) if s == "late" else
-                                   t("compliance.left", span=fmt.duration(m, lang))
+            t("compliance.time"): [i18n.t("compliance.overdue_by", lang, span=fmt.duration(m, lang)) if s == "late"
+                                   else i18n.t("compliance.left", lang, span=fmt.duration(m, lang))
                                    for s, m in zip(risk["state"], risk["remaining_minutes"], strict=True)],
-            t("att.step"): [step_title(int(s)) for s in risk["step"]],
+            t("att.step"): [step_labels[int(s)] for s in risk["step"]],
             t("compliance.holder"): [people_names.get(h, h) or fmt.DASH for h in risk["holder"]],
             t("col.title"): risk["title"]}),
             hide_index=True, width="stretch", key="w_risk_table",
