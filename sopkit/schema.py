@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields
+from itertools import compress
 from typing import Any
 
 from . import sop, text
@@ -256,9 +257,16 @@ def items_from_tuples(names: tuple[str, ...], rows: list[tuple[Any, ...]], row_n
         return cells[index[name]] if name in index else blank
 
     def mark(flags: list[bool]) -> None:
-        for i, f in enumerate(flags):
-            if f:
-                slow[i] = True
+        for i in compress(range(n), flags):  # only the rows flagged (usually none): no Python step per row
+            slow[i] = True
+
+    def by_distinct(column: tuple[Any, ...], parse: Callable[[Any], Any]) -> list[Any]:
+        """``[parse(v) for v in column]`` for a column of few distinct cells (people, statuses): each parsed once."""
+        distinct = set(column)
+        if not all(type(v) is str for v in distinct):  # 1 and 1.0 are one key: parse such a column per cell
+            return [parse(v) for v in column]
+        seen = {v: parse(v) for v in distinct}
+        return [seen[v] for v in column]
 
     values: dict[str, list[Any]] = {}
     values["id"] = [str(v).strip() if v else "" for v in col("id")]
@@ -267,7 +275,7 @@ def items_from_tuples(names: tuple[str, ...], rows: list[tuple[Any, ...]], row_n
     for c in _TEXT_COLUMNS:
         values[c] = [str(v) if v else "" for v in col(c)]
     for c in _PEOPLE_COLUMNS:
-        values[c] = [str(v).strip().lower() if v else "" for v in col(c)]
+        values[c] = by_distinct(col(c), _email)
     known = set(registry.names() if known_channels is None else known_channels)
     parsed_channels: dict[Any, tuple[str, ...] | None] = {}
 
@@ -279,7 +287,7 @@ def items_from_tuples(names: tuple[str, ...], rows: list[tuple[Any, ...]], row_n
                           for v in col("channels")]
     mark([v is None for v in values["channels"]])
     statuses = set(procedure.statuses)
-    values["status"] = [str(v).strip().lower() if v else "" for v in col("status")]
+    values["status"] = by_distinct(col("status"), _email)
     mark([v not in statuses for v in values["status"]])
     steps = {str(k): k for k in procedure.by_number}
     values["step"] = [steps.get(v if isinstance(v, str) else str(v), 0) for v in col("step")]
@@ -322,14 +330,25 @@ def items_from_tuples(names: tuple[str, ...], rows: list[tuple[Any, ...]], row_n
                 parsed.append(kind())
         values[c] = parsed
     fields_ = tuple(values)
+    complete = set(fields_) >= _ITEM_FIELDS.keys()  # every field parsed here: no default to fill in
+    new = object.__new__
     out: list[tuple[Item | None, list[RowProblem]]] = []
     for i, row_cells in enumerate(zip(*values.values(), strict=True)):
         if slow[i]:
             out.append(item_from_row(dict(zip(names, rows[i], strict=True)), row_numbers[i], procedure,
                                      tuple(known) if known_channels is None else known_channels))
+        elif complete:  # _new_item without its defaults: each JSON cell above is a fresh object already
+            item = new(Item)
+            item.__dict__.update(zip(fields_, row_cells, strict=True))
+            out.append((item, []))
         else:
             out.append((_new_item(dict(zip(fields_, row_cells, strict=True))), []))
     return out
+
+def _email(v: Any) -> str:
+    """A people or status cell as compared: trimmed, lower case ("" for none)."""
+    return str(v).strip().lower() if v else ""
+
 
 #: Item's defaults, for :func:`_new_item`.
 _ITEM_DEFAULTS = {f.name: f.default for f in fields(Item) if f.default is not MISSING}
