@@ -1,5 +1,8 @@
 """The compliance page over 50,000 items (and the queue pages over 10,000): server time of AppTest runs.
 
+The goal for the first view after a re-read (the snapshot dropped, the modules loaded as in a serving process)
+is 2 s at 50k items and 1 s at 10k: printed beside the process's very first run, which imports too.
+
 The budget (2 s) is for a page run as users meet it: the store read and the report are cached for
 ``pages._ui.session.SNAPSHOT_TTL`` seconds and shared by all sessions. The cold run (the first after the TTL or after a
 write, which reads 50k Register rows and ~360k Log rows and computes every attempt) is measured and printed, and
@@ -67,7 +70,16 @@ def test_compliance_page_renders_within_budget(big_store, monkeypatch) -> None: 
         timings.append(time.perf_counter() - t0)
         assert not at.exception, at.exception
     assert at.title[0].value in ("Kepatuhan", "Compliance")
-    print(f"compliance page, {N_ITEMS} items: cold {timings[0]:.2f} s, warm {timings[1]:.2f} s / {timings[2]:.2f} s")
+    reread = []
+    for _ in range(2):  # what the goal names: the first view after a re-read, in a process already serving pages
+        session._held.clear()
+        t0 = time.perf_counter()
+        at.run()
+        reread.append(time.perf_counter() - t0)
+        assert not at.exception, at.exception
+    print(f"compliance page, {N_ITEMS} items: cold (first run in the process, imports too) {timings[0]:.2f} s, "
+          f"warm {timings[1]:.2f} s / {timings[2]:.2f} s, first view after a re-read {reread[0]:.2f} s / "
+          f"{reread[1]:.2f} s")
     t0 = time.perf_counter()
     at.multiselect(key="w_f_cat").select(at.multiselect(key="w_f_cat").options[0]).run()
     rerun = time.perf_counter() - t0
@@ -82,17 +94,18 @@ def test_compliance_page_renders_within_budget(big_store, monkeypatch) -> None: 
     year_rerun = time.perf_counter() - t0
     print(f"  period 'this year': first draw {year:.2f} s, a filter change on it {year_rerun:.2f} s")
     floor, naive = _floor_and_naive(big_store)
-    print(f"  floor (the store read alone) {floor:.2f} s → cold view {timings[0] / floor:.1f}× the floor; "
+    print(f"  floor (the store read alone) {floor:.2f} s → view after a re-read {min(reread) / floor:.1f}× the floor; "
           f"filter change rerun {rerun:.2f} s vs {naive:.2f} s for a page that computes per run "
           f"({naive / rerun:.1f}× faster)")
     out = ROOT / "test-artifacts" / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
     (out / "compliance_50k.txt").write_text(
-        f"items={N_ITEMS} cold_s={timings[0]:.2f} warm_s={timings[1]:.2f},{timings[2]:.2f} filter_rerun_s={rerun:.2f} "
+        f"items={N_ITEMS} cold_s={timings[0]:.2f} warm_s={timings[1]:.2f},{timings[2]:.2f} "
+        f"reread_s={reread[0]:.2f},{reread[1]:.2f} filter_rerun_s={rerun:.2f} "
         f"floor_read_s={floor:.2f} naive_compute_per_run_s={naive:.2f} this_year_s={year:.2f} "
         f"this_year_filter_rerun_s={year_rerun:.2f}\n", encoding="utf-8")
     assert max(timings[1:]) <= BUDGET_S, timings
-    assert timings[0] <= COLD_BUDGET_S, timings
+    assert timings[0] <= COLD_BUDGET_S and max(reread) <= COLD_BUDGET_S, (timings, reread)
 
 
 def _floor_and_naive(store) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -150,11 +163,18 @@ def test_queue_pages_and_a_cold_compliance_page_at_10k(tmp_path_factory, monkeyp
             assert not at.exception, (page, at.exception)
         figures.append((page, first, min(warm), max(warm)))
         if page == "compliance":
+            session._held.clear()  # the first view after a re-read (modules loaded, as in a serving process)
+            t0 = time.perf_counter()
+            at.run()
+            reread = time.perf_counter() - t0
+            assert not at.exception, at.exception
             st.cache_resource.clear()  # the queue pages below start from a fresh read too
     for page, first, lo, hi in figures:
         print(f"{page} page, {n} items: first {first:.2f} s, warm {lo:.2f}–{hi:.2f} s")
+    print(f"compliance page, {n} items: first view after a re-read {reread:.2f} s")
     with (ROOT / "test-artifacts" / "benchmarks").joinpath("queues_10k.txt").open("w", encoding="utf-8") as f:
         f.writelines(f"page={p} items={n} first_s={a:.2f} warm_s={b:.2f}-{c:.2f}\n" for p, a, b, c in figures)
+        f.write(f"page=compliance items={n} reread_s={reread:.2f}\n")
     assert all(lo <= BUDGET_S for _, _, lo, _ in figures), figures
 
 
