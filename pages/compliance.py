@@ -27,7 +27,7 @@ ctx = guard("compliance")
 lang = session.lang()
 st.title(t("page.compliance"))
 with st.spinner(t("compliance.computing")):
-    full, items, received = reports.report()
+    full = reports.report()[0]  # computed here, under the spinner, once per snapshot version
 tz = full.settings.timezone
 people_names = names()
 
@@ -49,13 +49,13 @@ with st.sidebar:
                             key="w_f_person", placeholder=many, format_func=lambda e: people_names.get(e, e))
 start, end = dash.period_bounds(choice, dash.local_today(full.as_of, tz), custom)
 f = dash.Filters(categories=tuple(cats), channels=tuple(chans), people=tuple(people))
-base = dash.filtered(full, items, f)  # everything but the period (tiles, trend, at-risk)
-rep = dash.in_period(base, start, end)
-rejected = dash.filter_rejections(received, items, dash.Filters(start, end, f.categories, f.channels, f.people), tz)
+# once per (snapshot version, period, filters): a rerun that changes neither recomputes none of it
+_, items, view = reports.view(start, end, f, people_names)
+base, rep = view.base, view.period  # everything but the period (tiles, trend, at-risk); the period's attempts
 st.caption(t("compliance.period_shown", period=fmt.date_range(start, end, lang)))
 
 # -- tiles ----------------------------------------------------------------------------------------------------------
-k = dash.tiles(base, start, end, period=rep)
+k = view.tiles
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("kpi.published_period"), fmt.number(k["published"], lang))
 c2.metric(t("kpi.on_time"), fmt.percent(k["on_time_rate"], lang, 1))
@@ -70,7 +70,7 @@ def limit_text(minutes: float, clock: str) -> str:
     return text if clock != "working" else t("compliance.working", span=text)
 
 
-steps = dash.step_summary(rep)
+steps = view.steps.copy()  # the view is shared: this run's labels go on a copy
 step_labels = {s: step_title(s) for s in sop.STEPS}  # once per run: tables below look titles up per row
 steps["label"] = [step_labels[int(s)] for s in steps["step"]]
 steps["rate_text"] = [fmt.percent(r, lang, 1) for r in steps["on_time_rate"]]
@@ -109,7 +109,7 @@ st.dataframe(table, hide_index=True, width="stretch", key="w_steps_table")
 # -- people, worst first, with their late items -----------------------------------------------------------------
 st.subheader(t("compliance.people"))
 st.caption(t("compliance.people_help"))
-persons = dash.person_summary(rep, rejected, people_names)
+persons = view.persons
 if persons.empty:
     st.info(t("compliance.nobody"))
 else:

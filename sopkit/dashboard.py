@@ -386,3 +386,39 @@ def to_xlsx(report: Report, progress: Callable[[float], None] | None = None) -> 
 def to_csv(report: Report) -> bytes:
     """The attempts as the CSV report has them (the page downloads them in a ZIP with the problems and about)."""
     return attempts_csv(report)
+
+
+@dataclass(frozen=True)
+class View:
+    """What the page shows for one period and set of filters, over one snapshot version: the report filtered by
+    everything but the period (``base``: tiles, trend, at-risk), its period's attempts (``period``), the period's
+    rejections and the tiles, steps and people computed from them. Shared: callers only read it (copy a frame
+    before adding columns)."""
+
+    base: Report
+    period: Report
+    rejected: pd.DataFrame
+    tiles: dict[str, float]
+    steps: pd.DataFrame
+    persons: pd.DataFrame
+
+
+#: A few views: a manager switching between filters and periods, several managers on one version. A year's view
+#: over 50k items holds ~300k filtered attempts (tens of MB), so only a few are kept.
+_VIEWS: ByVersion[View] = ByVersion(keep=4)
+
+
+def view_of(version: Hashable, report: Report, items: pd.DataFrame, received: pd.DataFrame,
+            names: Mapping[str, str], start: dt.date, end: dt.date, f: Filters) -> View:
+    """:class:`View` once per (snapshot ``version``, period, filters): a rerun of the page that changes neither
+    (a drill-down, a chart's choice, a download) computes none of it again. ``received``: :func:`rejections_of`
+    the whole report; ``names``: the snapshot's people by e-mail."""
+    def make() -> View:
+        base = filtered(report, items, f)
+        period = in_period(base, start, end)
+        rejected = filter_rejections(received, items, Filters(start, end, f.categories, f.channels, f.people),
+                                     report.settings.timezone)
+        return View(base, period, rejected, tiles(base, start, end, period=period), step_summary(period),
+                    person_summary(period, rejected, names))
+
+    return _VIEWS.get((version, start, end, f), make)

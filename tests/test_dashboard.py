@@ -265,3 +265,29 @@ def test_trend_reaches_back_a_number_of_months_up_to_the_period() -> None:
     assert dashboard.trend(rep, "M", until=dt.date(2026, 10, 31), last=6).empty
     weeks = dashboard.trend(rep, "W", until=dt.date(2026, 11, 8), last=2)  # weeks of Oct 26 and Nov 2
     assert set(weeks["period"]) == {"2026-11-02"} and weeks["attempts"].sum() == 12 - 2  # two still open
+
+
+@pytest.mark.parametrize("filters", [dashboard.Filters(), dashboard.Filters(categories=("Berita",)),
+                                     dashboard.Filters(people=("c@d.test",)), dashboard.Filters(channels=("x",))])
+def test_a_view_is_the_summaries_computed_directly_once_per_version_period_and_filters(report, filters) -> None:
+    """The page's view of a period and filters equals each summary computed on its own, and is computed once per
+    (version, period, filters): a rerun with the same choices reuses it, another filter or version does not."""
+    start, end = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    received = dashboard.rejections(report)
+    before = dashboard._VIEWS.computed
+    view = dashboard.view_of(("test-view", id(report)), report, ITEMS, received, {}, start, end, filters)
+    again = dashboard.view_of(("test-view", id(report)), report, ITEMS, received, {}, start, end, filters)
+    assert again is view and dashboard._VIEWS.computed == before + 1
+    base = dashboard.filtered(report, ITEMS, filters)
+    period = dashboard.in_period(base, start, end)
+    rejected = dashboard.filter_rejections(received, ITEMS, dashboard.Filters(
+        start, end, filters.categories, filters.channels, filters.people), report.settings.timezone)
+    pd.testing.assert_frame_equal(view.base.attempts, base.attempts)
+    pd.testing.assert_frame_equal(view.period.attempts, period.attempts)
+    pd.testing.assert_frame_equal(view.rejected, rejected)
+    assert view.tiles == pytest.approx(dashboard.tiles(base, start, end), nan_ok=True)
+    pd.testing.assert_frame_equal(view.steps, dashboard.step_summary(period))
+    pd.testing.assert_frame_equal(view.persons, dashboard.person_summary(period, rejected, {}))
+    other = dashboard.view_of(("test-view", id(report)), report, ITEMS, received, {}, start, dt.date(2026, 11, 23),
+                              filters)
+    assert other is not view and dashboard._VIEWS.computed == before + 2
