@@ -234,7 +234,7 @@ class SQLiteStore:
         try:
             with gc_paused():
                 register = self.read_register()
-                log: Sequence[Row] = _read_log(conn) if with_log else []
+                log: Sequence[Row] = self.read_log() if with_log else []
             users, problems = self.read_users()
             settings = self.read_settings()
             history = self.read_settings_history() if with_log or record_hand_edits else []
