@@ -79,7 +79,10 @@ with timeline:
         t("log.note"): st.column_config.TextColumn(width="large")})
     att = report.attempts_for_export()
     if not att.empty:
-        att = widgets.words(widgets.times(att.assign(on_time=att["on_time"].map({True: "✓", False: "✗"}),
+        # a running attempt within its limit is not "on time" yet: ⏳ until it ends (✗ as soon as it is late)
+        running = att["outcome"].eq("open") & att["on_time"].astype(bool)
+        marks = att["on_time"].map({True: "✓", False: "✗"}).where(~running, "⏳")
+        att = widgets.words(widgets.times(att.assign(on_time=marks,
                                                      actor=att["actor"].map(rules.who)), "started_at", "ended_at"))
         st.markdown(f"**{t('item.durations')}**")
         st.dataframe(att[["step", "attempt", "started_at", "ended_at", "minutes", "limit_minutes", "on_time",

@@ -61,6 +61,11 @@ def test_one_item_from_mulai_to_published_through_the_pages(app, env) -> None:
     assert not errors(at), errors(at)
     scheduled = env.item(item.id)
     assert scheduled.step == 6 and scheduled.publish_at.astimezone(sop_tz()).time() == dt.time(9, 0)
+    at = app(email_for("officer"))
+    at.query_params["id"] = item.id
+    durations = open_page(at, "item").dataframe[1].value
+    marks = dict(zip(durations[t("att.step")], durations[t("att.on_time")], strict=True))
+    assert marks[6] == "⏳" and marks[5] == "✓", marks  # step 6 runs until tomorrow's post: not "on time" yet
 
     # 6. Pengelola: paste the URL of each hand-published channel
     at = open_page(app(email_for("publisher")), "publisher")
