@@ -288,38 +288,56 @@ WHY_LATE_COLUMNS: tuple[str, ...] = ("item_id", "step", "attempt", "settings_rev
 def iso_strings(times: pd.Series, tz: str) -> pd.Series:
     """Vectorised ISO 8601 with its ``+07:00`` offset in ``tz``, to the second; empty for NaT.
 
-    The digits are written straight into one byte buffer that becomes an Arrow string column (no Python string per
-    cell, and a report has ~1.4M of them): 25 bytes a time, ``YYYY-MM-DDTHH:MM:SS+hh:mm``."""
+    Each cell is 25 bytes, ``YYYY-MM-DDTHH:MM:SS+hh:mm``, gathered into one buffer that becomes an Arrow string
+    column (no Python string per cell, and a report has ~1.4M of them): the date from a table of the few thousand
+    days the times span, the clock from a table of the day's 86,400 seconds, the offset from the few offsets the
+    zone has over them (one, in a zone without daylight saving time). Lookups, not per-digit arithmetic: ~5×
+    faster."""
     import pyarrow as pa
 
-    utc = times.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns").to_numpy(dtype="datetime64[ns]")
-    local = times.dt.tz_convert(tz).dt.tz_localize(None).dt.as_unit("ns").to_numpy(dtype="datetime64[ns]")
-    present = ~np.isnat(local)
+    utc = _ns(times)
+    local = pd.DatetimeIndex(times).tz_convert(tz).tz_localize(None).as_unit("ns").asi8
+    present = local != NAT
     local, utc = local[present], utc[present]
-    seconds = local.astype("datetime64[s]")
-    offset = (local.view(np.int64) - utc.view(np.int64)) // 60_000_000_000
-    year = seconds.astype("datetime64[Y]").astype(np.int64) + 1970
-    if len(year) and (year.min() < 1000 or year.max() > 9999):
-        raise ValueError("a time outside the years 1000-9999 cannot be written as ISO 8601 here")
-    month = seconds.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    day = (seconds.astype("datetime64[D]") - seconds.astype("datetime64[M]")).astype(np.int64) + 1
-    of_day = (seconds - seconds.astype("datetime64[D]")).astype(np.int64)
-    sign = np.where(offset < 0, ord("-"), ord("+"))
-    offset = np.abs(offset)
-    buf = np.empty((len(seconds), 25), dtype=np.uint8)
-    for col, value in ((0, year // 100), (2, year % 100), (5, month), (8, day), (11, of_day // 3600),
-                       (14, of_day // 60 % 60), (17, of_day % 60), (20, offset // 60), (23, offset % 60)):
-        buf[:, col:col + 2] = _PAIRS[value]
-    for col, char in ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (22, ":")):
-        buf[:, col] = ord(char)
-    buf[:, 19] = sign
+    days, of_day = np.divmod(local // 1_000_000_000, 86_400)
+    out = np.empty(len(local), dtype=_ISO_CELL)
+    if len(local):
+        first = int(days.min())
+        span = np.arange(first, int(days.max()) + 1).astype("datetime64[D]")
+        if span[0] < np.datetime64("1000-01-01") or span[-1] > np.datetime64("9999-12-31"):
+            raise ValueError("a time outside the years 1000-9999 cannot be written as ISO 8601 here")
+        out["date"] = np.datetime_as_string(span).astype("S10").view("V10")[days - first]
+        out["clock"] = _clock_table()[of_day]
+        offset = (local - utc) // 60_000_000_000
+        if offset.min() == offset.max():
+            out["offset"] = _offset_text(int(offset[0]))
+        else:
+            kinds, which = np.unique(offset, return_inverse=True)
+            out["offset"] = np.array([_offset_text(int(k)) for k in kinds])[which]
+        out["t"] = b"T"
     offsets = np.zeros(len(times) + 1, dtype=np.int32)
     offsets[1:] = np.cumsum(np.where(present, 25, 0))
-    arr = pa.StringArray.from_buffers(len(times), pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
+    arr = pa.StringArray.from_buffers(len(times), pa.py_buffer(offsets), pa.py_buffer(out))
     return _arrow_text(arr, times.index)
 
 
 _PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), dtype=np.uint8).reshape(100, 2)
+#: One ISO cell of :func:`iso_strings` as its four parts, bytes side by side.
+_ISO_CELL = np.dtype([("date", "V10"), ("t", "V1"), ("clock", "V8"), ("offset", "V6")])
+
+
+@lru_cache(maxsize=1)
+def _clock_table() -> np.ndarray:
+    """``HH:MM:SS`` of every second of a day, 8 bytes each (built on first use: 0.7 MB)."""
+    s = np.arange(86_400)
+    out = np.empty((86_400, 8), dtype=np.uint8)
+    out[:, 0:2], out[:, 3:5], out[:, 6:8] = _PAIRS[s // 3600], _PAIRS[s // 60 % 60], _PAIRS[s % 60]
+    out[:, 2] = out[:, 5] = ord(":")
+    return out.view("V8").ravel()
+
+
+def _offset_text(minutes: int) -> np.void:
+    return np.void(f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}".encode())
 
 
 def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datetime | None = None,
