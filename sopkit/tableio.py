@@ -57,24 +57,77 @@ def restore(value: str) -> str:
 def _safe_text(col: pd.Series) -> pd.Series:
     """:func:`neutralise` over a column of text, vectorised with pyarrow (a report has ~800k rows); a column
     that mixes text with other values (a number in an object column) is done cell by cell, numbers untouched."""
+    arr = _text_arrow(col)
+    if arr is None:  # mixed, or a lone surrogate
+        return col.map(lambda v: neutralise(v) if isinstance(v, str) else v)
+    safe = _safe_arrow(arr)
+    if safe is arr:  # the usual case: nothing to do, and no copy back to Python strings
+        return col
+    return pd.Series(safe.to_numpy(zero_copy_only=False), index=col.index, dtype=object)
+
+
+def _text_arrow(col: pd.Series) -> Any:
+    """A text column as Arrow strings (an Arrow-backed column's own, without a copy); None when it is not all
+    text."""
+    import pyarrow as pa
+
+    if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
+        return col.array.__arrow_array__()  # type: ignore[union-attr]
+    try:
+        return pa.array(col, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+        return None
+
+
+def _safe_arrow(arr: Any) -> Any:
+    """:func:`neutralise` over an Arrow string array; ``arr`` itself when no cell needs it. Most columns are found
+    clean by looking at bytes with numpy (no byte of a refused character, no first byte that may start a formula):
+    only a column with such a byte is matched by the regular expressions."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        arr = pa.array(col, type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # mixed, or a lone surrogate
-        return col.map(lambda v: neutralise(v) if isinstance(v, str) else v)
-    if not pc.any(pc.match_substring_regex(arr, f"{_re2(EXPORT_STRIP)}|{FORMULA_START}")).as_py():
-        return col  # the usual case, found in one pass: nothing to do, and no copy back to Python strings
-    changed = False
-    if pc.any(pc.match_substring_regex(arr, _re2(EXPORT_STRIP))).as_py():
-        arr, changed = pc.replace_substring_regex(arr, pattern=_re2(EXPORT_STRIP), replacement=""), True
-    quote = pc.fill_null(pc.match_substring_regex(arr, FORMULA_START), False)
+    if not _maybe_unsafe(arr):
+        return arr
+    text = arr.cast(pa.string()) if arr.type != pa.string() else arr  # the kernels below take one string type
+    if not pc.any(pc.match_substring_regex(text, f"{_re2(EXPORT_STRIP)}|{FORMULA_START}")).as_py():
+        return arr
+    if pc.any(pc.match_substring_regex(text, _re2(EXPORT_STRIP))).as_py():
+        text = pc.replace_substring_regex(text, pattern=_re2(EXPORT_STRIP), replacement="")
+    quote = pc.fill_null(pc.match_substring_regex(text, FORMULA_START), False)
     if pc.any(quote).as_py():
-        arr, changed = pc.if_else(quote, pc.binary_join_element_wise("'", arr, ""), arr), True
-    if not changed:  # the usual case: nothing to do, and no copy back to Python strings
-        return col
-    return pd.Series(arr.to_numpy(zero_copy_only=False), index=col.index, dtype=object)
+        text = pc.if_else(quote, pc.binary_join_element_wise("'", text, ""), text)
+    return text
+
+
+#: Bytes of UTF-8 text a refused character (``text.EXPORT_STRIP``) is made of or starts with: C0 controls but tab,
+#: newline and CR; DEL; 0xC2 (leads U+0080-U+009F); 0xED (would lead a surrogate); 0xEF (leads U+FFFE, U+FFFF).
+_REFUSED_BYTES = np.zeros(256, dtype=bool)
+_REFUSED_BYTES[[*range(0, 9), 11, 12, *range(14, 32), 0x7F, 0xC2, 0xED, 0xEF]] = True
+#: First bytes a formula may start with (``FORMULA_START``, and the quote it may hide behind).
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[[ord(c) for c in "=+-@\t\r'"]] = True
+
+
+def _maybe_unsafe(arr: Any) -> bool:
+    """Whether some cell of an Arrow string array may need :func:`neutralise` (False: surely none does)."""
+    import pyarrow as pa
+
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        if chunk.type not in (pa.string(), pa.large_string()):
+            return True
+        _, offsets_buf, data_buf = chunk.buffers()
+        if data_buf is None:
+            continue
+        kind = np.int64 if chunk.type == pa.large_string() else np.int32
+        offsets = np.frombuffer(offsets_buf, dtype=kind)[chunk.offset:chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0]:offsets[-1]]
+        if _REFUSED_BYTES[data].any():
+            return True
+        starts = offsets[:-1][offsets[1:] > offsets[:-1]] - offsets[0]
+        if _FORMULA_BYTES[data[starts]].any():
+            return True
+    return False
 
 
 def _re2(pattern: str) -> str:
@@ -142,21 +195,39 @@ def workbook_sheets(path: str | Path) -> list[str]:
 def _csv(df: pd.DataFrame, sink: str | IO[bytes] | Any) -> None:
     """UTF-8 CSV with a header, empty cells for missing values, True/False for booleans.
 
-    Written with pyarrow's CSV writer: about ten times faster than ``DataFrame.to_csv`` on a large report.
+    Written with pyarrow's CSV writer (about ten times faster than ``DataFrame.to_csv`` on a large report), from
+    an Arrow table built column by column: Arrow-backed text goes in as it is once :func:`_safe_arrow` finds it
+    clean, booleans are taken from two strings, numbers are handed over as numpy arrays. A frame with anything
+    else (a time, a mixed object column, a repeated column name) is made safe by :func:`safe_frame` first, as
+    every export is; the cells are the same either way.
     """
     import pyarrow as pa
-    import pyarrow.compute  # noqa: F401  (pa.compute)
     import pyarrow.csv as pacsv
 
-    out = safe_frame(df)
-    for col in out.columns:
-        if pd.api.types.is_bool_dtype(out[col]):  # taken from two strings by Arrow: no Python string per cell
-            flags = pa.array(out[col].to_numpy(dtype=bool))
-            # pandas-stubs 3.1 does not declare ExtensionDtype.__from_arrow__ (pandas has it since 1.0)
-            out[col] = pd.Series(pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(  # type: ignore[attr-defined]
-                pa.compute.if_else(flags, "True", "False")), index=out.index)
-    table = pa.Table.from_pandas(out, preserve_index=False)
+    names = [neutralise(str(c)) for c in df.columns]
+    columns = [_csv_column(df.iloc[:, k]) for k in range(df.shape[1])] if len(set(names)) == len(names) else None
+    if columns is None or any(c is None for c in columns):
+        safe = safe_frame(df)
+        columns = [_csv_column(safe.iloc[:, k], safe=True) for k in range(safe.shape[1])]
+    table = pa.Table.from_arrays(columns, names=names)
     pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def _csv_column(col: pd.Series, safe: bool = False) -> Any:
+    """One column of :func:`_csv` as Arrow; None when it needs :func:`safe_frame` first (``safe``: it had it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pd.api.types.is_bool_dtype(col.dtype) and col.dtype == np.bool_:
+        return pc.if_else(pa.array(col.to_numpy()), "True", "False")  # no Python string per cell
+    if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
+        arr = col.array.__arrow_array__()  # type: ignore[union-attr]
+        return arr if safe else _safe_arrow(arr)
+    if col.dtype.kind in "iuf":
+        return pa.array(col.to_numpy(), from_pandas=True)  # NaN is a missing value: an empty cell
+    if safe:
+        return pa.Table.from_pandas(col.to_frame(), preserve_index=False).column(0)
+    return None
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:

@@ -236,6 +236,27 @@ def test_safe_frame_decides_per_column() -> None:
     assert safe["ok"].tolist() == [True, False]
 
 
+def test_the_byte_prefilter_never_passes_a_cell_that_needs_neutralising() -> None:
+    """The CSV writer skips the regular expressions for a column whose bytes show nothing to do: every code point
+    below U+3000 and the last ones of the BMP, alone, inside text and first (behind quotes too), in text and
+    pandas' Arrow-backed text: where :func:`neutralise` changes a cell, the prefilter must flag its column, and the
+    written cell must be what :func:`neutralise` gives."""
+    import pyarrow as pa
+
+    points = [c for c in [*range(0x3000), *range(0xFFF0, 0x10000), 0x1F600] if not 0xD800 <= c <= 0xDFFF]
+    cells = [f(chr(c)) for c in points for f in (lambda s: s, lambda s: "a" + s + "b", lambda s: s + "x",
+                                                  lambda s: "''" + s + "x")]
+    for cell in cells:
+        if tableio.neutralise(cell) != cell:
+            assert tableio._maybe_unsafe(pa.array(["ok", cell, ""])), repr(cell)
+    col = pd.Series(["plain", *cells], dtype=pd.StringDtype("pyarrow", na_value=float("nan")))
+    buf = io.BytesIO()
+    tableio._csv(pd.DataFrame({"x": col, "n": range(len(col))}), buf)
+    written = pd.read_csv(io.BytesIO(buf.getvalue()), dtype=str, keep_default_na=False)["x"].tolist()
+    assert written == [tableio.neutralise(c) for c in ["plain", *cells]]
+    assert not tableio._maybe_unsafe(pa.array(["plain", "Budi Ñoño", "2026-11-26T10:00:00+07:00", "x=1", ""]))
+
+
 def test_a_failed_export_leaves_no_file_and_keeps_the_old_one(tmp_path: Path) -> None:
     target = tmp_path / "all.xlsx"
     target.write_bytes(b"the previous export")
