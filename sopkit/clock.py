@@ -174,7 +174,7 @@ class WorkCalendar:
         inside = np.zeros(len(idx))
         for k in range(self._starts.shape[1]):  # one window column at a time: no (n × windows) temporaries
             s = self._starts[idx, k]
-            inside += np.clip(minute - s, 0, self._ends[idx, k] - s)
+            inside += np.minimum(np.maximum(minute - s, 0), self._ends[idx, k] - s)  # np.clip, faster
         return self._cum[idx] + inside
 
     # -- public API -------------------------------------------------------------------------------------------

@@ -366,7 +366,7 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     # in small tables (one per Settings revision: a rejection returns where the revision in force then says).
     item, items = pd.factorize(flow["item_id"], sort=True)
     actor, actors = pd.factorize(flow["actor"], sort=True)
-    act = flow["action"].map({a: i for i, a in enumerate(sop.FLOW_ACTIONS)}).to_numpy(dtype=np.int64)
+    act = _index_in(flow["action"], sop.FLOW_ACTIONS)
     step = flow["step_n"].to_numpy(dtype=np.int64)
     rows = flow["row"].to_numpy(dtype=np.int64)
     t = _ns(flow["t"])
@@ -397,7 +397,8 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
             "also": also[order], "plans": plans[order]}
 
     replayed, valid = _replay(cols)
-    cols = {k: v[replayed] for k, v in cols.items()}
+    if (replayed != np.arange(len(replayed))).any():  # the usual Log is taken as it is sorted: no copy
+        cols = {k: v[replayed] for k, v in cols.items()}
     if not valid.all():
         bad = pd.DataFrame({"row": cols["row"][~valid], "item_id": items[cols["item"][~valid]]})
         taken = _taken_at_same_instant(cols, valid)
@@ -407,7 +408,7 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
                          for a, st, i, when in zip(cols["act"][~valid], cols["step"][~valid], cols["item"][~valid],
                                                    cols["t"][~valid], strict=True)]
         problems.append(bad)
-    cols = {k: v[valid] for k, v in cols.items()}
+        cols = {k: v[valid] for k, v in cols.items()}
 
     report = Report(_empty_attempts(), pd.DataFrame(columns=list(PROBLEM_COLUMNS)), as_of, settings, history,
                     len(log), _fingerprint(items, actors, len(log), item, actor, code, t, pub), procedure)
@@ -450,8 +451,9 @@ def check_cells(log: pd.DataFrame, settings: Settings, first_row: int = 2, proce
     df["t"] = parse_iso_series(df["at"], settings.timezone)
     # a step is a small whole number ("3", or "3.0" as a spreadsheet may render it); anything else is unknown
     steps = list(procedure.by_number)
-    step_names = {**{str(n): n for n in steps}, **{f"{n}.0": n for n in steps}}
-    df["step_n"] = df["step"].str.strip().map(step_names)
+    names = [*(str(n) for n in steps), *(f"{n}.0" for n in steps)]
+    found = _index_in(df["step"].str.strip(), names)
+    df["step_n"] = np.where(found >= 0, np.array([*steps, *steps], dtype=float)[found], np.nan)
     pub_text = df["publish_at"].str.strip()
     df["pub"] = parse_iso_series(pub_text, settings.timezone)
     # The first failing check names the reason; every bad row is dropped in one pass.
@@ -741,7 +743,7 @@ def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray
     step = nxt[opening]
     started = np.where(step == states.planned, start6[item[opening]], t[opening])
     ended, outcome, closer, item = ended[opening], outcome[opening], closer[opening], item[opening]
-    attempt = pd.DataFrame({"i": item, "s": step}).groupby(["i", "s"], sort=False).cumcount().to_numpy() + 1
+    attempt = _occurrence(item, step)
 
     is_open = ended == NAT
     end = np.where(is_open, pd.Timestamp(report.as_of).value, ended)
@@ -775,6 +777,31 @@ def _attempts(cols: dict[str, np.ndarray], items: np.ndarray, actors: np.ndarray
         "actor": _text(closer + 1, ["", *actors]),
         "settings_rev": revs,
     })
+
+
+def _occurrence(item: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """1 for each item's first attempt at a step, 2 for its second, ... (rows sorted by item): a running count per
+    step minus its count where the item begins, instead of a groupby over (item, step) pairs."""
+    out = np.zeros(len(item), dtype=np.int64)
+    if not len(item):
+        return out
+    begins = np.flatnonzero(np.r_[True, item[1:] != item[:-1]])
+    begin = np.repeat(begins, np.diff(np.r_[begins, len(item)]))  # each row's item's first row
+    for s in np.unique(step):
+        here = step == s
+        seen = np.cumsum(here)
+        before = seen[begin] - here[begin]  # the item's attempts at s before its first row
+        out[here] = (seen - before)[here]
+    return out
+
+
+def _index_in(values: pd.Series, names: tuple[str, ...] | list[str]) -> np.ndarray:
+    """The position of each value in ``names``, -1 where it is not one (by Arrow, no Python string per cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.index_in(pa.array(values, type=pa.string(), from_pandas=True), value_set=pa.array(list(names)))
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _text(codes: np.ndarray, names: np.ndarray | list[str]) -> pd.Series:
