@@ -99,6 +99,14 @@ def parse_iso_series(values: pd.Series, tz: str | None = None) -> pd.Series:
 
     tz = tz or _zone.key
     arr = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+    given = pc.fill_null(pc.not_equal(arr, ""), False)
+    n_given = pc.sum(given).as_py() or 0
+    if n_given < len(arr):  # empty cells are NaT: read only the others (a Log's publish_at is mostly empty)
+        ns = np.full(len(values), NAT_NS, dtype=np.int64)
+        if n_given:
+            keep = np.asarray(given.to_numpy(zero_copy_only=False), dtype=bool)
+            ns[keep] = parse_iso_series(values[keep], tz).to_numpy(dtype="datetime64[ns]").view(np.int64)
+        return pd.Series(ns.view("datetime64[ns]"), index=values.index, dtype="datetime64[ns, UTC]")
     plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_ISO), False)
     ns = np.full(len(values), NAT_NS, dtype=np.int64)
     rest = np.ones(len(values), dtype=bool)
