@@ -62,6 +62,13 @@ def test_lex_order_is_lexsort(n, spread) -> None:
     a, c = rng.integers(0, 50, n), rng.integers(0, 3, n)
     b = rng.integers(-spread // 2, spread // 2, n, dtype=np.int64)
     assert (compliance.lex_order(a, b, c) == np.lexsort((c, b, a))).all()
+    # a rising last key (row numbers) is left to the sort's stability; one that rises but for one pair is not
+    rows = np.arange(n) * 3 + 2
+    assert (compliance.lex_order(a, b, c, rows) == np.lexsort((rows, c, b, a))).all()
+    assert (compliance.lex_order(a, c, rows) == np.lexsort((rows, c, a))).all()
+    if n > 1:
+        rows[[0, -1]] = rows[[-1, 0]]
+        assert (compliance.lex_order(a, c, rows) == np.lexsort((rows, c, a))).all()
 
 
 def test_period_filter_keeps_the_local_days_asked() -> None:
@@ -251,3 +258,13 @@ def test_arrow_isin_matches_pandas(cells, wanted, arrow) -> None:
     column = pd.Series(cells, dtype=pd.StringDtype("pyarrow", na_value=float("nan")) if arrow else object)
     expected = column.isin(wanted).to_numpy(dtype=bool) & column.notna().to_numpy()
     assert dashboard._isin(column, wanted).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("n", [0, 1, 9, 4000])
+def test_attempt_numbers_are_the_groupby_count(n) -> None:
+    """The attempt number of each (item, step) row: the running count the report's groupby gave."""
+    rng = np.random.default_rng(n)
+    item = np.sort(rng.integers(0, max(n // 6, 1), n))
+    step = rng.integers(1, 7, n)
+    expected = pd.DataFrame({"i": item, "s": step}).groupby(["i", "s"], sort=False).cumcount().to_numpy() + 1
+    assert (compliance._occurrence(item, step) == expected).all()
