@@ -371,7 +371,9 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     rows = flow["row"].to_numpy(dtype=np.int64)
     t = _ns(flow["t"])
     pub = _ns(flow["pub"])
+    del flow  # its text: not needed past here
     code = act * 10 + step
+    fingerprint = _fingerprint(items, actors, len(log), item, actor, code, t, pub)
     nxt_tables = np.stack([_table({**states.next, **{k: r.settings.reject_to.get(k[1], to)
                                                      for k, to in states.reject.items()}}, -1)
                            for r in history.revisions])
@@ -395,6 +397,7 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
     cols = {"item": item[order], "act": act[order], "step": step[order], "row": rows[order], "t": t[order],
             "pub": pub[order], "actor": actor[order], "need": need[order], "next": nxt_state[order],
             "also": also[order], "plans": plans[order]}
+    del item, act, step, rows, t, pub, actor, need, nxt_state, also, plans, code, order  # kept in ``cols`` only
 
     replayed, valid = _replay(cols)
     if (replayed != np.arange(len(replayed))).any():  # the usual Log is taken as it is sorted: no copy
@@ -411,7 +414,7 @@ def compute(log: pd.DataFrame, settings: Settings | None = None, as_of: dt.datet
         cols = {k: v[valid] for k, v in cols.items()}
 
     report = Report(_empty_attempts(), pd.DataFrame(columns=list(PROBLEM_COLUMNS)), as_of, settings, history,
-                    len(log), _fingerprint(items, actors, len(log), item, actor, code, t, pub), procedure)
+                    len(log), fingerprint, procedure)
     report.attempts = _attempts(cols, np.asarray(items, dtype=object), np.asarray(actors, dtype=object), report,
                                 states)
     probs = (pd.concat(problems, ignore_index=True) if problems
