@@ -72,7 +72,7 @@ def _text_arrow(col: pd.Series) -> Any:
     import pyarrow as pa
 
     if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
-        return col.array.__arrow_array__()  # type: ignore[union-attr]
+        return col.array.__arrow_array__()
     try:
         return pa.array(col, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
@@ -120,7 +120,7 @@ def _maybe_unsafe(arr: Any) -> bool:
         if data_buf is None:
             continue
         kind = np.int64 if chunk.type == pa.large_string() else np.int32
-        offsets = np.frombuffer(offsets_buf, dtype=kind)[chunk.offset:chunk.offset + len(chunk) + 1]
+        offsets = np.frombuffer(offsets_buf, dtype=kind)[chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
         data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0]:offsets[-1]]
         if _REFUSED_BYTES[data].any():
             return True
@@ -221,7 +221,7 @@ def _csv_column(col: pd.Series, safe: bool = False) -> Any:
     if pd.api.types.is_bool_dtype(col.dtype) and col.dtype == np.bool_:
         return pc.if_else(pa.array(col.to_numpy()), "True", "False")  # no Python string per cell
     if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
-        arr = col.array.__arrow_array__()  # type: ignore[union-attr]
+        arr = col.array.__arrow_array__()
         return arr if safe else _safe_arrow(arr)
     if col.dtype.kind in "iuf":
         return pa.array(col.to_numpy(), from_pandas=True)  # NaN is a missing value: an empty cell
